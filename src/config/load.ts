@@ -1,0 +1,202 @@
+import type { Config } from "./config.ts";
+import {
+  parseBind,
+  parseBool,
+  parseDuration,
+  parseInteger,
+  parseString,
+  parseUrls,
+  splitList,
+  type Parsed,
+} from "./parse.ts";
+import { RETIRED_SETTINGS, SETTINGS, type Setting, type SettingEnv, type SettingKind } from "./settings.ts";
+
+/** Every invalid setting at once, so a user fixes them in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ConfigSources {
+  /** Process environment; a variable applies when non-empty, as in Bamboo. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Parsed JSON of the config file, if one was given. */
+  readonly file?: unknown;
+  /** Name of the config file, for messages. */
+  readonly fileName?: string;
+  /** Command-line flags that override a setting, keyed by environment name. */
+  readonly flags?: Partial<Record<SettingEnv, string>>;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Settings given but no longer applicable, and unknown file keys. */
+  readonly warnings: readonly string[];
+}
+
+/** Defaults ← JSON file ← environment ← flags, validated into one frozen {@link Config}. */
+export function loadConfig(sources: ConfigSources): LoadedConfig {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const fileName = sources.fileName ?? "config file";
+  const fileValues = flattenFile(sources.file, fileName, problems);
+  const knownFileKeys = new Set<string>();
+  const values = new Map<SettingEnv, unknown>();
+
+  for (const setting of SETTINGS) {
+    knownFileKeys.add(setting.file.toLowerCase());
+    const fromFlag = sources.flags?.[setting.env];
+    const fromEnv = sources.env[setting.env];
+    const fromFile = fileValues.get(setting.file.toLowerCase());
+    let raw: string = setting.default;
+    let origin = "default";
+    if (fromFile !== undefined) {
+      const text = fileValueToText(fromFile);
+      if (text === undefined) {
+        problems.push(`${setting.file} in ${fileName}: expected a string, number or boolean`);
+        continue;
+      }
+      raw = text;
+      origin = `${setting.file} in ${fileName}`;
+    }
+    if (fromEnv !== undefined && fromEnv !== "") {
+      raw = fromEnv;
+      origin = setting.env;
+    }
+    if (fromFlag !== undefined) {
+      raw = fromFlag;
+      origin = `flag for ${setting.env}`;
+    }
+    const parsed = parseSetting(setting, raw);
+    if (parsed.ok) values.set(setting.env, parsed.value);
+    else problems.push(`${origin === "default" ? setting.env : origin}='${raw}': expected ${parsed.expected}`);
+  }
+
+  for (const retired of RETIRED_SETTINGS) {
+    knownFileKeys.add(retired.file.toLowerCase());
+    const inEnv = retired.env !== "" && sources.env[retired.env];
+    const inFile = fileValues.has(retired.file.toLowerCase());
+    if (inEnv) warnings.push(`${retired.env} is ignored: ${retired.why}`);
+    if (inFile) warnings.push(`${retired.file} in ${fileName} is ignored: ${retired.why}`);
+  }
+  for (const key of fileValues.keys()) {
+    if (!knownFileKeys.has(key)) warnings.push(`unknown key '${key}' in ${fileName} is ignored`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const get = <T>(env: SettingEnv) => values.get(env) as T;
+  const dataDir = get<string>("BAMBOO_DATA_DIR");
+  const config: Config = {
+    marathon: {
+      endpoints: get("MARATHON_ENDPOINT"),
+      user: get("MARATHON_USER"),
+      password: get("MARATHON_PASSWORD"),
+      authToken: get("MARATHON_AUTH_TOKEN"),
+      caCertPath: get("MARATHON_CA_CERT"),
+      useEventStream: get("MARATHON_USE_EVENT_STREAM"),
+      streamTimeoutMs: get("MARATHON_STREAM_TIMEOUT"),
+      resyncIntervalMs: get("MARATHON_RESYNC_INTERVAL"),
+      requestTimeoutMs: get("MARATHON_REQUEST_TIMEOUT"),
+    },
+    bamboo: {
+      endpoint: get("BAMBOO_ENDPOINT"),
+      bind: get("BAMBOO_BIND"),
+      dataDir,
+      apiUser: get("BAMBOO_API_USER"),
+      apiPassword: get("BAMBOO_API_PASSWORD"),
+    },
+    zookeeper: {
+      hosts: get("BAMBOO_ZK_HOST"),
+      path: get("BAMBOO_ZK_PATH"),
+      auth: get("BAMBOO_ZK_AUTH"),
+    },
+    haproxy: {
+      bin: get("HAPROXY_BIN"),
+      templatePath: get("HAPROXY_TEMPLATE_PATH"),
+      outputPath: get<string>("HAPROXY_OUTPUT_PATH") || `${dataDir.replace(/\/+$/, "")}/haproxy.cfg`,
+      httpBind: get("HAPROXY_HTTP_BIND"),
+      timeoutConnectMs: get("HAPROXY_TIMEOUT_CONNECT"),
+      timeoutClientMs: get("HAPROXY_TIMEOUT_CLIENT"),
+      timeoutServerMs: get("HAPROXY_TIMEOUT_SERVER"),
+      timeoutTunnelMs: get("HAPROXY_TIMEOUT_TUNNEL"),
+      reloadIntervalMs: get("HAPROXY_RELOAD_INTERVAL"),
+      hardStopAfterMs: get("HAPROXY_HARD_STOP_AFTER"),
+    },
+  };
+  const extra = crossCheck(config);
+  if (extra.length > 0) throw new ConfigError(extra);
+  return { config: deepFreeze(config), warnings };
+}
+
+const PARSERS: Record<SettingKind, (raw: string) => Parsed<unknown>> = {
+  string: parseString,
+  urls: parseUrls,
+  bool: parseBool,
+  duration: parseDuration,
+  bind: parseBind,
+  integer: parseInteger,
+  list: (raw) => {
+    const text = parseString(raw);
+    return text.ok ? { ok: true, value: splitList(text.value) } : text;
+  },
+};
+
+function parseSetting(setting: Setting, raw: string): Parsed<unknown> {
+  return PARSERS[setting.kind](raw);
+}
+
+/** Rules that involve more than one setting. */
+function crossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.zookeeper.path !== "" && !/^\/[^\s]*$/.test(config.zookeeper.path)) {
+    problems.push(`BAMBOO_ZK_PATH='${config.zookeeper.path}': expected an absolute ZooKeeper path such as /marathon-haproxy/state`);
+  }
+  if (config.zookeeper.auth !== "" && !config.zookeeper.auth.includes(":")) {
+    problems.push("BAMBOO_ZK_AUTH: expected 'user:password'");
+  }
+  if (config.marathon.user !== "" && config.marathon.password === "") {
+    problems.push("MARATHON_USER is set but MARATHON_PASSWORD is empty: set both for basic auth");
+  }
+  if (config.bamboo.dataDir === "") problems.push("BAMBOO_DATA_DIR: expected a directory path");
+  if (config.haproxy.bin === "") problems.push("HAPROXY_BIN: expected the path or name of the haproxy executable");
+  return problems;
+}
+
+/** Flattens `{"Marathon":{"Endpoint":..}}` into lower-cased dotted keys, as Bamboo matches them. */
+function flattenFile(file: unknown, fileName: string, problems: string[]): Map<string, unknown> {
+  const flat = new Map<string, unknown>();
+  if (file === undefined) return flat;
+  if (!isPlainObject(file)) {
+    problems.push(`${fileName}: expected a JSON object at the top level`);
+    return flat;
+  }
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(node)) {
+      const path = prefix === "" ? key.toLowerCase() : `${prefix}.${key.toLowerCase()}`;
+      if (isPlainObject(value)) walk(value, path);
+      else flat.set(path, value);
+    }
+  };
+  walk(file, "");
+  return flat;
+}
+
+function fileValueToText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,31 @@
+import type { Config } from "./config.ts";
+
+/** Every file and socket bamboo creates, derived in one place from the configuration. */
+export interface RuntimePaths {
+  readonly dataDir: string;
+  readonly haproxyConfig: string;
+  /** Master CLI of the master-worker HAProxy (reload, show proc). */
+  readonly masterSocket: string;
+  /** Runtime API (stats socket) of the workers. */
+  readonly statsSocket: string;
+  readonly serverStateFile: string;
+  readonly pidFile: string;
+  /** File store of services when no ZooKeeper is configured. */
+  readonly servicesFile: string;
+  /** Last services seen in ZooKeeper, to route with while ZooKeeper is unreachable. */
+  readonly servicesSnapshot: string;
+}
+
+export function runtimePaths(config: Config): RuntimePaths {
+  const dir = config.bamboo.dataDir.replace(/\/+$/, "");
+  return {
+    dataDir: dir,
+    haproxyConfig: config.haproxy.outputPath,
+    masterSocket: `${dir}/haproxy-master.sock`,
+    statsSocket: `${dir}/haproxy-stats.sock`,
+    serverStateFile: `${dir}/haproxy-server-state`,
+    pidFile: `${dir}/haproxy.pid`,
+    servicesFile: `${dir}/services.json`,
+    servicesSnapshot: `${dir}/zookeeper-services.json`,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Every setting bamboo understands, in one table: its environment variable, its key in
+ * Bamboo's JSON config file, its default and how its value is parsed. `--help` is printed
+ * from this table, so the two cannot disagree.
+ */
+
+export type SettingKind = "string" | "urls" | "bool" | "duration" | "bind" | "integer" | "list";
+
+export interface Setting {
+  /** Environment variable; Bamboo's names keep their meaning. */
+  readonly env: string;
+  /** Dotted key in the JSON config file (matched case-insensitively, as Bamboo does). */
+  readonly file: string;
+  readonly kind: SettingKind;
+  /** Default as the user would type it; "" means unset. */
+  readonly default: string;
+  readonly help: string;
+  /** Shown as "(secret)" in logs and status. */
+  readonly secret?: boolean;
+}
+
+export const SETTINGS = [
+  { env: "MARATHON_ENDPOINT", file: "Marathon.Endpoint", kind: "urls", default: "http://localhost:8080", help: "Marathon URLs, comma-separated; tried in order" },
+  { env: "MARATHON_USER", file: "Marathon.User", kind: "string", default: "", help: "Marathon basic-auth user" },
+  { env: "MARATHON_PASSWORD", file: "Marathon.Password", kind: "string", default: "", help: "Marathon basic-auth password", secret: true },
+  { env: "MARATHON_AUTH_TOKEN", file: "Marathon.AuthToken", kind: "string", default: "", help: "DC/OS token, sent as 'Authorization: token=...'", secret: true },
+  { env: "MARATHON_CA_CERT", file: "Marathon.CaCert", kind: "string", default: "", help: "PEM file of the CA that signed an HTTPS Marathon's certificate" },
+  { env: "MARATHON_USE_EVENT_STREAM", file: "Marathon.UseEventStream", kind: "bool", default: "true", help: "follow /v2/events; false registers BAMBOO_ENDPOINT as an HTTP callback" },
+  { env: "MARATHON_STREAM_TIMEOUT", file: "Marathon.StreamTimeout", kind: "duration", default: "30s", help: "an event stream silent this long is reopened (Marathon heartbeats every 10s)" },
+  { env: "MARATHON_RESYNC_INTERVAL", file: "Marathon.ResyncInterval", kind: "duration", default: "60s", help: "full resync of every app, whatever the events say" },
+  { env: "MARATHON_REQUEST_TIMEOUT", file: "Marathon.RequestTimeout", kind: "duration", default: "10s", help: "timeout of each Marathon REST request" },
+  { env: "BAMBOO_ENDPOINT", file: "Bamboo.Endpoint", kind: "string", default: "http://localhost:8000", help: "this instance's URL, as Marathon reaches it (callback mode)" },
+  { env: "BAMBOO_BIND", file: "Bamboo.Bind", kind: "bind", default: ":8000", help: "API and UI listen address (also --bind)" },
+  { env: "BAMBOO_DATA_DIR", file: "Bamboo.DataDir", kind: "string", default: "/var/lib/bamboo", help: "file store, generated config, sockets, caches" },
+  { env: "BAMBOO_API_USER", file: "Bamboo.Api.User", kind: "string", default: "admin", help: "user for write calls when BAMBOO_API_PASSWORD is set" },
+  { env: "BAMBOO_API_PASSWORD", file: "Bamboo.Api.Password", kind: "string", default: "", help: "when set, write calls need HTTP basic auth", secret: true },
+  { env: "BAMBOO_ZK_HOST", file: "Bamboo.Zookeeper.Host", kind: "list", default: "", help: "ZooKeeper hosts, comma-separated, optional /chroot; empty: file store" },
+  { env: "BAMBOO_ZK_PATH", file: "Bamboo.Zookeeper.Path", kind: "string", default: "/marathon-haproxy/state", help: "ZooKeeper node holding one child per service" },
+  { env: "BAMBOO_ZK_AUTH", file: "Bamboo.Zookeeper.Auth", kind: "string", default: "", help: "ZooKeeper digest auth 'user:password'", secret: true },
+  { env: "HAPROXY_BIN", file: "HAProxy.Bin", kind: "string", default: "haproxy", help: "HAProxy executable (found on PATH)" },
+  { env: "HAPROXY_TEMPLATE_PATH", file: "HAProxy.TemplatePath", kind: "string", default: "", help: "Handlebars template; empty: the embedded default" },
+  { env: "HAPROXY_OUTPUT_PATH", file: "HAProxy.OutputPath", kind: "string", default: "", help: "where the rendered config is written; empty: BAMBOO_DATA_DIR/haproxy.cfg" },
+  { env: "HAPROXY_HTTP_BIND", file: "HAProxy.HttpBind", kind: "bind", default: ":80", help: "bind of the HTTP frontend, e.g. 127.0.0.1:8080" },
+  { env: "HAPROXY_TIMEOUT_CONNECT", file: "HAProxy.TimeoutConnect", kind: "duration", default: "5s", help: "HAProxy 'timeout connect'" },
+  { env: "HAPROXY_TIMEOUT_CLIENT", file: "HAProxy.TimeoutClient", kind: "duration", default: "50s", help: "HAProxy 'timeout client'" },
+  { env: "HAPROXY_TIMEOUT_SERVER", file: "HAProxy.TimeoutServer", kind: "duration", default: "50s", help: "HAProxy 'timeout server'" },
+  { env: "HAPROXY_TIMEOUT_TUNNEL", file: "HAProxy.TimeoutTunnel", kind: "duration", default: "1h", help: "HAProxy 'timeout tunnel' (websockets)" },
+  { env: "HAPROXY_RELOAD_INTERVAL", file: "HAProxy.ReloadInterval", kind: "duration", default: "1s", help: "at most one reload per interval; later changes are coalesced" },
+  { env: "HAPROXY_HARD_STOP_AFTER", file: "HAProxy.HardStopAfter", kind: "duration", default: "30s", help: "old workers and a graceful stop end after this" },
+] as const satisfies readonly Setting[];
+
+/**
+ * Bamboo settings that no longer apply: bamboo owns HAProxy's lifecycle itself, so reload
+ * commands have nothing to do. They are reported at start, never silently dropped.
+ */
+export const RETIRED_SETTINGS = [
+  { env: "HAPROXY_RELOAD_CMD", file: "HAProxy.ReloadCommand", why: "bamboo reloads its own HAProxy through the master CLI" },
+  { env: "HAPROXY_RELOAD_VALIDATION_CMD", file: "HAProxy.ReloadValidationCommand", why: "bamboo validates every config with 'haproxy -c' itself" },
+  { env: "HAPROXY_RELOAD_CLEANUP_CMD", file: "HAProxy.ReloadCleanupCommand", why: "bamboo writes configs atomically and leaves nothing to clean" },
+  { env: "STATSD_ENABLED", file: "StatsD.Enabled", why: "metrics are served at /metrics in Prometheus format" },
+  { env: "STATSD_HOST", file: "StatsD.Host", why: "metrics are served at /metrics in Prometheus format" },
+  { env: "STATSD_PREFIX", file: "StatsD.Prefix", why: "metrics are served at /metrics in Prometheus format" },
+  { env: "", file: "Bamboo.Zookeeper.ReportingDelay", why: "changes are written and watched at once" },
+] as const;
+
+export type SettingEnv = (typeof SETTINGS)[number]["env"];

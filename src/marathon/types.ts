@@ -1,0 +1,57 @@
+/**
+ * Marathon apps and tasks as the rest of bamboo sees them: parsed once at the edge
+ * (normalise.ts), with networking mode, health and readiness already decided.
+ */
+
+/** One Marathon health check, reduced to what routing needs. */
+export interface HealthCheck {
+  /** HTTP, HTTPS, TCP, COMMAND, MESOS_HTTP, MESOS_HTTPS, MESOS_TCP. */
+  readonly protocol: string;
+  /** Request path for HTTP-like checks; "" otherwise. */
+  readonly path: string;
+  /** Index into the app's service ports that the check probes. */
+  readonly portIndex: number;
+  /** A fixed port the check probes instead of a port index (Marathon's `port`), or null. */
+  readonly port: number | null;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly maxConsecutiveFailures: number;
+}
+
+export interface Task {
+  readonly id: string;
+  readonly appId: string;
+  /** Address HAProxy connects to: the agent host, or the task's own IP with IP-per-task networking. */
+  readonly host: string;
+  /** One port per service port index, reachable on `host`. */
+  readonly ports: readonly number[];
+  /** Mesos state, e.g. TASK_RUNNING, TASK_KILLING. */
+  readonly state: string;
+  /** Passing every Marathon health check of the app (true when the app has none). */
+  readonly alive: boolean;
+  /** False when Marathon sent no health results although the app has health checks. */
+  readonly healthKnown: boolean;
+  /** Bamboo's `Ready`: readiness checks pass, or no deployment is under way. */
+  readonly ready: boolean;
+  readonly startedAt: string | null;
+}
+
+export interface App {
+  /** Always with a leading slash, e.g. "/group/app". */
+  readonly id: string;
+  readonly instances: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Service ports by port index (Marathon's `servicePort`s). */
+  readonly servicePorts: readonly number[];
+  readonly healthChecks: readonly HealthCheck[];
+  /** Path of the first readiness check, or "". */
+  readonly readinessCheckPath: string;
+  /** Every task Marathon reports for the app, sorted by id. */
+  readonly tasks: readonly Task[];
+}
+
+/** Only these tasks receive traffic. */
+export function isRoutable(task: Task): boolean {
+  return task.state === "TASK_RUNNING" && task.alive && task.ready;
+}

@@ -1,0 +1,53 @@
+/**
+ * The routing rules users write: one service per Marathon app id. Both stores
+ * (file, ZooKeeper) implement {@link Store} and pass one contract suite.
+ */
+
+export interface Service {
+  /** Marathon app id with a leading slash. */
+  readonly id: string;
+  /** HAProxy ACL criterion, e.g. `hdr(host) -i ghost.local`; "" for the default path rule. */
+  readonly acl: string;
+  /** Bamboo's free-form config map; `Acl` mirrors `acl`. Unknown keys are kept. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+export interface StoreStatus {
+  readonly kind: "file" | "zookeeper";
+  readonly connected: boolean;
+  readonly session: string | null;
+  readonly lastSync: string | null;
+  readonly lastError: string | null;
+}
+
+export interface Store {
+  /** Loads the first state; never throws because a backend is down (the store then serves what it knows). */
+  start(): Promise<void>;
+  /** Every service, sorted by id. */
+  list(): readonly Service[];
+  get(id: string): Service | undefined;
+  /** Create or replace; resolves once the write is durable. Throws {@link StoreUnavailableError}. */
+  put(service: Service): Promise<void>;
+  /** Resolves false when there was nothing to delete. Throws {@link StoreUnavailableError}. */
+  delete(id: string): Promise<boolean>;
+  /** Called with the full list after every change, local or remote. Returns an unsubscribe function. */
+  watch(listener: (services: readonly Service[]) => void): () => void;
+  status(): StoreStatus;
+  close(): Promise<void>;
+}
+
+/** A write that cannot be made durable right now; the API answers 503 and nothing changed. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/** Bamboo's services: `config.Acl` and `acl` are the same rule. */
+export function makeService(id: string, acl: string, config: Record<string, string> = {}): Service {
+  const merged: Record<string, string> = { ...config };
+  if (acl !== "") merged.Acl = acl;
+  else delete merged.Acl;
+  return { id, acl, config: merged };
+}

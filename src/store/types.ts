@@ -44,6 +44,24 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** A store failure that is not about reachability: a corrupt file, a write ZooKeeper refused. */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreError";
+  }
+}
+
+/**
+ * The logging a store needs; structural so any logger with these methods fits.
+ * Fields carry context (service id, ZooKeeper path, session) as data.
+ */
+export interface StoreLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
 /** Bamboo's services: `config.Acl` and `acl` are the same rule. */
 export function makeService(id: string, acl: string, config: Record<string, string> = {}): Service {
   const merged: Record<string, string> = { ...config };

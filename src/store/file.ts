@@ -1,0 +1,95 @@
+/**
+ * The store used when no ZooKeeper is configured: every service in one JSON
+ * file in the data directory, rewritten atomically on every change.
+ * @module
+ */
+
+import { readServicesFile, writeServicesFile } from "./services-file.ts";
+import { ServiceSet } from "./service-set.ts";
+import { StoreUnavailableError, type Service, type Store, type StoreLog, type StoreStatus } from "./types.ts";
+
+/** Services in one local JSON file (e.g. `BAMBOO_DATA_DIR/services.json`). */
+export class FileStore implements Store {
+  readonly #services: ServiceSet;
+  // Writes run one at a time so the file always reflects a whole, ordered history.
+  #queue: Promise<unknown> = Promise.resolve();
+  #lastSync: string | null = null;
+  #lastError: string | null = null;
+
+  /**
+   * @param path - the services file; its directory is created on the first write.
+   * @param log - where write failures are reported.
+   */
+  constructor(
+    readonly path: string,
+    private readonly log?: StoreLog,
+  ) {
+    this.#services = new ServiceSet(log);
+  }
+
+  /** Loads the file; a missing file is an empty store, a corrupt one throws {@link StoreError}. */
+  async start(): Promise<void> {
+    const loaded = await readServicesFile(this.path);
+    this.#services.replaceAll(loaded ?? []);
+    this.#lastSync = new Date().toISOString();
+    this.log?.info("file store loaded", { path: this.path, services: this.#services.list().length });
+  }
+
+  list(): readonly Service[] {
+    return this.#services.list();
+  }
+
+  get(id: string): Service | undefined {
+    return this.#services.get(id);
+  }
+
+  put(service: Service): Promise<void> {
+    return this.#write((next) => {
+      next.set(service.id, service);
+      return true;
+    }).then(() => undefined);
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.#write((next) => next.delete(id));
+  }
+
+  watch(listener: (services: readonly Service[]) => void): () => void {
+    return this.#services.subscribe(listener);
+  }
+
+  status(): StoreStatus {
+    return { kind: "file", connected: true, session: null, lastSync: this.#lastSync, lastError: this.#lastError };
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+  }
+
+  /**
+   * Applies `change` to a copy, writes the copy, and only then makes it the
+   * served state: a failed write leaves memory and file as they were.
+   */
+  #write(change: (next: Map<string, Service>) => boolean): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      const next = new Map(this.#services.list().map((s) => [s.id, s] as const));
+      if (!change(next)) return false;
+      const services = [...next.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      try {
+        await writeServicesFile(this.path, services);
+      } catch (error) {
+        this.#lastError = `cannot write ${this.path}: ${(error as Error).message}`;
+        this.log?.error("file store write failed", { path: this.path, error: (error as Error).message });
+        throw new StoreUnavailableError(`${this.#lastError}; nothing was changed`, { cause: error });
+      }
+      this.#services.replaceAll(services);
+      this.#lastSync = new Date().toISOString();
+      this.#lastError = null;
+      this.#services.notify();
+      return true;
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+}

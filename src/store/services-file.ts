@@ -1,0 +1,93 @@
+/**
+ * One JSON file holding a list of services: the file store's data and the
+ * ZooKeeper store's last-known snapshot. Writes are atomic (temp file, fsync,
+ * rename, directory fsync) so a crash leaves either the old or the new file,
+ * never half of one.
+ * @module
+ */
+
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { makeService, StoreError, type Service } from "./types.ts";
+
+/** Bumped only if the layout changes incompatibly; read back to refuse foreign files. */
+const FORMAT = "bamboo-services/1";
+
+interface ServicesFileShape {
+  format: string;
+  services: { id: string; acl: string; config: Record<string, string> }[];
+}
+
+/**
+ * Reads a services file. Resolves `null` when the file does not exist; throws
+ * {@link StoreError} naming the file when it exists but cannot be trusted, so
+ * routing rules are never silently replaced by an empty set.
+ */
+export async function readServicesFile(path: string): Promise<Service[] | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new StoreError(`cannot read services file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return parseServices(JSON.parse(text));
+  } catch (error) {
+    throw new StoreError(
+      `services file ${path} is corrupt (${(error as Error).message}); fix or move it away, then start again`,
+      { cause: error },
+    );
+  }
+}
+
+/** Writes the whole list atomically, creating the directory when missing. */
+export async function writeServicesFile(path: string, services: readonly Service[]): Promise<void> {
+  const body: ServicesFileShape = {
+    format: FORMAT,
+    services: services.map((s) => ({ id: s.id, acl: s.acl, config: { ...s.config } })),
+  };
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = `${path}.tmp-${process.pid}-${++tempCounter}`;
+  try {
+    const handle = await open(temp, "w", 0o644);
+    try {
+      await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  // The rename is durable only once the directory entry is flushed too.
+  const dirHandle = await open(dir, "r");
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+let tempCounter = 0;
+
+function parseServices(value: unknown): Service[] {
+  if (typeof value !== "object" || value === null || (value as ServicesFileShape).format !== FORMAT) {
+    throw new Error(`expected a JSON object with "format": "${FORMAT}"`);
+  }
+  const list = (value as ServicesFileShape).services;
+  if (!Array.isArray(list)) throw new Error(`"services" is not an array`);
+  return list.map((entry, index) => {
+    if (typeof entry !== "object" || entry === null || typeof entry.id !== "string" || typeof entry.acl !== "string") {
+      throw new Error(`services[${index}] needs string "id" and "acl"`);
+    }
+    const config = entry.config ?? {};
+    if (typeof config !== "object" || Object.values(config).some((v) => typeof v !== "string")) {
+      throw new Error(`services[${index}].config must map strings to strings`);
+    }
+    return makeService(entry.id, entry.acl, config);
+  });
+}

@@ -55,3 +55,24 @@ export interface App {
 export function isRoutable(task: Task): boolean {
   return task.state === "TASK_RUNNING" && task.alive && task.ready;
 }
+
+/**
+ * What a Marathon event (or a fetch) invalidated. Events are triggers, never deltas: the
+ * reconciler refetches one app for `app` and everything for `all`.
+ */
+export type MarathonChange =
+  | { readonly kind: "app"; readonly appId: string }
+  | { readonly kind: "all"; readonly reason: string };
+
+/** An app (or one of its tasks) that could not be read; it is left out and reported, never fatal. */
+export interface NormaliseProblem {
+  /** The app's id with a leading slash, or "" when even the id was unreadable. */
+  readonly appId: string;
+  readonly message: string;
+}
+
+/** Every app Marathon knows that could be read, sorted by id, and what could not be. */
+export interface AppList {
+  readonly apps: readonly App[];
+  readonly problems: readonly NormaliseProblem[];
+}

@@ -8,6 +8,8 @@ export interface RuntimePaths {
   readonly masterSocket: string;
   /** Runtime API (stats socket) of the workers. */
   readonly statsSocket: string;
+  /** HTTP stats page, reachable only through bamboo's /haproxy_stats. */
+  readonly statsPageSocket: string;
   readonly serverStateFile: string;
   readonly pidFile: string;
   /** File store of services when no ZooKeeper is configured. */
@@ -23,6 +25,7 @@ export function runtimePaths(config: Config): RuntimePaths {
     haproxyConfig: config.haproxy.outputPath,
     masterSocket: `${dir}/haproxy-master.sock`,
     statsSocket: `${dir}/haproxy-stats.sock`,
+    statsPageSocket: `${dir}/haproxy-stats-page.sock`,
     serverStateFile: `${dir}/haproxy-server-state`,
     pidFile: `${dir}/haproxy.pid`,
     servicesFile: `${dir}/services.json`,

@@ -1,0 +1,33 @@
+import { RETIRED_SETTINGS, SETTINGS } from "../config/settings.ts";
+
+/** `bamboo --help`, printed from the settings table so it always matches the code. */
+export function helpText(version: string): string {
+  const lines = [
+    `bamboo ${version}: routes traffic to Marathon apps through a supervised HAProxy`,
+    "",
+    "Usage: bamboo [command] [flags]",
+    "",
+    "Commands:",
+    "  serve      watch Marathon and the routing rules, run HAProxy, serve the API and UI (default)",
+    "  render     print the HAProxy config for the current Marathon apps and routing rules",
+    "  check      validate the configuration and the template, then exit",
+    "  version    print the version",
+    "  help       print this help",
+    "",
+    "Flags (Bamboo's single-dash forms work too):",
+    "  --config FILE   Bamboo-format JSON config file (keys case-insensitive)",
+    "  --bind ADDR     API and UI listen address; same as BAMBOO_BIND",
+    "  --log FILE      also append log lines to FILE",
+    "",
+    "Settings: defaults <- config file <- environment <- flags. Environment variable, config key, default:",
+  ];
+  const width = Math.max(...SETTINGS.map((setting) => setting.env.length));
+  for (const setting of SETTINGS) {
+    const fallback = setting.default === "" ? "(empty)" : setting.default;
+    lines.push(`  ${setting.env.padEnd(width)}  ${setting.help}`);
+    lines.push(`  ${"".padEnd(width)}  file key ${setting.file}; default ${fallback}`);
+  }
+  lines.push("", "Ignored Bamboo settings (reported at start when set):");
+  for (const retired of RETIRED_SETTINGS) lines.push(`  ${retired.env || retired.file}: ${retired.why}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,22 @@
+import type { Args } from "./args.ts";
+import { ConfigError, loadConfig, type LoadedConfig } from "../config/load.ts";
+
+/** Reads the config file named by --config (if any) and merges it with the environment and flags. */
+export async function readConfig(args: Args, env: Readonly<Record<string, string | undefined>>): Promise<LoadedConfig> {
+  let file: unknown;
+  if (args.configFile !== undefined) {
+    const handle = Bun.file(args.configFile);
+    if (!(await handle.exists())) throw new ConfigError([`--config: file ${args.configFile} does not exist`]);
+    try {
+      file = JSON.parse(await handle.text());
+    } catch (error) {
+      throw new ConfigError([`--config: ${args.configFile} is not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+    }
+  }
+  return loadConfig({
+    env,
+    file,
+    fileName: args.configFile,
+    flags: args.bind === undefined ? {} : { BAMBOO_BIND: args.bind },
+  });
+}

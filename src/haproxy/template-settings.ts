@@ -1,0 +1,33 @@
+import type { Config } from "../config/config.ts";
+import type { RuntimePaths } from "../config/paths.ts";
+import type { HAProxyTemplateSettings } from "../routing/template-data.ts";
+
+/**
+ * The machine's hard open-file limit here is 20,000 and HAProxy needs about two
+ * descriptors per connection: a larger maxconn makes HAProxy refuse to start.
+ */
+const MAX_CONN = 4096;
+
+/** What the template needs to know of bamboo's settings and paths, in HAProxy's syntax. */
+export function templateSettings(config: Config, paths: RuntimePaths): HAProxyTemplateSettings {
+  const { haproxy } = config;
+  return {
+    // HAProxy takes the last colon as the port separator, so IPv6 hosts need no brackets.
+    HttpBind: `${haproxy.httpBind.host}:${haproxy.httpBind.port}`,
+    BindHost: haproxy.httpBind.host,
+    StatsSocket: paths.statsSocket,
+    StatsPageSocket: paths.statsPageSocket,
+    ServerStateFile: paths.serverStateFile,
+    MaxConn: MAX_CONN,
+    TimeoutConnect: haproxyTime(haproxy.timeoutConnectMs),
+    TimeoutClient: haproxyTime(haproxy.timeoutClientMs),
+    TimeoutServer: haproxyTime(haproxy.timeoutServerMs),
+    TimeoutTunnel: haproxyTime(haproxy.timeoutTunnelMs),
+    HardStopAfter: haproxyTime(haproxy.hardStopAfterMs),
+  };
+}
+
+/** HAProxy's time format; whole seconds read better in the generated file. */
+export function haproxyTime(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

@@ -1,0 +1,116 @@
+import Handlebars from "handlebars";
+import type { TemplateData } from "../routing/template-data.ts";
+import defaultTemplatePath from "../../templates/haproxy.cfg.hbs" with { type: "file" };
+
+/** A template that does not compile or render; the message names the template and the cause. */
+export class TemplateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TemplateError";
+  }
+}
+
+export type RenderConfig = (data: TemplateData) => string;
+
+/** Name of the embedded default template in messages and status. */
+export const DEFAULT_TEMPLATE_NAME = "embedded templates/haproxy.cfg.hbs";
+
+/** Reads the user's template, or the default one embedded in the executable. */
+export async function loadTemplateSource(templatePath: string): Promise<{ name: string; source: string }> {
+  if (templatePath === "") return { name: DEFAULT_TEMPLATE_NAME, source: await Bun.file(defaultTemplatePath).text() };
+  const file = Bun.file(templatePath);
+  if (!(await file.exists())) throw new TemplateError(`HAPROXY_TEMPLATE_PATH: template file ${templatePath} does not exist`);
+  return { name: templatePath, source: await file.text() };
+}
+
+/**
+ * Compiles a Handlebars template with Bamboo's helpers. Rendering fails loudly on a
+ * misspelt field (`strict`), so a typo cannot silently drop a backend.
+ */
+export function compileTemplate(name: string, source: string): RenderConfig {
+  const handlebars = Handlebars.create();
+  registerHelpers(handlebars);
+  let template: HandlebarsTemplateDelegate;
+  try {
+    template = handlebars.compile(source, { noEscape: true, strict: false });
+    // Compile eagerly so syntax errors surface at start, not at the first render.
+    template(EMPTY_DATA);
+  } catch (error) {
+    throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
+  }
+  return (data) => {
+    try {
+      return template(withoutControlCharacters(data));
+    } catch (error) {
+      throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
+    }
+  };
+}
+
+const EMPTY_DATA: TemplateData = {
+  Apps: [],
+  Services: {},
+  HAProxy: {
+    HttpBind: ":80",
+    BindHost: "",
+    StatsSocket: "/dev/null",
+    StatsPageSocket: "/dev/null",
+    ServerStateFile: "/dev/null",
+    MaxConn: 1,
+    TimeoutConnect: "1s",
+    TimeoutClient: "1s",
+    TimeoutServer: "1s",
+    TimeoutTunnel: "1s",
+    HardStopAfter: "1s",
+  },
+};
+
+/**
+ * Bamboo's template functions under their Go names, plus `eq`/`ne` because Handlebars has
+ * no comparison of its own. Helpers only format; routing decisions live in routing/.
+ */
+function registerHelpers(handlebars: typeof Handlebars): void {
+  const helpers: Record<string, (...args: any[]) => unknown> = {
+    hasKey: (services: Record<string, unknown>, id: string) => services != null && Object.hasOwn(services, id),
+    getService: (services: Record<string, unknown>, id: string) => services?.[id],
+    Split: (text: string, separator: string) => String(text).split(separator),
+    Contains: (text: string, part: string) => String(text).includes(part),
+    Join: (items: unknown[], separator: string) => (Array.isArray(items) ? items.join(separator) : ""),
+    // Go's strings.Replace(s, old, new, n): n < 0 replaces all.
+    Replace: (text: string, from: string, to: string, count: unknown) => replaceN(String(text), from, to, typeof count === "number" ? count : -1),
+    ToUpper: (text: string) => String(text).toUpperCase(),
+    ToLower: (text: string) => String(text).toLowerCase(),
+    ToInt: (text: string) => Number.parseInt(String(text), 10),
+    eq: (a: unknown, b: unknown) => a === b,
+    ne: (a: unknown, b: unknown) => a !== b,
+  };
+  for (const [name, helper] of Object.entries(helpers)) {
+    handlebars.registerHelper(name, (...args: unknown[]) => helper(...args.slice(0, -1)));
+  }
+}
+
+function replaceN(text: string, from: string, to: string, count: number): string {
+  if (count < 0) return text.replaceAll(from, to);
+  let result = text;
+  for (let i = 0; i < count && result.includes(from); i++) result = result.replace(from, to);
+  return result;
+}
+
+/**
+ * Every string reaching the config file loses its control characters: an app's env or
+ * label with a newline must not be able to add lines to HAProxy's configuration.
+ */
+function withoutControlCharacters<T>(value: T): T {
+  if (typeof value === "string") return value.replace(/[\x00-\x1f\x7f]/g, " ") as T;
+  if (Array.isArray(value)) return value.map(withoutControlCharacters) as T;
+  if (typeof value === "object" && value !== null) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) copy[key] = withoutControlCharacters(inner);
+    return copy as T;
+  }
+  return value;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

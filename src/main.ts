@@ -1,0 +1,56 @@
+/**
+ * bamboo: argv → command. Everything else lives in modules; this file only dispatches and
+ * turns a startup error into one clear line and a non-zero exit.
+ */
+import packageJson from "../package.json" with { type: "json" };
+import { parseArgs } from "./cli/args.ts";
+import { helpText } from "./cli/help.ts";
+import { readConfig } from "./cli/read-config.ts";
+import { ConfigError } from "./config/load.ts";
+
+const VERSION = packageJson.version;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    console.error(`bamboo: ${parsed.message}`);
+    return 2;
+  }
+  const { args } = parsed;
+  switch (args.command) {
+    case "help":
+      console.log(helpText(VERSION));
+      return 0;
+    case "version":
+      console.log(VERSION);
+      return 0;
+    default:
+      break;
+  }
+  try {
+    const { config, warnings } = await readConfig(args, process.env);
+    switch (args.command) {
+      case "check": {
+        const { checkCommand } = await import("./commands/check.ts");
+        return await checkCommand(config, warnings);
+      }
+      case "render": {
+        const { renderCommand } = await import("./commands/render.ts");
+        return await renderCommand(config);
+      }
+      case "serve": {
+        const { serveCommand } = await import("./commands/serve.ts");
+        return await serveCommand(config, warnings, { version: VERSION, logFile: args.logFile });
+      }
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`bamboo: ${error.message}`);
+      return 2;
+    }
+    console.error(`bamboo: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,179 @@
+import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
+import type { Service } from "../store/types.ts";
+import { escapedId, mesosDnsId, splitId } from "./ids.ts";
+
+/**
+ * The data users' templates are written against: Bamboo's names and shapes
+ * (`Apps`, `Services`, `EscapedId`, `Tasks`...), so a Bamboo template ports one to one.
+ * Additions are documented in the README; nothing Bamboo had is renamed.
+ */
+export interface TemplateData {
+  readonly Apps: readonly TemplateApp[];
+  readonly Services: Readonly<Record<string, TemplateService>>;
+  /** Settings and paths the template needs (binds, sockets, timeouts). */
+  readonly HAProxy: HAProxyTemplateSettings;
+}
+
+export interface TemplateService {
+  readonly Id: string;
+  readonly Acl: string;
+  readonly Config: Readonly<Record<string, string>>;
+}
+
+export interface TemplateTask {
+  readonly Id: string;
+  readonly Host: string;
+  /** The task's port for service port index 0. */
+  readonly Port: number;
+  readonly Ports: readonly number[];
+  readonly Alive: boolean;
+  readonly State: string;
+  readonly Ready: boolean;
+}
+
+export interface TemplateHealthCheck {
+  readonly Protocol: string;
+  readonly Path: string;
+  readonly PortIndex: number;
+}
+
+export interface TemplatePort {
+  readonly Index: number;
+  readonly ServicePort: number;
+  /** HTTP health-check path probing this port, or "". */
+  readonly HealthCheckPath: string;
+  readonly HealthCheckProtocol: string;
+  /** Routable tasks with their address for this port. */
+  readonly Servers: readonly { readonly Id: string; readonly Host: string; readonly Port: number }[];
+}
+
+export interface TemplateApp {
+  readonly Id: string;
+  readonly EscapedId: string;
+  readonly MesosDnsId: string;
+  readonly SplitId: readonly string[];
+  readonly HealthCheckPath: string;
+  readonly HealthCheckProtocol: string;
+  readonly HealthChecks: readonly TemplateHealthCheck[];
+  readonly ReadinessCheckPath: string;
+  readonly ServicePort: number;
+  readonly ServicePorts: readonly number[];
+  readonly Env: Readonly<Record<string, string>>;
+  readonly Labels: Readonly<Record<string, string>>;
+  /**
+   * Tasks that may receive traffic: TASK_RUNNING, alive in every Marathon health check,
+   * ready. Bamboo listed every task here and routed to unhealthy ones; see `AllTasks`.
+   */
+  readonly Tasks: readonly TemplateTask[];
+  /** Every task Marathon reports, whatever its state. */
+  readonly AllTasks: readonly TemplateTask[];
+  /** Every service port with its routable servers, for templates that route more than port 0. */
+  readonly Ports: readonly TemplatePort[];
+  /** The rule that routes to this app: its service's ACL, or `path_beg -i <id>`. */
+  readonly Acl: string;
+  /** True when `Acl` comes from a stored service rather than the default path rule. */
+  readonly HasService: boolean;
+}
+
+export interface HAProxyTemplateSettings {
+  /** Bind of the HTTP frontend, e.g. `:80` or `127.0.0.1:8080`. */
+  readonly HttpBind: string;
+  /** Host part of the HTTP bind ("" for all IPv4), for extra listeners such as BAMBOO_TCP_PORT. */
+  readonly BindHost: string;
+  readonly StatsSocket: string;
+  /** UNIX socket the stats page listens on; bamboo proxies it at /haproxy_stats. */
+  readonly StatsPageSocket: string;
+  readonly ServerStateFile: string;
+  readonly MaxConn: number;
+  readonly TimeoutConnect: string;
+  readonly TimeoutClient: string;
+  readonly TimeoutServer: string;
+  readonly TimeoutTunnel: string;
+  readonly HardStopAfter: string;
+}
+
+/** Marathon checks that HAProxy can also run itself as an `option httpchk`. */
+const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS"]);
+
+/** Builds the template data; pure, sorted, never reads the clock. */
+export function toTemplateData(
+  apps: readonly App[],
+  services: readonly Service[],
+  settings: HAProxyTemplateSettings,
+): TemplateData {
+  const byId = new Map(services.map((service) => [service.id, service]));
+  const templateServices: Record<string, TemplateService> = {};
+  for (const service of [...services].sort((a, b) => compare(a.id, b.id))) {
+    templateServices[service.id] = { Id: service.id, Acl: service.acl, Config: { ...service.config } };
+  }
+  return {
+    Apps: [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => toTemplateApp(app, byId.get(app.id))),
+    Services: templateServices,
+    HAProxy: settings,
+  };
+}
+
+function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
+  const portZeroCheck = httpCheckFor(app.healthChecks, 0);
+  const allTasks = app.tasks.map(toTemplateTask);
+  const tasks = app.tasks.filter(isRoutable);
+  const hasService = service !== undefined && service.acl !== "";
+  return {
+    Id: app.id,
+    EscapedId: escapedId(app.id),
+    MesosDnsId: mesosDnsId(app.id),
+    SplitId: splitId(app.id),
+    HealthCheckPath: portZeroCheck?.path ?? "",
+    HealthCheckProtocol: portZeroCheck?.protocol ?? "",
+    HealthChecks: app.healthChecks.map((check) => ({ Protocol: check.protocol, Path: check.path, PortIndex: check.portIndex })),
+    ReadinessCheckPath: app.readinessCheckPath,
+    ServicePort: app.servicePorts[0] ?? 0,
+    ServicePorts: app.servicePorts,
+    Env: app.env,
+    Labels: app.labels,
+    Tasks: tasks.map(toTemplateTask).filter((task) => task.Port > 0),
+    AllTasks: allTasks,
+    Ports: portsOf(app, tasks),
+    Acl: hasService ? service.acl : `path_beg -i ${app.id}`,
+    HasService: hasService,
+  };
+}
+
+function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {
+  const count = Math.max(app.servicePorts.length, ...routable.map((task) => task.ports.length), 0);
+  const ports: TemplatePort[] = [];
+  for (let index = 0; index < count; index++) {
+    const check = httpCheckFor(app.healthChecks, index);
+    ports.push({
+      Index: index,
+      ServicePort: app.servicePorts[index] ?? 0,
+      HealthCheckPath: check?.path ?? "",
+      HealthCheckProtocol: check?.protocol ?? "",
+      Servers: routable
+        .filter((task) => (task.ports[index] ?? 0) > 0)
+        .map((task) => ({ Id: task.id, Host: task.host, Port: task.ports[index]! })),
+    });
+  }
+  return ports;
+}
+
+/** The HTTP-like check probing a port index; a check on a fixed `port` probes no index. */
+function httpCheckFor(checks: readonly HealthCheck[], portIndex: number): HealthCheck | undefined {
+  return checks.find((check) => HTTP_CHECK_PROTOCOLS.has(check.protocol) && check.port === null && check.portIndex === portIndex);
+}
+
+function toTemplateTask(task: Task): TemplateTask {
+  return {
+    Id: task.id,
+    Host: task.host,
+    Port: task.ports[0] ?? 0,
+    Ports: task.ports,
+    Alive: task.alive,
+    State: task.state,
+    Ready: task.ready,
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,212 @@
+import type { App, MarathonChange } from "../marathon/types.ts";
+import type { Service } from "../store/types.ts";
+import type { Logger } from "../system/log.ts";
+
+/** One whole, immutable state of the world that HAProxy should serve. */
+export interface Snapshot {
+  readonly apps: readonly App[];
+  readonly services: readonly Service[];
+}
+
+export interface ReconcilerDeps {
+  readonly marathon: {
+    fetchApps(): Promise<readonly App[]>;
+    /** null: the app no longer exists. */
+    fetchApp(id: string): Promise<App | null>;
+  };
+  readonly services: () => readonly Service[];
+  /** Renders, validates and applies a snapshot; resolves once HAProxy serves it or refused it. */
+  readonly apply: (snapshot: Snapshot, reasons: readonly string[]) => Promise<void>;
+  readonly log: Logger;
+  readonly settings: {
+    /** Changes arriving within this window are applied together. */
+    readonly coalesceMs: number;
+    readonly resyncIntervalMs: number;
+    /** Above this many changed apps one full fetch is cheaper than many single ones. */
+    readonly maxAppFetches: number;
+  };
+  readonly now?: () => Date;
+}
+
+export interface ReconcilerStatus {
+  /** True once Marathon delivered a first full state and it was applied. */
+  readonly synced: boolean;
+  readonly lastSyncAt: string | null;
+  readonly lastFullSyncAt: string | null;
+  readonly lastError: string | null;
+  readonly marathonRequests: number;
+  readonly runs: number;
+  readonly apps: number;
+}
+
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * The only loop that decides when to act. Changes only mark what is stale; one run at a
+ * time fetches what they invalidated (one app where the event names it), builds a new
+ * snapshot and applies it. A burst of events therefore costs a bounded number of Marathon
+ * requests and one apply, and a failed fetch keeps the last known apps: routes are never
+ * emptied because Marathon was briefly unwell.
+ */
+export class Reconciler {
+  #apps = new Map<string, App>();
+  #staleApps = new Set<string>();
+  #fullResyncWanted = true;
+  #servicesChanged = false;
+  #reasons = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #resyncTimer: ReturnType<typeof setInterval> | null = null;
+  #running: Promise<void> | null = null;
+  #retryMs = 0;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+  #status: ReconcilerStatus = {
+    synced: false,
+    lastSyncAt: null,
+    lastFullSyncAt: null,
+    lastError: null,
+    marathonRequests: 0,
+    runs: 0,
+    apps: 0,
+  };
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  start(): void {
+    this.#resyncTimer = setInterval(() => this.notify({ kind: "all", reason: "periodic resync" }), this.deps.settings.resyncIntervalMs);
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#resyncTimer) clearInterval(this.#resyncTimer);
+  }
+
+  status(): ReconcilerStatus {
+    return this.#status;
+  }
+
+  /** The apps as last fetched, sorted by id. */
+  apps(): readonly App[] {
+    return [...this.#apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Marks what a Marathon event invalidated. */
+  notify(change: MarathonChange): void {
+    if (change.kind === "all") {
+      this.#fullResyncWanted = true;
+      this.#reasons.add(change.reason);
+    } else {
+      this.#staleApps.add(change.appId);
+      this.#reasons.add(`app ${change.appId} changed`);
+    }
+    this.#schedule(this.deps.settings.coalesceMs);
+  }
+
+  /** The routing rules changed (a write through the API, or another instance's write). */
+  servicesChanged(): void {
+    this.#servicesChanged = true;
+    this.#reasons.add("services changed");
+    this.#schedule(this.deps.settings.coalesceMs);
+  }
+
+  /** Resolves when no change is pending or running; for tests and orderly shutdown. */
+  whenIdle(): Promise<void> {
+    if (!this.#busy()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #busy(): boolean {
+    return this.#timer !== null || this.#running !== null;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped || this.#timer !== null) return;
+    // A run in progress picks the new marks up when it ends (see #run).
+    if (this.#running !== null) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#running = this.#run().finally(() => {
+        this.#running = null;
+        if (this.#hasWork() && !this.#stopped) this.#schedule(this.#retryMs || this.deps.settings.coalesceMs);
+        else this.#settle();
+      });
+    }, delayMs);
+  }
+
+  #hasWork(): boolean {
+    return this.#fullResyncWanted || this.#staleApps.size > 0 || this.#servicesChanged;
+  }
+
+  #settle(): void {
+    if (this.#busy()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  async #run(): Promise<void> {
+    const { marathon, log, settings } = this.deps;
+    const full = this.#fullResyncWanted || this.#staleApps.size > settings.maxAppFetches;
+    const stale = [...this.#staleApps];
+    const reasons = [...this.#reasons];
+    this.#fullResyncWanted = false;
+    this.#staleApps.clear();
+    this.#servicesChanged = false;
+    this.#reasons.clear();
+
+    try {
+      if (full) {
+        this.#count(1);
+        const apps = await marathon.fetchApps();
+        this.#apps = new Map(apps.map((app) => [app.id, app]));
+      } else {
+        this.#count(stale.length);
+        const fetched = await Promise.all(stale.map(async (id) => [id, await marathon.fetchApp(id)] as const));
+        for (const [id, app] of fetched) {
+          if (app) this.#apps.set(id, app);
+          else this.#apps.delete(id);
+        }
+      }
+    } catch (error) {
+      // Keep the last known apps and try again: what was stale is still stale.
+      if (full) this.#fullResyncWanted = true;
+      for (const id of stale) this.#staleApps.add(id);
+      for (const reason of reasons) this.#reasons.add(reason);
+      this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs === 0 ? 500 : this.#retryMs * 2);
+      const message = error instanceof Error ? error.message : String(error);
+      this.#status = { ...this.#status, lastError: message };
+      log.warn("marathon fetch failed; keeping the last known apps", { error: message, retryInMs: this.#retryMs });
+      return;
+    }
+    this.#retryMs = 0;
+    if (!this.#status.synced && !full) return;
+
+    const snapshot: Snapshot = { apps: this.apps(), services: this.deps.services() };
+    try {
+      await this.deps.apply(snapshot, reasons);
+    } catch (error) {
+      // Applying failed before HAProxy was touched (a template error, a full disk): the
+      // previous config keeps serving; the next change or resync tries again.
+      const message = error instanceof Error ? error.message : String(error);
+      this.#status = { ...this.#status, lastError: message };
+      log.error("could not apply the new snapshot; the previous config keeps serving", { error: message });
+      return;
+    }
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    this.#status = {
+      ...this.#status,
+      synced: true,
+      lastSyncAt: at,
+      lastFullSyncAt: full ? at : this.#status.lastFullSyncAt,
+      lastError: null,
+      runs: this.#status.runs + 1,
+      apps: snapshot.apps.length,
+    };
+  }
+
+  #count(requests: number): void {
+    this.#status = { ...this.#status, marathonRequests: this.#status.marathonRequests + requests };
+  }
+}

@@ -1,0 +1,130 @@
+/** The SSE parser and the event → change mapping, over Marathon's documented events and a real capture. */
+import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { changeFromCallback, changeOf, SseParser, WATCHED_EVENT_TYPES, type MarathonEvent } from "../../src/marathon/events.ts";
+import type { MarathonChange } from "../../src/marathon/types.ts";
+
+const EVENTS = join(import.meta.dir, "..", "fixtures", "marathon", "events");
+
+const app = (appId: string): MarathonChange => ({ kind: "app", appId });
+const all = (reason: string): MarathonChange => ({ kind: "all", reason });
+
+const expectedByFile: Record<string, MarathonChange | null> = {
+  "add_health_check_event.json": app("/my-app"),
+  "api_post_event.json": app("/my-app"),
+  "app_terminated_event.json": app("/my-app"),
+  "deployment_failed.json": all("deployment_failed"),
+  "deployment_info.json": all("deployment_info"),
+  "deployment_step_failure.json": all("deployment_step_failure"),
+  "deployment_step_success.json": all("deployment_step_success"),
+  "deployment_success.json": all("deployment_success"),
+  "event_stream_attached.json": all("event_stream_attached"),
+  "event_stream_detached.json": null,
+  "failed_health_check_event.json": app("/my-app"),
+  "framework_message_event.json": null,
+  "group_change_failed.json": all("group_change_failed"),
+  "group_change_success.json": all("group_change_success"),
+  "health_status_changed_event.json": app("/my-app"),
+  "instance_changed_event.json": app("/app-id"),
+  "instance_health_changed_event.json": app("/app-id"),
+  "pod_created_event.json": null,
+  "pod_deleted_event.json": null,
+  "pod_updated_event.json": null,
+  "remove_health_check_event.json": app("/my-app"),
+  "status_update_event.json": app("/my-app"),
+  "subscribe_event.json": null,
+  "unhealthy_instance_kill_event.json": app("/my-app"),
+  "unhealthy_task_kill_event.json": app("/my-app"),
+  "unknown_instance_terminated_event.json": app("/app-id"),
+  "unsubscribe_event.json": null,
+};
+
+function parseAll(chunks: readonly string[]): MarathonEvent[] {
+  const parser = new SseParser();
+  return chunks.flatMap((c) => parser.feed(c));
+}
+
+/** Frames a body as Marathon does: `event:`/`data:` lines, CRLF, blank line. */
+function frame(type: string, body: string): string {
+  return `event: ${type}\r\ndata: ${body}\r\n\r\n`;
+}
+
+describe("every documented Marathon event maps to the right change", () => {
+  const files = readdirSync(EVENTS).filter((f) => f.endsWith(".json")).sort();
+  test("every event fixture has an expectation", () => {
+    expect(files).toEqual(Object.keys(expectedByFile).sort());
+  });
+  test.each(files)("%s, as a stream frame and as a callback body", async (file) => {
+    const text = await Bun.file(join(EVENTS, file)).text();
+    const body = JSON.parse(text);
+    const events = parseAll([frame(body.eventType, JSON.stringify(body))]);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.eventType).toBe(body.eventType);
+    expect(changeOf(events[0]!)).toEqual(expectedByFile[file] ?? null);
+    expect(changeFromCallback(text)).toEqual(expectedByFile[file] ?? null);
+    expect(changeFromCallback(body)).toEqual(expectedByFile[file] ?? null);
+  });
+  test("the stream filter asks for exactly the events that cause a change", () => {
+    const acted = Object.entries(expectedByFile).filter(([, c]) => c !== null).map(([f]) => f.replace(/\.json$/, ""));
+    for (const type of acted) expect(WATCHED_EVENT_TYPES).toContain(type);
+  });
+});
+
+describe("the real capture events.txt", () => {
+  const expected = [
+    { eventType: "event_stream_attached", change: all("event_stream_attached") },
+    { eventType: "status_update_event", change: app("/foo") },
+    { eventType: "status_update_event", change: app("/test-app") },
+  ];
+  const summary = (events: MarathonEvent[]) => events.map((e) => ({ eventType: e.eventType, change: changeOf(e) }));
+
+  test("parses whole, with LF line ends", async () => {
+    const text = await Bun.file(join(EVENTS, "events.txt")).text();
+    expect(summary(parseAll([text]))).toEqual(expected);
+  });
+
+  test("parses with CRLF line ends split at every possible point", async () => {
+    const text = (await Bun.file(join(EVENTS, "events.txt")).text()).replace(/\n/g, "\r\n");
+    for (let cut = 1; cut < text.length; cut++) {
+      expect(summary(parseAll([text.slice(0, cut), text.slice(cut)]))).toEqual(expected);
+    }
+  });
+
+  test("parses fed one character at a time", async () => {
+    const text = (await Bun.file(join(EVENTS, "events.txt")).text()).replace(/\n/g, "\r\n");
+    expect(summary(parseAll([...text]))).toEqual(expected);
+  });
+});
+
+describe("stream framing quirks", () => {
+  const cases: { name: string; chunks: string[]; types: string[] }[] = [
+    { name: "bare CRLF heartbeats produce nothing", chunks: ["\r\n", "\r\n\r\n", "\n"], types: [] },
+    { name: "comments are ignored", chunks: [": keep-alive\r\n", frame("app_terminated_event", '{"eventType":"app_terminated_event","appId":"/a"}')], types: ["app_terminated_event"] },
+    { name: "two JSON objects in one data field separated by CRLF are two events", chunks: ['event: status_update_event\r\ndata: {"eventType":"status_update_event","appId":"/a"}\r\n{"eventType":"status_update_event","appId":"/b"}\r\n\r\n'], types: ["status_update_event", "status_update_event"] },
+    { name: "lone CR line ends work", chunks: ['event: x\rdata: {"eventType":"app_terminated_event","appId":"/a"}\r\r', ": a lone CR is only known once the next byte arrives\r"], types: ["app_terminated_event"] },
+    { name: "an event without a trailing blank line is not emitted yet", chunks: ['data: {"eventType":"app_terminated_event","appId":"/a"}\r\n'], types: [] },
+    { name: "a JSON object spread over several data lines is one event", chunks: ['data: {"eventType":"app_terminated_event",\ndata: "appId":"/a"}\n\n'], types: ["app_terminated_event"] },
+    { name: "the type comes from the SSE field when the body lacks eventType", chunks: ['event: deployment_success\ndata: {"id":"x"}\n\n'], types: ["deployment_success"] },
+  ];
+  test.each(cases)("$name", ({ chunks, types }) => {
+    expect(parseAll(chunks).map((e) => e.eventType)).toEqual(types);
+  });
+
+  test("unreadable data asks for a full resync instead of being dropped", () => {
+    const events = parseAll(["event: status_update_event\ndata: {not json\n\n"]);
+    expect(events.map((e) => [e.malformed, changeOf(e)?.kind])).toEqual([[true, "all"]]);
+  });
+
+  test("ids without a leading slash are made absolute", () => {
+    expect(changeFromCallback({ eventType: "status_update_event", appId: "grp/app" })).toEqual(app("/grp/app"));
+  });
+
+  test("an api_post_event without an app definition (a group update) resyncs everything", () => {
+    expect(changeFromCallback({ eventType: "api_post_event", uri: "/v2/groups/x" })?.kind).toBe("all");
+  });
+
+  test("an unknown event type is ignored", () => {
+    expect(changeFromCallback({ eventType: "something_new", appId: "/a" })).toBeNull();
+  });
+});

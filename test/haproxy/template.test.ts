@@ -1,0 +1,105 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compileTemplate, loadTemplateSource, TemplateError } from "../../src/haproxy/template.ts";
+import { validateConfig } from "../../src/haproxy/validate.ts";
+import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
+import { makeService } from "../../src/store/types.ts";
+import { app, httpHealthCheck, task } from "../routing/builders.ts";
+
+const SETTINGS: HAProxyTemplateSettings = {
+  HttpBind: "127.0.0.1:8080",
+  BindHost: "127.0.0.1",
+  StatsSocket: "/run/bamboo/haproxy-stats.sock",
+  StatsPageSocket: "/run/bamboo/haproxy-stats-page.sock",
+  ServerStateFile: "/run/bamboo/haproxy-server-state",
+  MaxConn: 4096,
+  TimeoutConnect: "5s",
+  TimeoutClient: "50s",
+  TimeoutServer: "50s",
+  TimeoutTunnel: "1h",
+  HardStopAfter: "30s",
+};
+
+const APPS = [
+  app({
+    id: "/ghost",
+    healthChecks: [httpHealthCheck({ path: "/health" })],
+    tasks: [task({ id: "ghost.1", host: "10.0.0.1", ports: [31001] }), task({ id: "ghost.2", host: "10.0.0.2", ports: [31002] })],
+  }),
+  app({ id: "/shop/web", env: { STICKY_SESSIONS: "true" }, tasks: [task({ id: "web.1", host: "10.0.0.3", ports: [31003] })] }),
+  app({ id: "/db/proxy", env: { BAMBOO_TCP_PORT: "15432" }, tasks: [task({ id: "proxy.1", host: "10.0.0.4", ports: [31004], alive: false })] }),
+  app({ id: "/secure", healthChecks: [httpHealthCheck({ protocol: "HTTPS", path: "/ok" })], tasks: [task({ id: "s.1", host: "10.0.0.5", ports: [443] })] }),
+];
+const SERVICES = [makeService("/ghost", "hdr(host) -i ghost.local")];
+
+async function renderDefault(): Promise<string> {
+  const { name, source } = await loadTemplateSource("");
+  return compileTemplate(name, source)(toTemplateData(APPS, SERVICES, SETTINGS));
+}
+
+describe("the default template", () => {
+  test("renders the expected config (test/golden/default.cfg)", async () => {
+    const rendered = await renderDefault();
+    const goldenPath = new URL("../golden/default.cfg", import.meta.url).pathname;
+    if (process.env.UPDATE_GOLDEN === "1") await writeFile(goldenPath, rendered);
+    expect(rendered).toBe(await Bun.file(goldenPath).text());
+  });
+
+  test("renders a config the real HAProxy accepts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bamboo-template-"));
+    const file = join(dir, "haproxy.cfg");
+    // Socket paths must exist for haproxy -c only as directories; point them at the temp dir.
+    const local = { ...SETTINGS, StatsSocket: join(dir, "s.sock"), StatsPageSocket: join(dir, "p.sock"), ServerStateFile: join(dir, "state") };
+    const { name, source } = await loadTemplateSource("");
+    await writeFile(file, compileTemplate(name, source)(toTemplateData(APPS, SERVICES, local)));
+    expect(await validateConfig("haproxy", file)).toEqual({ ok: true });
+  });
+
+  test("routes by the service ACL, else by the app's path, and only to routable tasks", async () => {
+    const rendered = await renderDefault();
+    expect(rendered).toContain("acl ::ghost-aclrule hdr(host) -i ghost.local");
+    expect(rendered).toContain("acl ::shop::web-aclrule path_beg -i /shop/web");
+    expect(rendered).toContain("balance url_param sticky");
+    expect(rendered).toContain("option httpchk GET /health");
+    expect(rendered).toContain("bind 127.0.0.1:15432");
+    expect(rendered).not.toContain("10.0.0.4");
+  });
+});
+
+describe("templates", () => {
+  const render = (source: string, data = toTemplateData(APPS, SERVICES, SETTINGS)) => compileTemplate("test.hbs", source)(data);
+
+  test.each([
+    ["hasKey", "{{#if (hasKey Services '/ghost')}}yes{{/if}}{{#unless (hasKey Services '/none')}}no{{/unless}}", "yesno"],
+    ["getService", "{{#with (getService Services '/ghost')}}{{Acl}}{{/with}}", "hdr(host) -i ghost.local"],
+    ["Split and Join", "{{Join (Split 'a-b-c' '-') '+'}}", "a+b+c"],
+    ["Contains", "{{#if (Contains 'ghost.local' 'local')}}yes{{/if}}", "yes"],
+    ["Replace with a count", "{{Replace 'a.a.a' '.' '_' 1}}", "a_a.a"],
+    ["Replace all", "{{Replace 'a.a.a' '.' '_' -1}}", "a_a_a"],
+    ["ToUpper and ToLower", "{{ToUpper 'ab'}}{{ToLower 'CD'}}", "ABcd"],
+    ["ToInt", "{{ToInt '42'}}", "42"],
+    ["eq", "{{#if (eq 1 1)}}same{{/if}}", "same"],
+  ])("Bamboo's helper %s works", (_name, source, expected) => {
+    expect(render(source)).toBe(expected);
+  });
+
+  test("output is not HTML-escaped", () => {
+    expect(render("{{#each Apps}}{{#if HasService}}{{Acl}}{{/if}}{{/each}}", toTemplateData(APPS, [makeService("/ghost", "hdr(x) -m str <a&b>")], SETTINGS))).toBe("hdr(x) -m str <a&b>");
+  });
+
+  test("a newline in an app's env cannot add config lines", () => {
+    const data = toTemplateData([app({ id: "/x", env: { NOTE: "a\n    stats enable" } })], [], SETTINGS);
+    expect(render("{{#each Apps}}{{Env.NOTE}}{{/each}}", data)).toBe("a     stats enable");
+  });
+
+  test("a template that does not compile is refused with its name", () => {
+    expect(() => compileTemplate("broken.hbs", "{{#each Apps}}")).toThrow(TemplateError);
+    expect(() => compileTemplate("broken.hbs", "{{#each Apps}}")).toThrow(/broken\.hbs/);
+  });
+
+  test("a missing template file is named", async () => {
+    await expect(loadTemplateSource("/nonexistent/t.hbs")).rejects.toThrow("/nonexistent/t.hbs does not exist");
+  });
+});

@@ -1,0 +1,42 @@
+/** Builders for normalised apps and tasks, so a routing test states only what it is about. */
+import type { App, HealthCheck, Task } from "../../src/marathon/types.ts";
+
+export function task(overrides: Partial<Task> & { id: string }): Task {
+  return {
+    appId: "/app",
+    host: "10.0.0.1",
+    ports: [31000],
+    state: "TASK_RUNNING",
+    alive: true,
+    healthKnown: true,
+    ready: true,
+    startedAt: "2024-05-01T11:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export function httpHealthCheck(overrides: Partial<HealthCheck> = {}): HealthCheck {
+  return {
+    protocol: "HTTP",
+    path: "/health",
+    portIndex: 0,
+    port: null,
+    intervalSeconds: 10,
+    timeoutSeconds: 5,
+    maxConsecutiveFailures: 3,
+    ...overrides,
+  };
+}
+
+export function app(overrides: Partial<App> & { id: string }): App {
+  return {
+    instances: overrides.tasks?.length ?? 0,
+    env: {},
+    labels: {},
+    servicePorts: [10000],
+    healthChecks: [],
+    readinessCheckPath: "",
+    tasks: [],
+    ...overrides,
+  };
+}

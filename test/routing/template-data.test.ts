@@ -1,0 +1,69 @@
+import { describe, expect, test } from "bun:test";
+import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
+import { makeService } from "../../src/store/types.ts";
+import { app, httpHealthCheck, task } from "./builders.ts";
+
+const SETTINGS = { HttpBind: ":80" } as HAProxyTemplateSettings;
+
+describe("toTemplateData", () => {
+  test("apps are sorted by id and carry Bamboo's derived ids", () => {
+    const data = toTemplateData([app({ id: "/nested/group/app" }), app({ id: "/a" })], [], SETTINGS);
+    expect(data.Apps.map((a) => a.Id)).toEqual(["/a", "/nested/group/app"]);
+    const nested = data.Apps[1]!;
+    expect(nested.EscapedId).toBe("::nested::group::app");
+    expect(nested.MesosDnsId).toBe("app-group-nested");
+    expect(nested.SplitId).toEqual(["", "nested", "group", "app"]);
+  });
+
+  test("an app without a service falls back to the default path rule", () => {
+    const [only] = toTemplateData([app({ id: "/shop/web" })], [], SETTINGS).Apps;
+    expect(only!.Acl).toBe("path_beg -i /shop/web");
+    expect(only!.HasService).toBe(false);
+  });
+
+  test("an app with a service routes by the service's ACL", () => {
+    const data = toTemplateData([app({ id: "/ghost" })], [makeService("/ghost", "hdr(host) -i ghost.local", { arb: "barb" })], SETTINGS);
+    expect(data.Apps[0]!.Acl).toBe("hdr(host) -i ghost.local");
+    expect(data.Apps[0]!.HasService).toBe(true);
+    expect(data.Services).toEqual({ "/ghost": { Id: "/ghost", Acl: "hdr(host) -i ghost.local", Config: { arb: "barb", Acl: "hdr(host) -i ghost.local" } } });
+  });
+
+  test.each([
+    ["running, alive and ready", {}, true],
+    ["staging", { state: "TASK_STAGING" }, false],
+    ["being killed", { state: "TASK_KILLING" }, false],
+    ["failing its health check", { alive: false }, false],
+    ["not ready during a deployment", { ready: false }, false],
+  ])("a task %s is routed: %p", (_name, overrides, routed) => {
+    const data = toTemplateData([app({ id: "/app", tasks: [task({ id: "t1", ...overrides })] })], [], SETTINGS);
+    expect(data.Apps[0]!.Tasks.length).toBe(routed ? 1 : 0);
+    expect(data.Apps[0]!.AllTasks.length).toBe(1);
+  });
+
+  test("tasks carry Bamboo's fields, Port being the first port", () => {
+    const data = toTemplateData([app({ id: "/app", tasks: [task({ id: "t1", host: "h", ports: [31001, 31002] })] })], [], SETTINGS);
+    expect(data.Apps[0]!.Tasks[0]).toEqual({ Id: "t1", Host: "h", Port: 31001, Ports: [31001, 31002], Alive: true, State: "TASK_RUNNING", Ready: true });
+  });
+
+  test("the HTTP health check of port index 0 becomes HealthCheckPath; checks on other ports do not", () => {
+    const checks = [httpHealthCheck({ path: "/other", portIndex: 1 }), httpHealthCheck({ protocol: "MESOS_HTTP", path: "/ping" })];
+    const [only] = toTemplateData([app({ id: "/app", servicePorts: [1, 2], healthChecks: checks })], [], SETTINGS).Apps;
+    expect(only!.HealthCheckPath).toBe("/ping");
+    expect(only!.HealthCheckProtocol).toBe("MESOS_HTTP");
+    expect(only!.Ports.map((port) => port.HealthCheckPath)).toEqual(["/ping", "/other"]);
+  });
+
+  test("a TCP or COMMAND check gives no HTTP check path", () => {
+    const checks = [httpHealthCheck({ protocol: "TCP", path: "" }), httpHealthCheck({ protocol: "COMMAND", path: "" })];
+    expect(toTemplateData([app({ id: "/app", healthChecks: checks })], [], SETTINGS).Apps[0]!.HealthCheckPath).toBe("");
+  });
+
+  test("every service port lists its routable servers", () => {
+    const tasks = [task({ id: "a", host: "h1", ports: [31001, 31002] }), task({ id: "b", host: "h2", ports: [32001, 32002], alive: false })];
+    const [only] = toTemplateData([app({ id: "/app", servicePorts: [10001, 10002], tasks })], [], SETTINGS).Apps;
+    expect(only!.Ports).toEqual([
+      { Index: 0, ServicePort: 10001, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31001 }] },
+      { Index: 1, ServicePort: 10002, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31002 }] },
+    ]);
+  });
+});

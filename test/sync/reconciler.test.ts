@@ -1,0 +1,137 @@
+import { describe, expect, test } from "bun:test";
+import type { App } from "../../src/marathon/types.ts";
+import { makeService, type Service } from "../../src/store/types.ts";
+import { Reconciler, type Snapshot } from "../../src/sync/reconciler.ts";
+import { silentLogger } from "../../src/system/log.ts";
+import { app, task } from "../routing/builders.ts";
+
+/** A Marathon that answers from a map and counts requests; `failing` makes it answer with errors. */
+class FakeMarathon {
+  apps = new Map<string, App>();
+  fullFetches = 0;
+  appFetches = 0;
+  failing = false;
+  async fetchApps(): Promise<readonly App[]> {
+    this.fullFetches++;
+    if (this.failing) throw new Error("502 no leader");
+    return [...this.apps.values()];
+  }
+  async fetchApp(id: string): Promise<App | null> {
+    this.appFetches++;
+    if (this.failing) throw new Error("502 no leader");
+    return this.apps.get(id) ?? null;
+  }
+}
+
+function setup(initial: App[] = [], services: Service[] = []) {
+  const marathon = new FakeMarathon();
+  for (const a of initial) marathon.apps.set(a.id, a);
+  const applied: { snapshot: Snapshot; reasons: readonly string[] }[] = [];
+  let currentServices = services;
+  const reconciler = new Reconciler({
+    marathon,
+    services: () => currentServices,
+    apply: async (snapshot, reasons) => {
+      applied.push({ snapshot, reasons });
+    },
+    log: silentLogger,
+    settings: { coalesceMs: 5, resyncIntervalMs: 3_600_000, maxAppFetches: 20 },
+  });
+  return { marathon, applied, reconciler, setServices: (next: Service[]) => (currentServices = next) };
+}
+
+const ids = (snapshot: Snapshot) => snapshot.apps.map((a) => a.id);
+
+describe("Reconciler", () => {
+  test("starts with one full fetch and applies it", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/b" }), app({ id: "/a" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(1);
+    expect(applied).toHaveLength(1);
+    expect(ids(applied[0]!.snapshot)).toEqual(["/a", "/b"]);
+    expect(reconciler.status().synced).toBe(true);
+  });
+
+  test("an event naming an app refetches that app only", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" }), app({ id: "/b" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    marathon.apps.set("/a", app({ id: "/a", tasks: [task({ id: "a.1" })] }));
+    reconciler.notify({ kind: "app", appId: "/a" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(1);
+    expect(marathon.appFetches).toBe(1);
+    expect(applied.at(-1)!.snapshot.apps.find((a) => a.id === "/a")!.tasks).toHaveLength(1);
+    expect(applied.at(-1)!.reasons).toEqual(["app /a changed"]);
+  });
+
+  test("a burst of 1,000 events costs a bounded number of requests and applies", async () => {
+    const apps = Array.from({ length: 10 }, (_, i) => app({ id: `/app${i}` }));
+    const { marathon, applied, reconciler } = setup(apps);
+    reconciler.start();
+    await reconciler.whenIdle();
+    for (let i = 0; i < 1000; i++) reconciler.notify({ kind: "app", appId: `/app${i % 10}` });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.appFetches).toBeLessThanOrEqual(10);
+    expect(applied.length).toBeLessThanOrEqual(2);
+  });
+
+  test("many stale apps are fetched with one full request instead", async () => {
+    const apps = Array.from({ length: 50 }, (_, i) => app({ id: `/app${i}` }));
+    const { marathon, reconciler } = setup(apps);
+    reconciler.start();
+    await reconciler.whenIdle();
+    for (const a of apps) reconciler.notify({ kind: "app", appId: a.id });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(2);
+    expect(marathon.appFetches).toBe(0);
+  });
+
+  test("an app Marathon no longer knows is removed", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" }), app({ id: "/b" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    marathon.apps.delete("/b");
+    reconciler.notify({ kind: "app", appId: "/b" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(ids(applied.at(-1)!.snapshot)).toEqual(["/a"]);
+  });
+
+  test("a failing Marathon keeps the last known apps and the change is retried", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a", tasks: [task({ id: "a.1" })] })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    marathon.failing = true;
+    reconciler.notify({ kind: "all", reason: "stream connected" });
+    // Wait for the failure to be recorded, then heal Marathon.
+    const deadline = Date.now() + 5_000;
+    while (reconciler.status().lastError === null && Date.now() < deadline) await Bun.sleep(1);
+    expect(reconciler.status().lastError).toContain("502 no leader");
+    expect(applied).toHaveLength(1);
+    expect(reconciler.apps().map((a) => a.id)).toEqual(["/a"]);
+    marathon.failing = false;
+    marathon.apps.set("/c", app({ id: "/c" }));
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(ids(applied.at(-1)!.snapshot)).toEqual(["/a", "/c"]);
+    expect(reconciler.status().lastError).toBeNull();
+  });
+
+  test("a change of routing rules applies without asking Marathon", async () => {
+    const { marathon, applied, reconciler, setServices } = setup([app({ id: "/a" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    setServices([makeService("/a", "hdr(host) -i a.local")]);
+    reconciler.servicesChanged();
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches + marathon.appFetches).toBe(1);
+    expect(applied.at(-1)!.snapshot.services.map((s) => s.acl)).toEqual(["hdr(host) -i a.local"]);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Marathon's REST API as bamboo reads it: every app with tasks, deployments and readiness in
+ * one request, or one app after an event named it. Answers come back normalised.
+ */
+import type { Logger } from "../system/log.ts";
+import { MarathonError } from "./errors.ts";
+import { TaskHealthMemory } from "./health-memory.ts";
+import { isObject } from "./json-read.ts";
+import { appOfSingleAnswer, appsOfListAnswer, normaliseApp, normaliseApps } from "./normalise.ts";
+import { MarathonTransport, type FetchLike, type MarathonConnection } from "./transport.ts";
+import type { App, AppList } from "./types.ts";
+
+/** Embeds that give tasks (with health results), running deployments and readiness results in one answer. */
+export const APPS_PATH = "/v2/apps?embed=apps.tasks&embed=apps.deployments&embed=apps.readiness";
+const APP_EMBEDS = "embed=app.tasks&embed=app.deployments&embed=app.readiness";
+
+export interface MarathonClientDeps {
+  readonly fetch?: FetchLike;
+  /** Clock for readiness decisions, in ms since the epoch. */
+  readonly now?: () => number;
+  readonly log?: Logger;
+}
+
+export class MarathonClient {
+  readonly #transport: MarathonTransport;
+  readonly #now: () => number;
+  readonly #memory = new TaskHealthMemory();
+  readonly #log: Logger | undefined;
+
+  constructor(connection: MarathonConnection, deps: MarathonClientDeps = {}) {
+    this.#transport = new MarathonTransport(connection, deps.fetch);
+    this.#now = deps.now ?? Date.now;
+    this.#log = deps.log;
+  }
+
+  /** The endpoint that answered last (tried first next time). */
+  get endpoint(): string {
+    return this.#transport.endpoint;
+  }
+
+  /** The leader Marathon last named in `X-Marathon-Leader`, or null. */
+  get leader(): string | null {
+    return this.#transport.leader;
+  }
+
+  /**
+   * Every app, sorted by id. Throws {@link MarathonError} when no endpoint gives a usable answer
+   * (5xx, no leader, timeout, not Marathon): the caller keeps its last known state, since an
+   * empty list would remove every route.
+   */
+  async fetchApps(): Promise<AppList> {
+    const answer = await this.#transport.json(APPS_PATH);
+    const raw = appsOfListAnswer(answer.body);
+    if (raw === null) throw notMarathon(answer.url, "an 'apps' list");
+    const list = normaliseApps(raw, this.#now());
+    return { apps: this.#memory.applyAll(list.apps), problems: list.problems };
+  }
+
+  /**
+   * One app, or null when Marathon says it does not exist. Throws {@link MarathonError} on a
+   * failed request and when the app cannot be read (the next full fetch reports why).
+   */
+  async fetchApp(id: string): Promise<App | null> {
+    const answer = await this.#transport.json(`/v2/apps${encodeAppId(id)}?${APP_EMBEDS}`, { accept: isMarathonNotFound });
+    if (answer.status === 404) {
+      this.#memory.applyOne(id, null);
+      return null;
+    }
+    const raw = appOfSingleAnswer(answer.body);
+    if (raw === null) throw notMarathon(answer.url, "an 'app' object");
+    const { app, problems } = normaliseApp(raw, this.#now());
+    for (const problem of problems) this.#log?.warn("marathon app partly unreadable", { ...problem });
+    if (app === null) {
+      throw new MarathonError(`app ${id} could not be read`, [], problems.map((p) => p.message).join("; "));
+    }
+    return this.#memory.applyOne(app.id, app);
+  }
+}
+
+/** Marathon's 404 for a missing app is JSON with a message; any other 404 means a wrong URL. */
+function isMarathonNotFound(status: number, body: unknown): boolean {
+  return status === 404 && isObject(body) && typeof body.message === "string";
+}
+
+/** `/grp/my app` → `/grp/my%20app`: slashes stay path separators, segments are escaped. */
+export function encodeAppId(id: string): string {
+  return id.split("/").filter((s) => s !== "").map(encodeURIComponent).reduce((path, s) => `${path}/${s}`, "");
+}
+
+function notMarathon(url: string, expected: string): MarathonError {
+  return new MarathonError(
+    `${url} answered JSON without ${expected}`,
+    [],
+    "MARATHON_ENDPOINT must be Marathon's base URL, e.g. http://marathon.mesos:8080 (without /v2)",
+  );
+}

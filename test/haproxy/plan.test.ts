@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { commandText, plan } from "../../src/haproxy/plan.ts";
+import { serverStateFor } from "../../src/haproxy/server-state.ts";
 import { MIN_SLOTS, slotConfig, slotCountFor, type SlotLayout } from "../../src/haproxy/slots.ts";
 
 /** A rendered config as a template would produce it: one backend per app with its servers. */
@@ -118,5 +119,27 @@ describe("plan", () => {
     const running = apply(EMPTY, { a: ["10.0.0.1:1"] });
     const next = plan(running, apply(running.layout, { a: ["10.0.0.1:1", "agent-2.example:2"] }));
     expect(next.kind).toBe("reload");
+  });
+});
+
+describe("serverStateFor", () => {
+  const dump = [
+    "1",
+    "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port",
+    "3 a 1 slot1 10.0.0.1 2 0 1 1 8 1 0 2 0 0 0 0 - 1 - 0 0 - - 0",
+    "3 a 2 slot2 10.0.0.2 0 0 1 1 8 1 0 2 0 0 0 0 - 2 - 0 0 - - 0",
+    "3 a 3 slot3 127.0.0.1 0 5 1 1 8 1 0 2 0 0 0 0 - 1 - 0 0 - - 0",
+    "",
+  ].join("\n");
+
+  test("keeps the state of slots that hold the same task and drops the rest", () => {
+    const next = slotConfig(rendered({ a: ["10.0.0.1:1", "10.0.0.9:9"] }), EMPTY).layout;
+    const kept = serverStateFor(dump, next).split("\n");
+    expect(kept.slice(1).filter((line) => /^\d/.test(line))).toEqual(["3 a 1 slot1 10.0.0.1 2 0 1 1 8 1 0 2 0 0 0 0 - 1 - 0 0 - - 0"]);
+    expect(kept[0]).toBe("1");
+  });
+
+  test("an unknown dump format yields an empty state file rather than a wrong one", () => {
+    expect(serverStateFor("2\nwhatever", EMPTY)).toBe("");
   });
 });

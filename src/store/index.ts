@@ -8,8 +8,10 @@ import type { Config } from "../config/config.ts";
 import type { RuntimePaths } from "../config/paths.ts";
 import { FileStore } from "./file.ts";
 import type { Store, StoreLog } from "./types.ts";
+import { ZooKeeperStore } from "./zookeeper.ts";
 
 export { FileStore } from "./file.ts";
+export { ZooKeeperStore, type ZooKeeperStoreOptions } from "./zookeeper.ts";
 export * from "./types.ts";
 
 /**
@@ -17,8 +19,9 @@ export * from "./types.ts";
  * call {@link Store.start} before serving.
  */
 export function createStore(config: Config, paths: RuntimePaths, log: StoreLog): Store {
-  if (config.zookeeper.hosts.length > 0) {
-    throw new Error("the ZooKeeper store is not available yet in this build");
+  const { hosts, path, auth } = config.zookeeper;
+  if (hosts.length > 0) {
+    return new ZooKeeperStore({ hosts, path, auth, snapshotPath: paths.servicesSnapshot, log });
   }
   return new FileStore(paths.servicesFile, log);
 }

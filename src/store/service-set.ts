@@ -56,10 +56,10 @@ export class ServiceSet {
     };
   }
 
-  /** Tells every listener about the current list if it differs from the last one told. */
-  notify(): void {
+  /** Tells every listener about the current list if it differs from the last one told; true if it did. */
+  notify(): boolean {
     const fingerprint = JSON.stringify(this.#sorted);
-    if (fingerprint === this.#lastNotified) return;
+    if (fingerprint === this.#lastNotified) return false;
     this.#lastNotified = fingerprint;
     const list = this.#sorted;
     for (const listener of [...this.#listeners]) {
@@ -70,6 +70,7 @@ export class ServiceSet {
         this.log?.error("store listener failed", { error: String(error) });
       }
     }
+    return true;
   }
 
   #resort(): void {

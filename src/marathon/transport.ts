@@ -111,11 +111,13 @@ export class MarathonTransport {
       }, this.#conn.requestTimeoutMs);
       const endpoint = this.#conn.endpoints[index] ?? "";
       const first = `${endpoint}${path}`;
+      let opened = false;
       try {
         const { response, url } = await this.#follow(first, "GET", undefined, "text/event-stream", controller.signal);
         const type = response.headers.get("content-type") ?? "";
         if (response.ok && type.startsWith("text/event-stream") && response.body !== null) {
           this.#answered(index, response);
+          opened = true;
           return { response, url, endpoint };
         }
         const text = await response.text().catch(() => "");
@@ -126,7 +128,8 @@ export class MarathonTransport {
         if (signal.aborted) break;
       } finally {
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        // An open stream stays tied to the caller's signal: that is how the caller closes it.
+        if (!opened) signal.removeEventListener("abort", onAbort);
       }
     }
     throw new MarathonError("opening the event stream failed on every Marathon endpoint", attempts, hintFor(attempts));

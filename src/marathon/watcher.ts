@@ -167,12 +167,13 @@ export class MarathonWatcher {
     let silent = false;
     let bytes = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const cancel = () => void reader.cancel().catch(() => undefined);
+    controller.signal.addEventListener("abort", cancel, { once: true });
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         silent = true;
         controller.abort();
-        void reader.cancel().catch(() => undefined);
       }, this.#settings.streamTimeoutMs);
     };
     arm();
@@ -196,6 +197,7 @@ export class MarathonWatcher {
       if (!silent && !this.#stopped) throw error;
     } finally {
       clearTimeout(timer);
+      controller.signal.removeEventListener("abort", cancel);
       reader.releaseLock();
     }
     return { silent, bytes };

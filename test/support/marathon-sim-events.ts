@@ -21,6 +21,8 @@ export class SimEventHub {
   callbackFailures = 0;
   /** Events delivered to callbacks (for tests). */
   callbackDeliveries = 0;
+  /** Heartbeat rounds sent (for tests that need time to pass without sleeping). */
+  heartbeats = 0;
 
   constructor(heartbeatMs: number) {
     if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(), heartbeatMs);
@@ -94,6 +96,7 @@ export class SimEventHub {
 
   /** Marathon's keep-alive: a bare CRLF. */
   #beat(): void {
+    this.heartbeats++;
     for (const stream of this.#streams) this.#write(stream, "\r\n");
   }
 

@@ -159,6 +159,11 @@ export class MarathonSim {
     return this.#hub.subscribers;
   }
 
+  /** Heartbeat rounds sent so far. */
+  get heartbeats(): number {
+    return this.#hub.heartbeats;
+  }
+
   get callbackDeliveries(): number {
     return this.#hub.callbackDeliveries;
   }

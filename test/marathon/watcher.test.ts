@@ -1,0 +1,169 @@
+/** MarathonWatcher against the simulator: events become changes, and the stream heals itself. */
+import { afterEach, describe, expect, test } from "bun:test";
+import type { MarathonChange } from "../../src/marathon/types.ts";
+import { MarathonWatcher, type WatcherSettings } from "../../src/marathon/watcher.ts";
+import { MarathonSim, type SimOptions } from "../support/marathon-sim.ts";
+import { waitFor } from "../support/marathon-wait.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sim(options: SimOptions = {}): Promise<MarathonSim> {
+  const s = await MarathonSim.start({ heartbeatMs: 50, ...options });
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+function settings(endpoints: string[], extra: Partial<WatcherSettings> = {}): WatcherSettings {
+  return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 1_000, useEventStream: true, streamTimeoutMs: 2_000, ...extra };
+}
+
+/** Starts a watcher and collects every change it reports. */
+function watch(config: WatcherSettings, callbackUrl?: string): { watcher: MarathonWatcher; changes: MarathonChange[] } {
+  const watcher = new MarathonWatcher(config, { backoff: { initialMs: 10, maxMs: 50 }, callbackUrl });
+  const changes: MarathonChange[] = [];
+  watcher.start((change) => changes.push(change));
+  cleanups.push(() => watcher.stop());
+  return { watcher, changes };
+}
+
+const connects = (changes: MarathonChange[]) => changes.filter((c) => c.kind === "all" && c.reason === "stream connected").length;
+const hasApp = (changes: MarathonChange[], appId: string) => changes.some((c) => c.kind === "app" && c.appId === appId);
+
+function deadEndpoint(): string {
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+  const url = `http://127.0.0.1:${server.port}`;
+  server.stop(true);
+  return url;
+}
+
+describe("event stream", () => {
+  test("asks for the stream exactly as Marathon requires and turns events into changes", async () => {
+    const s = await sim();
+    const { watcher, changes } = watch(settings([s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    const request = s.requestLog.find((r) => r.path === "/v2/events");
+    expect(request?.headers.accept).toBe("text/event-stream");
+    expect(request?.search).toContain("plan-format=light");
+    expect(request?.search).toContain("event_type=status_update_event");
+    await s.deployApp({ id: "/w", instances: 1 });
+    await waitFor("app change", () => hasApp(changes, "/w") && changes.some((c) => c.kind === "all" && c.reason === "deployment_success"));
+    expect(watcher.status()).toMatchObject({ streamConnected: true, endpoint: s.url, leader: s.url, reconnects: 0, lastError: null });
+    expect(watcher.status().eventsReceived).toBeGreaterThanOrEqual(3);
+  });
+
+  test("events bamboo does not act on produce no change", async () => {
+    const s = await sim();
+    const { changes } = watch(settings([s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    s.emit("framework_message_event", { message: "aGk=" });
+    s.emit("app_terminated_event", { appId: "/after" });
+    await waitFor("marker change", () => hasApp(changes, "/after"));
+    expect(changes).toEqual([{ kind: "all", reason: "stream connected" }, { kind: "app", appId: "/after" }]);
+  });
+
+  test("a dropped stream is reopened and announced as a full resync", async () => {
+    const s = await sim();
+    const { watcher, changes } = watch(settings([s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    s.dropStreams();
+    await waitFor("reconnect", () => connects(changes) === 2);
+    expect(watcher.status().reconnects).toBe(1);
+    s.emit("app_terminated_event", { appId: "/x" });
+    await waitFor("event on the new stream", () => hasApp(changes, "/x"));
+  });
+
+  test("heartbeats keep a quiet stream open; a stalled one is detected and reopened", async () => {
+    const s = await sim({ heartbeatMs: 30 });
+    const { watcher, changes } = watch(settings([s.url], { streamTimeoutMs: 250 }));
+    await waitFor("connect", () => connects(changes) === 1);
+    const beats = s.heartbeats;
+    await waitFor("well past the stream timeout", () => s.heartbeats >= beats + 15);
+    expect(connects(changes)).toBe(1);
+    s.stallStreams();
+    await waitFor("reopen after silence", () => connects(changes) === 2);
+    expect(watcher.status().reconnects).toBe(1);
+    expect(watcher.status().lastError ?? "").toBe("");
+  });
+
+  test("a restarted Marathon is reconnected to", async () => {
+    const s = await sim();
+    const { changes } = watch(settings([s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    await s.restart();
+    await waitFor("reconnect", () => connects(changes) === 2);
+  });
+
+  test("502 while there is no leader is retried with backoff until the stream opens", async () => {
+    const s = await sim();
+    s.failNext(3, 502);
+    const { watcher, changes } = watch(settings([s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    expect(watcher.status().reconnects).toBe(3);
+  });
+
+  test("a dead first endpoint is skipped", async () => {
+    const s = await sim();
+    const { watcher, changes } = watch(settings([deadEndpoint(), s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    expect(watcher.status().endpoint).toBe(s.url);
+  });
+
+  test("a non-leader's redirect to the leader is followed with credentials kept", async () => {
+    const auth = { user: "ops", password: "pw" };
+    const leader = await sim({ basicAuth: auth });
+    const follower = await sim({ basicAuth: auth, followerOf: leader });
+    const { watcher, changes } = watch(settings([follower.url], auth));
+    await waitFor("connect", () => connects(changes) === 1);
+    expect(follower.requests("/v2/events")).toBe(1);
+    expect(leader.requestLog.find((r) => r.path === "/v2/events")?.headers.authorization).toStartWith("Basic ");
+    expect(watcher.status().leader).toBe(leader.url);
+    await leader.deployApp({ id: "/via-leader", instances: 1 });
+    await waitFor("app change", () => hasApp(changes, "/via-leader"));
+  });
+
+  test("stop closes the stream and ends retries", async () => {
+    const s = await sim();
+    const { watcher, changes } = watch(settings([s.url]));
+    await waitFor("connect", () => connects(changes) === 1);
+    await watcher.stop();
+    await waitFor("stream closed on the server", () => s.openStreams === 0);
+    expect(watcher.status().streamConnected).toBe(false);
+  });
+});
+
+describe("legacy callback mode", () => {
+  test("registers the callback URL, and posted events become changes", async () => {
+    const s = await sim();
+    const holder: { watcher?: MarathonWatcher } = {};
+    const posted: MarathonChange[] = [];
+    const receiver = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        const change = holder.watcher?.changeFromCallback(await request.json());
+        if (change) posted.push(change);
+        return new Response("ok");
+      },
+    });
+    cleanups.push(() => receiver.stop(true));
+    const callbackUrl = `http://127.0.0.1:${receiver.port}/api/marathon/event_callback`;
+    const { watcher, changes } = watch(settings([s.url], { useEventStream: false }), callbackUrl);
+    holder.watcher = watcher;
+    await waitFor("registration", () => changes.some((c) => c.kind === "all" && c.reason === "callback registered"));
+    expect(s.subscribers).toEqual([callbackUrl]);
+    expect(watcher.status()).toMatchObject({ mode: "callback", callbackRegistered: true, streamConnected: false });
+    await s.deployApp({ id: "/cb", instances: 1 });
+    await waitFor("posted app change", () => posted.some((c) => c.kind === "app" && c.appId === "/cb"));
+  });
+
+  test("registration is retried while Marathon has no leader", async () => {
+    const s = await sim();
+    s.failNext(2, 502);
+    const { watcher, changes } = watch(settings([s.url], { useEventStream: false }), "http://127.0.0.1:9/api/marathon/event_callback");
+    await waitFor("registration", () => changes.length === 1);
+    expect(watcher.status().reconnects).toBe(2);
+  });
+});

@@ -379,7 +379,7 @@ function networkingOf(def: Record<string, unknown>): SimNetworking {
 
 /** The demo's apps: a plain host app, a health-checked bridge app and an IP-per-task app. */
 export const SAMPLE_APPS: readonly DeploySpec[] = [
-  { id: "/demo/hello", instances: 2, networking: "host", env: { BAMBOO_TCP_PORT: "" } },
+  { id: "/demo/hello", instances: 2, networking: "host" },
   { id: "/demo/api", instances: 3, networking: "bridge", healthChecks: [{ protocol: "HTTP", path: "/health", portIndex: 0 }] },
   { id: "/shop/web", instances: 1, networking: "container", labels: { team: "shop" } },
 ];
@@ -400,7 +400,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`marathon simulator listening on ${sim.url}`);
   if (argv.includes("--sample")) {
     for (const spec of SAMPLE_APPS) {
-      const tasks = await sim.deployApp({ ...spec, env: Object.fromEntries(Object.entries(spec.env ?? {}).filter(([, v]) => v !== "")) });
+      const tasks = await sim.deployApp(spec);
       console.log(`${spec.id} (${spec.networking}): ${tasks.map((t) => `${t.listenIp}:${t.port}`).join(" ")}`);
     }
   }

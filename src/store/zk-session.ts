@@ -64,8 +64,10 @@ const GUARDED_METHODS = [
 /** A live session; dispose it and open a new one after {@link SessionEvents.lost}. */
 export class ZkSession {
   readonly #client: Client;
-  readonly #events: SessionEvents;
+  readonly #events: SessionEvents;  // Library-facing wrappers per watcher, so re-arming passes the same function.
+  readonly #watchers = new WeakMap<(event: Event) => void, (event: Event) => void>();
   #connected = false;
+  #everConnected = false;
   #disposed = false;
 
   constructor(
@@ -136,11 +138,9 @@ export class ZkSession {
     this.#guard(() => this.#client.close());
     // close() only queues a goodbye; a dead socket would keep it forever.
     const socket = this.#client.connectionManager.socket as { destroy(): void } | undefined;
-    const timer = setTimeout(() => this.#guard(() => socket?.destroy()), this.#connectedBeforeDispose ? 500 : 0);
+    const timer = setTimeout(() => this.#guard(() => socket?.destroy()), this.#everConnected ? 500 : 0);
     timer.unref?.();
   }
-
-  #connectedBeforeDispose = false;
 
   /** Digest identity ZooKeeper derives for `user:password`: base64(sha1(user:password)). */
   static digestId(auth: string): string {
@@ -153,7 +153,7 @@ export class ZkSession {
     const name = state.getName();
     if (name === "SYNC_CONNECTED") {
       this.#connected = true;
-      this.#connectedBeforeDispose = true;
+      this.#everConnected = true;
       this.#events.connected();
     } else if (name === "DISCONNECTED") {
       this.#connected = false;
@@ -203,8 +203,6 @@ export class ZkSession {
     }
     return wrapped;
   }
-
-  readonly #watchers = new WeakMap<(event: Event) => void, (event: Event) => void>();
 
   #guard(fn: () => void): void {
     try {

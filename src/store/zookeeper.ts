@@ -6,10 +6,11 @@
  * @module
  */
 
-import zookeeper, { type ACL } from "node-zookeeper-client";
+import type { ACL } from "node-zookeeper-client";
 import { readServicesFile, writeServicesFile } from "./services-file.ts";
 import { ServiceSet } from "./service-set.ts";
 import { encodeNodeBody, encodeNodeName } from "./znode-codec.ts";
+import { chrootHint, ensureBasePath, serviceAcl } from "./zk-layout.ts";
 import { ZkMirror } from "./zk-mirror.ts";
 import { ZK_CODES, ZkOpError, ZkSession } from "./zk-session.ts";
 import { StoreError, StoreUnavailableError, type Service, type Store, type StoreLog, type StoreStatus } from "./types.ts";
@@ -47,6 +48,7 @@ export class ZooKeeperStore implements Store {
   #lastSync: string | null = null;
   #lastError: string | null = null;
   #failures = 0;
+  #readFailures = 0;
   #disconnectedSince: number | null = null;
   #fullReadRunning = false;
   #fullReadAgain = false;
@@ -74,13 +76,7 @@ export class ZooKeeperStore implements Store {
       changed: () => this.#publish(),
       needFullRead: (reason) => this.#requestFullRead(reason),
     }, options.log);
-    this.#acl = options.auth === ""
-      ? zookeeper.ACL.OPEN_ACL_UNSAFE
-      : [
-          // Only bamboo's digest identity may change routing rules; anyone may read them.
-          new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id("digest", ZkSession.digestId(options.auth))),
-          new zookeeper.ACL(zookeeper.Permission.READ, new zookeeper.Id("world", "anyone")),
-        ];
+    this.#acl = serviceAcl(options.auth);
   }
 
   /** Serves the snapshot, connects, and waits (at most bootWaitMs) for a first full read. */
@@ -241,13 +237,15 @@ export class ZooKeeperStore implements Store {
           if (session !== this.#session) return;
           this.#synced = true;
           this.#failures = 0;
+          this.#readFailures = 0;
           this.#lastError = null;
           this.#lastSync = new Date().toISOString();
           this.#publish(true);
           this.#firstSync?.();
         },
         (error: unknown) => {
-          this.#lastError = `reading ${this.#options.path} failed (${reason}): ${(error as Error).message}`;
+          this.#readFailures += 1;
+          this.#lastError = `reading ${this.#options.path} failed (${reason}): ${(error as Error).message}${chrootHint(this.#options.hosts, error)}`;
           this.#log?.warn("full read from ZooKeeper failed", { error: this.#lastError });
           if (error instanceof ZkOpError && error.code === "TIMEOUT" && session === this.#session) {
             this.#restart(this.#lastError);
@@ -260,29 +258,16 @@ export class ZooKeeperStore implements Store {
         this.#fullReadRunning = false;
         if (this.#fullReadAgain) {
           this.#fullReadAgain = false;
-          // A failing read retries on a timer, not in a tight loop.
-          setTimeout(() => this.#requestFullRead("retry"), this.#synced ? 0 : 500);
+          // A failing read retries with backoff, not in a tight loop.
+          const delay = this.#readFailures === 0 ? 0 : Math.min(500 * 2 ** (this.#readFailures - 1), MAX_RESTART_DELAY_MS);
+          setTimeout(() => this.#requestFullRead("retry"), delay);
         }
       });
   }
 
   async #fullRead(session: ZkSession): Promise<void> {
-    await this.#ensureBasePath(session);
+    await ensureBasePath(session, this.#options.path, this.#acl, this.#log);
     await this.#mirror.fullRead(session);
-  }
-
-  async #ensureBasePath(session: ZkSession): Promise<void> {
-    if (await session.exists(this.#options.path)) return;
-    this.#log?.info("creating the ZooKeeper base path", { path: this.#options.path });
-    const parts = this.#options.path.split("/").filter(Boolean);
-    for (let i = 1; i <= parts.length; i++) {
-      const path = `/${parts.slice(0, i).join("/")}`;
-      // Parents stay open like Bamboo's; only the base node carries bamboo's ACL.
-      const acl = i === parts.length ? this.#acl : zookeeper.ACL.OPEN_ACL_UNSAFE;
-      await session.create(path, Buffer.alloc(0), acl).catch((error: unknown) => {
-        if (!(error instanceof ZkOpError && error.code === ZK_CODES.NODE_EXISTS)) throw error;
-      });
-    }
   }
 
   /**

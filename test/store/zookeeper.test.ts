@@ -191,6 +191,44 @@ describe("zookeeper store resilience", () => {
   }, SLOW_TEST_MS);
 });
 
+describe("zookeeper store failures that must not crash the process", () => {
+  test("a peer that answers garbage is survived: the store keeps serving what it knows", async () => {
+    const garbage = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          // A length prefix promising more than the frame holds trips the client's parser.
+          socket.write(new Uint8Array([0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 255, 9]));
+        },
+        data() {},
+      },
+    });
+    try {
+      const store = await openStore({ path: freshPath(), hosts: [`127.0.0.1:${garbage.port}`], bootWaitMs: 300 });
+      await eventually(() => (store.status().lastError ?? "").includes("client failed"), "the failure to be recorded");
+      expect(store.status().connected).toBe(false);
+      expect(store.list()).toEqual([]);
+    } finally {
+      garbage.stop(true);
+    }
+  });
+
+  test("a chroot that does not exist is reported, not fatal", async () => {
+    const store = await openStore({ path: freshPath(), hosts: [`${server.connectionString}/no-such-chroot`], bootWaitMs: 300 });
+    await eventually(() => (store.status().lastError ?? "").includes("chroot /no-such-chroot"), "the chroot hint");
+    await expect(store.put(makeService("/a", "x"))).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  test("a chroot that exists is honoured", async () => {
+    await raw.mkdirp(`/chroot${++counter}`);
+    const chroot = `/chroot${counter}`;
+    const store = await openStore({ path: "/state", hosts: [`${server.connectionString}${chroot}`] });
+    await store.put(makeService("/a", "x"));
+    expect(await raw.get(`${chroot}/state/%2Fa`)).toBe('{"version":"2","config":{"Acl":"x"}}');
+  });
+});
+
 describe("zookeeper store digest auth", () => {
   test("only the configured identity can change routing rules; anyone can read them", async () => {
     const path = freshPath();

@@ -42,7 +42,8 @@ export class AclChecker {
       await writeFile(file, aclCheckConfig(acl));
       const result = await validateConfig(this.haproxyBin, file);
       if (result.ok) return { ok: true };
-      return { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(result.message)}` };
+      // Later alerts ("no such ACL") only follow from the first one.
+      return { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(result.alerts[0] ?? result.message)}` };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

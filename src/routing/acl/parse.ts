@@ -117,6 +117,18 @@ function parseMethodFlag(words: readonly Word[], index: number, spec: FetchSpec,
   return { ok: true, value: method };
 }
 
+/**
+ * Parses a fetch keyword on its own, as the ACL policy names them (`path_beg`, `hdr(host)`,
+ * `hdr_reg(x-tenant)`): the fetch, the header or parameter name, and the method a derived
+ * keyword implies (null for a plain fetch, which may be used with any `-m`).
+ */
+export function parseFetchKeyword(text: string): { ok: true; fetch: FetchName; name: string | null; method: MatchMethod | null } | { ok: false; message: string } {
+  const parsed = parseCriterion({ text, position: 1 });
+  if (!parsed.ok) return parsed;
+  if (parsed.value.converters.length > 0) return { ok: false, message: `'${text}': a policy names fetches without converters` };
+  return { ok: true, fetch: parsed.value.spec.name, name: parsed.value.name, method: parsed.value.derivedMethod };
+}
+
 /** `hdr_beg(host),lower` → fetch spec, implied method, argument and converters. */
 function parseCriterion(word: Word): Step<Criterion> {
   const match = /^([a-z][a-z0-9_.]*)(?:\(([^()]*)\))?((?:,[a-z0-9_]+)*)$/.exec(word.text);

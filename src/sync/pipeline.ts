@@ -4,28 +4,33 @@ import type { RenderConfig } from "../haproxy/template.ts";
 import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
+import type { HostResolver } from "./host-resolver.ts";
 import type { Snapshot } from "./reconciler.ts";
 
-/** A stored rule that is not routed, and why; shown in the API. */
-export interface RuleProblem {
+/** Something stored or reported that is not routed as written, and why; shown in the API. */
+export interface RoutingProblem {
   readonly id: string;
   readonly message: string;
 }
 
 /**
  * Snapshot → template data → config text → HAProxy. A stored rule HAProxy rejects (one
- * written into ZooKeeper by another tool, say) falls back to the app's default path rule
- * and is reported: one bad rule never stops every other app's updates.
+ * written into ZooKeeper by another tool, say) falls back to the app's default path rule,
+ * and a task whose agent does not resolve is left out: both are reported, and neither
+ * stops every other app's updates.
  */
 export class RoutingPipeline {
   #data: TemplateData;
-  #problems: readonly RuleProblem[] = [];
+  #snapshot: Snapshot = { apps: [], services: [] };
+  #problems: readonly RoutingProblem[] = [];
+  #listeners = new Set<() => void>();
 
   constructor(
     private readonly deps: {
       readonly render: RenderConfig;
       readonly settings: HAProxyTemplateSettings;
       readonly aclChecker: Pick<AclChecker, "check">;
+      readonly resolver: Pick<HostResolver, "resolveApps">;
       readonly applier: { apply(config: string, reasons: readonly string[]): Promise<ApplyOutcome> };
       readonly log: Logger;
     },
@@ -38,32 +43,53 @@ export class RoutingPipeline {
     return this.#data;
   }
 
-  ruleProblems(): readonly RuleProblem[] {
+  /** The last snapshot applied (or attempted). */
+  snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  problems(): readonly RoutingProblem[] {
     return this.#problems;
   }
 
+  /** Called after every apply, whatever its outcome. */
+  onApplied(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   apply = async (snapshot: Snapshot, reasons: readonly string[]): Promise<ApplyOutcome> => {
-    const { services, problems } = await this.#usableServices(snapshot.services);
+    const { services, problems: ruleProblems } = await this.#usableServices(snapshot.services);
+    const { apps, problems: hostProblems } = await this.deps.resolver.resolveApps(snapshot.apps);
+    this.#report([...ruleProblems, ...hostProblems]);
+    const data = toTemplateData(apps, services, this.deps.settings);
+    const config = this.deps.render(data);
+    this.#data = data;
+    this.#snapshot = snapshot;
+    try {
+      return await this.deps.applier.apply(config, reasons);
+    } finally {
+      for (const listener of this.#listeners) listener();
+    }
+  };
+
+  #report(problems: RoutingProblem[]): void {
     for (const problem of problems) {
       if (!this.#problems.some((known) => known.id === problem.id && known.message === problem.message)) {
-        this.deps.log.warn("stored rule is not routed; the app falls back to its default path rule", { ...problem });
+        this.deps.log.warn("not routed as written", { ...problem });
       }
     }
     this.#problems = problems;
-    const data = toTemplateData(snapshot.apps, services, this.deps.settings);
-    const config = this.deps.render(data);
-    this.#data = data;
-    return this.deps.applier.apply(config, reasons);
-  };
+  }
 
-  async #usableServices(services: readonly Service[]): Promise<{ services: Service[]; problems: RuleProblem[] }> {
+  async #usableServices(services: readonly Service[]): Promise<{ services: Service[]; problems: RoutingProblem[] }> {
     const verdicts = await Promise.all(services.map((service) => (service.acl === "" ? { ok: true as const } : this.deps.aclChecker.check(service.acl))));
     const usable: Service[] = [];
-    const problems: RuleProblem[] = [];
+    const problems: RoutingProblem[] = [];
     services.forEach((service, index) => {
       const verdict = verdicts[index]!;
       if (verdict.ok) usable.push(service);
-      else problems.push({ id: service.id, message: verdict.message });
+      else problems.push({ id: service.id, message: `rule not routed, the app falls back to its default path rule: ${verdict.message}` });
     });
     return { services: usable, problems };
   }

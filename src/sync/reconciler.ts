@@ -16,7 +16,7 @@ export interface ReconcilerDeps {
   };
   readonly services: () => readonly Service[];
   /** Renders, validates and applies a snapshot; resolves once HAProxy serves it or refused it. */
-  readonly apply: (snapshot: Snapshot, reasons: readonly string[]) => Promise<void>;
+  readonly apply: (snapshot: Snapshot, reasons: readonly string[]) => Promise<unknown>;
   readonly log: Logger;
   readonly settings: {
     /** Changes arriving within this window are applied together. */

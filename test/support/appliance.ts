@@ -1,0 +1,120 @@
+/**
+ * Starts the real dist/bamboo (built by scripts/test before the tests run) as a subprocess
+ * on free loopback ports with its own data directory, for end-to-end tests.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { waitFor } from "./marathon-wait.ts";
+
+export const BAMBOO_BIN = new URL("../../dist/bamboo", import.meta.url).pathname;
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface RunningAppliance {
+  /** `http://127.0.0.1:<port>` of the API. */
+  readonly api: string;
+  /** `http://127.0.0.1:<port>` of HAProxy's HTTP frontend. */
+  readonly http: string;
+  readonly dataDir: string;
+  readonly process: Subprocess<"ignore", "pipe", "pipe">;
+  /** Everything the appliance logged so far. */
+  logs(): string;
+  /** Resolves once GET /status answers 200. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** SIGTERM, wait for exit, remove the data directory unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<number>;
+}
+
+export interface ApplianceOptions {
+  readonly marathonUrl: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Reuse a data directory (restart scenarios). */
+  readonly dataDir?: string;
+  readonly args?: readonly string[];
+}
+
+export async function startAppliance(options: ApplianceOptions): Promise<RunningAppliance> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bamboo-e2e-")));
+  const [apiPort, httpPort] = [await freePort(), await freePort()];
+  const proc = Bun.spawn([BAMBOO_BIN, ...(options.args ?? [])], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+      MARATHON_ENDPOINT: options.marathonUrl,
+      BAMBOO_BIND: `127.0.0.1:${apiPort}`,
+      HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
+      BAMBOO_DATA_DIR: dataDir,
+      HAPROXY_RELOAD_INTERVAL: "100ms",
+      HAPROXY_HARD_STOP_AFTER: "5s",
+      ...options.env,
+    },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let output = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output += decoder.decode(chunk);
+  };
+  void collect(proc.stdout);
+  void collect(proc.stderr);
+  const api = `http://127.0.0.1:${apiPort}`;
+  return {
+    api,
+    http: `http://127.0.0.1:${httpPort}`,
+    dataDir,
+    process: proc,
+    logs: () => output,
+    async waitReady(timeoutMs = 15_000) {
+      let ready = false;
+      const deadline = performance.now() + timeoutMs;
+      while (!ready && performance.now() < deadline) {
+        if (proc.exitCode !== null) throw new Error(`bamboo exited with ${proc.exitCode}:\n${output}`);
+        ready = await fetch(`${api}/status`).then((r) => r.status === 200, () => false);
+        if (!ready) await Bun.sleep(20);
+      }
+      if (!ready) throw new Error(`bamboo not ready after ${timeoutMs} ms:\n${output}`);
+    },
+    async stop({ keepData = false } = {}) {
+      proc.kill("SIGTERM");
+      const code = await proc.exited;
+      if (!keepData && options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Sends `count` requests and returns how many answers each body (task id) got. */
+export async function spread(url: string, count: number, headers: Record<string, string> = {}): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(url, { headers: { ...headers, connection: "close" } });
+    const body = response.status === 200 ? await response.text() : `HTTP ${response.status}`;
+    seen.set(body, (seen.get(body) ?? 0) + 1);
+  }
+  return seen;
+}
+
+/** Polls `probe` until it returns true; for waiting on routing changes without fixed sleeps. */
+export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await probe())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+export { waitFor };

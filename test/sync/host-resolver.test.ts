@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import { HostResolver } from "../../src/sync/host-resolver.ts";
+import { app, task } from "../routing/builders.ts";
+
+const table: Record<string, string> = { "agent-1.example": "10.1.0.1" };
+const fakeDns = async (host: string) => {
+  const address = table[host];
+  if (!address) throw new Error(`getaddrinfo ENOTFOUND ${host}`);
+  return address;
+};
+
+test("host names become addresses and addresses stay as they are", async () => {
+  const resolver = new HostResolver(fakeDns);
+  const { apps, problems } = await resolver.resolveApps([
+    app({ id: "/a", tasks: [task({ id: "a.1", host: "agent-1.example" }), task({ id: "a.2", host: "10.0.0.9" })] }),
+  ]);
+  expect(apps[0]!.tasks.map((t) => t.host)).toEqual(["10.1.0.1", "10.0.0.9"]);
+  expect(problems).toEqual([]);
+});
+
+test("a task on an agent that does not resolve is left out and reported", async () => {
+  const resolver = new HostResolver(fakeDns);
+  const { apps, problems } = await resolver.resolveApps([app({ id: "/a", tasks: [task({ id: "a.1", host: "gone.example" }), task({ id: "a.2", host: "agent-1.example" })] })]);
+  expect(apps[0]!.tasks.map((t) => t.id)).toEqual(["a.2"]);
+  expect(problems).toEqual([{ id: "/a", message: "task a.1 left out: its host gone.example does not resolve (getaddrinfo ENOTFOUND gone.example)" }]);
+});
+
+test("a name keeps its last address while DNS fails", async () => {
+  let now = 0;
+  let failing = false;
+  const resolver = new HostResolver(async (host) => {
+    if (failing) throw new Error("timeout");
+    return fakeDns(host);
+  }, () => now);
+  await resolver.resolveApps([app({ id: "/a", tasks: [task({ id: "a.1", host: "agent-1.example" })] })]);
+  failing = true;
+  now = 120_000;
+  const { apps } = await resolver.resolveApps([app({ id: "/a", tasks: [task({ id: "a.1", host: "agent-1.example" })] })]);
+  expect(apps[0]!.tasks[0]!.host).toBe("10.1.0.1");
+});

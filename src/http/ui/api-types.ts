@@ -1,0 +1,132 @@
+/**
+ * The JSON the web UI reads and writes. The server imports these types to build its answers,
+ * the browser code imports them to read them, so both sides agree at compile time.
+ * Types and one constant only: the browser bundle imports it, so it must pull in no server code.
+ */
+
+/** HAProxy's own word for a server, from the runtime API; null when HAProxy has not reported it. */
+export type HAProxyServerState = "UP" | "DOWN" | "MAINT" | "DRAIN" | "NOLB";
+
+/** One word per app, the page's colour: green, red, amber, grey. */
+export type AppStatus = "healthy" | "no-healthy-task" | "partial" | "no-rule";
+
+export interface OverviewServer {
+  readonly taskId: string;
+  /** "host:port" */
+  readonly address: string;
+  readonly marathon: { readonly state: string; readonly alive: boolean; readonly ready: boolean };
+  readonly haproxy: HAProxyServerState | null;
+}
+
+export interface OverviewApp {
+  readonly id: string;
+  /** The service's ACL, or the default path rule the app falls back to. */
+  readonly rule: { readonly acl: string; readonly source: "service" | "default" };
+  /** Instances Marathon was asked for. */
+  readonly instances: number;
+  readonly tasks: { readonly total: number; readonly healthy: number; readonly routed: number };
+  readonly servers: readonly OverviewServer[];
+  readonly status: AppStatus;
+  /** The status in plain words, e.g. "503 for every request". */
+  readonly statusText: string;
+}
+
+export interface Overview {
+  /** Changes whenever anything in the overview changes. */
+  readonly version: number;
+  readonly generatedAt: string;
+  readonly apps: readonly OverviewApp[];
+  /** Services stored for apps Marathon does not have (yet). */
+  readonly orphanServices: readonly { readonly id: string; readonly acl: string }[];
+  readonly warnings: readonly { readonly id: string; readonly message: string }[];
+  readonly overlaps: readonly { readonly id: string; readonly otherId: string; readonly detail: string }[];
+}
+
+/** GET /api/status. Every field may be missing in an older or partial answer; the UI shows "—". */
+export interface ApplianceStatus {
+  readonly version?: string;
+  readonly ready?: boolean;
+  readonly notReadyReason?: string;
+  readonly marathon?: {
+    readonly endpoint?: string | readonly string[];
+    readonly leader?: string | null;
+    readonly streamConnected?: boolean;
+    readonly lastEventAt?: string | null;
+    readonly lastError?: string | null;
+    readonly sync?: Readonly<Record<string, unknown>>;
+    readonly [extra: string]: unknown;
+  };
+  readonly store?: {
+    readonly kind?: string;
+    readonly connected?: boolean;
+    readonly session?: unknown;
+    readonly lastSync?: string | null;
+    readonly lastError?: string | null;
+    readonly [extra: string]: unknown;
+  };
+  readonly haproxy?: {
+    readonly status?: string;
+    readonly version?: string | null;
+    readonly masterPid?: number | null;
+    readonly workerPid?: number | null;
+    readonly reloads?: number;
+    readonly failedReloads?: number;
+    readonly runtimeOperations?: number;
+    readonly lastReloadAt?: string | null;
+    readonly lastReloadMs?: number | null;
+    readonly lastReloadReasons?: readonly string[] | null;
+    readonly lastError?: string | null;
+    readonly [extra: string]: unknown;
+  };
+  readonly [extra: string]: unknown;
+}
+
+/** Bamboo's wire shape of a stored service. */
+export interface WireService {
+  readonly Id: string;
+  readonly Acl: string;
+  readonly Config: Readonly<Record<string, string>>;
+}
+
+/** GET /api/services */
+export type ServicesById = Readonly<Record<string, WireService>>;
+
+/** POST /api/services and PUT /api/services/<id> */
+export interface ServiceWriteBody {
+  readonly id: string;
+  readonly acl: string;
+}
+
+/** The success body of a write sent with ?dryRun=true: nothing was stored. */
+export interface DryRunAnswer extends WireService {
+  readonly dryRun: true;
+  readonly overlaps: readonly { readonly id: string; readonly otherId: string; readonly detail: string }[];
+}
+
+/** Every error the API answers: 400 invalid, 401 needs credentials, 409 conflict, 503 store unavailable. */
+export interface ApiErrorBody {
+  readonly error: string;
+  readonly conflictsWith?: readonly string[];
+}
+
+/** POST /api/request-test */
+export interface RequestTestBody {
+  /** Path and query, or a full URL. */
+  readonly url: string;
+  readonly host: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type RequestVerdict = "routed" | "no-rule" | "no-healthy-server" | "no-tasks";
+
+export interface RequestTestAnswer {
+  readonly verdict: RequestVerdict;
+  readonly explanation: string;
+  readonly matched: { readonly appId: string; readonly acl: string; readonly backend: string } | null;
+  readonly servers: readonly { readonly address: string; readonly haproxy: HAProxyServerState | null }[];
+  readonly candidates: readonly { readonly appId: string; readonly acl: string; readonly matches: boolean }[];
+}
+
+/** The header the UI sends on every API call, so the server can leave out `WWW-Authenticate`
+ * on a 401 and the browser shows the page's own prompt instead of its native one. */
+export const UI_REQUEST_HEADER = "x-bamboo-ui";

@@ -1,0 +1,69 @@
+import { useEffect, useState } from "preact/hooks";
+import { setCredentialsPrompt } from "./api.ts";
+import type { Credentials } from "./credentials.ts";
+import { Modal } from "./modal.tsx";
+
+interface Pending {
+  readonly reason: string;
+  readonly resolve: (credentials: Credentials | null) => void;
+}
+
+/**
+ * The page's own sign-in prompt, opened by api.ts when a write gets 401. Cancelling answers
+ * null, so the write is dropped; the entered values live in sessionStorage only.
+ */
+export function CredentialsDialog() {
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [user, setUser] = useState("admin");
+  const [password, setPassword] = useState("");
+
+  useEffect(() => {
+    setCredentialsPrompt((reason) => new Promise((resolve) => setPending({ reason, resolve })));
+  }, []);
+
+  if (!pending) return null;
+  const finish = (answer: Credentials | null) => {
+    pending.resolve(answer);
+    setPending(null);
+    setPassword("");
+  };
+  return (
+    <Modal title="Sign in to change rules" labelId="sign-in-title" onCancel={() => finish(null)}>
+      <form
+        class="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          finish({ user, password });
+        }}
+      >
+        <p class="hint" id="sign-in-reason">
+          {pending.reason} They are kept for this browser tab only.
+        </p>
+        <label>
+          User
+          <input name="user" autocomplete="username" value={user} onInput={(e) => setUser(e.currentTarget.value)} required />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+            aria-describedby="sign-in-reason"
+            autofocus
+          />
+        </label>
+        <div class="actions">
+          <button type="submit" class="primary">
+            Sign in
+          </button>
+          <button type="button" onClick={() => finish(null)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,45 @@
+import type { Overview } from "../api-types.ts";
+import type { LiveState } from "./use-overview.ts";
+import type { View } from "./use-hash-view.ts";
+
+const TABS: readonly { readonly view: View; readonly label: string }[] = [
+  { view: "apps", label: "Apps" },
+  { view: "test", label: "Why this answer?" },
+  { view: "state", label: "Appliance" },
+];
+
+const LIVE_WORDS: Readonly<Record<LiveState, string>> = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+};
+
+export function Header(props: { view: View; live: LiveState; overview: Overview | null }) {
+  const problems = props.overview ? props.overview.warnings.length + props.overview.overlaps.length : 0;
+  return (
+    <header class="top">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <div class="brand">
+        <span class="logo" aria-hidden="true" />
+        bamboo
+      </div>
+      <nav aria-label="Views">
+        {TABS.map((tab) => (
+          <a key={tab.view} href={`#${tab.view}`} aria-current={props.view === tab.view ? "page" : undefined}>
+            {tab.label}
+            {tab.view === "state" && problems > 0 && (
+              <span class="count" title={`${problems} rule warnings or overlaps`}>
+                {problems}
+              </span>
+            )}
+          </a>
+        ))}
+      </nav>
+      <span class={`live live-${props.live}`} data-testid="live">
+        {LIVE_WORDS[props.live]}
+      </span>
+    </header>
+  );
+}

@@ -1,0 +1,48 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { api } from "../api.ts";
+import { formKey, refusal, type CheckResult } from "./check-result.ts";
+
+/** Pause after the last keystroke before asking, so typing does not flood the appliance. */
+const DEBOUNCE_MS = 350;
+
+/**
+ * Dry runs of the form's values: automatically while typing (never prompting for a password),
+ * and on demand from the Check button (prompting on 401). Only the newest answer is kept.
+ */
+export function useDryRun(id: string, acl: string, existing: boolean) {
+  const [result, setResult] = useState<CheckResult | null>(null);
+  const inFlight = useRef<AbortController | null>(null);
+
+  const run = useCallback(
+    async (askOn401: boolean): Promise<CheckResult | null> => {
+      const key = formKey(id, acl);
+      if (id.trim() === "" || acl.trim() === "") return null;
+      inFlight.current?.abort();
+      const controller = new AbortController();
+      inFlight.current = controller;
+      setResult({ kind: "checking", key });
+      let next: CheckResult;
+      try {
+        next = { kind: "accepted", key, answer: await api.dryRun({ id: id.trim(), acl: acl.trim() }, existing, askOn401, controller.signal) };
+      } catch (error) {
+        if (controller.signal.aborted) return null;
+        next = refusal(key, error);
+      }
+      if (inFlight.current === controller) setResult(next);
+      return next;
+    },
+    [id, acl, existing],
+  );
+
+  useEffect(() => {
+    setResult(null);
+    if (id.trim() === "" || acl.trim() === "") return;
+    const timer = setTimeout(() => void run(false), DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [run]);
+
+  useEffect(() => () => inFlight.current?.abort(), []);
+
+  const fresh = result !== null && result.key === formKey(id, acl) ? result : null;
+  return { result: fresh, check: run, setResult };
+}

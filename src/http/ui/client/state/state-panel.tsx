@@ -1,0 +1,105 @@
+import type { ApplianceStatus, Overview } from "../../api-types.ts";
+import { ago, MISSING, text } from "../format.ts";
+import { useStatus } from "../use-status.ts";
+import { Facts, type Fact } from "./facts.tsx";
+
+/** The appliance's own state: Marathon, the store, HAProxy, and problems with the rules. */
+export function StatePanel(props: { overview: Overview | null }) {
+  const { status, error } = useStatus(true);
+  return (
+    <section aria-labelledby="state-title" class="panel">
+      <div class="panel-head">
+        <h1 id="state-title">Appliance</h1>
+        <a class="button" href="/haproxy_stats" target="_blank" rel="noopener">
+          HAProxy stats page
+        </a>
+      </div>
+      {error && (
+        <p class="field-error" role="alert">
+          The state could not be read: {error}
+        </p>
+      )}
+      {status === null && !error && <p class="muted">Reading the appliance state…</p>}
+      {status && (
+        <>
+          <p class={status.ready === false ? "banner banner-bad" : "banner banner-good"}>
+            {status.ready === false ? `Not ready: ${text(status.notReadyReason)}` : "Ready: HAProxy serves the current rules."}
+            <span class="muted"> Version {text(status.version)}</span>
+          </p>
+          <div class="cards">
+            <Facts title="Marathon" facts={marathonFacts(status)} />
+            <Facts title="Rule store" facts={storeFacts(status)} />
+            <Facts title="HAProxy" facts={haproxyFacts(status)} />
+          </div>
+        </>
+      )}
+      <RuleProblems overview={props.overview} />
+    </section>
+  );
+}
+
+function marathonFacts(status: ApplianceStatus): Fact[] {
+  const m = status.marathon ?? {};
+  return [
+    ["Endpoint", text(m.endpoint)],
+    ["Leader", text(m.leader)],
+    ["Event stream", m.streamConnected === undefined ? MISSING : m.streamConnected ? "attached" : "not attached", m.streamConnected === false ? "bad" : "good"],
+    ["Last event", ago(m.lastEventAt)],
+    ["Last error", text(m.lastError), m.lastError ? "bad" : undefined],
+  ];
+}
+
+function storeFacts(status: ApplianceStatus): Fact[] {
+  const s = status.store ?? {};
+  return [
+    ["Kind", text(s.kind)],
+    ["Connected", text(s.connected), s.connected === false ? "bad" : undefined],
+    ["Last sync", ago(s.lastSync)],
+    ["Last error", text(s.lastError), s.lastError ? "bad" : undefined],
+  ];
+}
+
+function haproxyFacts(status: ApplianceStatus): Fact[] {
+  const h = status.haproxy ?? {};
+  const pid = h.workerPid ?? h.masterPid;
+  return [
+    ["Status", text(h.status)],
+    ["Version", text(h.version)],
+    ["PID", pid === undefined || pid === null ? MISSING : `${h.masterPid ?? MISSING} (master), ${h.workerPid ?? MISSING} (worker)`],
+    ["Last reload", h.lastReloadAt ? `${ago(h.lastReloadAt)}${typeof h.lastReloadMs === "number" ? `, took ${h.lastReloadMs} ms` : ""}` : MISSING],
+    ["Why", text(h.lastReloadReasons)],
+    ["Reloads", text(h.reloads)],
+    ["Failed reloads", text(h.failedReloads), typeof h.failedReloads === "number" && h.failedReloads > 0 ? "bad" : undefined],
+    ["Runtime operations", text(h.runtimeOperations)],
+    ["Last error", text(h.lastError), h.lastError ? "bad" : undefined],
+  ];
+}
+
+function RuleProblems(props: { overview: Overview | null }) {
+  const warnings = props.overview?.warnings ?? [];
+  const overlaps = props.overview?.overlaps ?? [];
+  return (
+    <section class="card" aria-labelledby="problems-title">
+      <h2 id="problems-title">Rule warnings and overlaps</h2>
+      {warnings.length === 0 && overlaps.length === 0 && <p class="muted">None: every rule is valid and no two rules match the same requests.</p>}
+      {warnings.length > 0 && (
+        <ul class="problems">
+          {warnings.map((warning, index) => (
+            <li key={`w${index}`}>
+              <strong>{warning.id}</strong>: {warning.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {overlaps.length > 0 && (
+        <ul class="problems">
+          {overlaps.map((overlap, index) => (
+            <li key={`o${index}`}>
+              <strong>{overlap.id}</strong> overlaps <strong>{overlap.otherId}</strong>: {overlap.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

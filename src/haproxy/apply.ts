@@ -1,6 +1,9 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../system/log.ts";
 import { writeFileAtomic } from "./config-file.ts";
+import { commandText, plan, type Plan } from "./plan.ts";
+import { serverStateFor } from "./server-state.ts";
+import { slotConfig, type SlottedConfig } from "./slots.ts";
 import { validateConfig } from "./validate.ts";
 
 /** What the applier needs of the HAProxy process: the supervisor provides it. */
@@ -10,17 +13,29 @@ export interface HAProxyProcess {
   isRunning(): boolean;
 }
 
+/** What the applier needs of HAProxy's runtime API. */
+export interface RuntimeApi {
+  /** Runs the commands in order; rejects naming the first command HAProxy refused. */
+  run(commands: readonly string[]): Promise<void>;
+  showServersState(): Promise<string>;
+}
+
 export type ApplyOutcome =
   | { readonly kind: "unchanged" }
+  | { readonly kind: "runtime"; readonly operations: number }
   | { readonly kind: "started" }
   | { readonly kind: "reloaded"; readonly durationMs: number }
   | { readonly kind: "invalid"; readonly message: string }
   | { readonly kind: "failed"; readonly message: string };
 
 export interface ApplyStatus {
-  /** The config HAProxy serves, or null before the first successful apply. */
-  readonly serving: string | null;
+  /** True once HAProxy serves a config bamboo applied. */
+  readonly serving: boolean;
+  readonly runtimeOperations: number;
+  readonly runtimeApplies: number;
   readonly reloads: number;
+  /** Reloads counted by their first reason's kind (first config, backend added, slots outgrown...). */
+  readonly reloadReasons: Readonly<Record<string, number>>;
   readonly failedReloads: number;
   readonly invalidConfigs: number;
   readonly lastReloadAt: string | null;
@@ -29,15 +44,34 @@ export interface ApplyStatus {
   readonly lastError: string | null;
 }
 
+export interface ApplierOptions {
+  readonly bin: string;
+  readonly configPath: string;
+  readonly serverStatePath: string;
+  readonly process: HAProxyProcess;
+  readonly runtime: RuntimeApi;
+  /** At most one reload per interval; a reload due sooner waits. */
+  readonly reloadIntervalMs: number;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
 /**
- * Puts a rendered config in front of HAProxy: validate, write atomically, start or reload,
- * confirm. When any step fails the last good config stays on disk and keeps serving, so a
- * crash restart or container restart comes back to what was serving.
+ * Puts a rendered config in front of HAProxy the cheapest safe way. Task churn fills and
+ * frees server slots through the runtime API, and the file on disk is rewritten to match
+ * so any later reload or restart comes back identical. Structural changes are validated,
+ * then reloaded; when that fails the last good config stays on disk and keeps serving.
  */
 export class ConfigApplier {
-  #serving: string | null = null;
-  #status: Omit<ApplyStatus, "serving"> = {
+  #running: SlottedConfig | null = null;
+  #lastReloadAtMs = Number.NEGATIVE_INFINITY;
+  #status: ApplyStatus = {
+    serving: false,
+    runtimeOperations: 0,
+    runtimeApplies: 0,
     reloads: 0,
+    reloadReasons: {},
     failedReloads: 0,
     invalidConfigs: 0,
     lastReloadAt: null,
@@ -46,64 +80,121 @@ export class ConfigApplier {
     lastError: null,
   };
 
-  constructor(
-    private readonly options: {
-      readonly bin: string;
-      readonly configPath: string;
-      readonly process: HAProxyProcess;
-      readonly log: Logger;
-      readonly now?: () => Date;
-    },
-  ) {}
+  constructor(private readonly options: ApplierOptions) {}
 
   status(): ApplyStatus {
-    return { serving: this.#serving, ...this.#status };
+    return this.#status;
   }
 
-  async apply(config: string, reasons: readonly string[]): Promise<ApplyOutcome> {
-    const { configPath, bin, process: haproxy, log } = this.options;
-    if (config === this.#serving && haproxy.isRunning()) return { kind: "unchanged" };
+  /** The config HAProxy runs, as written to disk. */
+  runningConfig(): string | null {
+    return this.#running?.text ?? null;
+  }
 
+  async apply(rendered: string, reasons: readonly string[]): Promise<ApplyOutcome> {
+    const next = slotConfig(rendered, this.#running?.layout ?? new Map());
+    const { process: haproxy } = this.options;
+    if (!haproxy.isRunning()) return this.#start(next, reasons);
+    const decision: Plan = plan(this.#running, next);
+    switch (decision.kind) {
+      case "none":
+        return { kind: "unchanged" };
+      case "runtime":
+        return this.#applyAtRuntime(next, decision.commands.map(commandText), reasons);
+      case "reload":
+        return this.#reload(next, decision.reasons);
+    }
+  }
+
+  /**
+   * After HAProxy restarted on its own (crash), it runs the file on disk, which is the
+   * current config: only the bookkeeping of what runs needs to match again.
+   */
+  restarted(): void {
+    if (this.#running !== null) this.#update({ serving: true });
+  }
+
+  async #applyAtRuntime(next: SlottedConfig, commands: readonly string[], reasons: readonly string[]): Promise<ApplyOutcome> {
+    const { configPath, runtime, log } = this.options;
+    // Disk first: if HAProxy dies between the two steps, its restart reads the new state.
+    await writeFileAtomic(configPath, next.text);
+    try {
+      await runtime.run(commands);
+    } catch (error) {
+      log.warn("runtime API update failed; reloading instead", { error, reasons });
+      return this.#reload(next, [`runtime API failed: ${error instanceof Error ? error.message : String(error)}`]);
+    }
+    this.#running = next;
+    this.#update({
+      runtimeOperations: this.#status.runtimeOperations + commands.length,
+      runtimeApplies: this.#status.runtimeApplies + 1,
+      lastError: null,
+    });
+    log.debug("applied through the runtime API", { operations: commands.length, reasons });
+    return { kind: "runtime", operations: commands.length };
+  }
+
+  async #validateAndWrite(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome | null> {
+    const { configPath, bin, log } = this.options;
     const candidate = `${configPath}.candidate`;
-    await writeFileAtomic(candidate, config);
+    await writeFileAtomic(candidate, next.text);
     const verdict = await validateConfig(bin, candidate);
+    await rm(candidate, { force: true });
     if (!verdict.ok) {
-      await rm(candidate, { force: true });
       const message = `generated config is invalid, the previous one keeps serving: ${verdict.message}`;
       this.#update({ invalidConfigs: this.#status.invalidConfigs + 1, lastError: message });
       log.error("config rejected by haproxy -c", { reasons, error: verdict.message });
       return { kind: "invalid", message };
     }
-    await writeFileAtomic(configPath, config);
-    await rm(candidate, { force: true });
+    await writeFileAtomic(configPath, next.text);
+    return null;
+  }
 
-    if (!haproxy.isRunning()) {
-      try {
-        await haproxy.start();
-      } catch (error) {
-        const message = `HAProxy did not start: ${error instanceof Error ? error.message : String(error)}`;
-        this.#update({ lastError: message });
-        log.error("haproxy did not start", { error: message });
-        return { kind: "failed", message };
-      }
-      this.#serving = config;
-      this.#update({ lastError: null });
-      log.info("haproxy started", { reasons });
-      return { kind: "started" };
+  async #start(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
+    const refused = await this.#validateAndWrite(next, reasons);
+    if (refused) return refused;
+    // A restart must not pick up the state of a previous run's slots.
+    await rm(this.options.serverStatePath, { force: true });
+    try {
+      await this.options.process.start();
+    } catch (error) {
+      const message = `HAProxy did not start: ${error instanceof Error ? error.message : String(error)}`;
+      this.#update({ lastError: message });
+      this.options.log.error("haproxy did not start", { error: message });
+      return { kind: "failed", message };
     }
+    this.#running = next;
+    this.#update({ serving: true, lastError: null });
+    this.options.log.info("haproxy started", { reasons });
+    return { kind: "started" };
+  }
 
+  async #reload(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
+    const { process: haproxy, log, serverStatePath, configPath } = this.options;
+    const now = this.options.now ?? Date.now;
+    const wait = this.#lastReloadAtMs + this.options.reloadIntervalMs - now();
+    if (wait > 0) await (this.options.sleep ?? Bun.sleep)(wait);
+
+    const refused = await this.#validateAndWrite(next, reasons);
+    if (refused) return refused;
+    await this.#saveServerState(next);
     const outcome = await haproxy.reload();
+    await rm(serverStatePath, { force: true });
+    this.#lastReloadAtMs = now();
     if (!outcome.ok) {
-      if (this.#serving !== null) await writeFileAtomic(configPath, this.#serving);
+      if (this.#running !== null) await writeFileAtomic(configPath, this.#running.text);
       const message = `reload failed, the previous config keeps serving: ${outcome.message}`;
       this.#update({ failedReloads: this.#status.failedReloads + 1, lastError: message });
       log.error("haproxy reload failed", { reasons, error: outcome.message });
       return { kind: "failed", message };
     }
-    this.#serving = config;
+    this.#running = next;
+    const kind = reasonKind(reasons[0] ?? "config changed");
     this.#update({
+      serving: true,
       reloads: this.#status.reloads + 1,
-      lastReloadAt: (this.options.now?.() ?? new Date()).toISOString(),
+      reloadReasons: { ...this.#status.reloadReasons, [kind]: (this.#status.reloadReasons[kind] ?? 0) + 1 },
+      lastReloadAt: new Date(now()).toISOString(),
       lastReloadMs: outcome.durationMs,
       lastReloadReasons: reasons,
       lastError: null,
@@ -112,7 +203,28 @@ export class ConfigApplier {
     return { kind: "reloaded", durationMs: outcome.durationMs };
   }
 
-  #update(changes: Partial<Omit<ApplyStatus, "serving">>): void {
+  /** Health state of slots that keep their task survives the reload through the state file. */
+  async #saveServerState(next: SlottedConfig): Promise<void> {
+    try {
+      const dump = await this.options.runtime.showServersState();
+      await writeFileAtomic(this.options.serverStatePath, serverStateFor(dump, next.layout));
+    } catch (error) {
+      // Without it the reload still works; servers start from the config's state.
+      await rm(this.options.serverStatePath, { force: true });
+      this.options.log.warn("could not save server state before the reload", { error });
+    }
+  }
+
+  #update(changes: Partial<ApplyStatus>): void {
     this.#status = { ...this.#status, ...changes };
   }
+}
+
+/** Groups reload reasons for counting: "backend ::a-cluster added" → "backend added". */
+export function reasonKind(reason: string): string {
+  if (reason.startsWith("runtime API failed")) return "runtime API failed";
+  if (reason.includes("outgrew")) return "slots outgrown";
+  const section = /^(global|defaults|frontend|backend|listen|preamble)\b.*\b(added|removed|changed)$/.exec(reason);
+  if (section) return `${section[1]} ${section[2]}`;
+  return reason.replace(/:.*$/, "");
 }

@@ -6,7 +6,7 @@ import { MIN_SLOTS, slotConfig, slotCountFor, type SlotLayout } from "../../src/
 /** A rendered config as a template would produce it: one backend per app with its servers. */
 function rendered(apps: Record<string, string[]>, extra = ""): string {
   const lines = ["global", "    maxconn 100", "frontend f", "    bind :80"];
-  for (const [name, servers] of Object.entries(apps)) {
+  for (const name of Object.keys(apps)) {
     lines.push(`    use_backend ${name} if { path_beg /${name} }`);
   }
   lines.push(extra);

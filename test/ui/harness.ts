@@ -1,0 +1,115 @@
+/**
+ * What every browser test needs: the Marathon simulator, the real dist/bamboo, and Debian's
+ * Chromium driven by playwright-core, all on loopback. Each test gets a fresh browser
+ * context, so sessionStorage (the API credentials) never leaks from one test to the next.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { startAppliance, type RunningAppliance } from "../support/appliance.ts";
+import { MarathonSim } from "../support/marathon-sim.ts";
+
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+
+/** Flags that keep a headless Chromium off the network and quick to start. */
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Each wait in the browser has a deadline; a failure names what did not happen. */
+export const DEADLINE_MS = 5_000;
+
+export function launchChromium(): Promise<Browser> {
+  // playwright-core gives every launch its own fresh temporary profile directory.
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export interface UiRig {
+  readonly sim: MarathonSim;
+  readonly bamboo: RunningAppliance;
+  readonly browser: Browser;
+  /** A page in a new context, opened at the UI (optionally at a hash view), with errors collected. */
+  open(options?: { hash?: string; width?: number; height?: number }): Promise<Page>;
+  /** Page errors seen so far; a test may assert there were none. */
+  readonly pageErrors: string[];
+  /** Basic auth for direct API calls when the rig was started with a password. */
+  authHeaders(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface RigOptions {
+  readonly password?: string;
+  /** Apps to deploy before bamboo starts; runs with the simulator. */
+  readonly setup?: (sim: MarathonSim) => Promise<void>;
+}
+
+export async function startUiRig(options: RigOptions = {}): Promise<UiRig> {
+  const sim = await MarathonSim.start({ heartbeatMs: 1_000 });
+  await options.setup?.(sim);
+  const env: Record<string, string> = options.password ? { BAMBOO_API_PASSWORD: options.password } : {};
+  const bamboo = await startAppliance({ marathonUrl: sim.url, env });
+  await bamboo.waitReady();
+  const browser = await launchChromium();
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  return {
+    sim,
+    bamboo,
+    browser,
+    pageErrors,
+    async open({ hash = "", width = 1280, height = 800 } = {}) {
+      const context = await browser.newContext({ viewport: { width, height } });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(DEADLINE_MS);
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await page.goto(`${bamboo.api}/${hash}`);
+      return page;
+    },
+    authHeaders(): Record<string, string> {
+      return options.password ? { authorization: `Basic ${btoa(`admin:${options.password}`)}` } : {};
+    },
+    async stop() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await bamboo.stop();
+      await sim.stop();
+    },
+  };
+}
+
+/** Stores a rule through the API, as another team would, so the page has something to show. */
+export async function putService(rig: UiRig, id: string, acl: string): Promise<void> {
+  const response = await fetch(`${rig.bamboo.api}/api/services`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...rig.authHeaders() },
+    body: JSON.stringify({ id, acl }),
+  });
+  if (!response.ok) throw new Error(`storing ${id} failed: ${response.status} ${await response.text()}`);
+}
+
+export async function storedServices(rig: UiRig): Promise<Record<string, { Acl: string }>> {
+  return (await (await fetch(`${rig.bamboo.api}/api/services`)).json()) as Record<string, { Acl: string }>;
+}
+
+/** The row of an app in the overview table. */
+export function appRow(page: Page, id: string) {
+  return page.locator(`tr[data-app-id="${id}"]`);
+}
+
+/** Waits until the page's text for `selector` satisfies `expected`, or fails with what it saw. */
+export async function waitForText(page: Page, selector: string, expected: (text: string) => boolean, what: string, timeoutMs = DEADLINE_MS): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
+  let last = "";
+  while (performance.now() < deadline) {
+    last = (await page.locator(selector).first().textContent({ timeout: Math.max(1, deadline - performance.now()) }).catch(() => null)) ?? "";
+    if (expected(last)) return last;
+    await page.waitForTimeout(10);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last text: ${JSON.stringify(last)}`);
+}

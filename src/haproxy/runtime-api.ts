@@ -1,0 +1,185 @@
+import { RuntimeApiError } from "./errors.ts";
+import { sendOverUnixSocket } from "./unix-socket.ts";
+import { parseServersState, parseShowInfo, parseStatCsv, type ServerStateRow, type StatRow } from "./runtime-parse.ts";
+
+export type { ServerStateRow, StatRow } from "./runtime-parse.ts";
+export { adminStateOf, parseServersState, parseShowInfo, parseStatCsv } from "./runtime-parse.ts";
+
+/** Administrative state a server slot can be put in at run time. */
+export type ServerAdminState = "ready" | "drain" | "maint";
+
+/** Options of {@link RuntimeApi}. */
+export interface RuntimeApiOptions {
+  /** Deadline of one socket exchange. */
+  readonly timeoutMs?: number;
+  /**
+   * Largest request sent in one connection. HAProxy reads CLI input into a buffer of
+   * `tune.bufsize` (16384 by default) of which `tune.maxrewrite` (1024) is reserved, so a
+   * batch stays below the difference even though 2.6 was seen consuming longer input.
+   */
+  readonly maxBatchBytes?: number;
+}
+
+const DEFAULT_MAX_BATCH_BYTES = 16_384 - 1_024;
+
+/**
+ * Replies HAProxy 2.6 gives when it refuses a command. Success replies of the commands we
+ * send are empty or informational ("IP changed from ...", "no need to change the addr").
+ */
+const ERROR_REPLY =
+  /^(No such |Unknown command|Invalid |Require |Permission denied|Can't |Cannot |Missing |Unknown |Unable |Out of memory|Failed|Not found|Backend is using a static LB algorithm|'[^']+' expects )/m;
+
+/** True when `reply` is one of HAProxy's error answers. */
+export function isErrorReply(reply: string): boolean {
+  return ERROR_REPLY.test(reply.trimStart());
+}
+
+/**
+ * Thin client of the workers' runtime API (the `stats socket ... level admin`). One
+ * connection per request; every reply is checked for HAProxy's error answers.
+ */
+export class RuntimeApi {
+  private readonly timeoutMs: number;
+  private readonly maxBatchBytes: number;
+
+  constructor(
+    readonly socketPath: string,
+    options: RuntimeApiOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  }
+
+  /**
+   * Sends one command and returns HAProxy's reply.
+   * @throws RuntimeApiError when HAProxy answers with an error.
+   */
+  async send(command: string): Promise<string> {
+    assertSingleCommand(command);
+    const reply = await sendOverUnixSocket(this.socketPath, command, { timeoutMs: this.timeoutMs });
+    if (isErrorReply(reply)) throw new RuntimeApiError({ command, reply });
+    return reply;
+  }
+
+  /**
+   * Sends many commands in as few connections as the buffer allows (newline-separated) and
+   * returns one reply per command, in order. Only for commands whose reply has no blank
+   * line (set, add, del...): HAProxy ends each reply with an empty line, which is how the
+   * replies are told apart.
+   * @throws RuntimeApiError for the first refused command; the commands after it in the
+   *   same batch were still run by HAProxy.
+   */
+  async sendBatch(commands: readonly string[]): Promise<string[]> {
+    const replies: string[] = [];
+    for (const batch of chunkCommands(commands, this.maxBatchBytes)) {
+      const raw = await sendOverUnixSocket(this.socketPath, batch.join("\n"), { timeoutMs: this.timeoutMs });
+      const split = splitReplies(raw, batch.length);
+      batch.forEach((command, i) => {
+        const reply = split[i] ?? "";
+        if (isErrorReply(reply)) throw new RuntimeApiError({ command, reply });
+        replies.push(reply);
+      });
+    }
+    return replies;
+  }
+
+  /**
+   * Runs the commands in order, batched; rejects naming the first command HAProxy refused.
+   * The shape the applier asks of a runtime API.
+   */
+  async run(commands: readonly string[]): Promise<void> {
+    await this.sendBatch(commands);
+  }
+
+  /** Points a server slot at a new address and port. */
+  async setServerAddr(backend: string, server: string, addr: string, port: number): Promise<void> {
+    await this.send(setServerAddrCommand(backend, server, addr, port));
+  }
+
+  /** Puts a server slot in ready, drain or maintenance. */
+  async setServerState(backend: string, server: string, state: ServerAdminState): Promise<void> {
+    await this.send(setServerStateCommand(backend, server, state));
+  }
+
+  /** Every server of every backend (or of one backend), as `show servers state` reports it. */
+  async showServersState(backend?: string): Promise<ServerStateRow[]> {
+    if (backend !== undefined) assertToken(backend, "backend");
+    return parseServersState(await this.send(backend ? `show servers state ${backend}` : "show servers state"));
+  }
+
+  /** Every proxy and server row of `show stat`, keyed by the CSV header. */
+  async showStat(): Promise<StatRow[]> {
+    return parseStatCsv(await this.send("show stat"));
+  }
+
+  /** `show info` as a name → value record (Version, Pid, Uptime_sec, CurrConns...). */
+  async showInfo(): Promise<Record<string, string>> {
+    return parseShowInfo(await this.send("show info"));
+  }
+}
+
+/** The runtime command that moves a server slot to `addr:port`. */
+export function setServerAddrCommand(backend: string, server: string, addr: string, port: number): string {
+  assertToken(backend, "backend");
+  assertToken(server, "server");
+  assertToken(addr, "address");
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`invalid port ${port}`);
+  return `set server ${backend}/${server} addr ${addr} port ${port}`;
+}
+
+/** The runtime command that sets a server slot's administrative state. */
+export function setServerStateCommand(backend: string, server: string, state: ServerAdminState): string {
+  assertToken(backend, "backend");
+  assertToken(server, "server");
+  return `set server ${backend}/${server} state ${state}`;
+}
+
+/** Groups commands so that each group, newline-joined, fits in `maxBytes`. */
+export function chunkCommands(commands: readonly string[], maxBytes: number): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const command of commands) {
+    assertSingleCommand(command);
+    const bytes = Buffer.byteLength(command) + 1;
+    if (bytes > maxBytes) throw new RangeError(`command longer than ${maxBytes} bytes: ${command.slice(0, 80)}...`);
+    if (size + bytes > maxBytes && current.length > 0) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(command);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Cuts the output of `count` pipelined commands at the empty line ending each reply. */
+export function splitReplies(raw: string, count: number): string[] {
+  const lines = raw.split("\n");
+  const replies: string[] = [];
+  let current: string[] = [];
+  for (const line of lines) {
+    if (replies.length === count) break;
+    if (line === "") {
+      replies.push(current.join("\n"));
+      current = [];
+    } else {
+      current.push(line);
+    }
+  }
+  return replies;
+}
+
+// A ';' or newline inside one command would make HAProxy run two commands.
+function assertSingleCommand(command: string): void {
+  if (/[;\n\r]/.test(command)) throw new RangeError(`one command expected, got: ${JSON.stringify(command)}`);
+}
+
+// Names and addresses are pasted into a space-separated command line: whitespace, ';' or
+// '/' (the backend/server separator) would change its meaning.
+function assertToken(value: string, what: "backend" | "server" | "address"): void {
+  const forbidden = what === "address" ? /[\s;]/ : /[\s;/\\]/;
+  if (value === "" || forbidden.test(value)) throw new RangeError(`invalid ${what}: ${JSON.stringify(value)}`);
+}

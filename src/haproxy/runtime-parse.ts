@@ -1,0 +1,98 @@
+/** Parsers of the runtime API's text replies; pure, so they are tested on captured output. */
+
+/** One row of `show stat`: every CSV column by its header name (`pxname`, `svname`, `status`...). */
+export type StatRow = Readonly<Record<string, string>> & { readonly pxname: string; readonly svname: string };
+
+/** One server as `show servers state` reports it (format version 1, HAProxy 2.x). */
+export interface ServerStateRow {
+  readonly backendId: number;
+  readonly backend: string;
+  readonly serverId: number;
+  readonly server: string;
+  readonly addr: string;
+  readonly port: number;
+  /** 0 stopped, 1 starting, 2 running, 3 stopping. */
+  readonly opState: number;
+  /** Bit field of administrative flags; see {@link adminStateOf}. */
+  readonly adminState: number;
+  readonly weight: number;
+  /** Every column by its header name, for what the typed fields leave out. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * Parses `show stat` CSV. The header starts with "# " and every line ends with a comma,
+ * which is not an extra empty column.
+ */
+export function parseStatCsv(text: string): StatRow[] {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  const header = lines.find((line) => line.startsWith("# "));
+  if (!header) return [];
+  const columns = trimTrailingComma(header.slice(2)).split(",");
+  return lines
+    .filter((line) => !line.startsWith("#"))
+    .map((line) => {
+      const values = trimTrailingComma(line).split(",");
+      const row: Record<string, string> = {};
+      columns.forEach((column, i) => {
+        row[column] = values[i] ?? "";
+      });
+      return row as StatRow;
+    });
+}
+
+/** Parses `show servers state`: a version line, a "# " header, then one line per server. */
+export function parseServersState(text: string): ServerStateRow[] {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  const header = lines.find((line) => line.startsWith("# "));
+  if (!header) return [];
+  const columns = header.slice(2).trim().split(/\s+/);
+  const rows: ServerStateRow[] = [];
+  for (const line of lines.slice(lines.indexOf(header) + 1)) {
+    if (line.startsWith("#")) continue;
+    const values = line.trim().split(/\s+/);
+    const fields: Record<string, string> = {};
+    columns.forEach((column, i) => {
+      fields[column] = values[i] ?? "";
+    });
+    rows.push({
+      backendId: Number(fields.be_id),
+      backend: fields.be_name ?? "",
+      serverId: Number(fields.srv_id),
+      server: fields.srv_name ?? "",
+      addr: fields.srv_addr ?? "",
+      port: Number(fields.srv_port),
+      opState: Number(fields.srv_op_state),
+      adminState: Number(fields.srv_admin_state),
+      weight: Number(fields.srv_uweight),
+      fields,
+    });
+  }
+  return rows;
+}
+
+// Flags of srv_admin_state in HAProxy 2.x (include/haproxy/server-t.h): forced, inherited,
+// config and resolver-driven maintenance, forced and inherited drain.
+const MAINT_FLAGS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+const DRAIN_FLAGS = 0x08 | 0x10;
+
+/** Reads the administrative bit field of {@link ServerStateRow} as the state it was set to. */
+export function adminStateOf(adminState: number): "ready" | "drain" | "maint" {
+  if (adminState & MAINT_FLAGS) return "maint";
+  if (adminState & DRAIN_FLAGS) return "drain";
+  return "ready";
+}
+
+/** Parses `show info` ("Name: value" lines) into a record. */
+export function parseShowInfo(text: string): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) info[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return info;
+}
+
+function trimTrailingComma(line: string): string {
+  return line.endsWith(",") ? line.slice(0, -1) : line;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, test } from "bun:test";
+import { chunkCommands, isErrorReply, splitReplies } from "../../src/haproxy/runtime-api.ts";
+import { adminStateOf, parseServersState, parseShowInfo, parseStatCsv } from "../../src/haproxy/runtime-parse.ts";
+
+const statFixture = await Bun.file(new URL("../fixtures/marathon-lb/haproxy_stats.csv", import.meta.url)).text();
+
+// Captured from HAProxy 2.6.12 (`show servers state`).
+const serversState = `1
+# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port
+3 be 1 s1 127.0.0.1 2 0 1 1 0 1 0 0 0 0 0 0 - 28081 - 0 0 - - 0
+3 be 2 s2 127.0.0.2 2 4 1 1 1 1 0 0 8 0 0 0 - 28083 - 0 0 - - 0
+
+`;
+
+describe("show stat", () => {
+  test("marathon-lb's captured CSV parses into one row per proxy and server, keyed by header", () => {
+    const rows = parseStatCsv(statFixture);
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rows[0]).toMatchObject({ pxname: "http-in", svname: "FRONTEND", status: "OPEN", scur: "1" });
+    expect(rows.find((row) => row.svname === "10_0_6_25_16916")?.status).toBe("MAINT");
+    // The trailing comma of each line is not an extra column.
+    expect(Object.keys(rows[0]!)).not.toContain("");
+  });
+});
+
+describe("show servers state", () => {
+  test("rows carry typed address, port and states", () => {
+    const rows = parseServersState(serversState);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({ backend: "be", server: "s2", addr: "127.0.0.2", port: 28083, opState: 2, adminState: 4 });
+    expect(rows[1]!.fields.srv_check_state).toBe("8");
+  });
+
+  test("the admin bit field reads as ready, drain or maint", () => {
+    expect(adminStateOf(0)).toBe("ready");
+    expect(adminStateOf(0x08)).toBe("drain");
+    expect(adminStateOf(0x04)).toBe("maint");
+    expect(adminStateOf(0x01 | 0x08)).toBe("maint");
+  });
+});
+
+describe("replies", () => {
+  test("HAProxy's refusals are errors and its informational answers are not", () => {
+    expect(isErrorReply("No such server.\n\n")).toBe(true);
+    expect(isErrorReply("No such backend.\n\n")).toBe(true);
+    expect(isErrorReply("Invalid addr '999.1.1.1' by 'stats socket command'\n")).toBe(true);
+    expect(isErrorReply("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n")).toBe(true);
+    expect(isErrorReply("Unknown command, but maybe one of the following ones is a better match:\n")).toBe(true);
+    expect(isErrorReply("IP changed from '127.0.0.1' to '127.0.0.2' by 'stats socket command'\n\n")).toBe(false);
+    expect(isErrorReply("no need to change the addr by 'stats socket command'\n\n")).toBe(false);
+    expect(isErrorReply("\n")).toBe(false);
+  });
+
+  test("pipelined replies are told apart by the empty line ending each", () => {
+    expect(splitReplies("IP changed\n\n\nNo such server.\n\n", 3)).toEqual(["IP changed", "", "No such server."]);
+  });
+
+  test("batches stay under the byte limit and keep order", () => {
+    const commands = Array.from({ length: 10 }, (_, i) => `set weight b/s${i} 1`);
+    const batches = chunkCommands(commands, 40);
+    expect(batches.flat()).toEqual(commands);
+    for (const batch of batches) expect(batch.join("\n").length + 1).toBeLessThanOrEqual(40);
+    expect(() => chunkCommands(["a;b"], 100)).toThrow(RangeError);
+  });
+
+  test("show info reads as a record", () => {
+    expect(parseShowInfo("Name: HAProxy\nVersion: 2.6.12-1+deb12u4\nPid: 42\n")).toEqual({ Name: "HAProxy", Version: "2.6.12-1+deb12u4", Pid: "42" });
+  });
+});

@@ -1,3 +1,4 @@
+import { exactOverlap } from "./exact-overlap.ts";
 import { matchesValue, type MatchOptions } from "./match.ts";
 import { subjectOf, type AclRule, type MatchMethod, type Subject } from "./model.ts";
 import { candidateStrings, patternSeeds } from "./samples.ts";
@@ -76,8 +77,13 @@ function overlapWithin(mine: AclRule, theirs: AclRule, subject: Subject): { kind
   const options = optionsFor(subject);
   for (const myPattern of patternsOf(mine)) {
     for (const theirPattern of patternsOf(theirs)) {
+      const exact = exactOverlap(mine, myPattern, theirs, theirPattern, subject);
+      if (exact === null) continue;
       const a = single(mine, myPattern);
       const b = single(theirs, theirPattern);
+      if (exact !== undefined) {
+        return { kind: "overlap", detail: `${describePattern(a, subject, myPattern)} overlaps their ${describePattern(b, subject, theirPattern)}: ${describeSample(subject, exact)} matches both` };
+      }
       for (const mySeed of patternSeeds(a, myPattern)) {
         for (const theirSeed of patternSeeds(b, theirPattern)) {
           for (const raw of candidateStrings(mySeed, theirSeed)) {

@@ -1,0 +1,135 @@
+import { describe, expect, test } from "bun:test";
+import { auditStoredRules, DEFAULT_POLICY, parsePolicy, validateRule, type AclPolicy } from "../../src/routing/acl/index.ts";
+
+function policy(text: string): AclPolicy {
+  const parsed = parsePolicy(text);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.policy;
+}
+
+const STORED = new Map([
+  ["/blog", "hdr(host) -i ghost.local"],
+  ["/api/users", "path_beg /api/users"],
+  ["/site", "hdr(host) -i a.example.com"],
+  ["/legacy", "hdr(host) -i old.local || path_beg /old"],
+  ["/default", ""],
+]);
+
+function validate(acl: string, options: { id?: string; others?: ReadonlyMap<string, string>; policy?: string; allowOverlap?: boolean } = {}) {
+  return validateRule({
+    id: options.id ?? "/new",
+    acl,
+    others: options.others ?? STORED,
+    policy: options.policy === undefined ? DEFAULT_POLICY : policy(options.policy),
+    allowOverlap: options.allowOverlap ?? false,
+  });
+}
+
+describe("validateRule accepts", () => {
+  test.each([
+    ["a new host", "hdr(host) -i ghost2.local", {}, "hdr(host) -i ghost2.local"],
+    ["a rule written loosely, stored canonically", "req.hdr(Host)   -m str -i  new.local", {}, "hdr(host) -i new.local"],
+    ["the same rule again from its owner", "hdr(host) -i ghost.local", { id: "/blog" }, "hdr(host) -i ghost.local"],
+    ["an empty rule, which keeps Bamboo's default path rule", "", {}, ""],
+    ["a regex when the policy allows regex", "path_reg ^/reports/[0-9]+$", { policy: "default,regex" }, "path_reg '^/reports/[0-9]+$'"],
+    ["a path rule under a paths-only policy", "path_beg /shop", { policy: "path" }, "path_beg /shop"],
+  ])("%s: %p", (_name, acl, options, canonical) => {
+    const result = validate(acl, options);
+    if (!result.ok) throw new Error(result.message);
+    expect(result.canonical).toBe(canonical);
+    expect(result.overlaps).toEqual([]);
+  });
+
+  test("an overlapping rule when overlaps are allowed, with the overlaps listed", () => {
+    const result = validate("path_beg /api", { allowOverlap: true });
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.overlaps.map((overlap) => [overlap.otherId, overlap.kind])).toEqual([["/api/users", "overlap"]]);
+  });
+
+  test("a host suffix over another team's host when overlaps are allowed", () => {
+    const result = validate("hdr_end(host) -i .example.com", { allowOverlap: true });
+    expect(result.ok && result.overlaps[0]?.detail).toContain("host suffix '.example.com' overlaps their host 'a.example.com'");
+  });
+});
+
+describe("validateRule refuses", () => {
+  test.each([
+    ["the root path prefix (400)", "path_beg -i /", {}, 400, "would take other apps' traffic: pattern '/' matches every path"],
+    ["an injected config line (400)", "hdr(host) -i ghost.local\n    stats enable", {}, 400, "control character 0x0a"],
+    ["an unknown fetch (400)", "hdrx(host) a.local", {}, 400, "unknown fetch 'hdrx(host)' at position 1"],
+    ["a file reference (400)", "path_beg -f /etc/passwd", {}, 400, "flag '-f'"],
+    ["two criteria (400)", "hdr(host) -i a.local || path_beg /a", {}, 400, "would combine conditions"],
+    ["a regex under the default policy (400)", "path_reg ^/reports/", {}, 400, "add 'regex' to the policy"],
+    ["a host rule under a paths-only policy (400)", "hdr(host) -i new.local", { policy: "path" }, 400, "hdr(host) rules are not allowed by the ACL policy 'path': allowed are path, path_beg, path_end, path_dir"],
+    ["a match-all regex even when regex is allowed (400)", "path_reg .*", { policy: "default,regex" }, 400, "matches every path"],
+    ["a TLD-only host suffix (400)", "hdr_end(host) -i com", {}, 400, "top-level or shared suffix"],
+  ])("%s: %p", (_name, acl, options, status, message) => {
+    const result = validate(acl, options);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.status).toBe(status as 400 | 409);
+      expect(result.message).toContain(message);
+      expect(result.conflictsWith).toBeUndefined();
+    }
+  });
+
+  test("a second team claiming ghost.local gets 409 naming the other service", () => {
+    const result = validate("hdr(host) -i ghost.local");
+    expect(result).toEqual({
+      ok: false,
+      status: 409,
+      message: "already claimed by /blog (both claim host 'ghost.local'); choose another host or path, or ask the owner to change theirs",
+      conflictsWith: ["/blog"],
+    });
+  });
+
+  test("a same claim is refused even when overlaps are allowed", () => {
+    const result = validate("hdr(host) -i GHOST.local", { allowOverlap: true });
+    expect(!result.ok && result.status).toBe(409);
+    expect(!result.ok && result.conflictsWith).toEqual(["/blog"]);
+  });
+
+  test("/api against a stored /api/users is a 409 overlap unless overlaps are allowed", () => {
+    const result = validate("path_beg /api");
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.status).toBe(409);
+      expect(result.conflictsWith).toEqual(["/api/users"]);
+      expect(result.message).toContain("overlaps /api/users (path prefix '/api' overlaps their path prefix '/api/users'");
+      expect(result.message).toContain("allow overlaps");
+    }
+  });
+
+  test("a host suffix over a.example.com is a 409 overlap by default", () => {
+    const result = validate("hdr_end(host) -i .example.com");
+    expect(!result.ok && result.conflictsWith).toEqual(["/site"]);
+  });
+});
+
+describe("auditStoredRules", () => {
+  test("stored rules that break today's checks are reported, not dropped", () => {
+    const warnings = auditStoredRules(
+      [
+        { id: "/b", acl: "hdr(host) -i ghost.local" },
+        { id: "/a", acl: "hdr(host) -i ghost.local" },
+        { id: "/all", acl: "path_beg /" },
+        { id: "/legacy", acl: "hdr(host) -i old.local || path_beg /old" },
+        { id: "/re", acl: "path_reg ^/reports/" },
+        { id: "/default", acl: "" },
+      ],
+      DEFAULT_POLICY,
+    );
+    expect(warnings.map((warning) => [warning.id, warning.kind, warning.otherId])).toEqual([
+      ["/a", "same", "/b"],
+      ["/all", "hijack", undefined],
+      ["/all", "overlap", "/re"],
+      ["/legacy", "unparseable", undefined],
+      ["/re", "policy", undefined],
+    ]);
+    expect(warnings[0]!.message).toBe("claims the same as /b: both claim host 'ghost.local'");
+  });
+
+  test("a clean set of rules gives no warnings", () => {
+    expect(auditStoredRules([{ id: "/a", acl: "hdr(host) -i a.local" }, { id: "/b", acl: "path_beg /b" }], DEFAULT_POLICY)).toEqual([]);
+  });
+});

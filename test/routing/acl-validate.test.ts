@@ -129,6 +129,22 @@ describe("auditStoredRules", () => {
     expect(warnings[0]!.message).toBe("claims the same as /b: both claim host 'ghost.local'");
   });
 
+  test("clashes among many path prefixes and exact hosts are all found, however the rules are listed", () => {
+    const services = [
+      { id: "/p1", acl: "path_beg -i /API" },
+      { id: "/p2", acl: "path_beg /api/users" },
+      { id: "/p3", acl: "path_dir /apiv2" },
+      { id: "/p4", acl: "path /shop" },
+      { id: "/h1", acl: "hdr(host) -i A.example.com b.example.com" },
+      { id: "/h2", acl: "hdr(host) -i a.example.com" },
+      { id: "/h3", acl: "hdr_end(host) -i .example.com" },
+    ];
+    const pairs = (list: typeof services) => auditStoredRules(list, DEFAULT_POLICY).map((warning) => `${warning.id} ${warning.kind} ${warning.otherId}`);
+    const expected = ["/h1 same /h2", "/h1 overlap /h3", "/h2 overlap /h3", "/p1 overlap /p2", "/p1 overlap /p3"];
+    expect(pairs(services)).toEqual(expected);
+    expect(pairs([...services].reverse())).toEqual(expected);
+  });
+
   test("a clean set of rules gives no warnings", () => {
     expect(auditStoredRules([{ id: "/a", acl: "hdr(host) -i a.local" }, { id: "/b", acl: "path_beg /b" }], DEFAULT_POLICY)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { useCallback, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { CredentialsDialog } from "./credentials-dialog.tsx";
 import { Header } from "./header.tsx";
 import { OverviewPanel } from "./overview/overview-panel.tsx";
@@ -8,12 +8,21 @@ import { RequestTester } from "./tester/request-tester.tsx";
 import { useHashView } from "./use-hash-view.ts";
 import { useOverview } from "./use-overview.ts";
 
+/** How long a "saved" or "deleted" confirmation stays on the page. */
+const NOTICE_MS = 10_000;
+
 /** The page: one header, three views chosen by the URL hash, one rule editor, one sign-in prompt. */
 export function App() {
   const view = useHashView();
   const { overview, live } = useOverview();
   const [editing, setEditing] = useState<EditTarget | null>(null);
   const [notice, setNotice] = useState("");
+  // A confirmation is read once; it should not linger as if it were news.
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(""), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
   const closeEditor = useCallback((message?: string) => {
     setEditing(null);
     if (message) setNotice(message);

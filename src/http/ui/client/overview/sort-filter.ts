@@ -30,15 +30,18 @@ export function filterApps(apps: readonly OverviewApp[], query: string, status: 
   });
 }
 
+/** Numeric-aware, so /app-2 sorts before /app-10; one collator is much faster than localeCompare. */
+const collator = new Intl.Collator(undefined, { numeric: true });
+
 export function sortApps(apps: OverviewApp[], order: SortOrder): OverviewApp[] {
   const direction = order.descending ? -1 : 1;
   const compare = COMPARATORS[order.key];
   // The id breaks ties so equal rows never swap places between live updates.
-  return apps.sort((a, b) => direction * compare(a, b) || a.id.localeCompare(b.id));
+  return apps.sort((a, b) => direction * compare(a, b) || collator.compare(a.id, b.id));
 }
 
 const COMPARATORS: Readonly<Record<SortKey, (a: OverviewApp, b: OverviewApp) => number>> = {
-  id: (a, b) => a.id.localeCompare(b.id),
+  id: (a, b) => collator.compare(a.id, b.id),
   status: (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status],
   instances: (a, b) => a.instances - b.instances,
   healthy: (a, b) => a.tasks.healthy - b.tasks.healthy,

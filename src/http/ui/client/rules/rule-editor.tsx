@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { Overview } from "../../api-types.ts";
 import { api } from "../api.ts";
 import { Modal } from "../modal.tsx";
-import { refusal, type CheckResult } from "./check-result.ts";
+import { formKey, refusal, type CheckResult } from "./check-result.ts";
 import { CheckAnswer } from "./check-answer.tsx";
 import { useDryRun } from "./use-dry-run.ts";
 
@@ -22,7 +22,7 @@ export function RuleEditor(props: { target: EditTarget; overview: Overview | nul
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<CheckResult | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const { result, check } = useDryRun(id, acl, existing);
+  const { result, check } = useDryRun(id, acl, existing, target.mode === "edit" ? formKey(target.id, target.acl) : null);
 
   const shown = failure ?? result;
   const fieldError = (field: "id" | "acl" | "form") => (shown?.kind === "refused" && shown.field === field ? shown.message : "");

@@ -6,10 +6,10 @@ import { formKey, refusal, type CheckResult } from "./check-result.ts";
 const DEBOUNCE_MS = 350;
 
 /**
- * Dry runs of the form's values: automatically while typing (never prompting for a password),
+ * Dry runs of the form's values: automatically after each change (never prompting for a password),
  * and on demand from the Check button (prompting on 401). Only the newest answer is kept.
  */
-export function useDryRun(id: string, acl: string, existing: boolean) {
+export function useDryRun(id: string, acl: string, existing: boolean, unchangedKey: string | null) {
   const [result, setResult] = useState<CheckResult | null>(null);
   const inFlight = useRef<AbortController | null>(null);
 
@@ -36,7 +36,8 @@ export function useDryRun(id: string, acl: string, existing: boolean) {
 
   useEffect(() => {
     setResult(null);
-    if (id.trim() === "" || acl.trim() === "") return;
+    // The stored rule as it is needs no check until the user changes something.
+    if (id.trim() === "" || acl.trim() === "" || formKey(id, acl) === unchangedKey) return;
     const timer = setTimeout(() => void run(false), DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [run]);

@@ -1,0 +1,120 @@
+/**
+ * How long the web UI takes to show 1,000 apps in Chromium, from navigation start until every
+ * app is counted and the first rows are on screen. Prints the median and worst of several
+ * cold loads (fresh browser context each: no cache), and how long a filter keystroke takes.
+ *
+ *   node_modules/.bin/bun scripts/bench/ui-load.ts            # the UI with a synthetic 1,000-app API
+ *   node_modules/.bin/bun scripts/bench/ui-load.ts http://127.0.0.1:8000   # a running appliance
+ *
+ * The synthetic API serves the real bundled UI (src/http/ui/serve.ts) and answers the
+ * overview contract, so the figure is the page's own cost, not Marathon's or HAProxy's.
+ */
+import { chromium } from "playwright-core";
+import type { Overview, OverviewApp } from "../../src/http/ui/api-types.ts";
+import { serveUi, uiAssetSizes } from "../../src/http/ui/serve.ts";
+
+const APPS = 1000;
+const RUNS = 7;
+
+function syntheticOverview(count: number): Overview {
+  const apps: OverviewApp[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `/team-${String(i % 40).padStart(2, "0")}/service-${String(i).padStart(4, "0")}`;
+    const instances = (i % 5) + 1;
+    const healthy = i % 11 === 0 ? 0 : i % 7 === 0 ? instances - 1 : instances;
+    const hasRule = i % 3 !== 0;
+    const status = healthy === 0 ? "no-healthy-task" : !hasRule ? "no-rule" : healthy < instances ? "partial" : "healthy";
+    apps.push({
+      id,
+      rule: hasRule ? { acl: `hdr(host) -i service-${i}.example.com`, source: "service" } : { acl: `path_beg -i ${id}`, source: "default" },
+      instances,
+      tasks: { total: instances, healthy, routed: healthy },
+      servers: Array.from({ length: instances }, (_, k) => ({
+        taskId: `${id.slice(1).replaceAll("/", "_")}.${k}`,
+        address: `10.1.${i % 250}.${k + 1}:${31000 + k}`,
+        marathon: { state: "TASK_RUNNING", alive: k < healthy, ready: true },
+        haproxy: k < healthy ? ("UP" as const) : ("DOWN" as const),
+      })),
+      status,
+      statusText: status,
+    });
+  }
+  return { version: 1, generatedAt: new Date().toISOString(), apps, orphanServices: [], warnings: [], overlaps: [] };
+}
+
+function startSyntheticApi(): { url: string; stop: () => void } {
+  const body = JSON.stringify(syntheticOverview(APPS));
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/overview") return new Response(body, { headers: { "content-type": "application/json" } });
+      if (path === "/api/events") {
+        // One overview, then the stream stays open as the appliance's does.
+        const stream = new ReadableStream({ start: (controller) => controller.enqueue(`event: overview\ndata: ${body}\n\n`) });
+        return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+      }
+      if (path === "/api/status") return Response.json({ ready: true });
+      if (path === "/blank") return new Response("<!doctype html><title>blank</title><p>blank</p>", { headers: { "content-type": "text/html" } });
+      return serveUi(request);
+    },
+  });
+  return { url: server.url.href.replace(/\/$/, ""), stop: () => server.stop(true) };
+}
+
+const target = process.argv[2];
+const api = target ? { url: target.replace(/\/$/, ""), stop: () => {} } : startSyntheticApi();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+const loads: number[] = [];
+const blanks: number[] = [];
+const filters: number[] = [];
+let domNodes = 0;
+let appCount = 0;
+try {
+  for (let run = 0; run < RUNS; run++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    if (!target) {
+      // The same machine's floor: a blank page from the same server, to read the figure against.
+      await page.goto(`${api.url}/blank`);
+      blanks.push(await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).loadEventEnd));
+    }
+    await page.goto(`${api.url}/`);
+    // Loaded = the count line names every app and the first row is rendered; read the time
+    // inside the page so the figure is navigation start → that frame.
+    const handle = await page.waitForFunction(
+      () => {
+        const count = document.querySelector(".result-count")?.textContent ?? "";
+        return /apps? shown of \d+/.test(count) && document.querySelector("tbody tr") !== null ? { at: performance.now(), count } : null;
+      },
+      undefined,
+      { polling: "raf", timeout: 10_000 },
+    );
+    const { at, count } = (await handle.jsonValue()) as { at: number; count: string };
+    loads.push(at);
+    appCount = Number(/of (\d+)/.exec(count)?.[1] ?? 0);
+    domNodes = await page.evaluate(() => document.getElementsByTagName("*").length);
+
+    const filter = page.getByLabel("Filter by id");
+    await filter.focus();
+    const typed = await page.evaluate(() => performance.now());
+    await page.keyboard.type("7");
+    const filtered = await page.waitForFunction(() => (/^\d+ apps? shown/.test(document.querySelector(".result-count")?.textContent ?? "") && !/^1000 /.test(document.querySelector(".result-count")?.textContent ?? "") ? performance.now() : null), undefined, { polling: "raf" });
+    filters.push(((await filtered.jsonValue()) as number) - typed);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  api.stop();
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+console.log(`apps: ${appCount}; bundle: ${(uiAssetSizes.js / 1024).toFixed(1)} KiB JS, ${(uiAssetSizes.css / 1024).toFixed(1)} KiB CSS; DOM elements after load: ${domNodes}`);
+console.log(`load (navigation start → ${appCount} apps counted and first rows shown): median ${median(loads).toFixed(0)} ms, worst ${Math.max(...loads).toFixed(0)} ms over ${RUNS} cold loads`);
+if (blanks.length > 0) console.log(`floor on this machine (a blank page from the same server, load event): median ${median(blanks).toFixed(0)} ms`);
+console.log(`filter keystroke → list updated: median ${median(filters).toFixed(0)} ms`);

@@ -27,7 +27,7 @@ const DEFAULT_MAX_BATCH_BYTES = 16_384 - 1_024;
  * send are empty or informational ("IP changed from ...", "no need to change the addr").
  */
 const ERROR_REPLY =
-  /^(No such |Unknown command|Invalid |Require |Permission denied|Can't |Cannot |Missing |Unknown |Unable |Out of memory|Failed|Not found|Backend is using a static LB algorithm|'[^']+' expects )/m;
+  /^(No such |Unknown command|Invalid |Require |Permission denied|Can't |Cannot |Missing |Unknown |Unable |Out of memory|Failed|Not found|Backend is using a static LB algorithm|'[^']+' expects )/;
 
 /** True when `reply` is one of HAProxy's error answers. */
 export function isErrorReply(reply: string): boolean {

@@ -71,9 +71,11 @@ export function parseServersState(text: string): ServerStateRow[] {
   return rows;
 }
 
-// Flags of srv_admin_state in HAProxy 2.x (include/haproxy/server-t.h): forced, inherited,
-// config and resolver-driven maintenance, forced and inherited drain.
-const MAINT_FLAGS = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+// Flags of srv_admin_state (include/haproxy/server-t.h). Maintenance is HAProxy's own
+// SRV_ADMF_MAINT mask: forced (0x01), inherited (0x02) and resolver-driven (0x20). 0x04
+// (CMAINT) only records that the config said "disabled": it stays set after
+// `set server ... state ready` although the server then takes traffic (seen on 2.6.12).
+const MAINT_FLAGS = 0x01 | 0x02 | 0x20;
 const DRAIN_FLAGS = 0x08 | 0x10;
 
 /** Reads the administrative bit field of {@link ServerStateRow} as the state it was set to. */

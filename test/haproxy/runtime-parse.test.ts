@@ -34,7 +34,9 @@ describe("show servers state", () => {
   test("the admin bit field reads as ready, drain or maint", () => {
     expect(adminStateOf(0)).toBe("ready");
     expect(adminStateOf(0x08)).toBe("drain");
-    expect(adminStateOf(0x04)).toBe("maint");
+    // "disabled" in the config sets 0x04|0x01; `state ready` clears only 0x01.
+    expect(adminStateOf(0x04 | 0x01)).toBe("maint");
+    expect(adminStateOf(0x04)).toBe("ready");
     expect(adminStateOf(0x01 | 0x08)).toBe("maint");
   });
 });
@@ -49,6 +51,8 @@ describe("replies", () => {
     expect(isErrorReply("IP changed from '127.0.0.1' to '127.0.0.2' by 'stats socket command'\n\n")).toBe(false);
     expect(isErrorReply("no need to change the addr by 'stats socket command'\n\n")).toBe(false);
     expect(isErrorReply("\n")).toBe(false);
+    // Only the start of a reply counts: show info has a "FailedResolutions: 0" line.
+    expect(isErrorReply("Name: HAProxy\nFailedResolutions: 0\nUnknown: 1\n")).toBe(false);
   });
 
   test("pipelined replies are told apart by the empty line ending each", () => {

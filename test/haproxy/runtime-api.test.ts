@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { RuntimeApiError } from "../../src/haproxy/errors.ts";
+import { adminStateOf, RuntimeApi } from "../../src/haproxy/runtime-api.ts";
+import { get, haproxyEnv, waitFor, type HAProxyEnv } from "../support/haproxy-env.ts";
+
+let env: HAProxyEnv;
+let api: RuntimeApi;
+
+beforeAll(async () => {
+  env = await haproxyEnv(["red", "blue"]);
+  // One live slot on "red" and a parked slot in maintenance, as the slot allocator leaves them.
+  await env.writeConfig([
+    { name: "slot_1", port: env.backends.get("red")! },
+    { name: "slot_2", port: 1, disabled: true },
+  ]);
+  await env.supervisor.start();
+  api = new RuntimeApi(env.statsSocket);
+});
+
+afterAll(async () => {
+  await env.close();
+});
+
+async function bodies(count: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) seen.add((await get(env.frontendPort)).body);
+  return seen;
+}
+
+describe("RuntimeApi against the real HAProxy", () => {
+  test("set server addr and state move traffic without a reload", async () => {
+    const workerPid = env.supervisor.state().workerPid;
+    expect(await bodies(4)).toEqual(new Set(["red"]));
+
+    await api.setServerAddr("app", "slot_2", "127.0.0.1", env.backends.get("blue")!);
+    await api.setServerState("app", "slot_2", "ready");
+    await api.setServerState("app", "slot_1", "maint");
+    expect(await waitFor(async () => (await bodies(4)).has("blue"), "traffic on the filled slot")).toBe(true);
+    expect(await bodies(4)).toEqual(new Set(["blue"]));
+
+    const rows = await api.showServersState("app");
+    const slot2 = rows.find((row) => row.server === "slot_2")!;
+    expect(slot2).toMatchObject({ addr: "127.0.0.1", port: env.backends.get("blue")! });
+    expect(adminStateOf(slot2.adminState)).toBe("ready");
+    expect(adminStateOf(rows.find((row) => row.server === "slot_1")!.adminState)).toBe("maint");
+    expect(env.supervisor.state().workerPid).toBe(workerPid);
+  });
+
+  test("drain is reported as drain", async () => {
+    await api.setServerState("app", "slot_1", "drain");
+    const rows = await api.showServersState();
+    expect(adminStateOf(rows.find((row) => row.backend === "app" && row.server === "slot_1")!.adminState)).toBe("drain");
+  });
+
+  test("batched commands run in order, one reply each, across several connections", async () => {
+    const blue = env.backends.get("blue")!;
+    const red = env.backends.get("red")!;
+    const commands = Array.from({ length: 300 }, (_, i) => `set server app/slot_1 addr 127.0.0.1 port ${i % 2 === 0 ? blue : red}`);
+    commands.push("set server app/slot_1 state ready");
+    const replies = await new RuntimeApi(env.statsSocket, { maxBatchBytes: 2_000 }).sendBatch(commands);
+    expect(replies).toHaveLength(commands.length);
+    const slot1 = (await api.showServersState("app")).find((row) => row.server === "slot_1")!;
+    expect(slot1.port).toBe(red);
+    expect(adminStateOf(slot1.adminState)).toBe("ready");
+  });
+
+  test("refusals become RuntimeApiError with the command and HAProxy's reply", async () => {
+    const error = await api.setServerState("app", "missing", "ready").then(() => null, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RuntimeApiError);
+    expect(error).toMatchObject({ command: "set server app/missing state ready" });
+    expect((error as RuntimeApiError).reply).toContain("No such server.");
+    await expect(api.send("set server nobackend/slot_1 state ready")).rejects.toThrow("No such backend.");
+    await expect(api.run(["set server app/slot_1 state ready", "set server app/slot_9 state ready"])).rejects.toThrow(
+      "set server app/slot_9 state ready",
+    );
+  });
+
+  test("show stat lists the frontend, each server and the backend", async () => {
+    const rows = await api.showStat();
+    expect(rows.find((row) => row.pxname === "web" && row.svname === "FRONTEND")?.status).toBe("OPEN");
+    expect(rows.find((row) => row.pxname === "app" && row.svname === "slot_1")?.addr).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(rows.find((row) => row.pxname === "app" && row.svname === "BACKEND")).toBeDefined();
+  });
+
+  test("show info names the serving worker", async () => {
+    const info = await api.showInfo();
+    expect(info.Name).toBe("HAProxy");
+    expect(Number(info.Pid)).toBe(env.supervisor.state().workerPid!);
+  });
+});

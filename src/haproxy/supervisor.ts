@@ -263,6 +263,8 @@ export class HAProxySupervisor {
         this.emit({ type: "restarted", exit, masterPid, workerPid, restarts: this.current.restarts });
         return;
       } catch (error) {
+        // A stop during the attempt killed it; that is not a failed restart.
+        if (this.stopping) return;
         const message = errorMessage(error);
         this.current.lastError = message;
         this.log("error", "HAProxy restart failed", { attempt, error: message });

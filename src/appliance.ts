@@ -3,22 +3,31 @@ import type { Config } from "./config/config.ts";
 import { runtimePaths, type RuntimePaths } from "./config/paths.ts";
 import { AclChecker } from "./haproxy/acl-check.ts";
 import { ConfigApplier } from "./haproxy/apply.ts";
+import { RuntimeApi } from "./haproxy/runtime-api.ts";
+import { serverViewsFromStat } from "./haproxy/server-view.ts";
 import { HAProxySupervisor } from "./haproxy/supervisor.ts";
 import { compileTemplate, loadTemplateSource } from "./haproxy/template.ts";
 import { templateSettings } from "./haproxy/template-settings.ts";
+import { resolveCredentials, type Credentials } from "./http/credentials.ts";
+import { buildOverview } from "./http/overview.ts";
+import { OverviewFeed } from "./http/overview-feed.ts";
 import type { ApplianceView } from "./http/server.ts";
 import { MarathonClient } from "./marathon/client.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
+import { auditStoredRules } from "./routing/acl/index.ts";
 import { createStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
+import { HostResolver } from "./sync/host-resolver.ts";
 import { RoutingPipeline } from "./sync/pipeline.ts";
 import { Reconciler } from "./sync/reconciler.ts";
 import type { Logger } from "./system/log.ts";
 
 /** How long events are gathered before one apply; keeps event→routable latency low. */
-const COALESCE_MS = 25;
+const COALESCE_MS = 20;
 /** Above this many stale apps, one full fetch replaces single-app fetches. */
 const MAX_APP_FETCHES = 20;
+/** How often HAProxy's server states are read while a browser watches the overview. */
+const OVERVIEW_POLL_MS = 1_000;
 
 /**
  * The running appliance: every component built from one Config and wired in the one-way
@@ -26,25 +35,46 @@ const MAX_APP_FETCHES = 20;
  */
 export class Appliance implements ApplianceView {
   #draining = false;
+  readonly overview: OverviewFeed;
 
   private constructor(
     readonly config: Config,
     readonly paths: RuntimePaths,
     readonly store: Store,
     readonly aclChecker: AclChecker,
+    readonly credentials: Credentials,
     private readonly supervisor: HAProxySupervisor,
     private readonly applier: ConfigApplier,
     private readonly pipeline: RoutingPipeline,
-    private readonly marathon: MarathonClient,
     private readonly watcher: MarathonWatcher,
     private readonly reconciler: Reconciler,
-    private readonly log: Logger,
+    runtime: RuntimeApi,
+    log: Logger,
     private readonly version: string,
-  ) {}
+  ) {
+    this.overview = new OverviewFeed({
+      build: (haproxy) => {
+        const { apps, services } = this.pipeline.snapshot();
+        const audit = auditStoredRules(services, config.bamboo.aclPolicy);
+        return buildOverview({
+          data: this.pipeline.templateData(),
+          apps,
+          services,
+          haproxy,
+          warnings: [...this.pipeline.problems(), ...audit.filter((w) => w.kind !== "overlap").map(({ id, message }) => ({ id, message }))],
+          overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
+        });
+      },
+      haproxyStates: async () => (supervisor.isRunning() ? serverViewsFromStat(await runtime.showStat()) : new Map()),
+      pollMs: OVERVIEW_POLL_MS,
+      log,
+    });
+  }
 
   static async create(config: Config, log: Logger, version: string): Promise<Appliance> {
     const paths = runtimePaths(config);
     await mkdir(paths.dataDir, { recursive: true });
+    const credentials = await resolveCredentials(config, paths.dataDir, log);
     const template = await loadTemplateSource(config.haproxy.templatePath);
     const render = compileTemplate(template.name, template.source);
     const store = createStore(config, paths, log);
@@ -56,8 +86,17 @@ export class Appliance implements ApplianceView {
       hardStopAfterMs: config.haproxy.hardStopAfterMs,
       log: (level, message, fields) => log[level](message, fields),
     });
-    const applier = new ConfigApplier({ bin: config.haproxy.bin, configPath: paths.haproxyConfig, process: supervisor, log });
-    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), aclChecker, applier, log });
+    const runtime = new RuntimeApi(paths.statsSocket);
+    const applier = new ConfigApplier({
+      bin: config.haproxy.bin,
+      configPath: paths.haproxyConfig,
+      serverStatePath: paths.serverStateFile,
+      process: supervisor,
+      runtime,
+      reloadIntervalMs: config.haproxy.reloadIntervalMs,
+      log,
+    });
+    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), aclChecker, resolver: new HostResolver(), applier, log });
     const marathon = new MarathonClient(config.marathon, { log });
     const watcher = new MarathonWatcher(config.marathon, { log, callbackUrl: `${config.bamboo.endpoint.replace(/\/+$/, "")}/api/marathon/event_callback` });
     const reconciler = new Reconciler({
@@ -74,32 +113,37 @@ export class Appliance implements ApplianceView {
       log,
       settings: { coalesceMs: COALESCE_MS, resyncIntervalMs: config.marathon.resyncIntervalMs, maxAppFetches: MAX_APP_FETCHES },
     });
-    return new Appliance(config, paths, store, aclChecker, supervisor, applier, pipeline, marathon, watcher, reconciler, log, version);
+    return new Appliance(config, paths, store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version);
   }
 
   /** Starts the sources and the loop; HAProxy starts with the first applied snapshot. */
   async start(): Promise<void> {
     await this.store.start();
     this.store.watch(() => this.reconciler.servicesChanged());
+    this.pipeline.onApplied(() => void this.overview.refresh());
     this.supervisor.onEvent((event) => {
-      if (event.kind === "restarted") this.reconciler.notify({ kind: "all", reason: "haproxy restarted" });
+      if (event.type !== "restarted") return;
+      // HAProxy came back from the file on disk, which is always the current config.
+      this.applier.restarted();
+      this.reconciler.notify({ kind: "all", reason: "haproxy restarted" });
     });
     this.watcher.start((change) => this.reconciler.notify(change));
     this.reconciler.start();
   }
 
-  /** Orderly stop: report not-ready first, stop watching, then stop HAProxy gracefully. */
-  async stop(): Promise<void> {
-    this.#draining = true;
-    this.watcher.stop();
-    this.reconciler.stop();
-    await this.supervisor.stop();
-    await this.store.close();
-  }
-
   /** Turns /status to 503 so load balancers in front stop sending before HAProxy stops. */
   drain(): void {
     this.#draining = true;
+  }
+
+  /** Orderly stop: report not-ready, stop watching, then stop HAProxy gracefully. */
+  async stop(): Promise<void> {
+    this.#draining = true;
+    this.overview.close();
+    this.reconciler.stop();
+    await this.watcher.stop();
+    await this.supervisor.stop();
+    await this.store.close();
   }
 
   ready(): boolean {
@@ -109,7 +153,7 @@ export class Appliance implements ApplianceView {
   notReadyReason(): string {
     if (this.#draining) return "shutting down";
     if (!this.reconciler.status().synced) return "waiting for the first Marathon sync";
-    if (this.applier.status().serving === null) return "HAProxy has no valid config yet";
+    if (!this.applier.status().serving) return "HAProxy has no valid config yet";
     if (!this.supervisor.isRunning()) return "HAProxy is not running";
     return "";
   }
@@ -125,6 +169,7 @@ export class Appliance implements ApplianceView {
 
   status() {
     const apply = this.applier.status();
+    const process = this.supervisor.state();
     return {
       version: this.version,
       ready: this.ready(),
@@ -132,17 +177,21 @@ export class Appliance implements ApplianceView {
       marathon: { ...this.watcher.status(), sync: this.reconciler.status() },
       store: this.store.status(),
       haproxy: {
-        ...this.supervisor.state(),
+        ...process,
         reloads: apply.reloads,
+        reloadReasons: apply.reloadReasons,
         failedReloads: apply.failedReloads,
         invalidConfigs: apply.invalidConfigs,
+        runtimeOperations: apply.runtimeOperations,
+        runtimeApplies: apply.runtimeApplies,
         lastReloadAt: apply.lastReloadAt,
         lastReloadMs: apply.lastReloadMs,
         lastReloadReasons: apply.lastReloadReasons,
-        lastError: apply.lastError,
+        lastError: apply.lastError ?? process.lastError,
+        restarts: process.restarts,
         configPath: this.paths.haproxyConfig,
       },
-      ruleProblems: this.pipeline.ruleProblems(),
+      problems: this.pipeline.problems(),
     };
   }
 }

@@ -19,14 +19,19 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
 
   const appliance = await Appliance.create(config, log, options.version);
   await appliance.start();
-  const server = listen({
-    config,
-    store: appliance.store,
-    aclChecker: appliance.aclChecker,
-    view: appliance,
-    statsPageSocket: appliance.paths.statsPageSocket,
-    log,
-  });
+  const server = listen(
+    {
+      store: appliance.store,
+      aclChecker: appliance.aclChecker,
+      policy: config.bamboo.aclPolicy,
+      credentials: appliance.credentials,
+      view: appliance,
+      overview: appliance.overview,
+      statsPageSocket: appliance.paths.statsPageSocket,
+      log,
+    },
+    { hostname: config.bamboo.bind.host, port: config.bamboo.bind.port },
+  );
   log.info("bamboo started", { version: options.version, api: `http://${server.hostname}:${server.port}`, marathon: config.marathon.endpoints.join(",") });
 
   const signal = await shutdown.requested;

@@ -1,3 +1,4 @@
+import type { AclPolicy } from "../routing/acl/index.ts";
 import type { BindAddress } from "./parse.ts";
 
 /** One validated, frozen configuration; built by {@link loadConfig} and nothing else. */
@@ -18,7 +19,11 @@ export interface Config {
     readonly bind: BindAddress;
     readonly dataDir: string;
     readonly apiUser: string;
+    /** "" until the serve command fills in the stored or generated password. */
     readonly apiPassword: string;
+    /** False only when the operator chose to run the API open. */
+    readonly apiAuth: boolean;
+    readonly aclPolicy: AclPolicy;
   };
   readonly zookeeper: {
     /** Empty: the file store is used. */
@@ -38,5 +43,7 @@ export interface Config {
     readonly timeoutTunnelMs: number;
     readonly reloadIntervalMs: number;
     readonly hardStopAfterMs: number;
+    readonly statsUser: string;
+    readonly statsPassword: string;
   };
 }

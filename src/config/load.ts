@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY, parsePolicy, type AclPolicy } from "../routing/acl/index.ts";
 import type { Config } from "./config.ts";
 import {
   parseBind,
@@ -106,6 +107,8 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       dataDir,
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
+      apiAuth: get("BAMBOO_API_AUTH"),
+      aclPolicy: DEFAULT_POLICY,
     },
     zookeeper: {
       hosts: get("BAMBOO_ZK_HOST"),
@@ -123,10 +126,15 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       timeoutTunnelMs: get("HAPROXY_TIMEOUT_TUNNEL"),
       reloadIntervalMs: get("HAPROXY_RELOAD_INTERVAL"),
       hardStopAfterMs: get("HAPROXY_HARD_STOP_AFTER"),
+      statsUser: get("HAPROXY_STATS_USER"),
+      statsPassword: get("HAPROXY_STATS_PASSWORD"),
     },
   };
-  const extra = crossCheck(config);
-  if (extra.length > 0) throw new ConfigError(extra);
+  const policy = parsePolicy(get<string>("BAMBOO_ACL_POLICY"));
+  if (policy.ok) (config.bamboo as { aclPolicy: AclPolicy }).aclPolicy = policy.policy;
+  else problems.push(`BAMBOO_ACL_POLICY='${get<string>("BAMBOO_ACL_POLICY")}': ${policy.message}`);
+  problems.push(...crossCheck(config));
+  if (problems.length > 0) throw new ConfigError(problems);
   return { config: deepFreeze(config), warnings };
 }
 

@@ -17,7 +17,8 @@ export interface HAProxyProcess {
 export interface RuntimeApi {
   /** Runs the commands in order; rejects naming the first command HAProxy refused. */
   run(commands: readonly string[]): Promise<void>;
-  showServersState(): Promise<string>;
+  /** One command's raw reply. */
+  send(command: string): Promise<string>;
 }
 
 export type ApplyOutcome =
@@ -206,7 +207,7 @@ export class ConfigApplier {
   /** Health state of slots that keep their task survives the reload through the state file. */
   async #saveServerState(next: SlottedConfig): Promise<void> {
     try {
-      const dump = await this.options.runtime.showServersState();
+      const dump = await this.options.runtime.send("show servers state");
       await writeFileAtomic(this.options.serverStatePath, serverStateFor(dump, next.layout));
     } catch (error) {
       // Without it the reload still works; servers start from the config's state.

@@ -129,3 +129,33 @@ export async function haproxyVersion(bin: string): Promise<string> {
     clearTimeout(timer);
   }
 }
+
+/** "signal SIGKILL" or "exit code 1", for messages. */
+export function describeExit(exit: ProcessExit): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Signals `child`; the process may already be gone, and a signal to it is then moot. */
+export function signalQuietly(child: SupervisedProcess, signal: NodeJS.Signals): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // already exited
+  }
+}
+
+/** The value of `promise` if it settles within `ms`, else null. */
+export function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    void promise.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}

@@ -1,69 +1,24 @@
 import type { LogFields, LogLevel } from "../system/log.ts";
 import { HAProxyError, SocketError } from "./errors.ts";
-import { currentWorker, MasterCli } from "./master-cli.ts";
+import { currentWorker, MasterCli, type ProcStatus } from "./master-cli.ts";
 import {
+  describeExit,
+  errorMessage,
   forEachLine,
   OutputLog,
   spawnWithBun,
   type HAProxyLineLevel,
   type ProcessExit,
   type SpawnProcess,
+  signalQuietly,
   type SupervisedProcess,
+  withinMs,
 } from "./supervisor-process.ts";
+import type { ReloadResult, SupervisorEvent, SupervisorOptions, SupervisorState } from "./supervisor-types.ts";
 import { validateConfig } from "./validate.ts";
 
-export { haproxyVersion, type ProcessExit, type SpawnProcess, type SupervisedProcess } from "./supervisor-process.ts";
-
-/** Options of {@link HAProxySupervisor}. */
-export interface SupervisorOptions {
-  readonly bin: string;
-  readonly configPath: string;
-  readonly masterSocketPath: string;
-  /** A graceful stop waits this long for old connections before SIGTERM. */
-  readonly hardStopAfterMs: number;
-  readonly log?: (level: LogLevel, message: string, fields?: LogFields) => void;
-  readonly spawn?: SpawnProcess;
-  /** How long a start (or restart) may take before it counts as failed. */
-  readonly startTimeoutMs?: number;
-  /** How long a reload may take before it counts as failed. */
-  readonly reloadTimeoutMs?: number;
-  /** First and largest pause before restarting a crashed master. */
-  readonly restartBackoffMs?: { readonly initial: number; readonly max: number };
-}
-
-export type SupervisorStatus = "starting" | "running" | "restarting" | "stopped" | "failed";
-
-/** What the supervisor knows, for the status page and metrics. */
-export interface SupervisorState {
-  readonly status: SupervisorStatus;
-  readonly masterPid: number | null;
-  readonly workerPid: number | null;
-  /** Restarts after a crash of the master. */
-  readonly restarts: number;
-  /** Successful reloads. */
-  readonly reloads: number;
-  readonly failedReloads: number;
-  readonly lastReloadAt: string | null;
-  readonly lastReloadMs: number | null;
-  readonly lastError: string | null;
-  /** HAProxy's version, as its master reports it. */
-  readonly version: string | null;
-}
-
-/** Outcome of {@link HAProxySupervisor.reload}. */
-export type ReloadResult =
-  | { readonly ok: true; readonly durationMs: number; readonly workerPid: number }
-  | { readonly ok: false; readonly message: string; readonly durationMs: number };
-
-/** Things that happened to HAProxy; `restarted` tells the reconciler to re-apply runtime state. */
-export type SupervisorEvent =
-  | { readonly type: "started"; readonly masterPid: number; readonly workerPid: number }
-  | { readonly type: "crashed"; readonly exit: ProcessExit; readonly message: string }
-  | { readonly type: "restarted"; readonly exit: ProcessExit; readonly masterPid: number; readonly workerPid: number; readonly restarts: number }
-  | { readonly type: "restart-failed"; readonly message: string; readonly attempt: number }
-  | { readonly type: "reloaded"; readonly workerPid: number; readonly durationMs: number }
-  | { readonly type: "reload-failed"; readonly message: string; readonly durationMs: number }
-  | { readonly type: "stopped"; readonly exit: ProcessExit };
+export { haproxyVersion, spawnWithBun, type ProcessExit, type SpawnProcess, type SupervisedProcess } from "./supervisor-process.ts";
+export type { ReloadResult, SupervisorEvent, SupervisorOptions, SupervisorState, SupervisorStatus } from "./supervisor-types.ts";
 
 const LOG_LEVEL: Record<HAProxyLineLevel, LogLevel> = { alert: "error", warning: "warn", notice: "info", other: "info" };
 const POLL_MS = 25;
@@ -116,6 +71,15 @@ export class HAProxySupervisor {
     return this.current.status === "running";
   }
 
+  /**
+   * The master's process table (current and old workers), or null when no master answers.
+   * Old workers piling up under long-lived connections show here.
+   */
+  async processes(): Promise<ProcStatus | null> {
+    if (!this.child) return null;
+    return this.cli.showProc().catch(() => null);
+  }
+
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: (event: SupervisorEvent) => void): () => void {
     this.listeners.add(listener);
@@ -135,7 +99,8 @@ export class HAProxySupervisor {
       this.current.status = "running";
       this.emit({ type: "started", masterPid, workerPid });
     } catch (error) {
-      this.current.status = "failed";
+      // A stop() during start kills the master on purpose: that is a stop, not a failure.
+      this.current.status = this.stopping ? "stopped" : "failed";
       this.current.lastError = errorMessage(error);
       throw error;
     }
@@ -339,31 +304,4 @@ export class HAProxySupervisor {
   private log(level: LogLevel, message: string, fields?: LogFields): void {
     this.options.log?.(level, message, fields);
   }
-}
-
-function describeExit(exit: ProcessExit): string {
-  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-// The process may already be gone; a signal to it is then moot, not an error.
-function signalQuietly(child: SupervisedProcess, signal: NodeJS.Signals): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // already exited
-  }
-}
-
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), ms);
-    void promise.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
 }

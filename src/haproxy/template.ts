@@ -49,6 +49,7 @@ export function compileTemplate(name: string, source: string): RenderConfig {
 
 const EMPTY_DATA: TemplateData = {
   Apps: [],
+  Routes: [],
   Services: {},
   HAProxy: {
     HttpBind: ":80",

@@ -17,8 +17,8 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   });
 }
 
-export function errorResponse(error: HttpError): Response {
+export function errorResponse(error: HttpError, options: { challenge?: boolean } = {}): Response {
   const headers: Record<string, string> = {};
-  if (error.status === 401) headers["www-authenticate"] = 'Basic realm="bamboo", charset="UTF-8"';
+  if (error.status === 401 && options.challenge !== false) headers["www-authenticate"] = 'Basic realm="bamboo", charset="UTF-8"';
   return jsonResponse({ error: error.message, ...error.details }, error.status, headers);
 }

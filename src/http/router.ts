@@ -1,4 +1,5 @@
 import { errorResponse, HttpError } from "./errors.ts";
+import { UI_REQUEST_HEADER } from "./ui/api-types.ts";
 
 export type Handler = (request: Request, params: { readonly rest: string }) => Response | Promise<Response>;
 
@@ -34,7 +35,8 @@ export class Router {
       try {
         return await route.handler(request, { rest });
       } catch (error) {
-        if (error instanceof HttpError) return errorResponse(error);
+        // The UI shows its own sign-in form; the browser's native prompt would get in its way.
+        if (error instanceof HttpError) return errorResponse(error, { challenge: !request.headers.has(UI_REQUEST_HEADER) });
         this.onError(error, request);
         return errorResponse(new HttpError(500, "internal error; the appliance log has the details"));
       }

@@ -1,13 +1,21 @@
-import type { Config } from "../config/config.ts";
 import type { AclChecker } from "../haproxy/acl-check.ts";
+import type { AclPolicy } from "../routing/acl/index.ts";
+import { sanitizeAppId } from "../routing/app-id.ts";
+import { explainRequest } from "../routing/request-test.ts";
 import type { TemplateData } from "../routing/template-data.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
-import { requireWriter } from "./auth.ts";
+import { requireCredential } from "./auth.ts";
+import type { Credentials } from "./credentials.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
+import type { OverviewFeed } from "./overview-feed.ts";
+import { parseRequestTest } from "./request-test-body.ts";
+import { MAX_BODY_BYTES, readJsonBody } from "./request-body.ts";
 import { Router } from "./router.ts";
 import { mountServicesApi } from "./services-api.ts";
 import { proxyStatsPage } from "./stats-proxy.ts";
+import type { RequestTestAnswer } from "./ui/api-types.ts";
+import { serveUi } from "./ui/serve.ts";
 
 /** The read-only view of the appliance that the HTTP layer serves. */
 export interface ApplianceView {
@@ -22,53 +30,78 @@ export interface ApplianceView {
 }
 
 export interface HttpDeps {
-  readonly config: Config;
   readonly store: Store;
-  readonly aclChecker: AclChecker;
+  readonly aclChecker: Pick<AclChecker, "check">;
+  readonly policy: AclPolicy;
+  readonly credentials: Credentials;
   readonly view: ApplianceView;
+  readonly overview: OverviewFeed;
   readonly statsPageSocket: string;
   readonly log: Logger;
 }
 
 /** Builds the API's routes; separate from listening so tests can call `handle` directly. */
 export function createRouter(deps: HttpDeps): Router {
-  const { config, view, log } = deps;
-  const credentials = { user: config.bamboo.apiUser, password: config.bamboo.apiPassword };
+  const { view, log, credentials } = deps;
   const router = new Router((error, request) => log.error("request failed", { method: request.method, url: request.url, error }));
+  const reader = (request: Request) => requireCredential(request, credentials.api, "reading app environments and routing state");
 
-  router.on("GET", "/status", () =>
-    view.ready() ? new Response("OK") : new Response(`NOT READY: ${view.notReadyReason()}`, { status: 503 }),
-  );
-  router.on("GET", "/api/state", () => jsonResponse(view.templateData()));
+  // Open for load balancers in front: says only whether this instance should get traffic.
+  router.on("GET", "/status", () => (view.ready() ? new Response("OK") : new Response(`NOT READY: ${view.notReadyReason()}`, { status: 503 })));
+  router.on("GET", "/api/state", (request) => {
+    reader(request);
+    return jsonResponse(view.templateData());
+  });
   router.on("GET", "/api/status", () => jsonResponse(view.status()));
-  mountServicesApi(router, { store: deps.store, aclChecker: deps.aclChecker, credentials });
+  router.on("GET", "/api/overview", () => jsonResponse(deps.overview.current()));
+  router.on("GET", "/api/events", (request) => deps.overview.stream(request));
+  router.on("POST", "/api/request-test", async (request) => {
+    const test = parseRequestTest(await readJsonBody(request));
+    const explanation = explainRequest(view.templateData(), test);
+    const states = new Map(deps.overview.current().apps.flatMap((app) => app.servers.map((server) => [server.address, server.haproxy] as const)));
+    const answer: RequestTestAnswer = {
+      ...explanation,
+      servers: explanation.servers.map((address) => ({ address, haproxy: states.get(address) ?? null })),
+    };
+    return jsonResponse(answer);
+  });
+  router.on("GET", "/api/sanitize-id", (request) => {
+    const name = new URL(request.url).searchParams.get("name");
+    if (name === null) throw new HttpError(400, "give the name to sanitise as ?name=...");
+    const result = sanitizeAppId(name);
+    if (!result.ok) throw new HttpError(400, result.message);
+    return jsonResponse({ name, id: result.id });
+  });
+  mountServicesApi(router, { store: deps.store, aclChecker: deps.aclChecker, policy: deps.policy, credential: credentials.api });
   router.on("POST", "/api/marathon/event_callback", async (request) => {
-    let event: unknown;
-    try {
-      event = await request.json();
-    } catch {
-      throw new HttpError(400, "the event is not valid JSON");
-    }
-    view.marathonCallback(event);
+    view.marathonCallback(await readJsonBody(request));
     return jsonResponse({ accepted: true });
   });
   const stats = (request: Request) => {
-    requireWriter(request, credentials);
+    requireCredential(request, credentials.stats, "the HAProxy stats page");
     return proxyStatsPage(request, deps.statsPageSocket);
   };
   router.on("GET", "/haproxy_stats", stats);
   router.on("POST", "/haproxy_stats", stats);
+  router.on("GET", "/", serveUi);
+  router.on("GET", "/index.html", serveUi);
+  router.on("GET", "/ui/*", serveUi);
   return router;
 }
 
-export function listen(deps: HttpDeps): ReturnType<typeof Bun.serve> {
+export interface ListenOptions {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+export function listen(deps: HttpDeps, options: ListenOptions): ReturnType<typeof Bun.serve> {
   const router = createRouter(deps);
-  const { bind } = deps.config.bamboo;
   return Bun.serve({
-    hostname: bind.host === "" ? "0.0.0.0" : bind.host,
-    port: bind.port,
-    // Long enough for the stats page and server-sent events; Bun's default is 10 s.
-    idleTimeout: 120,
+    hostname: options.hostname === "" ? "0.0.0.0" : options.hostname,
+    port: options.port,
+    // Long enough for the stats page and the UI's event stream (which pings every 15 s).
+    idleTimeout: 60,
+    maxRequestBodySize: MAX_BODY_BYTES * 4,
     fetch: (request) => router.handle(request),
   });
 }

@@ -1,25 +1,35 @@
 import type { AclChecker } from "../haproxy/acl-check.ts";
+import { validateRule, type AclPolicy } from "../routing/acl/index.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
-import { makeService, StoreUnavailableError, type Service, type Store } from "../store/types.ts";
-import { requireWriter } from "./auth.ts";
+import { makeService, StoreError, StoreUnavailableError, type Service, type Store } from "../store/types.ts";
+import { requireCredential } from "./auth.ts";
+import type { Credential } from "./credentials.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
+import { readJsonBody } from "./request-body.ts";
 import type { Router } from "./router.ts";
-import { parseServiceWrite } from "./service-request.ts";
+import { parseServiceWrite, type ServiceWrite } from "./service-request.ts";
 
 export interface ServicesApiDeps {
   readonly store: Store;
-  readonly aclChecker: AclChecker;
-  readonly credentials: { readonly user: string; readonly password: string };
+  readonly aclChecker: Pick<AclChecker, "check">;
+  readonly policy: AclPolicy;
+  /** null: auth turned off. */
+  readonly credential: Credential | null;
 }
 
 /** Bamboo's wire shape of a service. */
-function toWire(service: Service) {
+export function toWire(service: Service) {
   return { Id: service.id, Acl: service.acl, Config: service.config };
 }
 
-/** `/api/services`: Bamboo's request and response shapes, with auth, validation and clear errors. */
+/**
+ * `/api/services`: Bamboo's request and response shapes, with auth, the rules policy,
+ * conflict checks and clear errors. `?dryRun=true` answers exactly what the write would
+ * and stores nothing; `?allowOverlap=true` accepts a rule that overlaps another service's
+ * (most specific wins).
+ */
 export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
-  const { store, aclChecker, credentials } = deps;
+  const { store, credential } = deps;
 
   router.on("GET", "/api/services", () => {
     const byId: Record<string, ReturnType<typeof toWire>> = {};
@@ -35,45 +45,63 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
   });
 
   const write = async (request: Request, urlId?: string) => {
-    requireWriter(request, credentials);
-    const parsed = parseServiceWrite(await readJson(request), urlId);
+    requireCredential(request, credential, "changing routing rules");
+    const flags = new URL(request.url).searchParams;
+    const parsed = parseServiceWrite(await readJsonBody(request), urlId);
     if (!parsed.ok) throw new HttpError(400, parsed.message);
-    const { id, acl, config } = parsed.write;
-    const verdict = await aclChecker.check(acl);
-    if (!verdict.ok) throw new HttpError(400, `invalid ACL for ${id}: ${verdict.message}`, { id, acl });
-    const service = makeService(id, acl, config);
-    await guardStore(() => store.put(service));
-    return jsonResponse(toWire(service));
+    const checked = await checkWrite(parsed.write, deps, flag(flags, "allowOverlap"));
+    if (flag(flags, "dryRun")) return jsonResponse({ ...toWire(checked.service), dryRun: true, overlaps: checked.overlaps });
+    await guardStore(() => store.put(checked.service));
+    return jsonResponse(toWire(checked.service));
   };
 
   router.on("POST", "/api/services", (request) => write(request));
   router.on("PUT", "/api/services/*", (request, { rest }) => write(request, rest));
 
   router.on("DELETE", "/api/services/*", async (request, { rest }) => {
-    requireWriter(request, credentials);
-    if (rest === "") throw new HttpError(400, "can not use empty ID");
+    requireCredential(request, credential, "changing routing rules");
+    if (rest === "" || rest === "/") throw new HttpError(400, "can not use empty ID");
     const id = normaliseServiceId(rest);
-    const deleted = await guardStore(() => store.delete(id));
-    if (!deleted) throw new HttpError(404, `no service with id ${id}`);
+    if (!store.get(id)) throw new HttpError(404, `no service with id ${id}`);
+    if (flag(new URL(request.url).searchParams, "dryRun")) return jsonResponse({ dryRun: true, deleted: id });
+    await guardStore(() => store.delete(id));
     // Bamboo answered a JSON null; clients that parse the body keep working.
     return jsonResponse(null);
   });
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "the request body is not valid JSON");
+/**
+ * Everything a write must pass, in order: our parser, the hijack check, the policy and
+ * other services' claims (validateRule), then HAProxy itself on the canonical text.
+ */
+async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, allowOverlap: boolean) {
+  const others = new Map(deps.store.list().filter((service) => service.id !== write.id).map((service) => [service.id, service.acl]));
+  const verdict = validateRule({ id: write.id, acl: write.acl, others, policy: deps.policy, allowOverlap });
+  if (!verdict.ok) {
+    throw new HttpError(verdict.status, `${write.id}: ${verdict.message}`, verdict.conflictsWith ? { conflictsWith: verdict.conflictsWith } : {});
   }
+  const haproxy = await deps.aclChecker.check(verdict.canonical);
+  if (!haproxy.ok) throw new HttpError(400, `${write.id}: ${haproxy.message}`);
+  return {
+    service: makeService(write.id, verdict.canonical, write.config),
+    overlaps: verdict.overlaps.map((overlap) => ({ id: write.id, otherId: overlap.otherId, detail: overlap.detail })),
+  };
+}
+
+function flag(params: URLSearchParams, name: string): boolean {
+  const value = params.get(name);
+  if (value === null) return false;
+  if (value === "" || value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new HttpError(400, `query parameter ${name} must be true or false`);
 }
 
 async function guardStore<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof StoreUnavailableError) throw new HttpError(503, `routing rules cannot be changed right now: ${error.message}`);
+    if (error instanceof StoreUnavailableError) throw new HttpError(503, `routing rules cannot be changed right now, nothing was changed: ${error.message}`);
+    if (error instanceof StoreError) throw new HttpError(503, `the store refused the change, nothing was changed: ${error.message}`);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
+import { orderByPrecedence, parseAcl, type AclRule } from "./acl/index.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 
 /**
@@ -9,6 +10,12 @@ import { escapedId, mesosDnsId, splitId } from "./ids.ts";
  */
 export interface TemplateData {
   readonly Apps: readonly TemplateApp[];
+  /**
+   * The same apps in the order the frontend must test their rules: most specific first
+   * (exact host and path, exact host, longer path prefixes...), so overlapping rules route
+   * deterministically whatever order they were stored in. Rules bamboo cannot read come last.
+   */
+  readonly Routes: readonly TemplateApp[];
   readonly Services: Readonly<Record<string, TemplateService>>;
   /** Settings and paths the template needs (binds, sockets, timeouts). */
   readonly HAProxy: HAProxyTemplateSettings;
@@ -106,8 +113,10 @@ export function toTemplateData(
   for (const service of [...services].sort((a, b) => compare(a.id, b.id))) {
     templateServices[service.id] = { Id: service.id, Acl: service.acl, Config: { ...service.config } };
   }
+  const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => toTemplateApp(app, byId.get(app.id)));
   return {
-    Apps: [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => toTemplateApp(app, byId.get(app.id))),
+    Apps: templateApps,
+    Routes: routingOrder(templateApps),
     Services: templateServices,
     HAProxy: settings,
   };
@@ -137,6 +146,17 @@ function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
     Acl: hasService ? service.acl : `path_beg -i ${app.id}`,
     HasService: hasService,
   };
+}
+
+function routingOrder(apps: readonly TemplateApp[]): TemplateApp[] {
+  const ranked: { id: string; rule: AclRule; app: TemplateApp }[] = [];
+  const unreadable: TemplateApp[] = [];
+  for (const app of apps) {
+    const parsed = parseAcl(app.Acl);
+    if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, app });
+    else unreadable.push(app);
+  }
+  return [...orderByPrecedence(ranked).map((entry) => entry.app), ...unreadable];
 }
 
 function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { MarathonSim } from "../support/marathon-sim.ts";
-import { eventually, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
+import { basicAuth, eventually, spread, startAppliance, TEST_STATS_PASSWORD, type RunningAppliance } from "../support/appliance.ts";
 
 /** Issue 2's end-to-end scenario with the real dist/bamboo, the real HAProxy and real task servers. */
 describe("an app routed through the appliance", () => {
@@ -26,7 +26,7 @@ describe("an app routed through the appliance", () => {
   test("PUT of a host rule is stored and answered in Bamboo's shape", async () => {
     const response = await fetch(`${bamboo.api}/api/services//ghost`, {
       method: "PUT",
-      headers: { "content-type": "application/json" },
+      headers: bamboo.writer,
       body: JSON.stringify({ acl: "hdr(host) -i ghost.local" }),
     });
     expect(response.status).toBe(200);
@@ -62,29 +62,29 @@ describe("an app routed through the appliance", () => {
   });
 
   test("after the service is deleted the default path rule applies", async () => {
-    const response = await fetch(`${bamboo.api}/api/services//ghost`, { method: "DELETE" });
+    const response = await fetch(`${bamboo.api}/api/services//ghost`, { method: "DELETE", headers: bamboo.writer });
     expect(response.status).toBe(200);
     await eventually("host rule gone", async () => (await spread(`${bamboo.http}/`, 1, ghost)).has("HTTP 503"));
     const byPath = await spread(`${bamboo.http}/ghost/anything`, 30);
     expect([...byPath.keys()].sort()).toEqual(liveTaskIds());
   });
 
-  test("an ACL HAProxy rejects gets 400 and is not stored", async () => {
+  test("an ACL that is not understood gets 400 naming the token, and is not stored", async () => {
     const response = await fetch(`${bamboo.api}/api/services`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: bamboo.writer,
       body: JSON.stringify({ id: "/ghost", acl: "hdr(host) -q ghost.local" }),
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: string };
-    expect(body.error).toContain("invalid ACL for /ghost");
+    expect(body.error).toContain("/ghost: the rule is not accepted: unknown flag '-q'");
     expect(await (await fetch(`${bamboo.api}/api/services`)).json()).toEqual({});
   });
 
   test("an ACL with a newline cannot inject configuration", async () => {
     const response = await fetch(`${bamboo.api}/api/services`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: bamboo.writer,
       body: JSON.stringify({ id: "/ghost", acl: "hdr(host) -i ghost.local\n    stats enable" }),
     });
     expect(response.status).toBe(400);
@@ -92,19 +92,21 @@ describe("an app routed through the appliance", () => {
   });
 
   test("the template data is served at /api/state", async () => {
-    const state = (await (await fetch(`${bamboo.api}/api/state`)).json()) as { Apps: { Id: string; Tasks: unknown[] }[] };
+    const state = (await (await fetch(`${bamboo.api}/api/state`, { headers: bamboo.writer })).json()) as { Apps: { Id: string; Tasks: unknown[] }[] };
     expect(state.Apps.map((a) => a.Id)).toEqual(["/ghost"]);
     expect(state.Apps[0]!.Tasks).toHaveLength(liveTaskIds().length);
   });
 
-  test("HAProxy's stats page is proxied", async () => {
-    const response = await fetch(`${bamboo.api}/haproxy_stats`);
+  test("HAProxy's stats page is proxied behind its own credentials", async () => {
+    expect((await fetch(`${bamboo.api}/haproxy_stats`)).status).toBe(401);
+    expect((await fetch(`${bamboo.api}/haproxy_stats`, { headers: basicAuth("admin", "admin") })).status).toBe(401);
+    const response = await fetch(`${bamboo.api}/haproxy_stats`, { headers: basicAuth("stats", TEST_STATS_PASSWORD) });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Statistics Report");
   });
 });
 
-describe("write calls with an API password", () => {
+describe("write calls", () => {
   test("need basic auth", async () => {
     const sim = await MarathonSim.start();
     const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_PASSWORD: "s3cret" } });

@@ -23,7 +23,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The API password the tests' appliances use unless a test sets its own. */
+export const TEST_API_PASSWORD = "e2e-secret";
+export const TEST_STATS_PASSWORD = "e2e-stats";
+
+/** Basic auth for `user:password`, as a header object for fetch. */
+export function basicAuth(user: string, password: string): Record<string, string> {
+  return { authorization: `Basic ${btoa(`${user}:${password}`)}` };
+}
+
 export interface RunningAppliance {
+  /** Headers for write calls: JSON content type and the API credentials. */
+  readonly writer: Record<string, string>;
   /** `http://127.0.0.1:<port>` of the API. */
   readonly api: string;
   /** `http://127.0.0.1:<port>` of HAProxy's HTTP frontend. */
@@ -58,6 +69,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
       BAMBOO_DATA_DIR: dataDir,
       HAPROXY_RELOAD_INTERVAL: "100ms",
       HAPROXY_HARD_STOP_AFTER: "5s",
+      BAMBOO_API_PASSWORD: TEST_API_PASSWORD,
+      HAPROXY_STATS_PASSWORD: TEST_STATS_PASSWORD,
       ...options.env,
     },
     stdin: "ignore",
@@ -67,12 +80,15 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
   let output = "";
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) output += decoder.decode(chunk);
+    const reader = stream.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) output += decoder.decode(chunk.value);
   };
   void collect(proc.stdout);
   void collect(proc.stderr);
   const api = `http://127.0.0.1:${apiPort}`;
+  const password = options.env?.BAMBOO_API_PASSWORD ?? TEST_API_PASSWORD;
   return {
+    writer: { "content-type": "application/json", ...basicAuth(options.env?.BAMBOO_API_USER ?? "admin", password) },
     api,
     http: `http://127.0.0.1:${httpPort}`,
     dataDir,

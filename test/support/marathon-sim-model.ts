@@ -233,7 +233,7 @@ export class SimModel {
     const holder: { task?: SimTask } = {};
     const healthPaths = new Set(app.healthChecks.map((hc) => hc.path ?? "/health"));
     const handler = (request: Request) => {
-      const path = new URL(request.url).pathname;
+      const path = new URL(request.url, "http://task.invalid").pathname; // HAProxy checks send no Host
       if (healthPaths.has(path)) return new Response(holder.task?.healthy ? "healthy" : "unhealthy", { status: holder.task?.healthy ? 200 : 500 });
       return new Response(id, { headers: { "X-Task-Id": id } });
     };

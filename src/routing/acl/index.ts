@@ -16,3 +16,5 @@ export { checkHijack, type HijackVerdict } from "./hijack.ts";
 export { compareRules, findConflicts, type Conflict } from "./conflicts.ts";
 export { compareByPrecedence, orderByPrecedence, precedenceKey, type PrecedenceKey, type RankedRule } from "./precedence.ts";
 export type { AclRule, Converter, FetchName, MatchMethod, Subject } from "./model.ts";
+export { matchesValue } from "./match.ts";
+export { subjectOf } from "./model.ts";

@@ -11,15 +11,22 @@ const DEBOUNCE_MS = 350;
  */
 export function useDryRun(id: string, acl: string, existing: boolean, unchangedKey: string | null) {
   const [result, setResult] = useState<CheckResult | null>(null);
-  const inFlight = useRef<AbortController | null>(null);
+  const inFlight = useRef<{ readonly controller: AbortController; readonly key: string } | null>(null);
+  const answered = useRef<CheckResult | null>(null);
 
   const run = useCallback(
     async (askOn401: boolean): Promise<CheckResult | null> => {
       const key = formKey(id, acl);
       if (id.trim() === "" || acl.trim() === "") return null;
-      inFlight.current?.abort();
+      // A check of these very values is under way (perhaps waiting for the sign-in prompt):
+      // the automatic check must not abort it, or the user's click would come to nothing.
+      if (!askOn401 && inFlight.current?.key === key) return null;
+      // Nor ask again about values the appliance has already answered for.
+      if (!askOn401 && answered.current?.key === key && answered.current.kind !== "needs-sign-in") return answered.current;
+      inFlight.current?.controller.abort();
       const controller = new AbortController();
-      inFlight.current = controller;
+      const mine = { controller, key };
+      inFlight.current = mine;
       setResult({ kind: "checking", key });
       let next: CheckResult;
       try {
@@ -28,7 +35,10 @@ export function useDryRun(id: string, acl: string, existing: boolean, unchangedK
         if (controller.signal.aborted) return null;
         next = refusal(key, error);
       }
-      if (inFlight.current === controller) setResult(next);
+      if (inFlight.current !== mine) return null;
+      inFlight.current = null;
+      answered.current = next;
+      setResult(next);
       return next;
     },
     [id, acl, existing],
@@ -42,7 +52,7 @@ export function useDryRun(id: string, acl: string, existing: boolean, unchangedK
     return () => clearTimeout(timer);
   }, [run]);
 
-  useEffect(() => () => inFlight.current?.abort(), []);
+  useEffect(() => () => inFlight.current?.controller.abort(), []);
 
   const fresh = result !== null && result.key === formKey(id, acl) ? result : null;
   return { result: fresh, check: run, setResult };

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { HAProxyError } from "../../src/haproxy/errors.ts";
 import { MasterCli } from "../../src/haproxy/master-cli.ts";
-import { haproxyVersion } from "../../src/haproxy/supervisor.ts";
+import { HAProxySupervisor, haproxyVersion } from "../../src/haproxy/supervisor.ts";
+import { spawnWithBun } from "../../src/haproxy/supervisor-process.ts";
 import { get, HAPROXY_BIN, haproxyEnv, processAlive, waitFor, type HAProxyEnv } from "../support/haproxy-env.ts";
 
 let env: HAProxyEnv | undefined;
@@ -127,4 +128,29 @@ test("a stale master socket file left by a crash does not stop a fresh start", a
   await writeFile(env.masterSocket, "");
   await env.supervisor.start();
   expect((await get(env.frontendPort)).body).toBe("hello");
+});
+
+test("the spawn function is injectable and gets the master-worker command line", async () => {
+  env = await haproxyEnv(["hello"]);
+  const seen: (readonly string[])[] = [];
+  const supervisor = new HAProxySupervisor({
+    bin: HAPROXY_BIN,
+    configPath: env.configPath,
+    masterSocketPath: env.masterSocket,
+    hardStopAfterMs: 1_000,
+    spawn: (argv) => {
+      seen.push(argv);
+      return spawnWithBun(argv);
+    },
+  });
+  try {
+    await supervisor.start();
+    expect(seen).toEqual([[HAPROXY_BIN, "-W", "-db", "-S", `${env.masterSocket},level,admin`, "-f", env.configPath]]);
+    const processes = await supervisor.processes();
+    expect(processes?.master.pid).toBe(supervisor.state().masterPid!);
+    expect(processes?.workers.map((worker) => worker.pid)).toEqual([supervisor.state().workerPid!]);
+  } finally {
+    await supervisor.stop();
+  }
+  expect(await supervisor.processes()).toBeNull();
 });

@@ -129,10 +129,11 @@ export class MasterCli {
    * it, other than the previous one, is the new worker.
    */
   async reload(): Promise<MasterReloadOutcome> {
-    const before = await this.showProc();
-    const previous = new Set(before.workers.map((worker) => worker.pid));
-    await this.send("reload");
     const deadline = Date.now() + this.reloadTimeoutMs;
+    // A master that just re-executed (an earlier reload) refuses connections for ~100-200 ms.
+    const before = await this.whenUp(() => this.showProc(), deadline);
+    const previous = new Set(before.workers.map((worker) => worker.pid));
+    await this.whenUp(() => this.send("reload"), deadline);
     let last: ProcStatus | null = null;
     while (Date.now() < deadline) {
       try {
@@ -151,6 +152,24 @@ export class MasterCli {
     }
     return { ok: false, reason: "timeout", status: last };
   }
+
+  private async whenUp<T>(action: () => Promise<T>, deadline: number): Promise<T> {
+    for (;;) {
+      try {
+        return await action();
+      } catch (error) {
+        // Only a refused connect is safe to retry: the command surely did not reach HAProxy.
+        if (!isRefused(error) || Date.now() >= deadline) throw error;
+        await Bun.sleep(this.pollIntervalMs);
+      }
+    }
+  }
+}
+
+function isRefused(error: unknown): boolean {
+  if (!(error instanceof SocketError)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return code === "ECONNREFUSED" || code === "ENOENT";
 }
 
 /** The worker currently serving: the newest-generation worker, if any. */

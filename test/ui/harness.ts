@@ -107,8 +107,10 @@ export async function waitForText(page: Page, selector: string, expected: (text:
   const deadline = performance.now() + timeoutMs;
   let last = "";
   while (performance.now() < deadline) {
-    last = (await page.locator(selector).first().textContent({ timeout: Math.max(1, deadline - performance.now()) }).catch(() => null)) ?? "";
-    if (expected(last)) return last;
+    const text = await page.locator(selector).first().textContent({ timeout: Math.max(1, deadline - performance.now()) }).catch(() => null);
+    // Keep the last text actually read, so a timeout reports what the page showed.
+    if (text !== null) last = text;
+    if (text !== null && expected(text)) return text;
     await page.waitForTimeout(10);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last text: ${JSON.stringify(last)}`);

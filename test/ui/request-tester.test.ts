@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { putService, startUiRig, waitForText, type UiRig } from "./harness.ts";
 
 const HEALTH = [{ protocol: "HTTP", path: "/health", portIndex: 0 }];
 
 /** "Why this answer?" against the real appliance. */
+// A browser test waits on several page conditions, each with its own deadline.
+setDefaultTimeout(30_000);
+
 describe("the request tester", () => {
   let rig: UiRig;
 

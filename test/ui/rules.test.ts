@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { eventually, spread } from "../support/appliance.ts";
 import { appRow, putService, startUiRig, storedServices, waitForText, type UiRig } from "./harness.ts";
@@ -6,6 +6,9 @@ import { appRow, putService, startUiRig, storedServices, waitForText, type UiRig
 const PASSWORD = "s3cret";
 
 /** Editing rules from the page against an appliance whose writes need basic auth. */
+// A browser test waits on several page conditions, each with its own deadline.
+setDefaultTimeout(30_000);
+
 describe("editing rules from the page", () => {
   let rig: UiRig;
 

@@ -6,6 +6,11 @@
  *
  * Bun.build cannot be called from inside a macro (the bundler would wait on itself), so the
  * bundler runs as a child process of the same Bun binary.
+ *
+ * Bun's runtime transpiler cache keys serve.ts by its own text, not by the files this macro
+ * reads; when running from source after editing client/, set
+ * BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 or the old bundle may be served. `bun build` has no
+ * such cache, so dist/bamboo always carries the current UI.
  */
 import { readFileSync } from "node:fs";
 

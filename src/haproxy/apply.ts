@@ -26,7 +26,13 @@ export type ApplyOutcome =
   | { readonly kind: "runtime"; readonly operations: number }
   | { readonly kind: "started" }
   | { readonly kind: "reloaded"; readonly durationMs: number }
-  | { readonly kind: "invalid"; readonly message: string }
+  | {
+      readonly kind: "invalid";
+      readonly message: string;
+      /** HAProxy's error lines, and the config they refer to by line number. */
+      readonly alerts: readonly string[];
+      readonly config: string;
+    }
   | { readonly kind: "failed"; readonly message: string };
 
 export interface ApplyStatus {
@@ -145,7 +151,7 @@ export class ConfigApplier {
       const message = `generated config is invalid, the previous one keeps serving: ${verdict.message}`;
       this.#update({ invalidConfigs: this.#status.invalidConfigs + 1, lastError: message });
       log.error("config rejected by haproxy -c", { reasons, error: verdict.message });
-      return { kind: "invalid", message };
+      return { kind: "invalid", message, alerts: verdict.alerts, config: next.text };
     }
     await writeFileAtomic(configPath, next.text);
     return null;

@@ -5,7 +5,12 @@ import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from 
 import type { Service } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
+import { checkAppSettings } from "../routing/app-settings.ts";
+import { culpritApps } from "./culprits.ts";
 import type { Snapshot } from "./reconciler.ts";
+
+/** A config HAProxy rejects is retried this often, each time without the apps it blamed. */
+const MAX_EXCLUSION_ROUNDS = 3;
 
 /** Something stored or reported that is not routed as written, and why; shown in the API. */
 export interface RoutingProblem {
@@ -60,15 +65,25 @@ export class RoutingPipeline {
 
   apply = async (snapshot: Snapshot, reasons: readonly string[]): Promise<ApplyOutcome> => {
     const { services, problems: ruleProblems } = await this.#usableServices(snapshot.services);
-    const { apps, problems: hostProblems } = await this.deps.resolver.resolveApps(snapshot.apps);
-    this.#report([...ruleProblems, ...hostProblems]);
-    const data = toTemplateData(apps, services, this.deps.settings);
-    const config = this.deps.render(data);
-    this.#data = data;
+    const resolved = await this.deps.resolver.resolveApps(snapshot.apps);
+    const checked = checkAppSettings(resolved.apps);
+    const problems: RoutingProblem[] = [...ruleProblems, ...resolved.problems, ...checked.problems];
+    let apps = checked.apps;
     this.#snapshot = snapshot;
     try {
-      return await this.deps.applier.apply(config, reasons);
+      for (let round = 0; ; round++) {
+        const data = toTemplateData(apps, services, this.deps.settings);
+        this.#data = data;
+        const outcome = await this.deps.applier.apply(this.deps.render(data), reasons);
+        if (outcome.kind !== "invalid" || round === MAX_EXCLUSION_ROUNDS) return outcome;
+        // HAProxy refused the config: leave out the apps its errors point at, keep the rest moving.
+        const culprits = culpritApps(outcome.config, outcome.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));
+        if (culprits.length === 0) return outcome;
+        for (const id of culprits) problems.push({ id, message: `app left out: HAProxy rejects the config it produces: ${outcome.message}` });
+        apps = apps.filter((app) => !culprits.includes(app.id));
+      }
     } finally {
+      this.#report(problems);
       for (const listener of this.#listeners) listener();
     }
   };

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { checkAppSettings } from "../../src/routing/app-settings.ts";
 import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
 import { app, httpHealthCheck, task } from "./builders.ts";
@@ -65,5 +66,20 @@ describe("toTemplateData", () => {
       { Index: 0, ServicePort: 10001, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31001 }] },
       { Index: 1, ServicePort: 10002, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31002 }] },
     ]);
+  });
+});
+
+describe("checkAppSettings", () => {
+  test.each([
+    ["a valid port is kept", "15432", true],
+    ["a word is dropped", "postgres", false],
+    ["a port with config after it is dropped", "80\n    stats enable", false],
+    ["port zero is dropped", "0", false],
+    ["a port above 65535 is dropped", "70000", false],
+  ])("BAMBOO_TCP_PORT: %s", (_name, value, kept) => {
+    const { apps, problems } = checkAppSettings([app({ id: "/db", env: { BAMBOO_TCP_PORT: value, OTHER: "x" } })]);
+    expect(apps[0]!.env.BAMBOO_TCP_PORT as string | undefined).toBe(kept ? value : undefined);
+    expect(apps[0]!.env.OTHER).toBe("x");
+    expect(problems.length).toBe(kept ? 0 : 1);
   });
 });

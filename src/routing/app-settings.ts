@@ -1,0 +1,33 @@
+import type { App } from "../marathon/types.ts";
+
+/** App env settings the default template turns into config, and the values each accepts. */
+const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
+
+export interface CheckedApps {
+  readonly apps: readonly App[];
+  readonly problems: readonly { readonly id: string; readonly message: string }[];
+}
+
+/**
+ * Drops app settings whose values would make the config invalid (a BAMBOO_TCP_PORT that is
+ * not a port), reporting each: one app's typo must not stop every app's updates. Pure.
+ */
+export function checkAppSettings(apps: readonly App[]): CheckedApps {
+  const problems: { id: string; message: string }[] = [];
+  const checked = apps.map((app) => {
+    let env: Record<string, string> | null = null;
+    for (const name of PORT_SETTINGS) {
+      const value = app.env[name];
+      if (value === undefined || value === "" || isPort(value)) continue;
+      env ??= { ...app.env };
+      delete env[name];
+      problems.push({ id: app.id, message: `env ${name}='${value}' ignored: expected a port number from 1 to 65535` });
+    }
+    return env === null ? app : { ...app, env };
+  });
+  return { apps: checked, problems };
+}
+
+function isPort(value: string): boolean {
+  return /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
+}

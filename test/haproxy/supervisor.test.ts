@@ -154,3 +154,23 @@ test("the spawn function is injectable and gets the master-worker command line",
   }
   expect(await supervisor.processes()).toBeNull();
 });
+
+test("reloads refuse no new connection: requests running through ten reloads all succeed", async () => {
+  env = await haproxyEnv(["hello"]);
+  await env.supervisor.start();
+  let running = true;
+  let ok = 0;
+  const failures: string[] = [];
+  const load = (async () => {
+    while (running) {
+      const outcome = await get(env!.frontendPort).catch((error: unknown) => String(error));
+      if (typeof outcome !== "string" && outcome.status === 200 && outcome.body === "hello") ok++;
+      else failures.push(typeof outcome === "string" ? outcome : `${outcome.status} ${outcome.body}`);
+    }
+  })();
+  for (let i = 0; i < 10; i++) expect((await env.supervisor.reload()).ok).toBe(true);
+  running = false;
+  await load;
+  expect(failures).toEqual([]);
+  expect(ok).toBeGreaterThan(10);
+});

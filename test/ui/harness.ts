@@ -72,7 +72,8 @@ export async function startUiRig(options: RigOptions = {}): Promise<UiRig> {
       return page;
     },
     authHeaders(): Record<string, string> {
-      return options.password ? { authorization: `Basic ${btoa(`admin:${options.password}`)}` } : {};
+      // The appliance always has a password (secure by default); the rig's or the tests' default.
+      return { authorization: bamboo.writer.authorization! };
     },
     async stop() {
       for (const context of contexts) await context.close().catch(() => undefined);

@@ -87,11 +87,14 @@ export class HAProxySupervisor {
   }
 
   /**
-   * Starts HAProxy and resolves once its master answers and a worker exists.
+   * Starts HAProxy and resolves once its master answers and a worker exists. While a
+   * crash restart is under way it does nothing: a second master would fight the first for
+   * the master socket.
    * @throws HAProxyError with HAProxy's own alert lines when it does not come up.
    */
   async start(): Promise<void> {
-    if (this.current.status === "running" || this.current.status === "starting") return;
+    const status = this.current.status;
+    if (status === "running" || status === "starting" || status === "restarting") return;
     this.stopping = false;
     this.current.status = "starting";
     try {

@@ -14,8 +14,11 @@ afterEach(async () => {
 
 describe("HAProxySupervisor with the real HAProxy", () => {
   test("starts master and worker, and requests reach the backend", async () => {
-    env = await haproxyEnv(["hello"]);
+    const logged: string[] = [];
+    env = await haproxyEnv(["hello"], { log: (level, message) => logged.push(`${level} ${message}`) });
     await env.supervisor.start();
+    // HAProxy's own lines reach the log, its severity mapped to ours.
+    await waitFor(() => logged.includes("info haproxy: Loading success."), "HAProxy's output in the log");
     const state = env.supervisor.state();
     expect(state).toMatchObject({ status: "running", restarts: 0, reloads: 0 });
     expect(state.masterPid).toBeGreaterThan(0);

@@ -58,7 +58,7 @@ export interface HAProxyEnv {
 /** Builds an {@link HAProxyEnv} with `backendNames` HTTP backends; HAProxy is not started. */
 export async function haproxyEnv(
   backendNames: readonly string[] = ["alpha"],
-  options: Partial<Pick<SupervisorOptions, "hardStopAfterMs" | "restartBackoffMs" | "startTimeoutMs">> = {},
+  options: Partial<Pick<SupervisorOptions, "hardStopAfterMs" | "restartBackoffMs" | "startTimeoutMs" | "log">> = {},
 ): Promise<HAProxyEnv> {
   const dir = await mkdtemp(join(tmpdir(), "bamboo-hx-"));
   const servers: Server<undefined>[] = backendNames.map((name) =>
@@ -77,6 +77,7 @@ export async function haproxyEnv(
     hardStopAfterMs: options.hardStopAfterMs ?? 5_000,
     restartBackoffMs: options.restartBackoffMs ?? { initial: 50, max: 500 },
     startTimeoutMs: options.startTimeoutMs,
+    log: options.log,
   });
   supervisor.onEvent((event) => events.push(event));
   const env: HAProxyEnv = {

@@ -24,6 +24,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case "version":
       console.log(VERSION);
       return 0;
+    case "sanitize-id": {
+      const { sanitizeIdCommand } = await import("./commands/sanitize-id.ts");
+      return sanitizeIdCommand(args.positional);
+    }
     default:
       break;
   }
@@ -33,6 +37,10 @@ async function main(argv: readonly string[]): Promise<number> {
       case "check": {
         const { checkCommand } = await import("./commands/check.ts");
         return await checkCommand(config, warnings);
+      }
+      case "check-rule": {
+        const { checkRuleCommand } = await import("./commands/check-rule.ts");
+        return await checkRuleCommand(config, args.positional);
       }
       case "render": {
         const { renderCommand } = await import("./commands/render.ts");

@@ -1,6 +1,6 @@
 /** Command-line arguments: a command and Bamboo's flags, in Go style (-flag) or GNU style (--flag). */
 
-export const COMMANDS = ["serve", "render", "check", "version", "help"] as const;
+export const COMMANDS = ["serve", "render", "check", "check-rule", "sanitize-id", "version", "help"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Args {

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { stat } from "node:fs/promises";
+import { BAMBOO_BIN, basicAuth, eventually, spread, startAppliance, TEST_API_PASSWORD, type RunningAppliance } from "../support/appliance.ts";
+import { MarathonSim } from "../support/marathon-sim.ts";
+
+/** Issue 7: routing rules are a shared resource, checked before they are stored. */
+describe("rules shared by many teams", () => {
+  let sim: MarathonSim;
+  let bamboo: RunningAppliance;
+
+  beforeAll(async () => {
+    sim = await MarathonSim.start({ heartbeatMs: 1_000 });
+    await sim.deployApp({ id: "/shop", instances: 1 });
+    await sim.deployApp({ id: "/blog", instances: 1 });
+    await sim.deployApp({ id: "/api", instances: 1 });
+    await sim.deployApp({ id: "/users", instances: 1 });
+    bamboo = await startAppliance({ marathonUrl: sim.url });
+    await bamboo.waitReady();
+    await put("/shop", "hdr(host) -i shop.example.com");
+    await put("/api", "path_beg -i /api");
+  });
+
+  afterAll(async () => {
+    await bamboo?.stop();
+    await sim?.stop();
+  });
+
+  async function put(id: string, acl: string, query = "") {
+    return fetch(`${bamboo.api}/api/services${query}`, { method: "POST", headers: bamboo.writer, body: JSON.stringify({ id, acl }) });
+  }
+  const stored = async () => Object.keys(await (await fetch(`${bamboo.api}/api/services`)).json()).sort();
+  const shopTask = () => sim.tasks("/shop")[0]!.id;
+  const shopRouted = async () => (await spread(`${bamboo.http}/`, 3, { host: "shop.example.com" })).get(shopTask()) === 3;
+
+  test("a rule that would take everyone's traffic is refused and others keep their traffic", async () => {
+    await eventually("shop routed", shopRouted);
+    const response = await put("/blog", "path_beg -i /");
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain("/blog:");
+    expect(await stored()).toEqual(["/api", "/shop"]);
+    expect(await shopRouted()).toBe(true);
+  });
+
+  test("a second claim on the same host is refused with 409 naming the owner", async () => {
+    const response = await put("/blog", "hdr(host) -i SHOP.example.com");
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as { error: string; conflictsWith: string[] };
+    expect(body.conflictsWith).toEqual(["/shop"]);
+    expect(await shopRouted()).toBe(true);
+  });
+
+  test("a nested path overlaps and needs ?allowOverlap=true; the most specific rule then wins", async () => {
+    const refused = await put("/users", "path_beg -i /api/users");
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { conflictsWith: string[] }).conflictsWith).toEqual(["/api"]);
+    const accepted = await put("/users", "path_beg -i /api/users", "?allowOverlap=true");
+    expect(accepted.status).toBe(200);
+    const usersTask = sim.tasks("/users")[0]!.id;
+    const apiTask = sim.tasks("/api")[0]!.id;
+    await eventually("nested path routed to /users", async () => (await spread(`${bamboo.http}/api/users/7`, 2)).get(usersTask) === 2);
+    expect((await spread(`${bamboo.http}/api/orders`, 2)).get(apiTask)).toBe(2);
+    const overview = (await (await fetch(`${bamboo.api}/api/overview`)).json()) as { overlaps: { id: string; otherId: string }[] };
+    expect(overview.overlaps.some((o) => [o.id, o.otherId].sort().join() === "/api,/users")).toBe(true);
+  });
+
+  test("a dry run answers what the write would and stores nothing", async () => {
+    const accepted = await put("/blog", "hdr(host) -i blog.example.com", "?dryRun=true");
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ Id: "/blog", Acl: "hdr(host) -i blog.example.com", dryRun: true });
+    expect((await put("/blog", "hdr(host) -i shop.example.com", "?dryRun=true")).status).toBe(409);
+    expect(await stored()).toEqual(["/api", "/shop", "/users"]);
+  });
+
+  test("what is stored is our rendering of the rule, not the text as typed", async () => {
+    const response = await put("/blog", "  hdr(Host)   -i   Blog.Example.com ");
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { Acl: string }).Acl).toBe("hdr(host) -i Blog.Example.com");
+  });
+
+  test("bamboo check-rule asks the running appliance and exits 0, 1 or 2", async () => {
+    const run = async (...args: string[]) => {
+      const proc = Bun.spawn([BAMBOO_BIN, "check-rule", ...args], {
+        env: { PATH: process.env.PATH, BAMBOO_ENDPOINT: bamboo.api, BAMBOO_API_PASSWORD: TEST_API_PASSWORD },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      return { code: await proc.exited, out: (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text()) };
+    };
+    const accepted = await run("/new", "hdr(host) -i new.example.com");
+    expect(accepted).toMatchObject({ code: 0 });
+    expect(accepted.out).toContain("accepted");
+    const refused = await run("/new", "hdr(host) -i shop.example.com");
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("/shop");
+    expect(await stored()).not.toContain("/new");
+  });
+
+  test("service names become Marathon app ids through the API and the CLI", async () => {
+    const answer = await fetch(`${bamboo.api}/api/sanitize-id?name=${encodeURIComponent("Team/Payments API")}`);
+    expect(await answer.json()).toEqual({ name: "Team/Payments API", id: "/team/payments-api" });
+    expect((await fetch(`${bamboo.api}/api/sanitize-id?name=---`)).status).toBe(400);
+    const proc = Bun.spawn([BAMBOO_BIN, "sanitize-id", "My Service_v2"], { stdout: "pipe" });
+    expect(await proc.exited).toBe(0);
+    expect((await new Response(proc.stdout).text()).trim()).toBe("/my-service-v2");
+  });
+
+  test("app environments need credentials; /status stays open", async () => {
+    expect((await fetch(`${bamboo.api}/api/state`)).status).toBe(401);
+    expect((await fetch(`${bamboo.api}/api/state`, { headers: bamboo.writer })).status).toBe(200);
+    expect((await fetch(`${bamboo.api}/status`)).status).toBe(200);
+  });
+
+  test("bodies that are too large, not JSON or of the wrong shape get 4xx and change nothing", async () => {
+    const before = await stored();
+    const send = (body: string) => fetch(`${bamboo.api}/api/services`, { method: "POST", headers: bamboo.writer, body });
+    expect((await send("x".repeat(200_000))).status).toBe(413);
+    expect((await send("{not json")).status).toBe(400);
+    expect((await send(JSON.stringify({ id: 7, acl: "hdr(host) -i a" }))).status).toBe(400);
+    expect(await stored()).toEqual(before);
+  });
+});
+
+describe("secure by default", () => {
+  test("a password is generated at first start, kept private, and required for writes", async () => {
+    const sim = await MarathonSim.start();
+    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_PASSWORD: "" } });
+    try {
+      await bamboo.waitReady();
+      const file = `${bamboo.dataDir}/api-password`;
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const password = (await Bun.file(file).text()).trim();
+      expect(password.length).toBeGreaterThan(16);
+      expect(bamboo.logs()).toContain(`generated a password and stored it in ${file}`);
+      const body = JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" });
+      expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body })).status).toBe(401);
+      expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: basicAuth("admin", password) })).status).toBe(200);
+    } finally {
+      await bamboo.stop();
+      await sim.stop();
+    }
+  });
+
+  test("BAMBOO_API_AUTH=false runs open, and says so", async () => {
+    const sim = await MarathonSim.start();
+    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_AUTH: "false" } });
+    try {
+      await bamboo.waitReady();
+      const response = await fetch(`${bamboo.api}/api/services`, { method: "POST", body: JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" }) });
+      expect(response.status).toBe(200);
+      expect(bamboo.logs()).toContain("BAMBOO_API_AUTH=false");
+    } finally {
+      await bamboo.stop();
+      await sim.stop();
+    }
+  });
+});

@@ -72,6 +72,7 @@ const browser = await chromium.launch({
 
 const loads: number[] = [];
 const blanks: number[] = [];
+const phases: { html: number; script: number; received: number; parsed: number; rows: number }[] = [];
 const filters: number[] = [];
 let domNodes = 0;
 let appCount = 0;
@@ -97,6 +98,14 @@ try {
     );
     const { at, count } = (await handle.jsonValue()) as { at: number; count: string };
     loads.push(at);
+    phases.push(
+      await page.evaluate(() => {
+        const mark = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? Number.NaN;
+        const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+        const overview = performance.getEntriesByName(new URL("/api/overview", location.href).href)[0] as PerformanceResourceTiming | undefined;
+        return { html: nav.responseEnd, script: mark("bamboo:script-start"), received: overview?.responseEnd ?? Number.NaN, parsed: mark("bamboo:overview-parsed"), rows: mark("bamboo:first-rows") };
+      }),
+    );
     appCount = Number(/of (\d+)/.exec(count)?.[1] ?? 0);
     domNodes = await page.evaluate(() => document.getElementsByTagName("*").length);
 
@@ -116,5 +125,7 @@ try {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`apps: ${appCount}; bundle: ${(uiAssetSizes.js / 1024).toFixed(1)} KiB JS, ${(uiAssetSizes.css / 1024).toFixed(1)} KiB CSS; DOM elements after load: ${domNodes}`);
 console.log(`load (navigation start → ${appCount} apps counted and first rows shown): median ${median(loads).toFixed(0)} ms, worst ${Math.max(...loads).toFixed(0)} ms over ${RUNS} cold loads`);
+const phase = (key: keyof (typeof phases)[number]) => median(phases.map((p) => p[key])).toFixed(0);
+console.log(`medians: page received ${phase("html")} ms, script running ${phase("script")} ms, overview arrived ${phase("received")} ms, parsed ${phase("parsed")} ms, rows in the DOM ${phase("rows")} ms (then layout and paint)`);
 if (blanks.length > 0) console.log(`floor on this machine (a blank page from the same server, load event): median ${median(blanks).toFixed(0)} ms`);
 console.log(`filter keystroke → list updated: median ${median(filters).toFixed(0)} ms`);

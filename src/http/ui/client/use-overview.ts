@@ -1,6 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Overview } from "../api-types.ts";
-import { api } from "./api.ts";
 
 export type LiveState = "connecting" | "live" | "reconnecting";
 
@@ -10,38 +9,56 @@ export interface LiveOverview {
 }
 
 /**
- * The overview, pushed by the appliance over server-sent events. EventSource reconnects by
- * itself; while it is down the last overview stays on the page, marked as not live. If the
- * stream cannot be opened at all, one plain GET fills the page so it is never empty.
+ * The overview, pushed by the appliance over server-sent events. The first one comes from a
+ * plain GET that index.html preloads while the script downloads; the stream opens once that
+ * is shown, and its first message (the full current state) covers anything changed between.
+ * EventSource reconnects by itself; while it is down the last overview stays, marked not live.
  */
 export function useOverview(): LiveOverview {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [live, setLive] = useState<LiveState>("connecting");
 
   useEffect(() => {
-    let received = false;
-    let fallbackTried = false;
-    const source = new EventSource("/api/events");
-    source.addEventListener("overview", (event) => {
-      try {
-        const next = JSON.parse((event as MessageEvent<string>).data) as Overview;
-        received = true;
-        // One stream delivers in order, and a reconnect starts with the full current state.
-        setOverview(next);
-        setLive("live");
-      } catch {
-        // A torn message is replaced by the next one; keep showing the last good overview.
-      }
-    });
-    source.addEventListener("open", () => setLive((state) => (received ? "live" : state)));
-    source.addEventListener("error", () => {
-      setLive("reconnecting");
-      if (!received && !fallbackTried) {
-        fallbackTried = true;
-        api.overview().then(setOverview, () => undefined);
-      }
-    });
-    return () => source.close();
+    let source: EventSource | null = null;
+    let closed = false;
+    let streamed = false;
+
+    const openStream = () => {
+      if (closed) return;
+      source = new EventSource("/api/events");
+      source.addEventListener("overview", (event) => {
+        try {
+          const next = JSON.parse((event as MessageEvent<string>).data) as Overview;
+          streamed = true;
+          // One stream delivers in order, and a reconnect starts with the full current state.
+          setOverview(next);
+          setLive("live");
+        } catch {
+          // A torn message is replaced by the next one; keep showing the last good overview.
+        }
+      });
+      source.addEventListener("open", () => setLive((state) => (streamed ? "live" : state)));
+      source.addEventListener("error", () => setLive("reconnecting"));
+    };
+
+    // Same mode and credentials as the preload in index.html, so the browser reuses it.
+    fetch("/api/overview", { headers: { accept: "application/json" } })
+      .then((response) => (response.ok ? (response.json() as Promise<Overview>) : null))
+      .then(
+        (first) => {
+          // Marks let scripts/bench/ui-load.ts tell network and parsing apart from rendering.
+          performance.mark("bamboo:overview-parsed");
+          if (first && !streamed && !closed) setOverview(first);
+        },
+        () => undefined,
+      )
+      // Opened after the first paint, so its own copy of the overview does not compete with it.
+      .finally(() => requestAnimationFrame(() => setTimeout(openStream, 0)));
+
+    return () => {
+      closed = true;
+      source?.close();
+    };
   }, []);
 
   return { overview, live };

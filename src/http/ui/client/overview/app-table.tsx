@@ -1,3 +1,4 @@
+import { useLayoutEffect } from "preact/hooks";
 import type { OverviewApp } from "../../api-types.ts";
 import { AppRow } from "./app-row.tsx";
 import type { SortKey, SortOrder } from "./sort-filter.ts";
@@ -28,6 +29,10 @@ export function AppTable(props: {
 }) {
   const { apps, order, onSort, onEdit } = props;
   const { limit, showMore, sentinel } = useWindow(apps.length, props.resetKey);
+  // For scripts/bench/ui-load.ts: when the first rows are in the DOM, before layout and paint.
+  useLayoutEffect(() => {
+    if (apps.length > 0 && performance.getEntriesByName("bamboo:first-rows").length === 0) performance.mark("bamboo:first-rows");
+  }, [apps.length > 0]);
   if (apps.length === 0) return <p class="empty">No app matches.</p>;
   return (
     <>

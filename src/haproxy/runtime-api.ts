@@ -1,9 +1,9 @@
 import { RuntimeApiError } from "./errors.ts";
 import { sendOverUnixSocket } from "./unix-socket.ts";
-import { parseServersState, parseShowInfo, parseStatCsv, type ServerStateRow, type StatRow } from "./runtime-parse.ts";
+import { parseServersState, parseShowInfo, parseShowMap, parseStatCsv, type ServerStateRow, type StatRow } from "./runtime-parse.ts";
 
 export type { ServerStateRow, StatRow } from "./runtime-parse.ts";
-export { adminStateOf, parseServersState, parseShowInfo, parseStatCsv } from "./runtime-parse.ts";
+export { adminStateOf, parseServersState, parseShowInfo, parseShowMap, parseStatCsv } from "./runtime-parse.ts";
 
 /** Administrative state a server slot can be put in at run time. */
 export type ServerAdminState = "ready" | "drain" | "maint";
@@ -101,6 +101,26 @@ export class RuntimeApi {
     await this.send(setServerStateCommand(backend, server, state));
   }
 
+  /** Adds a row to a loaded map file (the file on disk is not changed). */
+  async addMapEntry(map: string, key: string, value: string): Promise<void> {
+    await this.send(`add map ${mapToken(map)} ${mapToken(key)} ${mapToken(value)}`);
+  }
+
+  /** Changes the value of an existing row of a loaded map. */
+  async setMapEntry(map: string, key: string, value: string): Promise<void> {
+    await this.send(`set map ${mapToken(map)} ${mapToken(key)} ${mapToken(value)}`);
+  }
+
+  /** Removes every row with `key` from a loaded map. */
+  async delMapEntry(map: string, key: string): Promise<void> {
+    await this.send(`del map ${mapToken(map)} ${mapToken(key)}`);
+  }
+
+  /** The rows of a loaded map, in HAProxy's order. */
+  async showMap(map: string): Promise<{ key: string; value: string }[]> {
+    return parseShowMap(await this.send(`show map ${mapToken(map)}`));
+  }
+
   /** Every server of every backend (or of one backend), as `show servers state` reports it. */
   async showServersState(backend?: string): Promise<ServerStateRow[]> {
     if (backend !== undefined) assertToken(backend, "backend");
@@ -182,4 +202,11 @@ function assertSingleCommand(command: string): void {
 function assertToken(value: string, what: "backend" | "server" | "address"): void {
   const forbidden = what === "address" ? /[\s;]/ : /[\s;/\\]/;
   if (value === "" || forbidden.test(value)) throw new RangeError(`invalid ${what}: ${JSON.stringify(value)}`);
+}
+
+// Map names are file paths and keys are hosts or path prefixes: any whitespace or ';'
+// would split the command, so such a row must go through the file and a reload.
+function mapToken(value: string): string {
+  if (value === "" || /[\s;]/.test(value)) throw new RangeError(`invalid map name, key or value: ${JSON.stringify(value)}`);
+  return value;
 }

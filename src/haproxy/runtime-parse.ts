@@ -95,6 +95,16 @@ export function parseShowInfo(text: string): Record<string, string> {
   return info;
 }
 
+/** Parses `show map <map>`: one "<entry id> <key> <value>" line per row. */
+export function parseShowMap(text: string): { key: string; value: string }[] {
+  const rows: { key: string; value: string }[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^0x[0-9a-f]+\s+(\S+)\s+(.*)$/i.exec(line.trim());
+    if (match) rows.push({ key: match[1] ?? "", value: match[2] ?? "" });
+  }
+  return rows;
+}
+
 function trimTrailingComma(line: string): string {
   return line.endsWith(",") ? line.slice(0, -1) : line;
 }

@@ -12,6 +12,11 @@ export interface TestConfigOptions {
   readonly frontendPort: number;
   readonly statsSocket: string;
   readonly servers: readonly TestServer[];
+  /**
+   * A host map: when given, the frontend picks the backend by Host header through it,
+   * falling back to "app".
+   */
+  readonly hostMap?: string;
   /** Lines appended to the backend, e.g. a deliberately broken keyword. */
   readonly backendExtra?: readonly string[];
 }
@@ -33,6 +38,7 @@ export function testConfig(options: TestConfigOptions): string {
     "    timeout server 5s",
     "frontend web",
     `    bind 127.0.0.1:${options.frontendPort}`,
+    ...(options.hostMap ? [`    use_backend %[req.hdr(host),lower,map_str(${options.hostMap},app)]`] : []),
     "    default_backend app",
     "backend app",
     "    balance roundrobin",

@@ -141,7 +141,8 @@ export function RuleEditor(props: { target: EditTarget; overview: Overview | nul
           </p>
         )}
         <div class="actions">
-          <button type="submit" class="primary" disabled={busy || result?.kind === "checking"}>
+          {/* Not disabled while a check runs in the background: a click then must not be lost. */}
+          <button type="submit" class="primary" disabled={busy}>
             {accepted ? "Save rule" : "Check rule"}
           </button>
           <button type="button" onClick={() => onClose()}>

@@ -18,7 +18,7 @@ describe("zero-reload updates", () => {
 
   beforeAll(async () => {
     sim = await MarathonSim.start({ heartbeatMs: 1_000 });
-    await sim.deployApp({ id: "/churn", instances: 2 });
+    await sim.deployApp({ id: "/churn", instances: 2, healthChecks: [{ protocol: "HTTP", path: "/health", portIndex: 0 }] });
     bamboo = await startAppliance({ marathonUrl: sim.url });
     await bamboo.waitReady();
   });

@@ -11,6 +11,7 @@ import { templateSettings } from "./haproxy/template-settings.ts";
 import { resolveCredentials, type Credentials } from "./http/credentials.ts";
 import { buildOverview } from "./http/overview.ts";
 import { OverviewFeed } from "./http/overview-feed.ts";
+import type { MetricsSnapshot } from "./http/metrics.ts";
 import type { ApplianceView } from "./http/server.ts";
 import { MarathonClient } from "./marathon/client.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
@@ -165,6 +166,29 @@ export class Appliance implements ApplianceView {
   marathonCallback(event: unknown): void {
     const change = this.watcher.changeFromCallback(event);
     if (change) this.reconciler.notify(change);
+  }
+
+  metrics(): MetricsSnapshot {
+    const apply = this.applier.status();
+    const watcher = this.watcher.status();
+    const data = this.pipeline.templateData();
+    return {
+      ready: this.ready(),
+      apps: data.Apps.length,
+      routedTasks: data.Apps.reduce((sum, app) => sum + app.Tasks.length, 0),
+      reloadsByReason: apply.reloadReasons,
+      failedReloads: apply.failedReloads,
+      invalidConfigs: apply.invalidConfigs,
+      runtimeOperations: apply.runtimeOperations,
+      lastReloadSeconds: apply.lastReloadMs === null ? null : apply.lastReloadMs / 1000,
+      haproxyRestarts: this.supervisor.state().restarts,
+      marathonRequests: this.reconciler.status().marathonRequests,
+      marathonEvents: watcher.eventsReceived,
+      marathonStreamConnected: watcher.streamConnected,
+      marathonReconnects: watcher.reconnects,
+      storeConnected: this.store.status().connected,
+      problems: this.pipeline.problems().length,
+    };
   }
 
   status() {

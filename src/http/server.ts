@@ -8,6 +8,7 @@ import type { Logger } from "../system/log.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
+import { renderMetrics, type MetricsSnapshot } from "./metrics.ts";
 import type { OverviewFeed } from "./overview-feed.ts";
 import { parseRequestTest } from "./request-test-body.ts";
 import { MAX_BODY_BYTES, readJsonBody } from "./request-body.ts";
@@ -25,6 +26,7 @@ export interface ApplianceView {
   notReadyReason(): string;
   templateData(): TemplateData;
   status(): unknown;
+  metrics(): MetricsSnapshot;
   /** Legacy callback mode: an event Marathon posted. */
   marathonCallback(event: unknown): void;
 }
@@ -53,6 +55,7 @@ export function createRouter(deps: HttpDeps): Router {
     return jsonResponse(view.templateData());
   });
   router.on("GET", "/api/status", () => jsonResponse(view.status()));
+  router.on("GET", "/metrics", () => new Response(renderMetrics(view.metrics()), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
   router.on("GET", "/api/overview", () => jsonResponse(deps.overview.current()));
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));
   router.on("POST", "/api/request-test", async (request) => {

@@ -48,6 +48,8 @@ describe("zero-reload updates", () => {
     expect(after.masterPid).toBe(before.masterPid);
     expect(after.reloads).toBe(before.reloads);
     expect(after.runtimeOperations).toBeGreaterThan(before.runtimeOperations);
+    const metrics = await (await fetch(`${bamboo.api}/metrics`)).text();
+    expect(metrics).toContain(`bamboo_haproxy_runtime_operations_total ${after.runtimeOperations}`);
   });
 
   test("a killed task and a health flip are runtime operations too", async () => {

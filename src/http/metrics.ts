@@ -1,0 +1,72 @@
+/** Figures the appliance exposes at /metrics, gathered by the appliance from its parts. */
+export interface MetricsSnapshot {
+  readonly ready: boolean;
+  readonly apps: number;
+  readonly routedTasks: number;
+  readonly reloadsByReason: Readonly<Record<string, number>>;
+  readonly failedReloads: number;
+  readonly invalidConfigs: number;
+  readonly runtimeOperations: number;
+  readonly lastReloadSeconds: number | null;
+  readonly haproxyRestarts: number;
+  readonly marathonRequests: number;
+  readonly marathonEvents: number;
+  readonly marathonStreamConnected: boolean;
+  readonly marathonReconnects: number;
+  readonly storeConnected: boolean;
+  readonly problems: number;
+}
+
+interface Metric {
+  readonly name: string;
+  readonly type: "counter" | "gauge";
+  readonly help: string;
+  readonly samples: readonly { readonly labels?: Readonly<Record<string, string>>; readonly value: number }[];
+}
+
+/** Prometheus text exposition format (version 0.0.4); pure. */
+export function renderMetrics(snapshot: MetricsSnapshot): string {
+  const flag = (value: boolean) => (value ? 1 : 0);
+  const metrics: Metric[] = [
+    gauge("bamboo_ready", "1 when the first Marathon sync is done and HAProxy serves a valid config", flag(snapshot.ready)),
+    gauge("bamboo_apps", "Marathon apps known", snapshot.apps),
+    gauge("bamboo_routed_tasks", "tasks HAProxy may send traffic to", snapshot.routedTasks),
+    {
+      name: "bamboo_haproxy_reloads_total",
+      type: "counter",
+      help: "successful HAProxy reloads, by the kind of change that needed one",
+      samples: Object.entries(snapshot.reloadsByReason).map(([reason, value]) => ({ labels: { reason }, value })),
+    },
+    counter("bamboo_haproxy_reload_failures_total", "reloads HAProxy refused; the previous config kept serving", snapshot.failedReloads),
+    counter("bamboo_haproxy_invalid_configs_total", "generated configs haproxy -c rejected", snapshot.invalidConfigs),
+    counter("bamboo_haproxy_runtime_operations_total", "changes applied through the runtime API instead of a reload", snapshot.runtimeOperations),
+    gauge("bamboo_haproxy_last_reload_seconds", "duration of the last reload", snapshot.lastReloadSeconds ?? 0),
+    counter("bamboo_haproxy_restarts_total", "restarts of a crashed HAProxy", snapshot.haproxyRestarts),
+    counter("bamboo_marathon_requests_total", "REST requests to Marathon", snapshot.marathonRequests),
+    counter("bamboo_marathon_events_total", "events received from Marathon", snapshot.marathonEvents),
+    gauge("bamboo_marathon_stream_connected", "1 while the event stream is attached", flag(snapshot.marathonStreamConnected)),
+    counter("bamboo_marathon_reconnects_total", "event stream reconnects", snapshot.marathonReconnects),
+    gauge("bamboo_store_connected", "1 while the rules store is reachable", flag(snapshot.storeConnected)),
+    gauge("bamboo_routing_problems", "rules, tasks or apps not routed as written", snapshot.problems),
+  ];
+  const lines: string[] = [];
+  for (const metric of metrics) {
+    lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
+    for (const sample of metric.samples) lines.push(`${metric.name}${labels(sample.labels)} ${sample.value}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function gauge(name: string, help: string, value: number): Metric {
+  return { name, type: "gauge", help, samples: [{ value }] };
+}
+
+function counter(name: string, help: string, value: number): Metric {
+  return { name, type: "counter", help, samples: [{ value }] };
+}
+
+function labels(values: Readonly<Record<string, string>> | undefined): string {
+  if (!values || Object.keys(values).length === 0) return "";
+  const escape = (text: string) => text.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+  return `{${Object.entries(values).map(([key, value]) => `${key}="${escape(value)}"`).join(",")}}`;
+}

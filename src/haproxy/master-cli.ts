@@ -84,7 +84,12 @@ export function parseShowProc(text: string): ProcStatus {
 /** Outcome of a reload as the master reports it. */
 export type MasterReloadOutcome =
   | { readonly ok: true; readonly workerPid: number; readonly status: ProcStatus }
-  | { readonly ok: false; readonly reason: "failed" | "timeout"; readonly status: ProcStatus | null };
+  | {
+      readonly ok: false;
+      /** "master-changed": another master answers; the one asked to reload died meanwhile. */
+      readonly reason: "failed" | "timeout" | "master-changed";
+      readonly status: ProcStatus | null;
+    };
 
 /** Options of {@link MasterCli}. */
 export interface MasterCliOptions {
@@ -143,6 +148,7 @@ export class MasterCli {
         if (!(error instanceof SocketError)) throw error;
         last = null;
       }
+      if (last && last.master.pid !== before.master.pid) return { ok: false, reason: "master-changed", status: last };
       if (last && last.master.reloads > before.master.reloads) {
         if (last.master.failedReloads > 0) return { ok: false, reason: "failed", status: last };
         const fresh = last.workers.find((worker) => worker.reloads === 0 && !previous.has(worker.pid));

@@ -264,7 +264,12 @@ export class HAProxySupervisor {
         this.emit({ type: "reloaded", workerPid: outcome.workerPid, durationMs });
         return { ok: true, durationMs, workerPid: outcome.workerPid };
       }
-      message = outcome.reason === "timeout" ? "HAProxy did not report the reload's outcome in time" : await this.reloadFailureReason(mark);
+      message =
+        outcome.reason === "timeout"
+          ? "HAProxy did not report the reload's outcome in time"
+          : outcome.reason === "master-changed"
+            ? "the HAProxy master died during the reload; it restarts from the config on disk"
+            : await this.reloadFailureReason(mark);
     } catch (error) {
       message = `reload through the master CLI failed: ${errorMessage(error)}`;
     }

@@ -48,6 +48,10 @@ describe("editing rules from the page", () => {
 
   test("401 asks for credentials, retries, shows the dry run, then saves; HAProxy routes the host", async () => {
     const page = await rig.open();
+    const challenges: (string | null)[] = [];
+    page.on("response", (response) => {
+      if (response.status() === 401) challenges.push(response.headers()["www-authenticate"] ?? null);
+    });
     const editor = await editorFor(page, "/blog");
     await editor.getByLabel("Rule (HAProxy ACL)").fill("hdr(host) -i blog.local");
     await editor.getByRole("button", { name: "Check rule" }).click();
@@ -59,6 +63,10 @@ describe("editing rules from the page", () => {
     await waitForText(page, "#sign-in-reason", (t) => t.includes("not accepted"), "the wrong password refused");
     await prompt.getByLabel("Password").fill(PASSWORD);
     await prompt.getByRole("button", { name: "Sign in" }).click();
+
+    // The page's 401s carry no Basic challenge, so a desktop browser shows the page's prompt, not its own.
+    expect(challenges.length).toBeGreaterThan(0);
+    expect(challenges.filter((challenge) => challenge !== null)).toEqual([]);
 
     // The dry run is shown before anything is stored.
     await waitForText(page, "dialog .check", (t) => t.startsWith("Accepted"), "the dry-run answer");

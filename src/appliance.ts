@@ -137,13 +137,18 @@ export class Appliance implements ApplianceView {
     this.#draining = true;
   }
 
+  /** A second signal: HAProxy ends now instead of waiting for old connections. */
+  hurry(): void {
+    this.supervisor.hurry();
+  }
+
   /** Orderly stop: report not-ready, stop watching, then stop HAProxy gracefully. */
-  async stop(): Promise<void> {
+  async stop(options: { now?: boolean } = {}): Promise<void> {
     this.#draining = true;
     this.overview.close();
     this.reconciler.stop();
     await this.watcher.stop();
-    await this.supervisor.stop();
+    await this.supervisor.stop(options);
     await this.store.close();
   }
 

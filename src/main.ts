@@ -61,4 +61,5 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: timers left by an interrupted drain period must not keep the process alive.
+process.exit(await main(process.argv.slice(2)));

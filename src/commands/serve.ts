@@ -5,7 +5,11 @@ import { listen } from "../http/server.ts";
 import { createLogger } from "../system/log.ts";
 import { watchShutdownSignals } from "../system/signals.ts";
 
-/** `bamboo serve`: runs until SIGTERM/SIGINT, then stops in order and returns 0. */
+/**
+ * `bamboo serve`: runs until SIGTERM/SIGINT, then stops in order: /status turns 503 at
+ * once, the drain period lets load balancers in front move away, HAProxy stops gracefully
+ * (bounded by HAPROXY_HARD_STOP_AFTER), and the process exits 0. A second signal hurries.
+ */
 export async function serveCommand(config: Config, warnings: readonly string[], options: { version: string; logFile?: string }): Promise<number> {
   const logFile = options.logFile;
   const log = createLogger({
@@ -35,11 +39,16 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
   log.info("bamboo started", { version: options.version, api: `http://${server.hostname}:${server.port}`, marathon: config.marathon.endpoints.join(",") });
 
   const signal = await shutdown.requested;
-  log.info("stopping", { signal });
   appliance.drain();
-  const stopped = appliance.stop();
-  const outcome = await Promise.race([stopped.then(() => "stopped"), shutdown.hurried.then(() => "hurried")]);
-  if (outcome === "hurried") log.warn("second signal: stopping now");
+  log.info("stopping: /status answers 503 while load balancers move away", { signal, drainMs: config.bamboo.drainPeriodMs });
+  let hurried = false;
+  void shutdown.hurried.then((second) => {
+    hurried = true;
+    log.warn("second signal: stopping now", { signal: second });
+    appliance.hurry();
+  });
+  await Promise.race([Bun.sleep(config.bamboo.drainPeriodMs), shutdown.hurried]);
+  await appliance.stop({ now: hurried });
   server.stop(true);
   shutdown.dispose();
   log.info("bamboo stopped");

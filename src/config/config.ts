@@ -18,6 +18,7 @@ export interface Config {
     readonly endpoint: string;
     readonly bind: BindAddress;
     readonly dataDir: string;
+    readonly drainPeriodMs: number;
     readonly apiUser: string;
     /** "" until the serve command fills in the stored or generated password. */
     readonly apiPassword: string;

@@ -105,6 +105,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       endpoint: get("BAMBOO_ENDPOINT"),
       bind: get("BAMBOO_BIND"),
       dataDir,
+      drainPeriodMs: get("BAMBOO_DRAIN_PERIOD"),
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
       apiAuth: get("BAMBOO_API_AUTH"),

@@ -31,6 +31,7 @@ export const SETTINGS = [
   { env: "MARATHON_REQUEST_TIMEOUT", file: "Marathon.RequestTimeout", kind: "duration", default: "10s", help: "timeout of each Marathon REST request" },
   { env: "BAMBOO_ENDPOINT", file: "Bamboo.Endpoint", kind: "string", default: "http://localhost:8000", help: "this instance's URL, as Marathon reaches it (callback mode)" },
   { env: "BAMBOO_BIND", file: "Bamboo.Bind", kind: "bind", default: ":8000", help: "API and UI listen address (also --bind)" },
+  { env: "BAMBOO_DRAIN_PERIOD", file: "Bamboo.DrainPeriod", kind: "duration", default: "5s", help: "on SIGTERM, /status answers 503 this long before HAProxy stops, so load balancers in front move away" },
   { env: "BAMBOO_DATA_DIR", file: "Bamboo.DataDir", kind: "string", default: "/var/lib/bamboo", help: "file store, generated config, sockets, caches" },
   { env: "BAMBOO_API_USER", file: "Bamboo.Api.User", kind: "string", default: "admin", help: "user for write calls when BAMBOO_API_PASSWORD is set" },
   { env: "BAMBOO_API_PASSWORD", file: "Bamboo.Api.Password", kind: "string", default: "", help: "password for write calls and /api/state; empty: generated at first start into BAMBOO_DATA_DIR/api-password", secret: true },

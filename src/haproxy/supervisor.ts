@@ -125,7 +125,13 @@ export class HAProxySupervisor {
    * SIGTERM, and SIGKILL if even that is ignored. Resolves once the master has exited.
    * Nothing is restarted afterwards.
    */
-  async stop(): Promise<void> {
+  /** A second stop request: end HAProxy now rather than wait for old connections to finish. */
+  hurry(): void {
+    if (this.stopping && this.child) signalQuietly(this.child, "SIGTERM");
+  }
+
+  /** Graceful unless `now`: SIGUSR1 lets old connections finish; `now` starts at SIGTERM. */
+  async stop(options: { now?: boolean } = {}): Promise<void> {
     this.stopping = true;
     this.wakeFromBackoff?.();
     const child = this.child;
@@ -134,7 +140,7 @@ export class HAProxySupervisor {
       return;
     }
     const escalation: readonly [NodeJS.Signals, number][] = [
-      ["SIGUSR1", this.options.hardStopAfterMs],
+      ...(options.now ? [] : [["SIGUSR1", this.options.hardStopAfterMs] as [NodeJS.Signals, number]]),
       ["SIGTERM", 5_000],
       ["SIGKILL", 5_000],
     ];

@@ -69,6 +69,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
       BAMBOO_DATA_DIR: dataDir,
       HAPROXY_RELOAD_INTERVAL: "100ms",
       HAPROXY_HARD_STOP_AFTER: "5s",
+      BAMBOO_DRAIN_PERIOD: "0s",
       BAMBOO_API_PASSWORD: TEST_API_PASSWORD,
       HAPROXY_STATS_PASSWORD: TEST_STATS_PASSWORD,
       ...options.env,

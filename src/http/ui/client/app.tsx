@@ -31,7 +31,7 @@ export function App() {
   return (
     <>
       <Header view={view} live={live} overview={overview} />
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <p class="notice" role="status" aria-live="polite">
           {notice}
         </p>

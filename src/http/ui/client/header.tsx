@@ -18,7 +18,7 @@ export function Header(props: { view: View; live: LiveState; overview: Overview 
   const problems = props.overview ? props.overview.warnings.length + props.overview.overlaps.length : 0;
   return (
     <header class="top">
-      <a class="skip" href="#main">
+      <a class="skip" href="#main" onClick={skipToContent}>
         Skip to content
       </a>
       <div class="brand">
@@ -42,4 +42,10 @@ export function Header(props: { view: View; live: LiveState; overview: Overview 
       </span>
     </header>
   );
+}
+
+/** The view lives in the hash, so the skip link moves focus itself instead of changing it. */
+function skipToContent(event: MouseEvent) {
+  event.preventDefault();
+  document.getElementById("main")?.focus();
 }

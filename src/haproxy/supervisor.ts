@@ -196,7 +196,9 @@ export class HAProxySupervisor {
 
   private onOutput(line: string): void {
     const parsed = this.output.push(line);
-    this.log(LOG_LEVEL[parsed.level], `haproxy: ${parsed.text}`);
+    // Every reload makes the old worker announce each proxy it stops: routine, one line per app.
+    const routine = /^Proxy \S+ stopped \(cumulated conns/.test(parsed.text) || /^(haproxy version is|path to executable is)/.test(parsed.text);
+    this.log(routine ? "debug" : LOG_LEVEL[parsed.level], `haproxy: ${parsed.text}`);
   }
 
   private onExit(child: SupervisedProcess, exit: ProcessExit): void {

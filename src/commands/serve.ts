@@ -3,6 +3,7 @@ import { Appliance } from "../appliance.ts";
 import type { Config } from "../config/config.ts";
 import { listen } from "../http/server.ts";
 import { createLogger } from "../system/log.ts";
+import { startReaper } from "../system/reaper.ts";
 import { watchShutdownSignals } from "../system/signals.ts";
 
 /**
@@ -18,6 +19,8 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
       if (logFile) appendFileSync(logFile, line + "\n");
     },
   });
+  // First, before anything is spawned: as PID 1 in a container, orphans are ours to reap.
+  const reaper = startReaper({ log });
   const shutdown = watchShutdownSignals();
   for (const warning of warnings) log.warn(warning);
 
@@ -51,6 +54,7 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
   await appliance.stop({ now: hurried });
   server.stop(true);
   shutdown.dispose();
+  reaper.stop();
   log.info("bamboo stopped");
   return 0;
 }

@@ -14,6 +14,29 @@ export interface LiveOverview {
  * is shown, and its first message (the full current state) covers anything changed between.
  * EventSource reconnects by itself; while it is down the last overview stays, marked not live.
  */
+let early: Promise<Overview | null> | null = null;
+
+/**
+ * Starts the first GET before the first render: effects run only after a paint, and the
+ * request should not wait for one. main.tsx calls this; the hook picks the answer up.
+ */
+export function prefetchOverview(): void {
+  early ??= fetchOverview();
+}
+
+function takeEarlyOverview(): Promise<Overview | null> | null {
+  const taken = early;
+  early = null;
+  return taken;
+}
+
+/** Same mode and credentials as the preload in index.html, so the browser reuses it. */
+function fetchOverview(): Promise<Overview | null> {
+  return fetch("/api/overview", { headers: { accept: "application/json" } }).then((response) =>
+    response.ok ? (response.json() as Promise<Overview>) : null,
+  );
+}
+
 export function useOverview(): LiveOverview {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [live, setLive] = useState<LiveState>("connecting");
@@ -41,9 +64,7 @@ export function useOverview(): LiveOverview {
       source.addEventListener("error", () => setLive("reconnecting"));
     };
 
-    // Same mode and credentials as the preload in index.html, so the browser reuses it.
-    fetch("/api/overview", { headers: { accept: "application/json" } })
-      .then((response) => (response.ok ? (response.json() as Promise<Overview>) : null))
+    (takeEarlyOverview() ?? fetchOverview())
       .then(
         (first) => {
           // Marks let scripts/bench/ui-load.ts tell network and parsing apart from rendering.

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 
 /** Rows rendered at first: a tall screen's worth, so the first paint and each keystroke stay cheap. */
-export const FIRST_ROWS = 40;
+export const FIRST_ROWS = 30;
 /** Rows added each time the end of the list nears the viewport. */
 export const WINDOW_STEP = 100;
 

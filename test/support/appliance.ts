@@ -65,6 +65,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
       PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
       MARATHON_ENDPOINT: options.marathonUrl,
       BAMBOO_BIND: `127.0.0.1:${apiPort}`,
+      // Where Marathon's callbacks reach this instance (callback mode).
+      BAMBOO_ENDPOINT: `http://127.0.0.1:${apiPort}`,
       HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
       BAMBOO_DATA_DIR: dataDir,
       HAPROXY_RELOAD_INTERVAL: "100ms",

@@ -3,25 +3,15 @@
  * on free loopback ports with its own data directory, for end-to-end tests.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { waitFor } from "./marathon-wait.ts";
+import { freePort } from "./ports.ts";
 
 export const BAMBOO_BIN = new URL("../../dist/bamboo", import.meta.url).pathname;
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort };
 
 /** The API password the tests' appliances use unless a test sets its own. */
 export const TEST_API_PASSWORD = "e2e-secret";

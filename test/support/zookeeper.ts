@@ -10,6 +10,7 @@ import type { Subprocess } from "bun";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./ports.ts";
 
 /** Debian's jar names its dependencies in its manifest's Class-Path, so it alone is enough. */
 export const ZOOKEEPER_CLASSPATH = "/usr/share/java/zookeeper.jar";
@@ -172,10 +173,3 @@ export function fourLetterWord(port: number, word: string, timeoutMs = 1000): Pr
   });
 }
 
-/** A port nothing listens on right now, found by letting the kernel pick one. */
-export async function freePort(): Promise<number> {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}

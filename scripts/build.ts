@@ -7,8 +7,12 @@ import { $ } from "bun";
 
 const root = new URL("..", import.meta.url).pathname;
 await $`mkdir -p ${root}dist`;
+// `bamboo version` names the commit it was built from; a tree outside git says so.
+const commit = (await $`git -C ${root} rev-parse --short=12 HEAD`.quiet().nothrow()).stdout.toString().trim() || "unknown";
+const dirty = (await $`git -C ${root} status --porcelain --untracked-files=no`.quiet().nothrow()).stdout.toString().trim() !== "";
+const define = `BAMBOO_COMMIT=${JSON.stringify(dirty ? `${commit}-dirty` : commit)}`;
 const result =
-  await $`${process.execPath} build --compile --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile ${root}dist/bamboo ${root}src/main.ts`.nothrow();
+  await $`${process.execPath} build --compile --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define ${define} --outfile ${root}dist/bamboo ${root}src/main.ts`.nothrow();
 if (result.exitCode !== 0) {
   console.error("build failed");
   process.exit(result.exitCode);

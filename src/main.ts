@@ -8,6 +8,9 @@ import { helpText } from "./cli/help.ts";
 import { readConfig } from "./cli/read-config.ts";
 import { ConfigError } from "./config/load.ts";
 
+/** Replaced by scripts/build.ts with the commit the executable was built from. */
+declare const BAMBOO_COMMIT: string | undefined;
+const COMMIT = typeof BAMBOO_COMMIT === "string" ? BAMBOO_COMMIT : "source";
 const VERSION = packageJson.version;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -22,7 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log(helpText(VERSION));
       return 0;
     case "version":
-      console.log(VERSION);
+      console.log(`${VERSION} (commit ${COMMIT})`);
       return 0;
     case "sanitize-id": {
       const { sanitizeIdCommand } = await import("./commands/sanitize-id.ts");
@@ -48,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       case "serve": {
         const { serveCommand } = await import("./commands/serve.ts");
-        return await serveCommand(config, warnings, { version: VERSION, logFile: args.logFile });
+        return await serveCommand(config, warnings, { version: `${VERSION} (commit ${COMMIT})`, logFile: args.logFile });
       }
     }
   } catch (error) {

@@ -48,7 +48,10 @@ export function createRouter(deps: HttpDeps): Router {
   const router = new Router((error, request) => log.error("request failed", { method: request.method, url: request.url, error }));
   const reader = (request: Request) => requireCredential(request, credentials.api, "reading app environments and routing state");
 
-  // Open for load balancers in front: says only whether this instance should get traffic.
+  // Liveness, for Marathon's health check: the process answers. It stays 200 while Marathon
+  // or ZooKeeper is down, so Marathon does not kill an appliance that is waiting for them.
+  router.on("GET", "/healthz", () => new Response("alive"));
+  // Readiness, for load balancers in front: whether this instance should get traffic now.
   router.on("GET", "/status", () => (view.ready() ? new Response("OK") : new Response(`NOT READY: ${view.notReadyReason()}`, { status: 503 })));
   router.on("GET", "/api/state", (request) => {
     reader(request);

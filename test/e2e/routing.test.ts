@@ -91,6 +91,11 @@ describe("an app routed through the appliance", () => {
     expect(((await response.json()) as { error: string }).error).toContain("control character");
   });
 
+  test("/healthz says the process is alive; /status says it is ready", async () => {
+    expect(await (await fetch(`${bamboo.api}/healthz`)).text()).toBe("alive");
+    expect(await (await fetch(`${bamboo.api}/status`)).text()).toBe("OK");
+  });
+
   test("the template data is served at /api/state", async () => {
     const state = (await (await fetch(`${bamboo.api}/api/state`, { headers: bamboo.writer })).json()) as { Apps: { Id: string; Tasks: unknown[] }[] };
     expect(state.Apps.map((a) => a.Id)).toEqual(["/ghost"]);

@@ -53,3 +53,15 @@ test("a second signal hurries the stop past the drain period", async () => {
     await sim.stop();
   }
 });
+
+test("while Marathon is unreachable /status is 503 with the reason, and /healthz stays 200", async () => {
+  const bamboo = await startAppliance({ marathonUrl: "http://127.0.0.1:9" });
+  try {
+    await eventually("the API answers", async () => (await fetch(`${bamboo.api}/healthz`).then((r) => r.status, () => 0)) === 200);
+    const status = await fetch(`${bamboo.api}/status`);
+    expect(status.status).toBe(503);
+    expect(await status.text()).toContain("waiting for the first Marathon sync");
+  } finally {
+    await bamboo.stop();
+  }
+});

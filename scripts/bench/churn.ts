@@ -85,12 +85,17 @@ async function bambooReloadPhase(sim: MarathonSim, bamboo: BenchBamboo, appIds: 
   return { load, ...delta(before, await bamboo.status()) };
 }
 
-async function plainReloadPhase(sim: MarathonSim, appIds: readonly string[], idleCloseOnResponse: boolean): Promise<{ load: LoadResult; reloads: number }> {
+interface PlainVariant {
+  readonly idleCloseOnResponse: boolean;
+  readonly closeSpreadTime?: string;
+}
+
+async function plainReloadPhase(sim: MarathonSim, appIds: readonly string[], variant: PlainVariant): Promise<{ load: LoadResult; reloads: number }> {
   const backends: StaticBackend[] = appIds.map((id) => ({
     path: id,
     servers: sim.tasks(id).filter((t) => t.state === "TASK_RUNNING").map((t) => ({ host: t.listenIp, port: t.port })),
   }));
-  const plain = await startPlainHAProxy(backends, { idleCloseOnResponse, hardStopAfter: "30s" });
+  const plain = await startPlainHAProxy(backends, { ...variant, hardStopAfter: "30s" });
   let reloads = 0;
   try {
     const { load } = await underLoad({ base: plain.base, paths: appIds }, async () => {
@@ -119,16 +124,20 @@ async function main(): Promise<void> {
 
     const churn = await churnPhase(sim, bamboo, appIds);
     const structural = await bambooReloadPhase(sim, bamboo, appIds);
-    const plain = await plainReloadPhase(sim, appIds, false);
-    const plainIdleClose = await plainReloadPhase(sim, appIds, true);
-    report(churn, structural, plain, plainIdleClose);
+    const plain = await plainReloadPhase(sim, appIds, { idleCloseOnResponse: false });
+    const plainIdleClose = await plainReloadPhase(sim, appIds, { idleCloseOnResponse: true });
+    // bamboo's template sets both; this row tells whether their combination is what costs.
+    const plainBoth = await plainReloadPhase(sim, appIds, { idleCloseOnResponse: true, closeSpreadTime: "5s" });
+    report(churn, structural, plain, plainIdleClose, plainBoth);
   } finally {
     await bamboo.stop();
     await sim.stop();
   }
 }
 
-function report(churn: PhaseFigures & { churn: ChurnResult }, structural: PhaseFigures, plain: { load: LoadResult; reloads: number }, plainIdleClose: { load: LoadResult; reloads: number }): void {
+type PlainFigures = { load: LoadResult; reloads: number };
+
+function report(churn: PhaseFigures & { churn: ChurnResult }, structural: PhaseFigures, plain: PlainFigures, plainIdleClose: PlainFigures, plainBoth: PlainFigures): void {
   const c = churn.churn;
   const kinds = Object.entries(c.byKind).map(([k, n]) => `${k} ${n}`).join(", ");
   printTable(
@@ -156,6 +165,7 @@ function report(churn: PhaseFigures & { churn: ChurnResult }, structural: PhaseF
       ["bamboo (new app each)", String(structural.reloads), String(structural.load.requests), failedText(structural.load), fmt(bambooRate, 2), `${verdict(bambooRate <= plainRate)} (≤ plain HAProxy)`],
       ["plain haproxy -W, static cfg", String(plain.reloads), String(plain.load.requests), failedText(plain.load), fmt(plainRate, 2), "reference"],
       ["plain + idle-close-on-response", String(plainIdleClose.reloads), String(plainIdleClose.load.requests), failedText(plainIdleClose.load), fmt(perReload(plainIdleClose.load, plainIdleClose.reloads), 2), "reference"],
+      ["plain + idle-close + close-spread-time 5s", String(plainBoth.reloads), String(plainBoth.load.requests), failedText(plainBoth.load), fmt(perReload(plainBoth.load, plainBoth.reloads), 2), "diagnostic"],
     ],
   );
 }

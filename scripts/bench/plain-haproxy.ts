@@ -22,6 +22,8 @@ export interface PlainOptions {
   readonly idleCloseOnResponse: boolean;
   /** Same bound on old workers as bamboo's default. */
   readonly hardStopAfter: string;
+  /** `close-spread-time` as bamboo's template sets it (5s), to tell its effect apart. */
+  readonly closeSpreadTime?: string;
 }
 
 export interface PlainHAProxy {
@@ -36,6 +38,7 @@ function staticConfig(bind: string, backends: readonly StaticBackend[], options:
     "global",
     "    maxconn 4096",
     `    hard-stop-after ${options.hardStopAfter}`,
+    ...(options.closeSpreadTime ? [`    close-spread-time ${options.closeSpreadTime}`] : []),
     "defaults",
     "    mode http",
     "    option dontlognull",

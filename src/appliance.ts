@@ -110,7 +110,11 @@ export class Appliance implements ApplianceView {
         fetchApp: (id) => marathon.fetchApp(id),
       },
       services: () => store.list(),
-      apply: pipeline.apply,
+      apply: async (snapshot, reasons) => {
+        const outcome = await pipeline.apply(snapshot, reasons);
+        // A start or reload that failed (a port still held, say) is worth retrying; an invalid config is not.
+        if (outcome.kind === "failed") throw new Error(outcome.message);
+      },
       log,
       settings: { coalesceMs: COALESCE_MS, resyncIntervalMs: config.marathon.resyncIntervalMs, maxAppFetches: MAX_APP_FETCHES },
     });

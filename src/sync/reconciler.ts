@@ -15,7 +15,10 @@ export interface ReconcilerDeps {
     fetchApp(id: string): Promise<App | null>;
   };
   readonly services: () => readonly Service[];
-  /** Renders, validates and applies a snapshot; resolves once HAProxy serves it or refused it. */
+  /**
+   * Renders, validates and applies a snapshot; resolves once HAProxy serves it or refused it
+   * as invalid (retrying cannot help), rejects when applying failed and may work later.
+   */
   readonly apply: (snapshot: Snapshot, reasons: readonly string[]) => Promise<unknown>;
   readonly log: Logger;
   readonly settings: {
@@ -52,6 +55,7 @@ export class Reconciler {
   #apps = new Map<string, App>();
   #staleApps = new Set<string>();
   #fullResyncWanted = true;
+  #fetchedAll = false;
   #servicesChanged = false;
   #reasons = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -180,20 +184,25 @@ export class Reconciler {
       log.warn("marathon fetch failed; keeping the last known apps", { error: message, retryInMs: this.#retryMs });
       return;
     }
-    this.#retryMs = 0;
-    if (!this.#status.synced && !full) return;
+    if (full) this.#fetchedAll = true;
+    // Single-app answers before the first full list would apply a partial world.
+    if (!this.#fetchedAll) return;
 
     const snapshot: Snapshot = { apps: this.apps(), services: this.deps.services() };
     try {
       await this.deps.apply(snapshot, reasons);
     } catch (error) {
-      // Applying failed before HAProxy was touched (a template error, a full disk): the
-      // previous config keeps serving; the next change or resync tries again.
+      // Applying failed (HAProxy could not start or reload, a full disk...): the previous
+      // config keeps serving, and the same snapshot is tried again with backoff.
       const message = error instanceof Error ? error.message : String(error);
+      this.#servicesChanged = true;
+      this.#reasons.add("retry after a failed apply");
+      this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs === 0 ? 500 : this.#retryMs * 2);
       this.#status = { ...this.#status, lastError: message };
-      log.error("could not apply the new snapshot; the previous config keeps serving", { error: message });
+      log.error("could not apply the new snapshot; retrying", { error: message, retryInMs: this.#retryMs });
       return;
     }
+    this.#retryMs = 0;
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     this.#status = {
       ...this.#status,

@@ -135,3 +135,28 @@ describe("Reconciler", () => {
     expect(applied.at(-1)!.snapshot.services.map((s) => s.acl)).toEqual(["hdr(host) -i a.local"]);
   });
 });
+
+describe("Reconciler retries", () => {
+  test("a failed apply is retried with the same snapshot until it works", async () => {
+    const marathon = new FakeMarathon();
+    marathon.apps.set("/a", app({ id: "/a" }));
+    let attempts = 0;
+    const reconciler = new Reconciler({
+      marathon,
+      services: () => [],
+      apply: async () => {
+        attempts++;
+        if (attempts < 3) throw new Error("HAProxy did not start: address already in use");
+      },
+      log: silentLogger,
+      settings: { coalesceMs: 1, resyncIntervalMs: 3_600_000, maxAppFetches: 20 },
+    });
+    reconciler.start();
+    const deadline = Date.now() + 10_000;
+    while (!reconciler.status().synced && Date.now() < deadline) await reconciler.whenIdle().then(() => Bun.sleep(5));
+    reconciler.stop();
+    expect(attempts).toBe(3);
+    expect(reconciler.status().synced).toBe(true);
+    expect(marathon.fullFetches).toBe(1);
+  });
+});

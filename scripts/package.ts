@@ -1,6 +1,6 @@
 /**
  * Makes dist/bamboo-<version>-linux-<arch>.tar.gz: the executable, the default template, the
- * README, the LICENSE (when there is one), the Marathon app definition and a SHA256SUMS file.
+ * README, the LICENSE, the Marathon app definition, an example config and a SHA256SUMS file.
  *
  * The archive is written with the npm `tar` package rather than by running tar(1): entries
  * are listed in a fixed order with a fixed mtime and no owner names, so the same inputs give
@@ -22,12 +22,13 @@ const root = new URL("..", import.meta.url).pathname;
 /** Node's arch names → the names Linux distributions and Bamboo's releases use. */
 const ARCH_NAMES: Readonly<Record<string, string>> = { x64: "amd64", arm64: "arm64" };
 
-/** Files taken from the repository: [source, path inside the archive]. LICENSE is optional. */
+/** Files taken from the repository: [source, path inside the archive]. */
 const REPO_FILES: ReadonlyArray<readonly [string, string, "required" | "optional"]> = [
   ["templates/haproxy.cfg.hbs", "templates/haproxy.cfg.hbs", "required"],
   ["README.md", "README.md", "required"],
-  ["LICENSE", "LICENSE", "optional"],
+  ["LICENSE", "LICENSE", "required"],
   ["image/marathon.json", "marathon.json", "required"],
+  ["image/bamboo.example.json", "bamboo.example.json", "required"],
 ];
 
 function option(argv: readonly string[], name: string): string | undefined {

@@ -94,3 +94,10 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(config.marathon.endpoints)).toBe(true);
   });
 });
+
+test("the example config shipped with releases loads without warnings", async () => {
+  const file = await Bun.file(new URL("../../image/bamboo.example.json", import.meta.url)).json();
+  const { config, warnings } = loadConfig({ env: {}, file, fileName: "bamboo.example.json" });
+  expect(warnings).toEqual([]);
+  expect(config.zookeeper.hosts).toHaveLength(3);
+});

@@ -45,14 +45,13 @@ async function readArchive(file: string): Promise<Map<string, { mode: number; bo
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 describe("scripts/package", () => {
-  test("writes bamboo-<version>-linux-<arch>.tar.gz with the executable, template, README, app definition and sums", async () => {
+  test("writes bamboo-<version>-linux-<arch>.tar.gz with the executable, template, README, licence, app definition, example config and sums", async () => {
     const out = join(work, "one");
     const archive = await makePackage(out);
     expect(archive).toBe(join(out, `${NAME}.tar.gz`));
     expect((await stat(archive)).size).toBeGreaterThan(0);
     const entries = await readArchive(archive);
-    const expected = ["SHA256SUMS", "README.md", "bamboo", "marathon.json", "templates/haproxy.cfg.hbs"];
-    if (await Bun.file(join(ROOT, "LICENSE")).exists()) expected.push("LICENSE");
+    const expected = ["SHA256SUMS", "README.md", "LICENSE", "bamboo", "marathon.json", "bamboo.example.json", "templates/haproxy.cfg.hbs"];
     expect([...entries.keys()].sort()).toEqual(expected.map((file) => `${NAME}/${file}`).sort());
     expect(entries.get(`${NAME}/bamboo`)!.mode & 0o777).toBe(0o755);
     expect(entries.get(`${NAME}/templates/haproxy.cfg.hbs`)!.body.toString()).toBe(await readFile(join(ROOT, "templates/haproxy.cfg.hbs"), "utf8"));

@@ -45,12 +45,14 @@ export interface ApplianceOptions {
   /** Reuse a data directory (restart scenarios). */
   readonly dataDir?: string;
   readonly args?: readonly string[];
+  /** A command to run bamboo under, e.g. `unshare --pid --fork --mount-proc` to make it PID 1. */
+  readonly wrapper?: readonly string[];
 }
 
 export async function startAppliance(options: ApplianceOptions): Promise<RunningAppliance> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bamboo-e2e-")));
   const [apiPort, httpPort] = [await freePort(), await freePort()];
-  const proc = Bun.spawn([BAMBOO_BIN, ...(options.args ?? [])], {
+  const proc = Bun.spawn([...(options.wrapper ?? []), BAMBOO_BIN, ...(options.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
       MARATHON_ENDPOINT: options.marathonUrl,

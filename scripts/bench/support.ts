@@ -67,21 +67,30 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
   });
   const api = `http://127.0.0.1:${apiPort}`;
   const auth = basicAuth("admin", API_PASSWORD);
+  const status = async (): Promise<BenchStatus> => (await (await fetch(`${api}/api/status`, { headers: auth })).json()) as BenchStatus;
   return {
     api,
     http: `http://127.0.0.1:${httpPort}`,
     httpPort,
     pid: proc.pid,
     logPath,
-    async status() {
-      const response = await fetch(`${api}/api/status`, { headers: auth });
-      return (await response.json()) as BenchStatus;
-    },
+    status,
     async stop() {
+      const master = await status().then((s) => s.haproxy.masterPid, () => null);
       proc.kill("SIGTERM");
       // The drain period (5 s by default) and HAProxy's graceful stop are not what we measure.
       const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);
-      if (!exited) proc.kill("SIGKILL");
+      if (!exited) {
+        proc.kill("SIGKILL");
+        // A SIGKILLed bamboo cannot stop its HAProxy: do it, so no benchmark leaves one behind.
+        if (master) {
+          try {
+            process.kill(master, "SIGTERM");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

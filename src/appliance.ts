@@ -27,6 +27,8 @@ import type { Logger } from "./system/log.ts";
 const COALESCE_MS = 20;
 /** Above this many stale apps, one full fetch replaces single-app fetches. */
 const MAX_APP_FETCHES = 20;
+/** A deployment's end is picked up by a full refetch this long after it, with any others. */
+const LAZY_RESYNC_MS = 1_000;
 /** How often HAProxy's server states are read while a browser watches the overview. */
 const OVERVIEW_POLL_MS = 1_000;
 
@@ -36,6 +38,7 @@ const OVERVIEW_POLL_MS = 1_000;
  */
 export class Appliance implements ApplianceView {
   #draining = false;
+  #auditFor: { key: string; warnings: ReturnType<typeof auditStoredRules> } = { key: "", warnings: [] };
   readonly overview: OverviewFeed;
 
   private constructor(
@@ -56,7 +59,7 @@ export class Appliance implements ApplianceView {
     this.overview = new OverviewFeed({
       build: (haproxy) => {
         const { apps, services } = this.pipeline.snapshot();
-        const audit = auditStoredRules(services, config.bamboo.aclPolicy);
+        const audit = this.#audit(services);
         return buildOverview({
           data: this.pipeline.templateData(),
           apps,
@@ -116,16 +119,23 @@ export class Appliance implements ApplianceView {
         if (outcome.kind === "failed") throw new Error(outcome.message);
       },
       log,
-      settings: { coalesceMs: COALESCE_MS, resyncIntervalMs: config.marathon.resyncIntervalMs, maxAppFetches: MAX_APP_FETCHES },
+      settings: { coalesceMs: COALESCE_MS, resyncIntervalMs: config.marathon.resyncIntervalMs, maxAppFetches: MAX_APP_FETCHES, lazyResyncMs: LAZY_RESYNC_MS },
     });
     return new Appliance(config, paths, store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version);
+  }
+
+  /** Checks every stored rule against every other: quadratic, so only when the rules changed. */
+  #audit(services: readonly { id: string; acl: string }[]) {
+    const key = services.map((service) => `${service.id}\u0000${service.acl}`).join("\u0001");
+    if (key !== this.#auditFor.key) this.#auditFor = { key, warnings: auditStoredRules(services, this.config.bamboo.aclPolicy) };
+    return this.#auditFor.warnings;
   }
 
   /** Starts the sources and the loop; HAProxy starts with the first applied snapshot. */
   async start(): Promise<void> {
     await this.store.start();
     this.store.watch(() => this.reconciler.servicesChanged());
-    this.pipeline.onApplied(() => void this.overview.refresh());
+    this.pipeline.onApplied(() => this.overview.invalidate());
     this.supervisor.onEvent((event) => {
       if (event.type !== "restarted") return;
       // HAProxy came back from the file on disk, which is always the current config.

@@ -124,7 +124,7 @@ export class ConfigApplier {
   async #applyAtRuntime(next: SlottedConfig, commands: readonly string[], reasons: readonly string[]): Promise<ApplyOutcome> {
     const { configPath, runtime, log } = this.options;
     // Disk first: if HAProxy dies between the two steps, its restart reads the new state.
-    await writeFileAtomic(configPath, next.text);
+    await writeFileAtomic(configPath, next.text, { durable: false });
     try {
       await runtime.run(commands);
     } catch (error) {

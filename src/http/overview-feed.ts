@@ -14,42 +14,57 @@ export interface OverviewFeedDeps {
 }
 
 const PING_MS = 15_000;
+/** Browsers hear of a change this soon after it was applied; bursts collapse into one push. */
+const PUSH_DELAY_MS = 100;
 
 /**
- * The overview and its live stream (`GET /api/events`). It is rebuilt when the appliance
- * applied something and, while a browser watches, on a short poll of HAProxy; subscribers
- * hear only real changes, each with a new version.
+ * The overview and its live stream (`GET /api/events`). It is rebuilt lazily after the
+ * appliance applied something and, while a browser watches, on a short poll of HAProxy;
+ * subscribers hear only real changes, each with a new version.
  */
 export class OverviewFeed {
   #overview: Overview;
   #key = "";
+  #stale = true;
+  #states: ReadonlyMap<string, HAProxyServerState> = new Map();
   #subscribers = new Set<(overview: Overview) => void>();
   #poll: ReturnType<typeof setInterval> | null = null;
-  #refreshing: Promise<void> | null = null;
-  #again = false;
+  #pushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly deps: OverviewFeedDeps) {
     this.#overview = { version: 0, generatedAt: this.#now(), ...deps.build(new Map()) };
   }
 
+  /** The overview as of now; rebuilt only when something changed since it was last asked for. */
   current(): Overview {
+    if (this.#stale) this.#rebuild();
     return this.#overview;
   }
 
-  /** Recomputes now; concurrent calls collapse into one more run. */
-  refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#again = true;
-      return this.#refreshing;
+  /**
+   * The appliance applied something. Nothing is built here: on the churn path every
+   * millisecond counts, so the overview is rebuilt when asked for, or shortly after for
+   * browsers that watch the stream.
+   */
+  invalidate(): void {
+    this.#stale = true;
+    if (this.#subscribers.size > 0 && this.#pushTimer === null) {
+      this.#pushTimer = setTimeout(() => {
+        this.#pushTimer = null;
+        this.current();
+      }, PUSH_DELAY_MS);
     }
-    this.#refreshing = this.#rebuild().finally(() => {
-      this.#refreshing = null;
-      if (this.#again) {
-        this.#again = false;
-        void this.refresh();
-      }
-    });
-    return this.#refreshing;
+  }
+
+  /** Asks HAProxy for its view of the servers, then rebuilds. */
+  async refresh(): Promise<void> {
+    try {
+      this.#states = await this.deps.haproxyStates();
+    } catch (error) {
+      this.deps.log.debug("could not read HAProxy's server states for the overview", { error });
+    }
+    this.#stale = true;
+    this.current();
   }
 
   /** A server-sent-events response: the overview at once, then every change. */
@@ -59,7 +74,7 @@ export class OverviewFeed {
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         const send = (overview: Overview) => controller.enqueue(encoder.encode(`event: overview\ndata: ${JSON.stringify(overview)}\n\n`));
-        send(this.#overview);
+        send(this.current());
         const ping = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
         const unsubscribe = this.#subscribe(send);
         cleanup = () => {
@@ -84,7 +99,9 @@ export class OverviewFeed {
 
   close(): void {
     if (this.#poll) clearInterval(this.#poll);
+    if (this.#pushTimer) clearTimeout(this.#pushTimer);
     this.#poll = null;
+    this.#pushTimer = null;
     this.#subscribers.clear();
   }
 
@@ -101,14 +118,9 @@ export class OverviewFeed {
     };
   }
 
-  async #rebuild(): Promise<void> {
-    let states: ReadonlyMap<string, HAProxyServerState> = new Map();
-    try {
-      states = await this.deps.haproxyStates();
-    } catch (error) {
-      this.deps.log.debug("could not read HAProxy's server states for the overview", { error });
-    }
-    const body = this.deps.build(states);
+  #rebuild(): void {
+    this.#stale = false;
+    const body = this.deps.build(this.#states);
     const key = JSON.stringify(body);
     if (key === this.#key) return;
     this.#key = key;

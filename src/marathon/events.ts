@@ -33,9 +33,11 @@ const APP_EVENTS: ReadonlySet<string> = new Set([
   "api_post_event",
 ]);
 
-/** Events that may touch many apps at once: refetch everything. */
-const ALL_EVENTS: ReadonlySet<string> = new Set([
-  "event_stream_attached",
+/** Events after which only a full refetch is safe, at once. */
+const URGENT_ALL_EVENTS: ReadonlySet<string> = new Set(["event_stream_attached"]);
+
+/** Events that may touch many apps, none urgently: refetch everything, lazily. */
+const LAZY_ALL_EVENTS: ReadonlySet<string> = new Set([
   "deployment_info",
   "deployment_success",
   "deployment_failed",
@@ -46,7 +48,7 @@ const ALL_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** The `event_type` filter bamboo asks the stream for: exactly the events {@link changeOf} acts on. */
-export const WATCHED_EVENT_TYPES: readonly string[] = [...ALL_EVENTS, ...APP_EVENTS];
+export const WATCHED_EVENT_TYPES: readonly string[] = [...URGENT_ALL_EVENTS, ...LAZY_ALL_EVENTS, ...APP_EVENTS];
 
 /**
  * Incremental `text/event-stream` parser. Tolerates LF, CRLF and lone CR line ends, chunks
@@ -141,7 +143,8 @@ function toEvent(parsed: unknown, field: string): MarathonEvent {
 /** What an event invalidates, or null when bamboo does not care (framework messages, subscriptions, pods). */
 export function changeOf(event: MarathonEvent): MarathonChange | null {
   if (event.malformed) return { kind: "all", reason: `unreadable ${event.eventType} event` };
-  if (ALL_EVENTS.has(event.eventType)) return { kind: "all", reason: event.eventType };
+  if (URGENT_ALL_EVENTS.has(event.eventType)) return { kind: "all", reason: event.eventType };
+  if (LAZY_ALL_EVENTS.has(event.eventType)) return { kind: "all", reason: event.eventType, lazy: true };
   const appId = appIdOf(event.body);
   if (APP_EVENTS.has(event.eventType)) {
     // An app event that names no app (a group PUT posts no appDefinition) may touch anything.

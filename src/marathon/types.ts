@@ -62,7 +62,16 @@ export function isRoutable(task: Task): boolean {
  */
 export type MarathonChange =
   | { readonly kind: "app"; readonly appId: string }
-  | { readonly kind: "all"; readonly reason: string };
+  | {
+      readonly kind: "all";
+      readonly reason: string;
+      /**
+       * The refetch may wait a moment: deployments and group changes finish with no task
+       * event to say so, but nothing about them is urgent, and fetching every app at once
+       * must not delay the single-app updates that carry task churn.
+       */
+      readonly lazy?: boolean;
+    };
 
 /** An app (or one of its tasks) that could not be read; it is left out and reported, never fatal. */
 export interface NormaliseProblem {

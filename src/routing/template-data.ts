@@ -148,11 +148,29 @@ function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
   };
 }
 
+/**
+ * Parsed rules by their text. Every task event re-renders every app, and parsing thousands
+ * of rules each time dominated the event→routable latency; the parser is pure, so its
+ * answers can be kept. Bounded: cleared when it outgrows any realistic rule count.
+ */
+const parsedRules = new Map<string, ReturnType<typeof parseAcl>>();
+const MAX_PARSED_RULES = 50_000;
+
+export function parseAclCached(text: string): ReturnType<typeof parseAcl> {
+  let parsed = parsedRules.get(text);
+  if (parsed === undefined) {
+    if (parsedRules.size >= MAX_PARSED_RULES) parsedRules.clear();
+    parsed = parseAcl(text);
+    parsedRules.set(text, parsed);
+  }
+  return parsed;
+}
+
 function routingOrder(apps: readonly TemplateApp[]): TemplateApp[] {
   const ranked: { id: string; rule: AclRule; app: TemplateApp }[] = [];
   const unreadable: TemplateApp[] = [];
   for (const app of apps) {
-    const parsed = parseAcl(app.Acl);
+    const parsed = parseAclCached(app.Acl);
     if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, app });
     else unreadable.push(app);
   }

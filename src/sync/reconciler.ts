@@ -27,6 +27,8 @@ export interface ReconcilerDeps {
     readonly resyncIntervalMs: number;
     /** Above this many changed apps one full fetch is cheaper than many single ones. */
     readonly maxAppFetches: number;
+    /** How long a lazy full resync (after a deployment) may wait, gathering others. */
+    readonly lazyResyncMs: number;
   };
   readonly now?: () => Date;
 }
@@ -59,6 +61,8 @@ export class Reconciler {
   #servicesChanged = false;
   #reasons = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #lazyTimer: ReturnType<typeof setTimeout> | null = null;
+  #lazyReasons = new Set<string>();
   #resyncTimer: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #retryMs = 0;
@@ -84,6 +88,7 @@ export class Reconciler {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#lazyTimer) clearTimeout(this.#lazyTimer);
     if (this.#resyncTimer) clearInterval(this.#resyncTimer);
   }
 
@@ -98,6 +103,16 @@ export class Reconciler {
 
   /** Marks what a Marathon event invalidated. */
   notify(change: MarathonChange): void {
+    if (change.kind === "all" && change.lazy) {
+      this.#lazyReasons.add(change.reason);
+      this.#lazyTimer ??= setTimeout(() => {
+        this.#lazyTimer = null;
+        const reasons = [...this.#lazyReasons];
+        this.#lazyReasons.clear();
+        this.notify({ kind: "all", reason: reasons.join(", ") });
+      }, this.deps.settings.lazyResyncMs);
+      return;
+    }
     if (change.kind === "all") {
       this.#fullResyncWanted = true;
       this.#reasons.add(change.reason);
@@ -122,7 +137,7 @@ export class Reconciler {
   }
 
   #busy(): boolean {
-    return this.#timer !== null || this.#running !== null;
+    return this.#timer !== null || this.#running !== null || this.#lazyTimer !== null;
   }
 
   #schedule(delayMs: number): void {

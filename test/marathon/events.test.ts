@@ -9,22 +9,24 @@ const EVENTS = join(import.meta.dir, "..", "fixtures", "marathon", "events");
 
 const app = (appId: string): MarathonChange => ({ kind: "app", appId });
 const all = (reason: string): MarathonChange => ({ kind: "all", reason });
+/** Deployments and group changes: a full resync, but one that may wait a moment. */
+const later = (reason: string): MarathonChange => ({ kind: "all", reason, lazy: true });
 
 const expectedByFile: Record<string, MarathonChange | null> = {
   "add_health_check_event.json": app("/my-app"),
   "api_post_event.json": app("/my-app"),
   "app_terminated_event.json": app("/my-app"),
-  "deployment_failed.json": all("deployment_failed"),
-  "deployment_info.json": all("deployment_info"),
-  "deployment_step_failure.json": all("deployment_step_failure"),
-  "deployment_step_success.json": all("deployment_step_success"),
-  "deployment_success.json": all("deployment_success"),
+  "deployment_failed.json": later("deployment_failed"),
+  "deployment_info.json": later("deployment_info"),
+  "deployment_step_failure.json": later("deployment_step_failure"),
+  "deployment_step_success.json": later("deployment_step_success"),
+  "deployment_success.json": later("deployment_success"),
   "event_stream_attached.json": all("event_stream_attached"),
   "event_stream_detached.json": null,
   "failed_health_check_event.json": app("/my-app"),
   "framework_message_event.json": null,
-  "group_change_failed.json": all("group_change_failed"),
-  "group_change_success.json": all("group_change_success"),
+  "group_change_failed.json": later("group_change_failed"),
+  "group_change_success.json": later("group_change_success"),
   "health_status_changed_event.json": app("/my-app"),
   "instance_changed_event.json": app("/app-id"),
   "instance_health_changed_event.json": app("/app-id"),

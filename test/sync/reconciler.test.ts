@@ -35,7 +35,7 @@ function setup(initial: App[] = [], services: Service[] = []) {
       applied.push({ snapshot, reasons });
     },
     log: silentLogger,
-    settings: { coalesceMs: 5, resyncIntervalMs: 3_600_000, maxAppFetches: 20 },
+    settings: { coalesceMs: 5, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50 },
   });
   return { marathon, applied, reconciler, setServices: (next: Service[]) => (currentServices = next) };
 }
@@ -123,6 +123,19 @@ describe("Reconciler", () => {
     expect(reconciler.status().lastError).toBeNull();
   });
 
+  test("a deployment's end triggers one lazy full fetch, while app changes go ahead at once", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    for (let i = 0; i < 20; i++) reconciler.notify({ kind: "all", reason: "deployment_success", lazy: true });
+    reconciler.notify({ kind: "app", appId: "/a" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(2);
+    expect(marathon.appFetches).toBe(1);
+    expect(applied.slice(1).map((a) => a.reasons)).toEqual([["app /a changed"], ["deployment_success"]]);
+  });
+
   test("a change of routing rules applies without asking Marathon", async () => {
     const { marathon, applied, reconciler, setServices } = setup([app({ id: "/a" })]);
     reconciler.start();
@@ -149,7 +162,7 @@ describe("Reconciler retries", () => {
         if (attempts < 3) throw new Error("HAProxy did not start: address already in use");
       },
       log: silentLogger,
-      settings: { coalesceMs: 1, resyncIntervalMs: 3_600_000, maxAppFetches: 20 },
+      settings: { coalesceMs: 1, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50 },
     });
     reconciler.start();
     const deadline = Date.now() + 10_000;

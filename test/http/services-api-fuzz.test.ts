@@ -52,13 +52,24 @@ const BODY = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
   fc.string({ maxLength: 80 }),
 );
-const REQUEST = fc.record({
+const RANDOM_REQUEST = fc.record({
   method: fc.constantFrom("POST", "PUT", "DELETE"),
   urlId: fc.option(ID, { nil: undefined }),
   query: fc.constantFrom("", "?dryRun=true", "?allowOverlap=true", "?dryRun=maybe"),
   body: BODY,
   authed: fc.boolean(),
 });
+/** Writes a team would really send, so the accepting path is exercised on every run, not by luck. */
+const PLAUSIBLE_WRITE = fc
+  .record({ team: fc.constantFrom("shop", "blog", "api", "grp/app"), kind: fc.constantFrom("host", "path"), query: fc.constantFrom("", "?dryRun=true", "?allowOverlap=true") })
+  .map(({ team, kind, query }) => ({
+    method: "POST" as const,
+    urlId: undefined,
+    query,
+    body: JSON.stringify({ id: `/${team}`, acl: kind === "host" ? `hdr(host) -i ${team.replace("/", "-")}.example.com` : `path_beg -i /${team}` }),
+    authed: true,
+  }));
+const REQUEST = fc.oneof({ weight: 1, arbitrary: PLAUSIBLE_WRITE }, { weight: 3, arbitrary: RANDOM_REQUEST });
 
 test("random writes never cause a 5xx, a refusal changes nothing, and every stored rule renders a config HAProxy accepts", async () => {
   let accepted = 0;

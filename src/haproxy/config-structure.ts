@@ -44,19 +44,31 @@ export function isSectionHeader(line: string): boolean {
 /** Sections whose servers carry traffic and may be managed as slots. */
 const PROXY_SECTIONS = new Set(["backend", "listen"]);
 
-export function parseConfig(text: string): Section[] {
-  const sections: { header: string; lines: (string | ServerLine)[] }[] = [{ header: "", lines: [] }];
+/** A section as written: its header and its lines, not yet read. */
+export interface RawSection {
+  readonly header: string;
+  readonly lines: readonly string[];
+}
+
+/** Splits a config into sections without reading their lines. */
+export function splitSections(text: string): RawSection[] {
+  const sections: { header: string; lines: string[] }[] = [{ header: "", lines: [] }];
   for (const raw of text.split("\n")) {
     const line = raw.trimEnd();
-    if (isSectionHeader(line)) {
-      sections.push({ header: line.trim().replace(/\s+/g, " "), lines: [] });
-      continue;
-    }
-    const current = sections.at(-1)!;
-    const server = PROXY_SECTIONS.has(firstWord(current.header)) ? parseServerLine(line) : undefined;
-    current.lines.push(server ?? line);
+    if (isSectionHeader(line)) sections.push({ header: line.trim().replace(/\s+/g, " "), lines: [] });
+    else sections.at(-1)!.lines.push(line);
   }
   return sections;
+}
+
+/** Reads a section's lines: server lines of proxy sections parsed, the rest verbatim. */
+export function parseSection(raw: RawSection): Section {
+  const proxy = PROXY_SECTIONS.has(firstWord(raw.header));
+  return { header: raw.header, lines: raw.lines.map((line) => (proxy ? (parseServerLine(line) ?? line) : line)) };
+}
+
+export function parseConfig(text: string): Section[] {
+  return splitSections(text).map(parseSection);
 }
 
 export function sectionKind(section: Section): string {

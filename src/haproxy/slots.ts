@@ -1,4 +1,4 @@
-import { parseConfig, significant, type Section, type ServerLine } from "./config-structure.ts";
+import { parseSection, significant, splitSections, type RawSection, type Section, type ServerLine } from "./config-structure.ts";
 
 /**
  * Server slots: every backend declares more servers than it has tasks, with stable names.
@@ -58,39 +58,76 @@ export function slotConfig(rendered: string, previous: SlotLayout): SlottedConfi
   const slotReasons: string[] = [];
   const text: string[] = [];
   const structure: string[] = [];
-
-  for (const section of parseConfig(rendered)) {
-    if (section.header !== "") {
-      text.push(section.header);
-      structure.push(section.header);
-    }
-    const servers = section.lines.filter((line): line is ServerLine => typeof line !== "string");
-    const slots = servers.length > 0 || previous.has(section.header) ? planSlots(section, servers, previous.get(section.header), slotReasons) : null;
-    let slotsWritten = false;
-    for (const line of section.lines) {
-      if (typeof line === "string") {
-        text.push(line);
-        const kept = significant(line);
-        if (kept !== "") structure.push(kept);
-        continue;
-      }
-      if (slots === null) {
-        const verbatim = `    server ${line.name} ${formatAddress(line)}${line.options ? ` ${line.options}` : ""}`;
-        text.push(verbatim);
-        structure.push(significant(verbatim));
-        continue;
-      }
-      if (slotsWritten) continue;
-      slotsWritten = true;
-      writeSlots(slots, text, structure);
-    }
-    if (slots !== null) {
-      layout.set(section.header, slots);
-      // A backend scaled to zero keeps its slots (all parked) so the next task needs no reload.
-      if (!slotsWritten) writeSlots(slots, text, structure);
-    }
+  for (const raw of splitSections(rendered)) {
+    const result = slotSectionCached(raw, previous.get(raw.header));
+    text.push(result.text);
+    if (result.structure !== "") structure.push(result.structure);
+    slotReasons.push(...result.reasons);
+    if (result.slots !== null) layout.set(raw.header, result.slots);
   }
   return { text: text.join("\n"), structure: structure.join("\n"), layout, slotReasons };
+}
+
+interface SectionResult {
+  /** The section's lines joined: one string per section keeps assembling a large config cheap. */
+  readonly text: string;
+  readonly structure: string;
+  readonly slots: BackendSlots | null;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Results by section text. A task event changes one app's section; re-reading the
+ * thousands of others on every event cost more than everything else on the churn path at
+ * 10,000 apps. A result is reused only for the same text and the same previous slots, or
+ * when the previous slots are that result's own (re-slotting unchanged servers into their
+ * own slots changes nothing), so the answer is always what a fresh computation would give.
+ */
+const sectionResults = new Map<string, { readonly before: BackendSlots | undefined; readonly result: SectionResult }>();
+const MAX_CACHED_SECTIONS = 100_000;
+
+function slotSectionCached(raw: RawSection, before: BackendSlots | undefined): SectionResult {
+  const key = `${raw.header}\n${raw.lines.join("\n")}`;
+  const cached = sectionResults.get(key);
+  if (cached && cached.before === before) return cached.result;
+  if (cached && cached.result.slots !== null && cached.result.slots === before) return { ...cached.result, reasons: [] };
+  const result = slotSection(parseSection(raw), before);
+  if (sectionResults.size >= MAX_CACHED_SECTIONS) sectionResults.clear();
+  sectionResults.set(key, { before, result });
+  return result;
+}
+
+function slotSection(section: Section, before: BackendSlots | undefined): SectionResult {
+  const text: string[] = [];
+  const structure: string[] = [];
+  const reasons: string[] = [];
+  if (section.header !== "") {
+    text.push(section.header);
+    structure.push(section.header);
+  }
+  const servers = section.lines.filter((line): line is ServerLine => typeof line !== "string");
+  const slots = servers.length > 0 || before !== undefined ? planSlots(section, servers, before, reasons) : null;
+  let slotsWritten = false;
+  for (const line of section.lines) {
+    if (typeof line === "string") {
+      text.push(line);
+      const kept = significant(line);
+      if (kept !== "") structure.push(kept);
+      continue;
+    }
+    if (slots === null) {
+      const verbatim = `    server ${line.name} ${formatAddress(line)}${line.options ? ` ${line.options}` : ""}`;
+      text.push(verbatim);
+      structure.push(significant(verbatim));
+      continue;
+    }
+    if (slotsWritten) continue;
+    slotsWritten = true;
+    writeSlots(slots, text, structure);
+  }
+  // A backend scaled to zero keeps its slots (all parked) so the next task needs no reload.
+  if (slots !== null && !slotsWritten) writeSlots(slots, text, structure);
+  return { text: text.join("\n"), structure: structure.join("\n"), slots, reasons };
 }
 
 function planSlots(section: Section, servers: readonly ServerLine[], before: BackendSlots | undefined, reasons: string[]): BackendSlots | null {

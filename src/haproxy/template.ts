@@ -40,7 +40,8 @@ export function compileTemplate(name: string, source: string): RenderConfig {
   }
   return (data) => {
     try {
-      return template(withoutControlCharacters(data));
+      // Control characters were already replaced when the data was built (template-data.ts).
+      return template(data);
     } catch (error) {
       throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
     }
@@ -95,21 +96,6 @@ function replaceN(text: string, from: string, to: string, count: number): string
   let result = text;
   for (let i = 0; i < count && result.includes(from); i++) result = result.replace(from, to);
   return result;
-}
-
-/**
- * Every string reaching the config file loses its control characters: an app's env or
- * label with a newline must not be able to add lines to HAProxy's configuration.
- */
-function withoutControlCharacters<T>(value: T): T {
-  if (typeof value === "string") return value.replace(/[\x00-\x1f\x7f]/g, " ") as T;
-  if (Array.isArray(value)) return value.map(withoutControlCharacters) as T;
-  if (typeof value === "object" && value !== null) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) copy[key] = withoutControlCharacters(inner);
-    return copy as T;
-  }
-  return value;
 }
 
 function messageOf(error: unknown): string {

@@ -99,6 +99,22 @@ export interface HAProxyTemplateSettings {
   readonly HardStopAfter: string;
 }
 
+/**
+ * Every string that reaches the config file loses its control characters here, once per
+ * snapshot: an app's env, label or a service's config value with a newline must not be
+ * able to add lines to HAProxy's configuration, whatever the template does with it.
+ */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f\x7f]/.test(text) ? text.replace(/[\x00-\x1f\x7f]/g, " ") : text;
+}
+
+function cleanMap(map: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map)) out[clean(key)] = clean(value);
+  return out;
+}
+
 /** Marathon checks that HAProxy can also run itself as an `option httpchk`. */
 const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS"]);
 
@@ -111,7 +127,7 @@ export function toTemplateData(
   const byId = new Map(services.map((service) => [service.id, service]));
   const templateServices: Record<string, TemplateService> = {};
   for (const service of [...services].sort((a, b) => compare(a.id, b.id))) {
-    templateServices[service.id] = { Id: service.id, Acl: service.acl, Config: { ...service.config } };
+    templateServices[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
   }
   const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => toTemplateApp(app, byId.get(app.id)));
   return {
@@ -132,18 +148,18 @@ function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
     EscapedId: escapedId(app.id),
     MesosDnsId: mesosDnsId(app.id),
     SplitId: splitId(app.id),
-    HealthCheckPath: portZeroCheck?.path ?? "",
+    HealthCheckPath: clean(portZeroCheck?.path ?? ""),
     HealthCheckProtocol: portZeroCheck?.protocol ?? "",
-    HealthChecks: app.healthChecks.map((check) => ({ Protocol: check.protocol, Path: check.path, PortIndex: check.portIndex })),
-    ReadinessCheckPath: app.readinessCheckPath,
+    HealthChecks: app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
+    ReadinessCheckPath: clean(app.readinessCheckPath),
     ServicePort: app.servicePorts[0] ?? 0,
     ServicePorts: app.servicePorts,
-    Env: app.env,
-    Labels: app.labels,
+    Env: cleanMap(app.env),
+    Labels: cleanMap(app.labels),
     Tasks: tasks.map(toTemplateTask).filter((task) => task.Port > 0),
     AllTasks: allTasks,
     Ports: portsOf(app, tasks),
-    Acl: hasService ? service.acl : `path_beg -i ${app.id}`,
+    Acl: clean(hasService ? service.acl : `path_beg -i ${app.id}`),
     HasService: hasService,
   };
 }
@@ -185,7 +201,7 @@ function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {
     ports.push({
       Index: index,
       ServicePort: app.servicePorts[index] ?? 0,
-      HealthCheckPath: check?.path ?? "",
+      HealthCheckPath: clean(check?.path ?? ""),
       HealthCheckProtocol: check?.protocol ?? "",
       Servers: routable
         .filter((task) => (task.ports[index] ?? 0) > 0)
@@ -202,12 +218,12 @@ function httpCheckFor(checks: readonly HealthCheck[], portIndex: number): Health
 
 function toTemplateTask(task: Task): TemplateTask {
   return {
-    Id: task.id,
-    Host: task.host,
+    Id: clean(task.id),
+    Host: clean(task.host),
     Port: task.ports[0] ?? 0,
     Ports: task.ports,
     Alive: task.alive,
-    State: task.state,
+    State: clean(task.state),
     Ready: task.ready,
   };
 }

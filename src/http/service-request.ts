@@ -55,12 +55,21 @@ export function parseServiceWrite(body: unknown, urlId?: string): ParsedWrite {
   return { ok: true, write: { id: serviceId, acl: finalAcl, config: configMap } };
 }
 
-/** Service ids name Marathon apps; they become node names and parts of config lines. */
+/**
+ * Service ids name Marathon apps and become HAProxy backend and ACL names, which allow only
+ * letters, digits, '-', '_', '.' and ':' (from '/'). Upper case is kept: Bamboo's own
+ * examples use it.
+ */
 export function checkServiceId(id: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f]/.test(id)) return `the id '${id}' contains whitespace or a control character`;
+  if (/[\x00-\x20\x7f]/.test(id)) return `the id '${JSON.stringify(id).slice(1, -1)}' contains whitespace or a control character`;
   if (id.includes("//")) return `the id '${id}' has an empty path segment`;
   if (id.length > 512) return "the id is longer than 512 characters";
+  const bad = /[^A-Za-z0-9._\/-]/.exec(id);
+  if (bad) {
+    return `the id '${id}' contains '${bad[0]}': an id is a Marathon app id, path segments of letters, digits, '-', '.' and '_' separated by '/' (GET /api/sanitize-id?name=... turns a name into one)`;
+  }
+  if (id.endsWith("/")) return `the id '${id}' ends with '/'`;
   return undefined;
 }
 

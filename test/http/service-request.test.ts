@@ -24,3 +24,17 @@ test.each([
   expect(parsed.ok).toBe(false);
   if (!parsed.ok) expect(parsed.message).toContain(message);
 });
+
+test.each([
+  ["a backslash", "/a\\E", "contains '\\'"],
+  ["a colon", "/a:b", "contains ':'"],
+  ["a trailing slash", "/a/", "ends with '/'"],
+])("refuses an id with %s, which HAProxy cannot use in a name", (_name, id, message) => {
+  const parsed = parseServiceWrite({ id, acl: "hdr(host) -i a.example.com" });
+  expect(parsed.ok).toBe(false);
+  if (!parsed.ok) expect(parsed.message).toContain(message);
+});
+
+test("keeps upper case, as Bamboo's own examples use it", () => {
+  expect(parseServiceWrite({ acl: "hdr(host) -i x.example.com" }, "/ExampleAppGroup/app1").ok).toBe(true);
+});

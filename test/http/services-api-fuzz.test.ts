@@ -93,7 +93,7 @@ test("random writes never cause a 5xx, a refusal changes nothing, and every stor
         expect(await validateConfig("haproxy", file)).toEqual({ ok: true });
       }
     }),
-    { numRuns: 400 },
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 400) },
   );
   // The generators must reach the accepting path too, or the last property proves nothing.
   expect(accepted).toBeGreaterThan(0);

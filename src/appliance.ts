@@ -23,8 +23,11 @@ import { RoutingPipeline } from "./sync/pipeline.ts";
 import { Reconciler } from "./sync/reconciler.ts";
 import type { Logger } from "./system/log.ts";
 
-/** How long events are gathered before one apply; keeps event→routable latency low. */
-const COALESCE_MS = 20;
+/**
+ * How long the first event of a burst waits for others before the run starts. Short: while
+ * a run is under way later events gather anyway, so bursts still cost one run each.
+ */
+const COALESCE_MS = 5;
 /** Above this many stale apps, one full fetch replaces single-app fetches. */
 const MAX_APP_FETCHES = 20;
 /** A deployment's end is picked up by a full refetch this long after it, with any others. */

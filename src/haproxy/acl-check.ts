@@ -6,7 +6,7 @@ import { validateConfig } from "./validate.ts";
 export type AclVerdict = { ok: true } | { ok: false; message: string };
 
 /**
- * Asks HAProxy itself whether an ACL criterion is valid, in a minimal config of its own so
+ * Asks HAProxy itself whether ACL criteria are valid, in a minimal config of its own so
  * that the answer does not depend on the template or on other apps. Verdicts are cached by
  * ACL text: the same rule is checked once per process.
  */
@@ -18,32 +18,52 @@ export class AclChecker {
   check(acl: string): Promise<AclVerdict> {
     const local = checkAclText(acl);
     if (!local.ok) return Promise.resolve(local);
-    let verdict = this.#cache.get(acl);
-    if (!verdict) {
-      verdict = this.#checkWithHAProxy(acl);
+    if (!this.#cache.has(acl)) this.#remember([acl], this.#checkBatch([acl]));
+    return this.#cache.get(acl)!;
+  }
+
+  /**
+   * Checks many ACLs with one `haproxy -c` (the stored rules at start: one HAProxy run per
+   * rule would cost seconds and a process per rule). HAProxy names the line of each rule it
+   * rejects, which attributes every verdict.
+   */
+  async checkAll(acls: readonly string[]): Promise<Map<string, AclVerdict>> {
+    const pending = [...new Set(acls)].filter((acl) => !this.#cache.has(acl) && checkAclText(acl).ok);
+    if (pending.length > 0) this.#remember(pending, this.#checkBatch(pending));
+    const verdicts = new Map<string, AclVerdict>();
+    await Promise.all(acls.map(async (acl) => verdicts.set(acl, await this.check(acl))));
+    return verdicts;
+  }
+
+  #remember(acls: readonly string[], batch: Promise<AclVerdict[]>): void {
+    acls.forEach((acl, index) => {
+      const verdict = batch.then((verdicts) => verdicts[index]!);
       this.#cache.set(acl, verdict);
       // A failure to run HAProxy at all says nothing about the rule: do not remember it.
-      verdict.then((result) => {
+      void verdict.then((result) => {
         if (!result.ok && result.message.startsWith("could not run")) this.#cache.delete(acl);
       });
-    }
-    return verdict;
+    });
   }
 
-  /** The verdict if this ACL was checked before, without running HAProxy. */
-  known(acl: string): Promise<AclVerdict> | undefined {
-    return this.#cache.get(acl);
-  }
-
-  async #checkWithHAProxy(acl: string): Promise<AclVerdict> {
+  async #checkBatch(acls: readonly string[]): Promise<AclVerdict[]> {
     const dir = await mkdtemp(join(tmpdir(), "bamboo-acl-"));
     const file = join(dir, "acl-check.cfg");
     try {
-      await writeFile(file, aclCheckConfig(acl));
+      const { text, firstAclLine } = aclBatchConfig(acls);
+      await writeFile(file, text);
       const result = await validateConfig(this.haproxyBin, file);
-      if (result.ok) return { ok: true };
-      // Later alerts ("no such ACL") only follow from the first one.
-      return { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(result.alerts[0] ?? result.message)}` };
+      if (result.ok) return acls.map(() => ({ ok: true }));
+      if (result.message.startsWith("could not run")) return acls.map(() => ({ ok: false, message: result.message }));
+      const byLine = new Map<number, string>();
+      for (const alert of result.alerts) {
+        const line = /acl-check\.cfg:(\d+)\]/.exec(alert);
+        if (line && !byLine.has(Number(line[1]))) byLine.set(Number(line[1]), alert);
+      }
+      return acls.map((_acl, index) => {
+        const alert = byLine.get(firstAclLine + index);
+        return alert === undefined ? { ok: true } : { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(alert)}` };
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -63,23 +83,17 @@ export function checkAclText(acl: string): AclVerdict {
   return { ok: true };
 }
 
-function aclCheckConfig(acl: string): string {
-  return [
-    "defaults",
-    "    mode http",
-    "    timeout connect 1s",
-    "    timeout client 1s",
-    "    timeout server 1s",
-    "frontend acl-check",
-    "    bind 127.0.0.1:1",
-    `    acl candidate ${acl}`,
-    "    use_backend acl-check-backend if candidate",
-    "backend acl-check-backend",
-    "",
-  ].join("\n");
+/** One `acl` line per rule, unused: HAProxy only warns about unused ACLs. */
+function aclBatchConfig(acls: readonly string[]): { text: string; firstAclLine: number } {
+  const head = ["defaults", "    mode http", "    timeout connect 1s", "    timeout client 1s", "    timeout server 1s", "frontend acl-check", "    bind 127.0.0.1:1"];
+  const lines = [...head, ...acls.map((acl, index) => `    acl candidate${index} ${acl}`), ""];
+  return { text: lines.join("\n"), firstAclLine: head.length + 1 };
 }
 
-/** HAProxy names the temp file and line; the user only needs what it said about the rule. */
+/** HAProxy names the temp file, line and our ACL's name; the user only needs what it said about the rule. */
 function stripLocation(message: string): string {
-  return message.replace(/\[[^\]]*acl-check\.cfg:\d+\]\s*:?\s*/g, "").trim();
+  return message
+    .replace(/^parsing \[[^\]]*acl-check\.cfg:\d+\]\s*:\s*/, "")
+    .replace(/^error detected while parsing ACL 'candidate\d+'\s*:\s*/, "")
+    .trim();
 }

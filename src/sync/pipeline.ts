@@ -34,7 +34,7 @@ export class RoutingPipeline {
     private readonly deps: {
       readonly render: RenderConfig;
       readonly settings: HAProxyTemplateSettings;
-      readonly aclChecker: Pick<AclChecker, "check">;
+      readonly aclChecker: Pick<AclChecker, "checkAll">;
       readonly resolver: Pick<HostResolver, "resolveApps">;
       readonly applier: { apply(config: string, reasons: readonly string[]): Promise<ApplyOutcome> };
       readonly log: Logger;
@@ -98,14 +98,15 @@ export class RoutingPipeline {
   }
 
   async #usableServices(services: readonly Service[]): Promise<{ services: Service[]; problems: RoutingProblem[] }> {
-    const verdicts = await Promise.all(services.map((service) => (service.acl === "" ? { ok: true as const } : this.deps.aclChecker.check(service.acl))));
+    const verdicts = await this.deps.aclChecker.checkAll(services.map((service) => service.acl).filter((acl) => acl !== ""));
     const usable: Service[] = [];
     const problems: RoutingProblem[] = [];
-    services.forEach((service, index) => {
-      const verdict = verdicts[index]!;
+    for (const service of services) {
+      const verdict = service.acl === "" ? { ok: true as const } : verdicts.get(service.acl)!;
       if (verdict.ok) usable.push(service);
       else problems.push({ id: service.id, message: `rule not routed, the app falls back to its default path rule: ${verdict.message}` });
-    });
+    }
     return { services: usable, problems };
   }
+
 }

@@ -161,7 +161,7 @@ export class ConfigApplier {
     const refused = await this.#validateAndWrite(next, reasons);
     if (refused) return refused;
     // A restart must not pick up the state of a previous run's slots.
-    await rm(this.options.serverStatePath, { force: true });
+    await this.#clearServerState();
     try {
       await this.options.process.start();
     } catch (error) {
@@ -177,7 +177,7 @@ export class ConfigApplier {
   }
 
   async #reload(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
-    const { process: haproxy, log, serverStatePath, configPath } = this.options;
+    const { process: haproxy, log, configPath } = this.options;
     const now = this.options.now ?? Date.now;
     const wait = this.#lastReloadAtMs + this.options.reloadIntervalMs - now();
     if (wait > 0) await (this.options.sleep ?? Bun.sleep)(wait);
@@ -186,7 +186,8 @@ export class ConfigApplier {
     if (refused) return refused;
     await this.#saveServerState(next);
     const outcome = await haproxy.reload();
-    await rm(serverStatePath, { force: true });
+    // Only this reload may use the saved state: a later crash restart starts from the config.
+    await this.#clearServerState();
     this.#lastReloadAtMs = now();
     if (!outcome.ok) {
       if (this.#running !== null) await writeFileAtomic(configPath, this.#running.text);
@@ -217,9 +218,14 @@ export class ConfigApplier {
       await writeFileAtomic(this.options.serverStatePath, serverStateFor(dump, next.layout));
     } catch (error) {
       // Without it the reload still works; servers start from the config's state.
-      await rm(this.options.serverStatePath, { force: true });
+      await this.#clearServerState();
       this.options.log.warn("could not save server state before the reload", { error });
     }
+  }
+
+  /** A state file with no servers: HAProxy warns at every start when the file is missing. */
+  async #clearServerState(): Promise<void> {
+    await writeFileAtomic(this.options.serverStatePath, "1\n", { durable: false });
   }
 
   #update(changes: Partial<ApplyStatus>): void {

@@ -196,8 +196,12 @@ export class HAProxySupervisor {
 
   private onOutput(line: string): void {
     const parsed = this.output.push(line);
-    // Every reload makes the old worker announce each proxy it stops: routine, one line per app.
-    const routine = /^Proxy \S+ stopped \(cumulated conns/.test(parsed.text) || /^(haproxy version is|path to executable is)/.test(parsed.text);
+    // Routine, caused by bamboo itself: every reload makes the old worker announce each proxy
+    // it stops, and every task that goes parks its slot in maintenance.
+    const routine =
+      /^Proxy \S+ stopped \(cumulated conns/.test(parsed.text) ||
+      /^Server \S+ (is going DOWN for maintenance|is UP\/READY \(leaving forced maintenance\))/.test(parsed.text) ||
+      /^(haproxy version is|path to executable is)/.test(parsed.text);
     this.log(routine ? "debug" : LOG_LEVEL[parsed.level], `haproxy: ${parsed.text}`);
   }
 

@@ -4,7 +4,6 @@ import {
   parseBind,
   parseBool,
   parseDuration,
-  parseInteger,
   parseString,
   parseUrls,
   splitList,
@@ -145,7 +144,6 @@ const PARSERS: Record<SettingKind, (raw: string) => Parsed<unknown>> = {
   bool: parseBool,
   duration: parseDuration,
   bind: parseBind,
-  integer: parseInteger,
   list: (raw) => {
     const text = parseString(raw);
     return text.ok ? { ok: true, value: splitList(text.value) } : text;

@@ -67,18 +67,8 @@ export function splitList(raw: string): string[] {
     .filter((item) => item !== "");
 }
 
-export function parseInteger(raw: string): Parsed<number> {
-  return /^\d+$/.test(raw.trim()) ? ok(Number(raw.trim())) : no("a whole number");
-}
-
 /** A string free of control characters: these values end up in generated config files. */
 export function parseString(raw: string): Parsed<string> {
   // eslint-disable-next-line no-control-regex
   return /[\x00-\x1f\x7f]/.test(raw) ? no("text without newlines or control characters") : ok(raw);
-}
-
-/** Renders a bind address the way HAProxy and humans write it. */
-export function formatBind(bind: BindAddress): string {
-  const host = bind.host.includes(":") ? `[${bind.host}]` : bind.host;
-  return `${host}:${bind.port}`;
 }

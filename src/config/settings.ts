@@ -4,7 +4,7 @@
  * from this table, so the two cannot disagree.
  */
 
-export type SettingKind = "string" | "urls" | "bool" | "duration" | "bind" | "integer" | "list";
+export type SettingKind = "string" | "urls" | "bool" | "duration" | "bind" | "list";
 
 export interface Setting {
   /** Environment variable; Bamboo's names keep their meaning. */

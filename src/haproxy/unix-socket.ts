@@ -46,8 +46,3 @@ export function sendOverUnixSocket(
     socket.on("error", (cause: Error) => finish(new SocketError(socketPath, cause.message, { cause })));
   });
 }
-
-/** Positional form of {@link sendOverUnixSocket}, kept for callers written against it. */
-export function socketRequest(path: string, payload: string, timeoutMs: number): Promise<string> {
-  return sendOverUnixSocket(path, payload, { timeoutMs });
-}

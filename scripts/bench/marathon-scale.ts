@@ -9,9 +9,9 @@
  *  - event→routable: one at a time, a probed app is scaled up by one; the time from the
  *    scale call (the simulator's TASK_RUNNING) to the first request HAProxy sends to the
  *    new task (see first-hit.ts). Probed apps rotate so each stays within its server slots.
- *  - an event storm: 500 apps scaled 1→2 as fast as the simulator can (TASK_RUNNING and
- *    deployment_success each, 1,000 events); the /v2 requests bamboo made for it (counted by
- *    the simulator), per 1,000 events.
+ *  - an event storm: 500 apps scaled 1→2 as fast as the simulator can (deployment_info,
+ *    TASK_RUNNING and deployment_success each, 1,500 events); the /v2 requests bamboo made
+ *    for it (counted by the simulator), per 1,000 events.
  *  - memory of the bamboo process (VmRSS now, VmHWM peak) and of HAProxy's worker.
  */
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
@@ -64,10 +64,11 @@ async function measureLatencies(sim: MarathonSim, bamboo: BenchBamboo, samples: 
 /** Scales STORM_APPS apps 1→2 at once; returns events sent, bamboo's requests, time to quiet. */
 async function storm(sim: MarathonSim, bamboo: BenchBamboo, apps: number): Promise<{ events: number; requests: number; seconds: number }> {
   const before = restRequests(sim);
+  const eventsBefore = sim.eventsPublished;
   const start = performance.now();
   const ids = Array.from({ length: Math.min(STORM_APPS, apps - PROBED_APPS) }, (_, i) => appId(PROBED_APPS + i));
   for (const id of ids) await sim.scale(id, 2);
-  const events = ids.length * 2;
+  const events = sim.eventsPublished - eventsBefore;
   // Quiet: no Marathon request and no runtime operation for one second.
   let last = { requests: -1, ops: -1 };
   let quietSince = performance.now();
@@ -126,12 +127,13 @@ async function main(): Promise<void> {
   }
   printTable(
     `bamboo with N Marathon apps (1 task each); ${samples} event→routable samples per size, one at a time`,
-    ["apps", "sim deploy", "bamboo ready", "event→routable p50", "p99", "max", "unreached", "target p99 < 100 ms"],
+    ["apps", "sim deploy", "bamboo ready", "event→routable p50", "p90", "p99", "max", "unreached", "target p99 < 100 ms"],
     results.map((r) => [
       String(r.apps),
       `${fmt(r.deploySeconds)} s`,
       `${fmt(r.readySeconds)} s`,
       `${fmt(percentile(r.latencies, 50))} ms`,
+      `${fmt(percentile(r.latencies, 90))} ms`,
       `${fmt(percentile(r.latencies, 99))} ms`,
       `${fmt(Math.max(...r.latencies))} ms`,
       String(r.unroutable),

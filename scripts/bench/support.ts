@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { basicAuth, freePort } from "../../test/support/appliance.ts";
 
-const DIST_BIN = new URL("../../dist/bamboo", import.meta.url).pathname;
+/** BAMBOO_BENCH_BIN benchmarks another build (or a wrapper that profiles it) instead of dist/bamboo. */
+const DIST_BIN = process.env.BAMBOO_BENCH_BIN ?? new URL("../../dist/bamboo", import.meta.url).pathname;
 const API_PASSWORD = "bench-secret";
 
 /** The slice of GET /api/status the benchmarks read. */

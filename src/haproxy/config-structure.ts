@@ -44,35 +44,55 @@ export function isSectionHeader(line: string): boolean {
 /** Sections whose servers carry traffic and may be managed as slots. */
 const PROXY_SECTIONS = new Set(["backend", "listen"]);
 
-/** A section as written: its header and its lines, not yet read. */
+/** A section as written: its header and the text of its lines, not yet read. */
 export interface RawSection {
   readonly header: string;
-  readonly lines: readonly string[];
+  /** Offset of the header line in the text (0 for the lines before the first section). */
+  readonly start: number;
+  /** Length of the header line as written (0 for the lines before the first section). */
+  readonly headerLength: number;
+  /** The lines after the header as rendered, joined by "\n"; null when it has none. */
+  readonly body: string | null;
 }
 
-/** Splits a config into sections without reading their lines. */
+/** A line opening a section, found from the newline before it (`^` with the `m` flag is several times slower in Bun). */
+const HEADER_LINE = new RegExp(`(?:^|\\n)[ \\t]*(?:${[...SECTION_KEYWORDS].join("|")})(?![^\\s])`, "g");
+
+/**
+ * Splits a config into sections without reading their lines: one scan for header lines,
+ * the bodies are slices. A task event changes one section of thousands, so only bodies
+ * that differ from the last render need reading at all.
+ */
 export function splitSections(text: string): RawSection[] {
-  const sections: { header: string; lines: string[] }[] = [{ header: "", lines: [] }];
-  for (const raw of text.split("\n")) {
-    const line = raw.trimEnd();
-    if (isSectionHeader(line)) sections.push({ header: line.trim().replace(/\s+/g, " "), lines: [] });
-    else sections.at(-1)!.lines.push(line);
+  const sections: RawSection[] = [];
+  let header = "";
+  let start = 0;
+  let headerLength = 0;
+  let bodyStart = 0;
+  const close = (end: number) => sections.push({ header, start, headerLength, body: end > bodyStart ? text.slice(bodyStart, end - 1) : null });
+  for (const match of text.matchAll(HEADER_LINE)) {
+    const lineStart = text[match.index] === "\n" ? match.index + 1 : match.index;
+    const newline = text.indexOf("\n", lineStart);
+    const lineEnd = newline < 0 ? text.length : newline;
+    close(lineStart);
+    header = text.slice(lineStart, lineEnd).trim().replace(/\s+/g, " ");
+    start = lineStart;
+    headerLength = lineEnd - lineStart;
+    bodyStart = lineEnd + 1;
   }
+  close(text.length + 1);
   return sections;
+}
+
+/** The lines of a section's body. */
+export function bodyLines(body: string | null): string[] {
+  return body === null ? [] : body.split("\n").map((line) => line.trimEnd());
 }
 
 /** Reads a section's lines: server lines of proxy sections parsed, the rest verbatim. */
 export function parseSection(raw: RawSection): Section {
   const proxy = PROXY_SECTIONS.has(firstWord(raw.header));
-  return { header: raw.header, lines: raw.lines.map((line) => (proxy ? (parseServerLine(line) ?? line) : line)) };
-}
-
-export function parseConfig(text: string): Section[] {
-  return splitSections(text).map(parseSection);
-}
-
-export function sectionKind(section: Section): string {
-  return firstWord(section.header);
+  return { header: raw.header, lines: bodyLines(raw.body).map((line) => (proxy ? (parseServerLine(line) ?? line) : line)) };
 }
 
 /**

@@ -1,5 +1,4 @@
-import { isSectionHeader } from "./config-structure.ts";
-import { slotName, type Endpoint, type SlottedConfig } from "./slots.ts";
+import { sameStructure, slotName, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
 
 /** One runtime API command with what it is for, so a failure can be reported precisely. */
 export type RuntimeCommand =
@@ -17,16 +16,14 @@ export type Plan =
  */
 export function plan(running: SlottedConfig | null, next: SlottedConfig): Plan {
   if (running === null) return { kind: "reload", reasons: ["first config"] };
-  if (running.text === next.text) return { kind: "none" };
-  if (running.structure !== next.structure) {
-    return { kind: "reload", reasons: next.slotReasons.length > 0 ? next.slotReasons : describeStructureChange(running.structure, next.structure) };
+  if (!sameStructure(running, next)) {
+    return { kind: "reload", reasons: next.slotReasons.length > 0 ? next.slotReasons : describeStructureChange(running.sections, next.sections) };
   }
   const commands: RuntimeCommand[] = [];
-  for (const [header, slots] of next.layout) {
+  for (const [header, slots, before] of changedSlots(running, next)) {
     const backend = header.split(" ")[1]!;
-    const before = running.layout.get(header)?.slots ?? [];
     for (const [index, endpoint] of slots.slots.entries()) {
-      const was = before[index] ?? null;
+      const was = before?.slots[index] ?? null;
       if (sameEndpoint(was, endpoint)) continue;
       const server = slotName(index);
       if (endpoint === null) {
@@ -45,6 +42,18 @@ export function plan(running: SlottedConfig | null, next: SlottedConfig): Plan {
   return commands.length === 0 ? { kind: "none" } : { kind: "runtime", commands };
 }
 
+/**
+ * Backends whose slots may differ, with their running slots. When `next` was made from
+ * what runs, only the sections it read again can differ (slots.ts); otherwise all of them.
+ */
+function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, BackendSlots, BackendSlots | undefined][] {
+  if (next.madeFrom === running.sections) {
+    const before = new Map(next.replaced.map((section) => [section.header, section.slots ?? undefined]));
+    return next.reread.filter((section) => section.slots !== null && section.slots !== before.get(section.header)).map((section) => [section.header, section.slots!, before.get(section.header)]);
+  }
+  return [...next.layout].filter(([header, slots]) => slots !== running.layout.get(header)).map(([header, slots]) => [header, slots, running.layout.get(header)]);
+}
+
 /** The runtime API text of a command. */
 export function commandText(command: RuntimeCommand): string {
   if (command.kind === "set-addr") return `set server ${command.backend}/${command.server} addr ${command.endpoint.host} port ${command.endpoint.port}`;
@@ -60,22 +69,20 @@ function isIpAddress(host: string): boolean {
 }
 
 /** Names the sections whose directives changed, for the reload's log line and status. */
-function describeStructureChange(before: string, after: string): string[] {
-  const sectionsOf = (structure: string) => {
-    const sections = new Map<string, string[]>();
-    let current = "";
-    for (const line of structure.split("\n")) {
-      if (isSectionHeader(line)) current = line;
-      sections.set(current, [...(sections.get(current) ?? []), line]);
+function describeStructureChange(before: readonly SlottedSection[], after: readonly SlottedSection[]): string[] {
+  const structures = (sections: readonly SlottedSection[]) => {
+    const byHeader = new Map<string, string>();
+    for (const section of sections) {
+      if (section.structure !== "") byHeader.set(section.header, [byHeader.get(section.header), section.structure].filter(Boolean).join("\n"));
     }
-    return sections;
+    return byHeader;
   };
-  const old = sectionsOf(before);
-  const now = sectionsOf(after);
+  const old = structures(before);
+  const now = structures(after);
   const reasons: string[] = [];
-  for (const header of now.keys()) {
+  for (const [header, structure] of now) {
     if (!old.has(header)) reasons.push(`${header || "preamble"} added`);
-    else if (old.get(header)!.join("\n") !== now.get(header)!.join("\n")) reasons.push(`${header || "preamble"} changed`);
+    else if (old.get(header) !== structure) reasons.push(`${header || "preamble"} changed`);
   }
   for (const header of old.keys()) if (!now.has(header)) reasons.push(`${header || "preamble"} removed`);
   return reasons.length > 0 ? reasons : ["config changed"];

@@ -1,4 +1,5 @@
-import { parseSection, significant, splitSections, type RawSection, type Section, type ServerLine } from "./config-structure.ts";
+import { commonPrefixLength, commonSuffixLength } from "./common-affix.ts";
+import { parseSection, significant, splitSections, type Section, type ServerLine } from "./config-structure.ts";
 
 /**
  * Server slots: every backend declares more servers than it has tasks, with stable names.
@@ -22,14 +23,63 @@ export interface BackendSlots {
 /** Slots per backend, keyed by section header (`backend ::app-cluster`). */
 export type SlotLayout = ReadonlyMap<string, BackendSlots>;
 
-export interface SlottedConfig {
-  /** The config to write: every managed backend's servers replaced by its slots. */
+/** One section of a slotted config, with what it was made from so the next render can reuse it. */
+export interface SlottedSection {
+  readonly header: string;
+  /** Length of the header line as rendered (0 for the lines before the first section). */
+  readonly headerLength: number;
+  /** The section's body as rendered, before slotting. */
+  readonly body: string | null;
+  /** The section's lines as written to the config file, joined. */
   readonly text: string;
-  /** Everything but the slots' addresses: equal structure means no reload is needed. */
+  /** Its directives without comments, blanks and slot addresses. */
   readonly structure: string;
-  readonly layout: SlotLayout;
-  /** Why the structure differs from the previous layout's, where slots are the cause. */
+  readonly slots: BackendSlots | null;
+}
+
+export interface SlottedConfig {
+  readonly sections: readonly SlottedSection[];
+  /** Why the structure differs from the previous config's, where slots are the cause. */
   readonly slotReasons: readonly string[];
+  /** The template's output it was made from (in pieces), its length, and where each section starts in it. */
+  readonly rendered: readonly string[];
+  readonly renderedLength: number;
+  readonly starts: readonly number[];
+  /**
+   * The config it was made from (its sections), the sections of it that were read again,
+   * and what they replaced: all a plan needs to look at when that config is what runs.
+   */
+  readonly madeFrom: readonly SlottedSection[] | null;
+  readonly reread: readonly SlottedSection[];
+  readonly replaced: readonly SlottedSection[];
+  /** Slots of every managed backend, built when first asked for. */
+  readonly layout: SlotLayout;
+  /** The config to write, built when first asked for: see {@link textPieces} to write it without building it. */
+  readonly text: string;
+}
+
+/** The config text as pieces, in order: writing them one by one never builds the whole. */
+export function textPieces(config: SlottedConfig): string[] {
+  const pieces: string[] = [];
+  config.sections.forEach((section, i) => {
+    if (i > 0) pieces.push("\n");
+    pieces.push(section.text);
+  });
+  return pieces;
+}
+
+/** Equal structure means no reload is needed: only slot addresses and states differ. */
+export function sameStructure(a: SlottedConfig, b: SlottedConfig): boolean {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < a.sections.length && a.sections[i]!.structure === "") i++;
+    while (j < b.sections.length && b.sections[j]!.structure === "") j++;
+    if (i === a.sections.length || j === b.sections.length) return i === a.sections.length && j === b.sections.length;
+    if (a.sections[i]!.structure !== b.sections[j]!.structure) return false;
+    i++;
+    j++;
+  }
 }
 
 /** Free slots have to name some address for `haproxy -c`; they are never contacted while in maintenance. */
@@ -52,20 +102,109 @@ export function slotName(index: number): string {
  * Turns a rendered config into its slotted form. A backend keeps its previous slots when
  * its servers still fit and share the same options; a task keeps the slot it had, so
  * health state carried by slot name stays with the right task.
+ *
+ * A task event changes one section of thousands, and reading all of them again on every
+ * event cost more than everything else on the churn path at 10,000 apps. So only the part
+ * of the text that differs from `previous`'s is read: sections before and after it are
+ * `previous`'s own objects, slots included, which is what slotting them again would give.
  */
-export function slotConfig(rendered: string, previous: SlotLayout): SlottedConfig {
-  const layout = new Map<string, BackendSlots>();
+export function slotConfig(rendered: string | readonly string[], previous: SlottedConfig | null): SlottedConfig {
+  const pieces = typeof rendered === "string" ? [rendered] : rendered;
+  const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const old = previous?.sections ?? [];
+  const { head, tail } = previous === null ? { head: 0, tail: 0 } : changedRange(previous, pieces, length);
+  const delta = length - (previous?.renderedLength ?? 0);
+  const middleStart = previous === null ? 0 : previous.starts[head]!;
+  const middleEnd = tail === old.length ? length : previous!.starts[tail]! + delta - 1;
+
+  const replaced = old.slice(head, tail);
+  const before = new Map(replaced.map((section) => [section.header, section]));
+  const reread: SlottedSection[] = [];
+  const rereadStarts: number[] = [];
   const slotReasons: string[] = [];
-  const text: string[] = [];
-  const structure: string[] = [];
-  for (const raw of splitSections(rendered)) {
-    const result = slotSectionCached(raw, previous.get(raw.header));
-    text.push(result.text);
-    if (result.structure !== "") structure.push(result.structure);
-    slotReasons.push(...result.reasons);
-    if (result.slots !== null) layout.set(raw.header, result.slots);
+  for (const raw of splitSections(textBetween(pieces, middleStart, middleEnd))) {
+    // Text cut at a header has nothing before it: that empty preamble is not a section.
+    if (middleStart > 0 && raw.header === "") continue;
+    const last = before.get(raw.header);
+    let section: SlottedSection;
+    if (last !== undefined && last.body === raw.body) section = last;
+    else {
+      const result = slotSection(parseSection(raw), last?.slots ?? undefined);
+      slotReasons.push(...result.reasons);
+      section = { header: raw.header, headerLength: raw.headerLength, body: raw.body, text: result.text, structure: result.structure, slots: result.slots };
+    }
+    reread.push(section);
+    rereadStarts.push(middleStart + raw.start);
   }
-  return { text: text.join("\n"), structure: structure.join("\n"), layout, slotReasons };
+
+  const sections = [...old.slice(0, head), ...reread, ...old.slice(tail)];
+  const starts = [...(previous?.starts.slice(0, head) ?? []), ...rereadStarts, ...(previous?.starts.slice(tail).map((start) => start + delta) ?? [])];
+  let layout: SlotLayout | undefined;
+  let text: string | undefined;
+  return {
+    sections,
+    slotReasons,
+    rendered: pieces,
+    renderedLength: length,
+    starts,
+    madeFrom: previous?.sections ?? null,
+    reread,
+    replaced,
+    get layout() {
+      return (layout ??= new Map(sections.filter((section) => section.slots !== null).map((section) => [section.header, section.slots!])));
+    },
+    get text() {
+      return (text ??= textPieces(this).join(""));
+    },
+  };
+}
+
+/**
+ * The sections of `previous` that may differ in `rendered`: [head, tail). Before head,
+ * every section up to the next header line lies in the common prefix; from tail on, every
+ * section from the newline before its header lies in the common suffix. Header lines are
+ * found by their own text and the newline before them, so the same text there has the same
+ * sections.
+ */
+function changedRange(previous: SlottedConfig, rendered: readonly string[], length: number): { head: number; tail: number } {
+  const prefix = commonPrefixOfPieces(previous.rendered, rendered);
+  const suffix = commonSuffixOfPieces(previous.rendered, rendered, Math.min(previous.renderedLength, length) - prefix);
+  const { starts, sections } = previous;
+  let head = 0;
+  // Section i is unchanged when the header line of section i + 1, newline included, is in the prefix.
+  while (head + 1 < starts.length && starts[head + 1]! + sections[head + 1]!.headerLength < prefix) head++;
+  let tail = starts.length;
+  while (tail - 1 > head && starts[tail - 1]! >= 1 && starts[tail - 1]! - 1 >= previous.renderedLength - suffix) tail--;
+  return { head, tail };
+}
+
+/** Characters two piece lists share at the start; pieces of unchanged items are the same strings. */
+function commonPrefixOfPieces(a: readonly string[], b: readonly string[]): number {
+  let length = 0;
+  let i = 0;
+  for (; i < a.length && i < b.length && a[i] === b[i]; i++) length += a[i]!.length;
+  return i < a.length && i < b.length ? length + commonPrefixLength(a[i]!, b[i]!) : length;
+}
+
+function commonSuffixOfPieces(a: readonly string[], b: readonly string[], max: number): number {
+  let length = 0;
+  let i = 1;
+  for (; i <= a.length && i <= b.length && a[a.length - i] === b[b.length - i]; i++) length += a[a.length - i]!.length;
+  if (i <= a.length && i <= b.length) length += commonSuffixLength(a[a.length - i]!, b[b.length - i]!);
+  return Math.min(length, max);
+}
+
+/** The text from `from` to `to` of the pieces' concatenation. */
+function textBetween(pieces: readonly string[], from: number, to: number): string {
+  const parts: string[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const end = offset + piece.length;
+    if (end > from && offset < to) parts.push(piece.slice(Math.max(0, from - offset), Math.min(piece.length, to - offset)));
+    offset = end;
+    if (offset >= to) break;
+  }
+  return parts.join("");
 }
 
 interface SectionResult {
@@ -74,27 +213,6 @@ interface SectionResult {
   readonly structure: string;
   readonly slots: BackendSlots | null;
   readonly reasons: readonly string[];
-}
-
-/**
- * Results by section text. A task event changes one app's section; re-reading the
- * thousands of others on every event cost more than everything else on the churn path at
- * 10,000 apps. A result is reused only for the same text and the same previous slots, or
- * when the previous slots are that result's own (re-slotting unchanged servers into their
- * own slots changes nothing), so the answer is always what a fresh computation would give.
- */
-const sectionResults = new Map<string, { readonly before: BackendSlots | undefined; readonly result: SectionResult }>();
-const MAX_CACHED_SECTIONS = 100_000;
-
-function slotSectionCached(raw: RawSection, before: BackendSlots | undefined): SectionResult {
-  const key = `${raw.header}\n${raw.lines.join("\n")}`;
-  const cached = sectionResults.get(key);
-  if (cached && cached.before === before) return cached.result;
-  if (cached && cached.result.slots !== null && cached.result.slots === before) return { ...cached.result, reasons: [] };
-  const result = slotSection(parseSection(raw), before);
-  if (sectionResults.size >= MAX_CACHED_SECTIONS) sectionResults.clear();
-  sectionResults.set(key, { before, result });
-  return result;
 }
 
 function slotSection(section: Section, before: BackendSlots | undefined): SectionResult {

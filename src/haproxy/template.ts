@@ -1,5 +1,6 @@
 import Handlebars from "handlebars";
 import type { TemplateData } from "../routing/template-data.ts";
+import { registerMemoizingEach, type RenderPieces } from "./template-memo.ts";
 import defaultTemplatePath from "../../templates/haproxy.cfg.hbs" with { type: "file" };
 
 /** A template that does not compile or render; the message names the template and the cause. */
@@ -10,7 +11,12 @@ export class TemplateError extends Error {
   }
 }
 
-export type RenderConfig = (data: TemplateData) => string;
+/** A compiled template: the config text, or the same text as pieces (see template-memo.ts). */
+export interface RenderConfig {
+  (data: TemplateData): string;
+  /** Pieces whose concatenation is the text; an unchanged item's piece is the same string as last time. */
+  pieces(data: TemplateData): readonly string[];
+}
 
 /** Name of the embedded default template in messages and status. */
 export const DEFAULT_TEMPLATE_NAME = "embedded templates/haproxy.cfg.hbs";
@@ -24,28 +30,34 @@ export async function loadTemplateSource(templatePath: string): Promise<{ name: 
 }
 
 /**
- * Compiles a Handlebars template with Bamboo's helpers. Rendering fails loudly on a
- * misspelt field (`strict`), so a typo cannot silently drop a backend.
+ * Compiles a Handlebars template with Bamboo's helpers. Not `strict`: Bamboo's templates
+ * test optional fields (`{{#if Env.X}}`), which strict mode turns into errors. `each`
+ * blocks reuse the text of items that did not change (template-memo.ts).
  */
 export function compileTemplate(name: string, source: string): RenderConfig {
   const handlebars = Handlebars.create();
   registerHelpers(handlebars);
   let template: HandlebarsTemplateDelegate;
+  let inPieces: RenderPieces;
   try {
+    inPieces = registerMemoizingEach(handlebars, source);
     template = handlebars.compile(source, { noEscape: true, strict: false });
     // Compile eagerly so syntax errors surface at start, not at the first render.
     template(EMPTY_DATA);
   } catch (error) {
     throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
   }
-  return (data) => {
+  // Control characters were already replaced when the data was built (template-data.ts).
+  const guarded = <T>(render: () => T): T => {
     try {
-      // Control characters were already replaced when the data was built (template-data.ts).
-      return template(data);
+      return render();
     } catch (error) {
       throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
     }
   };
+  return Object.assign((data: TemplateData) => guarded(() => template(data)), {
+    pieces: (data: TemplateData) => guarded(() => inPieces(() => template(data))),
+  });
 }
 
 const EMPTY_DATA: TemplateData = {

@@ -36,19 +36,24 @@ const APP_EVENTS: ReadonlySet<string> = new Set([
 /** Events after which only a full refetch is safe, at once. */
 const URGENT_ALL_EVENTS: ReadonlySet<string> = new Set(["event_stream_attached"]);
 
-/** Events that may touch many apps, none urgently: refetch everything, lazily. */
-const LAZY_ALL_EVENTS: ReadonlySet<string> = new Set([
+/**
+ * Deployment events: their plan names the apps they touch (a deployment's end is what makes
+ * tasks `Ready`, with no task event to say so). One without a readable plan may touch
+ * anything and is treated like a group change.
+ */
+const DEPLOYMENT_EVENTS: ReadonlySet<string> = new Set([
   "deployment_info",
   "deployment_success",
   "deployment_failed",
   "deployment_step_success",
   "deployment_step_failure",
-  "group_change_success",
-  "group_change_failed",
 ]);
 
+/** Events that may touch many apps, none urgently: refetch everything, lazily. */
+const LAZY_ALL_EVENTS: ReadonlySet<string> = new Set(["group_change_success", "group_change_failed"]);
+
 /** The `event_type` filter bamboo asks the stream for: exactly the events {@link changeOf} acts on. */
-export const WATCHED_EVENT_TYPES: readonly string[] = [...URGENT_ALL_EVENTS, ...LAZY_ALL_EVENTS, ...APP_EVENTS];
+export const WATCHED_EVENT_TYPES: readonly string[] = [...URGENT_ALL_EVENTS, ...DEPLOYMENT_EVENTS, ...LAZY_ALL_EVENTS, ...APP_EVENTS];
 
 /**
  * Incremental `text/event-stream` parser. Tolerates LF, CRLF and lone CR line ends, chunks
@@ -144,13 +149,29 @@ function toEvent(parsed: unknown, field: string): MarathonEvent {
 export function changeOf(event: MarathonEvent): MarathonChange | null {
   if (event.malformed) return { kind: "all", reason: `unreadable ${event.eventType} event` };
   if (URGENT_ALL_EVENTS.has(event.eventType)) return { kind: "all", reason: event.eventType };
-  if (LAZY_ALL_EVENTS.has(event.eventType)) return { kind: "all", reason: event.eventType, lazy: true };
+  if (DEPLOYMENT_EVENTS.has(event.eventType)) {
+    const appIds = deployedApps(event.body);
+    if (appIds.length > 0) return { kind: "apps", appIds, reason: event.eventType };
+  }
+  if (LAZY_ALL_EVENTS.has(event.eventType) || DEPLOYMENT_EVENTS.has(event.eventType)) return { kind: "all", reason: event.eventType, lazy: true };
   const appId = appIdOf(event.body);
   if (APP_EVENTS.has(event.eventType)) {
     // An app event that names no app (a group PUT posts no appDefinition) may touch anything.
     return appId === null ? { kind: "all", reason: `${event.eventType} without an app id` } : { kind: "app", appId };
   }
   return null;
+}
+
+/**
+ * Apps a deployment event's plan acts on: `plan.steps[].actions[].app` (older Marathons
+ * write a step as the action itself) and `currentStep.actions[].app`. Sorted, distinct.
+ */
+function deployedApps(body: JsonObject): string[] {
+  const plan = isObject(body.plan) ? body.plan : {};
+  const steps = [...(Array.isArray(plan.steps) ? plan.steps : []), body.currentStep];
+  const actions = steps.flatMap((step) => (isObject(step) ? (Array.isArray(step.actions) ? step.actions : [step]) : []));
+  const ids = actions.flatMap((action) => (isObject(action) && typeof action.app === "string" && action.app.replace(/\//g, "") !== "" ? [absoluteId(action.app)] : []));
+  return [...new Set(ids)].sort();
 }
 
 /** The app an event body is about: `appId`, `runSpecId` (instance events) or `appDefinition.id`. */

@@ -62,6 +62,8 @@ export function isRoutable(task: Task): boolean {
  */
 export type MarathonChange =
   | { readonly kind: "app"; readonly appId: string }
+  /** A deployment's apps, named by its plan. */
+  | { readonly kind: "apps"; readonly appIds: readonly string[]; readonly reason: string }
   | {
       readonly kind: "all";
       readonly reason: string;

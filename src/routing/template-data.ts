@@ -118,24 +118,51 @@ function cleanMap(map: Readonly<Record<string, string>>): Record<string, string>
 /** Marathon checks that HAProxy can also run itself as an `option httpchk`. */
 const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS"]);
 
-/** Builds the template data; pure, sorted, never reads the clock. */
+/**
+ * Builds the template data; deterministic, sorted, never reads the clock.
+ *
+ * What did not change keeps its object: an app Marathon did not touch (the reconciler keeps
+ * its App object) gets the same TemplateApp, and unchanged services the same `Services`.
+ * The renderer reuses the text of unchanged items by identity (haproxy/template-memo.ts),
+ * which is what keeps one task event cheap with thousands of apps. Nothing here is mutated
+ * after it is built, so sharing is safe.
+ */
 export function toTemplateData(
   apps: readonly App[],
   services: readonly Service[],
   settings: HAProxyTemplateSettings,
 ): TemplateData {
   const byId = new Map(services.map((service) => [service.id, service]));
-  const templateServices: Record<string, TemplateService> = {};
-  for (const service of [...services].sort((a, b) => compare(a.id, b.id))) {
-    templateServices[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
-  }
-  const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => toTemplateApp(app, byId.get(app.id)));
+  const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => templateAppOf(app, byId.get(app.id)));
   return {
     Apps: templateApps,
     Routes: routingOrder(templateApps),
-    Services: templateServices,
+    Services: templateServicesOf(services),
     HAProxy: settings,
   };
+}
+
+const templateApps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
+
+function templateAppOf(app: App, service: Service | undefined): TemplateApp {
+  // Of its service, a TemplateApp holds only the rule.
+  const known = templateApps.get(app);
+  if (known && known.acl === service?.acl) return known.result;
+  const result = toTemplateApp(app, service);
+  templateApps.set(app, { acl: service?.acl, result });
+  return result;
+}
+
+let lastServices: { readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { key: "[]", result: {} };
+
+function templateServicesOf(services: readonly Service[]): Readonly<Record<string, TemplateService>> {
+  const sorted = [...services].sort((a, b) => compare(a.id, b.id));
+  const key = JSON.stringify(sorted.map((service) => [service.id, service.acl, service.config]));
+  if (key === lastServices.key) return lastServices.result;
+  const result: Record<string, TemplateService> = {};
+  for (const service of sorted) result[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
+  lastServices = { key, result };
+  return result;
 }
 
 function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
@@ -182,15 +209,25 @@ export function parseAclCached(text: string): ReturnType<typeof parseAcl> {
   return parsed;
 }
 
+/** The last routing order, as positions in the id-sorted apps, and the ids and rules it was computed for. */
+let lastOrder: { readonly key: string; readonly positions: readonly number[] } = { key: "", positions: [] };
+
 function routingOrder(apps: readonly TemplateApp[]): TemplateApp[] {
-  const ranked: { id: string; rule: AclRule; app: TemplateApp }[] = [];
-  const unreadable: TemplateApp[] = [];
-  for (const app of apps) {
+  // Task events change no rule: sorting 10,000 rules again each time is wasted work.
+  const key = apps.map((app) => `${app.Id}\u0000${app.Acl}`).join("\u0001");
+  if (key !== lastOrder.key) lastOrder = { key, positions: rankPositions(apps) };
+  return lastOrder.positions.map((position) => apps[position]!);
+}
+
+function rankPositions(apps: readonly TemplateApp[]): number[] {
+  const ranked: { id: string; rule: AclRule; position: number }[] = [];
+  const unreadable: number[] = [];
+  apps.forEach((app, position) => {
     const parsed = parseAclCached(app.Acl);
-    if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, app });
-    else unreadable.push(app);
-  }
-  return [...orderByPrecedence(ranked).map((entry) => entry.app), ...unreadable];
+    if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
+    else unreadable.push(position);
+  });
+  return [...orderByPrecedence(ranked).map((entry) => entry.position), ...unreadable];
 }
 
 function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {

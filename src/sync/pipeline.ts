@@ -1,5 +1,5 @@
 import type { AclChecker } from "../haproxy/acl-check.ts";
-import type { ApplyOutcome } from "../haproxy/apply.ts";
+import type { ApplyOutcome, ConfigApplier } from "../haproxy/apply.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
@@ -36,7 +36,7 @@ export class RoutingPipeline {
       readonly settings: HAProxyTemplateSettings;
       readonly aclChecker: Pick<AclChecker, "checkAll">;
       readonly resolver: Pick<HostResolver, "resolveApps">;
-      readonly applier: { apply(config: string, reasons: readonly string[]): Promise<ApplyOutcome> };
+      readonly applier: Pick<ConfigApplier, "apply">;
       readonly log: Logger;
     },
   ) {
@@ -74,7 +74,7 @@ export class RoutingPipeline {
       for (let round = 0; ; round++) {
         const data = toTemplateData(apps, services, this.deps.settings);
         this.#data = data;
-        const outcome = await this.deps.applier.apply(this.deps.render(data), reasons);
+        const outcome = await this.deps.applier.apply(this.deps.render.pieces(data), reasons);
         if (outcome.kind !== "invalid" || round === MAX_EXCLUSION_ROUNDS) return outcome;
         // HAProxy refused the config: leave out the apps its errors point at, keep the rest moving.
         const culprits = culpritApps(outcome.config, outcome.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));

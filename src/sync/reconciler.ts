@@ -116,6 +116,9 @@ export class Reconciler {
     if (change.kind === "all") {
       this.#fullResyncWanted = true;
       this.#reasons.add(change.reason);
+    } else if (change.kind === "apps") {
+      for (const id of change.appIds) this.#staleApps.add(id);
+      this.#reasons.add(`${change.reason}: ${change.appIds.join(", ")}`);
     } else {
       this.#staleApps.add(change.appId);
       this.#reasons.add(`app ${change.appId} changed`);
@@ -179,12 +182,12 @@ export class Reconciler {
       if (full) {
         this.#count(1);
         const apps = await marathon.fetchApps();
-        this.#apps = new Map(apps.map((app) => [app.id, app]));
+        this.#apps = new Map(apps.map((app) => [app.id, this.#known(app)]));
       } else {
         this.#count(stale.length);
         const fetched = await Promise.all(stale.map(async (id) => [id, await marathon.fetchApp(id)] as const));
         for (const [id, app] of fetched) {
-          if (app) this.#apps.set(id, app);
+          if (app) this.#apps.set(id, this.#known(app));
           else this.#apps.delete(id);
         }
       }
@@ -228,6 +231,17 @@ export class Reconciler {
       runs: this.#status.runs + 1,
       apps: snapshot.apps.length,
     };
+  }
+
+  /**
+   * The app object already known when Marathon answered the same: unchanged apps keep their
+   * identity, which is how everything downstream (template data, rendered text, slots) tells
+   * in microseconds that they need no work. A periodic resync of 10,000 apps then costs
+   * the fetch, not a full render.
+   */
+  #known(app: App): App {
+    const known = this.#apps.get(app.id);
+    return known !== undefined && Bun.deepEquals(known, app, true) ? known : app;
   }
 
   #count(requests: number): void {

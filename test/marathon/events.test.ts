@@ -9,17 +9,19 @@ const EVENTS = join(import.meta.dir, "..", "fixtures", "marathon", "events");
 
 const app = (appId: string): MarathonChange => ({ kind: "app", appId });
 const all = (reason: string): MarathonChange => ({ kind: "all", reason });
-/** Deployments and group changes: a full resync, but one that may wait a moment. */
+/** Group changes and deployments without a plan: a full resync, but one that may wait a moment. */
 const later = (reason: string): MarathonChange => ({ kind: "all", reason, lazy: true });
+/** Deployments whose plan names the apps. */
+const deployed = (reason: string, ...appIds: string[]): MarathonChange => ({ kind: "apps", appIds, reason });
 
 const expectedByFile: Record<string, MarathonChange | null> = {
   "add_health_check_event.json": app("/my-app"),
   "api_post_event.json": app("/my-app"),
   "app_terminated_event.json": app("/my-app"),
   "deployment_failed.json": later("deployment_failed"),
-  "deployment_info.json": later("deployment_info"),
-  "deployment_step_failure.json": later("deployment_step_failure"),
-  "deployment_step_success.json": later("deployment_step_success"),
+  "deployment_info.json": deployed("deployment_info", "/my-app"),
+  "deployment_step_failure.json": deployed("deployment_step_failure", "/my-app"),
+  "deployment_step_success.json": deployed("deployment_step_success", "/my-app"),
   "deployment_success.json": later("deployment_success"),
   "event_stream_attached.json": all("event_stream_attached"),
   "event_stream_detached.json": null,
@@ -70,6 +72,18 @@ describe("every documented Marathon event maps to the right change", () => {
   test("the stream filter asks for exactly the events that cause a change", () => {
     const acted = Object.entries(expectedByFile).filter(([, c]) => c !== null).map(([f]) => f.replace(/\.json$/, ""));
     for (const type of acted) expect(WATCHED_EVENT_TYPES).toContain(type);
+  });
+});
+
+describe("a deployment's apps come from its plan", () => {
+  test.each([
+    ["steps of actions, as Marathon 1.x writes them", { plan: { id: "d", steps: [{ actions: [{ action: "ScaleApplication", app: "/b" }, { action: "StartApplication", app: "a" }] }] } }, deployed("deployment_success", "/a", "/b")],
+    ["the current step only", { currentStep: { actions: [{ action: "RestartApplication", app: "/c" }] } }, deployed("deployment_success", "/c")],
+    ["pods only: no app named", { plan: { steps: [{ actions: [{ action: "StartPod", pod: "/p" }] }] } }, later("deployment_success")],
+    ["a plan without steps", { id: "d", plan: { id: "d", version: "v" } }, later("deployment_success")],
+    ["an unreadable plan", { plan: "nonsense", currentStep: [1, 2] }, later("deployment_success")],
+  ])("%s", (_name, body, expected) => {
+    expect(changeFromCallback({ eventType: "deployment_success", ...body })).toEqual(expected);
   });
 });
 

@@ -49,7 +49,7 @@ describe("event stream", () => {
     expect(request?.search).toContain("plan-format=light");
     expect(request?.search).toContain("event_type=status_update_event");
     await s.deployApp({ id: "/w", instances: 1 });
-    await waitFor("app change", () => hasApp(changes, "/w") && changes.some((c) => c.kind === "all" && c.reason === "deployment_success"));
+    await waitFor("app change", () => hasApp(changes, "/w") && changes.some((c) => c.kind === "apps" && c.reason === "deployment_success" && c.appIds.includes("/w")));
     expect(watcher.status()).toMatchObject({ streamConnected: true, endpoint: s.url, leader: s.url, reconnects: 0, lastError: null });
     expect(watcher.status().eventsReceived).toBeGreaterThanOrEqual(3);
   });

@@ -15,6 +15,7 @@ const encoder = new TextEncoder();
 
 export class SimEventHub {
   readonly #streams = new Set<Stream>();
+  #published = 0;
   readonly #callbacks = new Set<string>();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   /** POSTs to callback URLs that failed (for tests). */
@@ -43,12 +44,18 @@ export class SimEventHub {
     });
   }
 
+  /** Events published since the start, whoever listened. */
+  get published(): number {
+    return this.#published;
+  }
+
   get openStreams(): number {
     return this.#streams.size;
   }
 
   /** Sends an event to every stream whose filter wants it and to every callback subscriber. */
   publish(eventType: string, body: Record<string, unknown>): void {
+    this.#published++;
     const full = { ...body, eventType, timestamp: new Date().toISOString() };
     for (const stream of this.#streams) this.#send(stream, eventType, full);
     for (const url of this.#callbacks) void this.#post(url, full);

@@ -119,10 +119,14 @@ export class SimModel {
     const app = this.#apps.get(id);
     if (app === undefined) throw new Error(`no app ${id}`);
     app.instances = instances;
+    // As Marathon with plan-format=light: the plan without the group trees, its steps naming the app.
+    const action = { action: "ScaleApplication", app: id };
+    const plan = { id: crypto.randomUUID(), version: app.version, steps: [{ actions: [action] }] };
+    this.#publish("deployment_info", { plan, currentStep: { actions: [action] } });
     while (app.tasks.size < instances) await this.#launch(app);
     const youngestFirst = [...app.tasks.values()].reverse();
     for (const task of youngestFirst.slice(0, app.tasks.size - instances)) await this.kill(task.id, 0);
-    this.#publish("deployment_success", { id: crypto.randomUUID(), plan: { id: crypto.randomUUID(), version: app.version } });
+    this.#publish("deployment_success", { id: plan.id, plan });
   }
 
   /** TASK_KILLING (still listed for `graceMs`), then the server stops and TASK_KILLED removes it. */

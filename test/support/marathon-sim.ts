@@ -79,6 +79,11 @@ export class MarathonSim {
     return `http://127.0.0.1:${this.#port}`;
   }
 
+  /** Events sent since the start (stream and callbacks alike). */
+  get eventsPublished(): number {
+    return this.#hub.published;
+  }
+
   // ---- control: apps and tasks -------------------------------------------------------------
 
   /** Creates or updates an app with real task servers; Marathon's events follow. */

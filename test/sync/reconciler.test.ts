@@ -80,6 +80,35 @@ describe("Reconciler", () => {
     expect(applied.length).toBeLessThanOrEqual(2);
   });
 
+  test("an app Marathon answers unchanged keeps its object; a changed one is replaced", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" }), app({ id: "/b" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    const [a, b] = applied[0]!.snapshot.apps;
+    // A full resync parses fresh objects for every app, equal or not.
+    marathon.apps.set("/a", app({ id: "/a" }));
+    marathon.apps.set("/b", app({ id: "/b", tasks: [task({ id: "b.1" })] }));
+    reconciler.notify({ kind: "all", reason: "periodic resync" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    const [a2, b2] = applied.at(-1)!.snapshot.apps;
+    expect(a2).toBe(a!);
+    expect(b2).not.toBe(b!);
+    expect(b2!.tasks).toHaveLength(1);
+  });
+
+  test("a deployment's apps are refetched one by one, at once", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" }), app({ id: "/b" }), app({ id: "/c" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    reconciler.notify({ kind: "apps", appIds: ["/a", "/b"], reason: "deployment_success" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(1);
+    expect(marathon.appFetches).toBe(2);
+    expect(applied.at(-1)!.reasons).toEqual(["deployment_success: /a, /b"]);
+  });
+
   test("many stale apps are fetched with one full request instead", async () => {
     const apps = Array.from({ length: 50 }, (_, i) => app({ id: `/app${i}` }));
     const { marathon, reconciler } = setup(apps);

@@ -1,0 +1,293 @@
+import Handlebars from "handlebars";
+
+/**
+ * Re-rendering the whole template for one task event cost ~50 ms at 10,000 apps, most of
+ * the event→routable budget. An `{{#each}}` body rendered for an item that has not changed
+ * gives the same text again, so its text is kept per item and reused.
+ *
+ * That holds only when the body's output depends on nothing but the item, its position and
+ * values bamboo can read at the call (`../Field`, `@root.Field`): this module reads the
+ * template once and memoizes exactly the `each` blocks for which it can prove that; every
+ * other block renders as Handlebars always does. Template data is immutable and an
+ * unchanged app keeps its object (template-data.ts), so object identity tells "unchanged".
+ */
+
+type Node = hbs.AST.Node;
+type Path = hbs.AST.PathExpression;
+
+/** A value outside the item that the body reads, looked up at the call and made part of the key. */
+interface OuterRead {
+  readonly from: "context" | "root";
+  readonly parts: readonly string[];
+}
+
+interface MemoBlock {
+  readonly reads: readonly OuterRead[];
+  /** Per-iteration data the body uses (`@index`...): part of the key too. */
+  readonly frame: readonly ("index" | "first" | "last" | "key")[];
+}
+
+const FRAME_NAMES = new Set(["index", "first", "last", "key"]);
+
+/** Blocks that run their body in the same context and data frame: they add no scope. */
+const SAME_SCOPE_BLOCKS = new Set(["if", "unless"]);
+
+class NotMemoizable extends Error {}
+
+/** Which `each` blocks (by their `line:column`) may reuse an item's text, and what else keys it. */
+export function memoizableEachBlocks(source: string): Map<string, MemoBlock> {
+  const blocks = new Map<string, MemoBlock>();
+  const ast = Handlebars.parse(source);
+  // A block parameter may be read from any depth under a name that looks local: no memo at all.
+  if (usesBlockParams(ast)) return blocks;
+  visitEachBlocks(ast, (block) => {
+    try {
+      const reads: OuterRead[] = [];
+      const frame = new Set<MemoBlock["frame"][number]>();
+      readBody(block.program, 0, reads, frame);
+      blocks.set(locKey(block.loc), { reads: dedupe(reads), frame: [...frame] });
+    } catch (error) {
+      if (!(error instanceof NotMemoizable)) throw error;
+    }
+  });
+  return blocks;
+}
+
+/**
+ * Walks an each body. `level` counts the nested `each` bodies entered: a path with more
+ * `../` than that reaches outside the item.
+ */
+function readBody(node: Node | undefined | null, level: number, reads: OuterRead[], frame: Set<MemoBlock["frame"][number]>): void {
+  if (!node) return;
+  const walk = (child: Node | undefined | null, childLevel = level) => readBody(child, childLevel, reads, frame);
+  switch (node.type) {
+    case "Program":
+      for (const statement of (node as hbs.AST.Program).body) walk(statement);
+      return;
+    case "ContentStatement":
+    case "CommentStatement":
+    case "StringLiteral":
+    case "NumberLiteral":
+    case "BooleanLiteral":
+    case "UndefinedLiteral":
+    case "NullLiteral":
+      return;
+    case "MustacheStatement":
+    case "SubExpression": {
+      const call = node as hbs.AST.MustacheStatement;
+      walk(call.path);
+      for (const param of call.params) walk(param);
+      walk(call.hash);
+      return;
+    }
+    case "Hash":
+      for (const pair of (node as hbs.AST.Hash).pairs) walk(pair.value);
+      return;
+    case "BlockStatement": {
+      const block = node as hbs.AST.BlockStatement;
+      const helper = (block.path as Path).original;
+      walk(block.path);
+      for (const param of block.params) walk(param);
+      walk(block.hash);
+      if (helper === "each") {
+        walk(block.program, level + 1);
+        walk(block.inverse);
+      } else if (SAME_SCOPE_BLOCKS.has(helper)) {
+        walk(block.program);
+        walk(block.inverse);
+      } else {
+        // `with` and other block helpers may or may not open a scope: unknown depth.
+        throw new NotMemoizable();
+      }
+      return;
+    }
+    case "PathExpression":
+      readPath(node as Path, level, reads, frame);
+      return;
+    default:
+      // Partials and decorators can read anything.
+      throw new NotMemoizable();
+  }
+}
+
+function readPath(path: Path, level: number, reads: OuterRead[], frame: Set<MemoBlock["frame"][number]>): void {
+  if (path.data) {
+    const [name, ...rest] = path.parts;
+    if (path.depth > 0) throw new NotMemoizable();
+    if (name === "root") reads.push({ from: "root", parts: rest });
+    else if (FRAME_NAMES.has(name!) && rest.length === 0) {
+      if (level === 0) frame.add(name as MemoBlock["frame"][number]);
+    } else throw new NotMemoizable();
+    return;
+  }
+  if (path.depth <= level) return;
+  // depth level+1 is the context `each` was called in: the helper's `this`. Beyond it, unreachable.
+  if (path.depth === level + 1) reads.push({ from: "context", parts: path.parts });
+  else throw new NotMemoizable();
+}
+
+function usesBlockParams(node: unknown): boolean {
+  if (node === null || typeof node !== "object") return false;
+  if ((node as { blockParams?: unknown[] }).blockParams?.length) return true;
+  return Object.values(node).some((value) => (Array.isArray(value) ? value.some(usesBlockParams) : typeof value === "object" && usesBlockParams(value)));
+}
+
+function visitEachBlocks(node: unknown, visit: (block: hbs.AST.BlockStatement) => void): void {
+  if (node === null || typeof node !== "object") return;
+  const candidate = node as Partial<hbs.AST.BlockStatement>;
+  if (candidate.type === "BlockStatement" && (candidate.path as Path | undefined)?.original === "each") visit(candidate as hbs.AST.BlockStatement);
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) for (const item of value) visitEachBlocks(item, visit);
+    else if (typeof value === "object") visitEachBlocks(value, visit);
+  }
+}
+
+function dedupe(reads: OuterRead[]): OuterRead[] {
+  const seen = new Map(reads.map((read) => [`${read.from}:${read.parts.join(".")}`, read]));
+  return [...seen.values()];
+}
+
+function locKey(loc: { start: { line: number; column: number } } | undefined): string {
+  return loc ? `${loc.start.line}:${loc.start.column}` : "";
+}
+
+const NO_VALUES: readonly unknown[] = [];
+
+interface Remembered {
+  readonly outer: readonly unknown[];
+  readonly frame: readonly unknown[];
+  readonly text: string;
+}
+
+/** Renders a template as pieces: see {@link registerMemoizingEach}. */
+export type RenderPieces = (render: () => string) => string[];
+
+/**
+ * Registers an `each` that reuses an item's text when the item, its frame values and the
+ * outer values the body reads are all the same (===) as last time. Arrays of objects only;
+ * everything else goes to Handlebars' own `each`.
+ *
+ * The returned function renders in pieces: the outermost memoized blocks hand their items'
+ * texts out as separate strings (through a marker in the output) instead of concatenating
+ * them. A 3 MB config is then never built for a task event: allocating it cost ~15 ms of
+ * page faults on its own, and the pieces of unchanged items compare by identity.
+ */
+export function registerMemoizingEach(handlebars: typeof Handlebars, source: string): RenderPieces {
+  const blocks = memoizableEachBlocks(source);
+  const builtin = handlebars.helpers.each!;
+  // Per block, per item: texts live exactly as long as the items they were rendered from.
+  const remembered = new Map<string, WeakMap<object, Remembered>>();
+  let handedOut: string[][] | null = null;
+  // Memoized bodies being rendered: an item's own text must be whole, so only depth 0 hands out.
+  let depth = 0;
+  const body = (options: Handlebars.HelperOptions, item: unknown, data: unknown, index: number): string => {
+    depth++;
+    try {
+      return options.fn(item, { data, blockParams: [item, index] });
+    } finally {
+      depth--;
+    }
+  };
+
+  handlebars.registerHelper("each", function (this: unknown, items: unknown, options: Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation }) {
+    const where = locKey(options?.loc);
+    const block = blocks.get(where);
+    if (!block || !Array.isArray(items) || items.length === 0) return builtin.call(this, items, options);
+    const outer = block.reads.map((read) => lookup(read.from === "root" ? options.data?.root : this, read.parts));
+    let texts = remembered.get(where);
+    if (!texts) remembered.set(where, (texts = new WeakMap()));
+    const data = options.data ? Handlebars.createFrame(options.data) : undefined;
+    const pieces: string[] = [];
+    for (let index = 0; index < items.length; index++) {
+      const item: unknown = items[index];
+      if (data) Object.assign(data, { key: index, index, first: index === 0, last: index === items.length - 1 });
+      // An item that is its own context would not open a scope (Handlebars compares them): no memo.
+      if (item === null || typeof item !== "object" || item === this) {
+        pieces.push(body(options, item, data, index));
+        continue;
+      }
+      const frame = block.frame.length === 0 ? NO_VALUES : block.frame.map((name) => frameValue(name, index, items.length));
+      const known = texts.get(item);
+      if (known && sameValues(known.outer, outer) && sameValues(known.frame, frame)) {
+        pieces.push(known.text);
+        continue;
+      }
+      const fresh = flat(body(options, item, data, index));
+      texts.set(item, { outer, frame, text: fresh });
+      pieces.push(fresh);
+    }
+    if (handedOut === null || depth > 0) return concat(pieces);
+    return marker(handedOut.push(pieces) - 1);
+  });
+
+  // A template that writes the marker character itself cannot be split at markers.
+  if (source.includes(MARK)) return (render) => [render()];
+  return (render) => {
+    const collected: string[][] = [];
+    handedOut = collected;
+    try {
+      return splitAtMarkers(render(), collected);
+    } finally {
+      handedOut = null;
+    }
+  };
+}
+
+/** Template data never holds control characters (template-data.ts cleans them): a safe marker. */
+const MARK = "\u0000";
+const MARKER = /\u0000(\d+)\u0000/g;
+
+function marker(index: number): string {
+  return `${MARK}${index}${MARK}`;
+}
+
+function splitAtMarkers(top: string, handedOut: readonly string[][]): string[] {
+  const pieces: string[] = [];
+  let last = 0;
+  for (const match of top.matchAll(MARKER)) {
+    if (match.index > last) pieces.push(top.slice(last, match.index));
+    for (const piece of handedOut[Number(match[1])]!) pieces.push(piece);
+    last = match.index + match[0].length;
+  }
+  if (last < top.length) pieces.push(top.slice(last));
+  return pieces;
+}
+
+/** Concatenation, not join: the engine then copies each piece once, when the whole is read. */
+function concat(pieces: readonly string[]): string {
+  let text = "";
+  for (const piece of pieces) text += piece;
+  return text;
+}
+
+/**
+ * The engine keeps a concatenated string as a tree of its pieces until someone reads it,
+ * and reading the whole config copies every piece without flattening the items' own trees:
+ * each render walked all 10,000 of them again (20 ms). A kept text is flattened once.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
+function frameValue(name: MemoBlock["frame"][number], index: number, length: number): unknown {
+  if (name === "first") return index === 0;
+  if (name === "last") return index === length - 1;
+  return index;
+}
+
+function lookup(from: unknown, parts: readonly string[]): unknown {
+  let value = from;
+  for (const part of parts) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

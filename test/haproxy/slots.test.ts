@@ -1,0 +1,134 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { commonPrefixLength, commonSuffixLength } from "../../src/haproxy/common-affix.ts";
+import { isSectionHeader, splitSections } from "../../src/haproxy/config-structure.ts";
+import { sameStructure, slotConfig, type SlottedConfig } from "../../src/haproxy/slots.ts";
+
+describe("common prefix and suffix", () => {
+  const long = "x".repeat(10_000);
+  test.each([
+    ["", "", 0, 0],
+    ["abc", "abc", 3, 3],
+    ["abc", "abd", 2, 0],
+    ["abc", "xbc", 0, 2],
+    ["ab", "abc", 2, 0],
+    [`${long}a${long}`, `${long}b${long}`, 10_000, 10_000],
+    [`${long}a`, `${long}ab`, 10_001, 0],
+  ])("%#", (a, b, prefix, suffix) => {
+    expect(commonPrefixLength(a, b)).toBe(prefix);
+    expect(commonSuffixLength(a, b)).toBe(suffix);
+  });
+
+  test("the suffix can be bounded so it does not overlap the prefix", () => {
+    expect(commonSuffixLength("aaaa", "aaaaaa", 1)).toBe(1);
+  });
+});
+
+/** The section split as it reads on paper: line by line. */
+function splitByLines(text: string): { header: string; lines: string[] }[] {
+  const sections = [{ header: "", lines: [] as string[] }];
+  for (const raw of text.split("\n")) {
+    const line = raw.trimEnd();
+    if (isSectionHeader(line)) sections.push({ header: line.trim().replace(/\s+/g, " "), lines: [] });
+    else sections.at(-1)!.lines.push(line);
+  }
+  return sections;
+}
+
+const configLine = fc.constantFrom(
+  "global",
+  "  defaults",
+  "backend a",
+  "backend  b ",
+  "frontend f",
+  "listen  l",
+  "backendx y",
+  "    server s 10.0.0.1:80",
+  "    server s 10.0.0.2:80 check",
+  "    acl a hdr(host) -i a",
+  "# backend commented",
+  "",
+  "\t",
+  "http-errors e",
+  "cache c\r",
+);
+
+describe("splitSections", () => {
+  test("finds the sections a line-by-line reading finds", () => {
+    fc.assert(
+      fc.property(fc.array(configLine, { maxLength: 20 }), fc.boolean(), (lines, trailingNewline) => {
+        const text = lines.join("\n") + (trailingNewline ? "\n" : "");
+        const sections = splitSections(text).map((raw) => ({
+          header: raw.header,
+          lines: raw.body === null ? [] : raw.body.split("\n").map((line) => line.trimEnd()),
+        }));
+        expect(sections).toEqual(splitByLines(text));
+        for (const raw of splitSections(text).slice(1)) expect(text.slice(raw.start).trimStart().startsWith(raw.header.split(" ")[0]!)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** A config as a template renders it, with apps' servers, rules and comments in several places. */
+const aConfig = fc
+  .record({
+    comment: fc.constantFrom("", "# generated"),
+    apps: fc.array(
+      fc.record({
+        name: fc.constantFrom("a", "b", "c", "d"),
+        servers: fc.array(fc.constantFrom("10.0.0.1:1", "10.0.0.2:2", "10.0.0.3:3", "10.0.0.4:4"), { maxLength: 10 }),
+        rule: fc.constantFrom("", "    acl x hdr(host) -i x"),
+        check: fc.boolean(),
+      }),
+      { maxLength: 4 },
+    ),
+  })
+  .map(({ comment, apps }) => {
+    const unique = [...new Map(apps.map((app) => [app.name, app])).values()];
+    const lines = [comment, "global", "    maxconn 100", "frontend f", "    bind :80"];
+    for (const app of unique) lines.push(`    use_backend ${app.name} if { path_beg /${app.name} }`);
+    for (const app of unique) {
+      lines.push(`backend ${app.name}`, app.rule);
+      for (const address of new Set(app.servers)) lines.push(`    server ${app.name}-${address} ${address}${app.check ? " check" : ""}`);
+    }
+    return lines.join("\n");
+  });
+
+/** Slotting every section again against the previous layout: what the incremental path must equal. */
+function slotAll(rendered: string, previous: SlottedConfig | null): SlottedConfig {
+  // A previous text of the same length with nothing in common at either end: every section is read again.
+  return slotConfig(rendered, previous === null ? null : { ...previous, rendered: ["\u0000".repeat(previous.renderedLength)] });
+}
+
+describe("slotConfig reads only what changed", () => {
+  test("and gives what reading everything gives", () => {
+    fc.assert(
+      fc.property(fc.array(aConfig, { minLength: 1, maxLength: 8 }), (configs) => {
+        let incremental: SlottedConfig | null = null;
+        for (const rendered of configs) {
+          const expected = slotAll(rendered, incremental);
+          const actual = slotConfig(rendered, incremental);
+          expect(actual.text).toBe(expected.text);
+          expect([...actual.layout].sort()).toEqual([...expected.layout].sort());
+          expect(actual.slotReasons).toEqual(expected.slotReasons);
+          expect(actual.starts).toEqual(expected.starts);
+          expect(sameStructure(actual, expected)).toBe(true);
+          incremental = actual;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a changed server in one backend reuses every other section as it was", () => {
+    const backends = Array.from({ length: 50 }, (_, i) => `backend b${i}\n    server s 10.0.0.1:${1000 + i}`);
+    const first = slotConfig(["global", ...backends].join("\n"), null);
+    const changed = [...backends];
+    changed[20] = "backend b20\n    server s 10.0.0.9:9";
+    const second = slotConfig(["global", ...changed].join("\n"), first);
+    const reused = second.sections.filter((section, i) => section === first.sections[i]);
+    expect(reused).toHaveLength(first.sections.length - 1);
+    expect(second.layout.get("backend b20")!.slots[0]).toEqual({ host: "10.0.0.9", port: 9 });
+  });
+});

@@ -99,6 +99,11 @@ export class ConfigApplier {
     return this.#status;
   }
 
+  /** Resolves once the config file has caught up with what HAProxy runs. */
+  settled(): Promise<void> {
+    return this.#disk.settled();
+  }
+
   /** The config HAProxy runs, as written to disk. */
   runningConfig(): string | null {
     return this.#running?.text ?? null;

@@ -29,17 +29,21 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-export interface UiRig {
+/** The appliance a browser test talks to: the simulator and the real dist/bamboo. */
+export interface UiBackend {
   readonly sim: MarathonSim;
   readonly bamboo: RunningAppliance;
+  /** Basic auth for direct API calls. */
+  authHeaders(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface UiRig extends UiBackend {
   readonly browser: Browser;
   /** A page in a new context, opened at the UI (optionally at a hash view), with errors collected. */
   open(options?: { hash?: string; width?: number; height?: number }): Promise<Page>;
   /** Page errors seen so far; a test may assert there were none. */
   readonly pageErrors: string[];
-  /** Basic auth for direct API calls when the rig was started with a password. */
-  authHeaders(): Record<string, string>;
-  stop(): Promise<void>;
 }
 
 export interface RigOptions {
@@ -48,18 +52,34 @@ export interface RigOptions {
   readonly setup?: (sim: MarathonSim) => Promise<void>;
 }
 
-export async function startUiRig(options: RigOptions = {}): Promise<UiRig> {
+/** The simulator (after `setup`) and a ready dist/bamboo, whichever browser drives the page. */
+export async function startUiBackend(options: RigOptions = {}): Promise<UiBackend> {
   const sim = await MarathonSim.start({ heartbeatMs: 1_000 });
   await options.setup?.(sim);
   const env: Record<string, string> = options.password ? { BAMBOO_API_PASSWORD: options.password } : {};
   const bamboo = await startAppliance({ marathonUrl: sim.url, env });
   await bamboo.waitReady();
+  return {
+    sim,
+    bamboo,
+    authHeaders(): Record<string, string> {
+      // The appliance always has a password (secure by default); the rig's or the tests' default.
+      return { authorization: bamboo.writer.authorization! };
+    },
+    async stop() {
+      await bamboo.stop();
+      await sim.stop();
+    },
+  };
+}
+
+export async function startUiRig(options: RigOptions = {}): Promise<UiRig> {
+  const backend = await startUiBackend(options);
   const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   return {
-    sim,
-    bamboo,
+    ...backend,
     browser,
     pageErrors,
     async open({ hash = "", width = 1280, height = 800 } = {}) {
@@ -68,24 +88,19 @@ export async function startUiRig(options: RigOptions = {}): Promise<UiRig> {
       const page = await context.newPage();
       page.setDefaultTimeout(DEADLINE_MS);
       page.on("pageerror", (error) => pageErrors.push(error.message));
-      await page.goto(`${bamboo.api}/${hash}`);
+      await page.goto(`${backend.bamboo.api}/${hash}`);
       return page;
-    },
-    authHeaders(): Record<string, string> {
-      // The appliance always has a password (secure by default); the rig's or the tests' default.
-      return { authorization: bamboo.writer.authorization! };
     },
     async stop() {
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
-      await bamboo.stop();
-      await sim.stop();
+      await backend.stop();
     },
   };
 }
 
 /** Stores a rule through the API, as another team would, so the page has something to show. */
-export async function putService(rig: UiRig, id: string, acl: string): Promise<void> {
+export async function putService(rig: UiBackend, id: string, acl: string): Promise<void> {
   const response = await fetch(`${rig.bamboo.api}/api/services`, {
     method: "POST",
     headers: { "content-type": "application/json", ...rig.authHeaders() },
@@ -94,7 +109,7 @@ export async function putService(rig: UiRig, id: string, acl: string): Promise<v
   if (!response.ok) throw new Error(`storing ${id} failed: ${response.status} ${await response.text()}`);
 }
 
-export async function storedServices(rig: UiRig): Promise<Record<string, { Acl: string }>> {
+export async function storedServices(rig: UiBackend): Promise<Record<string, { Acl: string }>> {
   return (await (await fetch(`${rig.bamboo.api}/api/services`)).json()) as Record<string, { Acl: string }>;
 }
 

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { eventually, spread } from "../support/appliance.ts";
+import { DEADLINE_MS, putService, startUiBackend, storedServices, type UiBackend } from "./harness.ts";
+
+/**
+ * The main flows again in Debian's Firefox ESR. Playwright drives Firefox only in its own
+ * patched build, or over WebDriver BiDi with a command ESR 153 does not have
+ * (emulation.setMediaFeaturesOverride); Puppeteer speaks the BiDi that ESR implements.
+ */
+const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
+const PASSWORD = "s3cret";
+const HEALTH = [{ protocol: "HTTP", path: "/health", portIndex: 0 }];
+/** The rule editor's submit button: "Check rule" until the dry run accepts, then "Save rule". */
+const RULE_SUBMIT = 'dialog .rule-form button[type="submit"]';
+
+// Firefox takes several seconds to start; each wait in the page has its own deadline.
+setDefaultTimeout(60_000);
+
+describe("the UI in Firefox", () => {
+  let backend: UiBackend;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    backend = await startUiBackend({
+      password: PASSWORD,
+      setup: async (sim) => {
+        await sim.deployApp({ id: "/ghost", instances: 2, healthChecks: HEALTH });
+        await sim.deployApp({ id: "/shop", instances: 1, healthChecks: HEALTH });
+        await sim.deployApp({ id: "/blog", instances: 1 });
+        sim.setHealth(sim.tasks("/shop")[0]!.id, false);
+      },
+    });
+    await putService(backend, "/ghost", "hdr(host) -i ghost.local");
+    await putService(backend, "/shop", "hdr(host) -i shop.local");
+    browser = await puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await backend?.stop();
+  });
+
+  /** A page in a fresh browser context (its own sessionStorage), opened at the UI. */
+  const open = async (hash = "", width = 1280, height = 800): Promise<Page> => {
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(DEADLINE_MS);
+    page.on("pageerror", (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
+    await page.setViewport({ width, height });
+    await page.goto(`${backend.bamboo.api}/${hash}`);
+    return page;
+  };
+
+  test("the overview lists the apps with their counts and coloured words", async () => {
+    const page = await open();
+    await waitForText(page, 'tr[data-app-id="/shop"] .c-status', (t) => t.includes("503"), "/shop marked 503");
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-tasks', (t) => t.replace(/\s/g, "") === "2/2", "/ghost 2 of 2 healthy");
+    const status = (id: string) => page.$eval(`tr[data-app-id="${id}"] .badge`, (el) => [el.getAttribute("data-status"), getComputedStyle(el).color]);
+    const [[ghost, green], [shop, red], [blog, grey]] = [await status("/ghost"), await status("/shop"), await status("/blog")];
+    expect([ghost, shop, blog]).toEqual(["healthy", "no-healthy-task", "no-rule"]);
+    expect(new Set([green, red, grey]).size).toBe(3);
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-servers', (t) => t.includes("2 UP"), "HAProxy reports /ghost's servers UP");
+  });
+
+  test("scaling in Marathon changes the count live, without reloading the page", async () => {
+    const page = await open();
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "2", "/ghost at 2 instances");
+    await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+    await backend.sim.scale("/ghost", 3);
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "3", "/ghost at 3 instances");
+    expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+    await backend.sim.scale("/ghost", 2);
+  });
+
+  test("the keyboard alone reaches the filter, and typing filters the apps", async () => {
+    const page = await open();
+    await waitForText(page, ".result-count", (t) => t.startsWith("3 apps"), "three apps listed");
+    const filterFocused = () => page.evaluate(() => document.activeElement?.matches('input[type="search"]') ?? false);
+    for (let presses = 0; presses < 20 && !(await filterFocused()); presses++) await page.keyboard.press("Tab");
+    expect(await filterFocused()).toBe(true);
+    await page.keyboard.type("gho");
+    await waitForText(page, ".result-count", (t) => t.startsWith("1 app shown"), "one app left");
+  });
+
+  test("a rule is checked, signed in for, saved, and HAProxy routes the host", async () => {
+    const page = await open();
+    await page.locator('button[aria-label="Add rule for /blog"]').click();
+    await page.locator('dialog input[name="acl"]').fill("hdr(host) -i blog.local");
+    await page.locator(RULE_SUBMIT).click();
+    await page.locator('dialog input[name="password"]').fill(PASSWORD);
+    await page.locator('dialog form:has(input[name="password"]) button[type="submit"]').click();
+    await waitForText(page, "dialog .check", (t) => t.startsWith("Accepted"), "the dry-run answer");
+    expect((await storedServices(backend))["/blog"]).toBeUndefined();
+    expect(await page.$eval(RULE_SUBMIT, (button) => button.textContent)).toBe("Save rule");
+    await page.locator(RULE_SUBMIT).click();
+    await waitForText(page, ".notice", (t) => t.includes("Saved the rule for /blog"), "the saved notice");
+    expect((await storedServices(backend))["/blog"]?.Acl).toBe("hdr(host) -i blog.local");
+    const blogTask = backend.sim.tasks("/blog")[0]!.id;
+    await eventually("HAProxy routes blog.local", async () => (await spread(`${backend.bamboo.http}/`, 1, { host: "blog.local" })).has(blogTask));
+  });
+
+  test("a hijacking rule is refused next to the field and nothing is stored", async () => {
+    const page = await open();
+    await page.evaluate((password) => sessionStorage.setItem("bamboo.api-credentials", JSON.stringify({ user: "admin", password })), PASSWORD);
+    await page.locator('button[aria-label="Edit rule for /shop"]').click();
+    await page.locator('dialog input[name="acl"]').fill("hdr(host) -i ghost.local");
+    await waitForText(page, "#acl-error", (t) => t.includes("/ghost"), "the conflict named next to the rule");
+    expect(await page.$eval(RULE_SUBMIT, (button) => button.textContent)).toBe("Check rule");
+    await page.keyboard.press("Escape");
+    expect((await storedServices(backend))["/shop"]?.Acl).toBe("hdr(host) -i shop.local");
+  });
+
+  test("the request tester explains a 503 and names the app", async () => {
+    const page = await open("#test");
+    await page.locator('input[name="url"]').fill("/cart");
+    await page.locator('input[name="host"]').fill("shop.local");
+    await page.locator('main form button[type="submit"]').click();
+    const answer = await waitForText(page, ".test-answer", (t) => t.includes("503"), "the 503 explained");
+    expect(answer).toContain("/shop");
+    expect(await page.$eval(".test-answer", (el) => el.getAttribute("data-verdict"))).toBe("no-healthy-server");
+  });
+
+  test("at phone width no view scrolls sideways, and no page error was seen", async () => {
+    const page = await open("", 375, 740);
+    await waitForText(page, ".result-count", (t) => t.includes("apps"), "the apps listed");
+    for (const hash of ["#apps", "#test", "#state"]) {
+      await page.evaluate((h) => (location.hash = h), hash);
+      await page.waitForSelector(`nav a[href="${hash}"][aria-current="page"]`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect({ hash, overflow }).toEqual({ hash, overflow: 0 });
+    }
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** Waits until the text of `selector` satisfies `expected`, or fails with what the page showed. */
+async function waitForText(page: Page, selector: string, expected: (text: string) => boolean, what: string): Promise<string> {
+  const deadline = performance.now() + DEADLINE_MS;
+  let last = "";
+  while (performance.now() < deadline) {
+    const text = await page.$eval(selector, (el) => el.textContent ?? "").catch(() => null);
+    if (text !== null) last = text;
+    if (text !== null && expected(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out after ${DEADLINE_MS} ms waiting for ${what}; last text: ${JSON.stringify(last)}`);
+}

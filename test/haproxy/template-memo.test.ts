@@ -3,10 +3,10 @@ import fc from "fast-check";
 import Handlebars from "handlebars";
 import { compileTemplate, loadTemplateSource } from "../../src/haproxy/template.ts";
 import { memoizableEachBlocks } from "../../src/haproxy/template-memo.ts";
-import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
+import { toTemplateData } from "../../src/routing/template-data.ts";
 import type { App } from "../../src/marathon/types.ts";
 import { makeService, type Service } from "../../src/store/types.ts";
-import { app, httpHealthCheck, task } from "../routing/builders.ts";
+import { app, httpHealthCheck, task, TEMPLATE_SETTINGS as SETTINGS } from "../routing/builders.ts";
 
 describe("which each blocks may reuse an item's text", () => {
   test.each([
@@ -39,20 +39,6 @@ describe("which each blocks may reuse an item's text", () => {
     expect(Object.fromEntries(memoizableEachBlocks(source)) as Record<string, unknown>).toEqual(expected);
   });
 });
-
-const SETTINGS: HAProxyTemplateSettings = {
-  HttpBind: "127.0.0.1:8080",
-  BindHost: "127.0.0.1",
-  StatsSocket: "/run/bamboo/haproxy-stats.sock",
-  StatsPageSocket: "/run/bamboo/haproxy-stats-page.sock",
-  ServerStateFile: "/run/bamboo/haproxy-server-state",
-  MaxConn: 4096,
-  TimeoutConnect: "5s",
-  TimeoutClient: "50s",
-  TimeoutServer: "50s",
-  TimeoutTunnel: "1h",
-  HardStopAfter: "30s",
-};
 
 /** Templates exercising every kind of read a memoized body may make, and ones it must not memoize. */
 const TEMPLATES: Record<string, string> = {

@@ -4,23 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileTemplate, loadTemplateSource, TemplateError } from "../../src/haproxy/template.ts";
 import { validateConfig } from "../../src/haproxy/validate.ts";
-import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
+import { toTemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
-import { app, httpHealthCheck, task } from "../routing/builders.ts";
-
-const SETTINGS: HAProxyTemplateSettings = {
-  HttpBind: "127.0.0.1:8080",
-  BindHost: "127.0.0.1",
-  StatsSocket: "/run/bamboo/haproxy-stats.sock",
-  StatsPageSocket: "/run/bamboo/haproxy-stats-page.sock",
-  ServerStateFile: "/run/bamboo/haproxy-server-state",
-  MaxConn: 4096,
-  TimeoutConnect: "5s",
-  TimeoutClient: "50s",
-  TimeoutServer: "50s",
-  TimeoutTunnel: "1h",
-  HardStopAfter: "30s",
-};
+import { app, httpHealthCheck, task, TEMPLATE_SETTINGS as SETTINGS } from "../routing/builders.ts";
 
 const APPS = [
   app({

@@ -1,5 +1,6 @@
 /** Builders for normalised apps and tasks, so a routing test states only what it is about. */
 import type { App, HealthCheck, Task } from "../../src/marathon/types.ts";
+import type { HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
 
 export function task(overrides: Partial<Task> & { id: string }): Task {
   return {
@@ -40,3 +41,18 @@ export function app(overrides: Partial<App> & { id: string }): App {
     ...overrides,
   };
 }
+
+/** Template settings as a test appliance would have them, for rendering templates. */
+export const TEMPLATE_SETTINGS: HAProxyTemplateSettings = {
+  HttpBind: "127.0.0.1:8080",
+  BindHost: "127.0.0.1",
+  StatsSocket: "/run/bamboo/haproxy-stats.sock",
+  StatsPageSocket: "/run/bamboo/haproxy-stats-page.sock",
+  ServerStateFile: "/run/bamboo/haproxy-server-state",
+  MaxConn: 4096,
+  TimeoutConnect: "5s",
+  TimeoutClient: "50s",
+  TimeoutServer: "50s",
+  TimeoutTunnel: "1h",
+  HardStopAfter: "30s",
+};

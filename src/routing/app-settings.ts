@@ -15,17 +15,31 @@ export interface CheckedApps {
 export function checkAppSettings(apps: readonly App[]): CheckedApps {
   const problems: { id: string; message: string }[] = [];
   const checked = apps.map((app) => {
-    let env: Record<string, string> | null = null;
-    for (const name of PORT_SETTINGS) {
-      const value = app.env[name];
-      if (value === undefined || value === "" || isPort(value)) continue;
-      env ??= { ...app.env };
-      delete env[name];
-      problems.push({ id: app.id, message: `env ${name}='${value}' ignored: expected a port number from 1 to 65535` });
-    }
-    return env === null ? app : { ...app, env };
+    const result = checkedApp(app);
+    problems.push(...result.problems);
+    return result.app;
   });
   return { apps: checked, problems };
+}
+
+/** Checked once per app object: a corrected copy made anew each time would look like a changed app downstream. */
+const checkedApps = new WeakMap<App, { readonly app: App; readonly problems: CheckedApps["problems"] }>();
+
+function checkedApp(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {
+  const known = checkedApps.get(app);
+  if (known) return known;
+  const problems: { id: string; message: string }[] = [];
+  let env: Record<string, string> | null = null;
+  for (const name of PORT_SETTINGS) {
+    const value = app.env[name];
+    if (value === undefined || value === "" || isPort(value)) continue;
+    env ??= { ...app.env };
+    delete env[name];
+    problems.push({ id: app.id, message: `env ${name}='${value}' ignored: expected a port number from 1 to 65535` });
+  }
+  const result = { app: env === null ? app : { ...app, env }, problems };
+  checkedApps.set(app, result);
+  return result;
 }
 
 function isPort(value: string): boolean {

@@ -82,4 +82,12 @@ describe("checkAppSettings", () => {
     expect(apps[0]!.env.OTHER).toBe("x");
     expect(problems.length).toBe(kept ? 0 : 1);
   });
+
+  test("the same app checked again gives the same object and the same report", () => {
+    const db = app({ id: "/db", env: { BAMBOO_TCP_PORT: "postgres" } });
+    const first = checkAppSettings([db]);
+    const again = checkAppSettings([db]);
+    expect(again.apps[0]).toBe(first.apps[0]!);
+    expect(again.problems).toEqual(first.problems);
+  });
 });

@@ -38,3 +38,18 @@ test("a name keeps its last address while DNS fails", async () => {
   const { apps } = await resolver.resolveApps([app({ id: "/a", tasks: [task({ id: "a.1", host: "agent-1.example" })] })]);
   expect(apps[0]!.tasks[0]!.host).toBe("10.1.0.1");
 });
+
+test("an app keeps its resolved object while its agents keep their addresses", async () => {
+  let now = 0;
+  const answers: Record<string, string> = { "agent-1.example": "10.1.0.1" };
+  const resolver = new HostResolver(async (host) => answers[host]!, () => now);
+  const named = app({ id: "/a", tasks: [task({ id: "a.1", host: "agent-1.example" })] });
+  const first = (await resolver.resolveApps([named])).apps[0]!;
+  expect((await resolver.resolveApps([named])).apps[0]).toBe(first);
+  // The agent moved: after the cache's lifetime the app is resolved anew.
+  answers["agent-1.example"] = "10.1.0.2";
+  now = 120_000;
+  const moved = (await resolver.resolveApps([named])).apps[0]!;
+  expect(moved).not.toBe(first);
+  expect(moved.tasks[0]!.host).toBe("10.1.0.2");
+});

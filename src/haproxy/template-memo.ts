@@ -220,8 +220,6 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
     return marker(handedOut.push(pieces) - 1);
   });
 
-  // A template that writes the marker character itself cannot be split at markers.
-  if (source.includes(MARK)) return (render) => [render()];
   return (render) => {
     const collected: string[][] = [];
     handedOut = collected;
@@ -233,7 +231,11 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
   };
 }
 
-/** Template data never holds control characters (template-data.ts cleans them): a safe marker. */
+/**
+ * A marker nothing else can write: Handlebars' lexer refuses NUL in a template, template
+ * data has its control characters replaced (template-data.ts) and app ids with them are
+ * refused when Marathon's answer is read (normalise.ts).
+ */
 const MARK = "\u0000";
 const MARKER = /\u0000(\d+)\u0000/g;
 

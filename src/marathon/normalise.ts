@@ -71,6 +71,10 @@ export function normaliseApp(raw: unknown, nowMs: number): NormalisedApp {
   if (typeof rawId !== "string" || rawId.replace(/\//g, "") === "") {
     return { app: null, problems: [{ appId: "", message: `app has no usable id (${JSON.stringify(rawId ?? null)})` }] };
   }
+  // Marathon allows none of these; one that reached the config could add lines to it.
+  if (/[\s\x00-\x1f\x7f]/.test(rawId)) {
+    return { app: null, problems: [{ appId: "", message: `app id ${JSON.stringify(rawId)} contains whitespace or control characters` }] };
+  }
   const id = absoluteId(rawId);
   try {
     return readApp(raw, id, nowMs);

@@ -113,6 +113,8 @@ describe("odd input never throws for the whole list", () => {
     { name: "an app that is not an object", raw: "nope" as unknown, appId: "" },
     { name: "an app without id", raw: appJson({ id: undefined }), appId: "" },
     { name: "an app whose id is only slashes", raw: appJson({ id: "//" }), appId: "" },
+    { name: "an app whose id holds a newline", raw: appJson({ id: "/a\n    stats enable" }), appId: "" },
+    { name: "an app whose id holds a NUL", raw: appJson({ id: "/a\u00000\u0000" }), appId: "" },
     { name: "a port that is a string", raw: appJson({ id: "/p", portDefinitions: [{ port: "80" }] }), appId: "/p" },
     { name: "a port out of range", raw: appJson({ id: "/p", ports: [70000], portDefinitions: undefined }), appId: "/p" },
     { name: "healthChecks that is not an array", raw: appJson({ id: "/h", healthChecks: { protocol: "HTTP" } }), appId: "/h" },

@@ -52,6 +52,10 @@ describe("two appliances on one ZooKeeper path", () => {
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: string }).error).toContain("nothing was changed");
     await zk.restart();
+    // Each appliance reconnects on its own backoff (up to 10 s after a long outage).
+    const storeConnected = (bamboo: RunningAppliance) => async () =>
+      ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { store: { connected: boolean } }).store.connected;
+    await eventually("the first appliance reconnected", storeConnected(first), 20_000);
     await eventually("writes accepted again", async () => (await put(second, "hdr(host) -i ghost2.local")).status === 200, 20_000);
     await eventually("the first appliance follows", routesHost(first, "ghost2.local"), 5_000);
   });

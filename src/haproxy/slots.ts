@@ -1,4 +1,4 @@
-import { commonPrefixLength, commonSuffixLength } from "./common-affix.ts";
+import { commonPrefixOfPieces, commonSuffixOfPieces, textBetween } from "./pieces.ts";
 import { parseSection, significant, splitSections, type Section, type ServerLine } from "./config-structure.ts";
 
 /**
@@ -176,35 +176,6 @@ function changedRange(previous: SlottedConfig, rendered: readonly string[], leng
   let tail = starts.length;
   while (tail - 1 > head && starts[tail - 1]! >= 1 && starts[tail - 1]! - 1 >= previous.renderedLength - suffix) tail--;
   return { head, tail };
-}
-
-/** Characters two piece lists share at the start; pieces of unchanged items are the same strings. */
-function commonPrefixOfPieces(a: readonly string[], b: readonly string[]): number {
-  let length = 0;
-  let i = 0;
-  for (; i < a.length && i < b.length && a[i] === b[i]; i++) length += a[i]!.length;
-  return i < a.length && i < b.length ? length + commonPrefixLength(a[i]!, b[i]!) : length;
-}
-
-function commonSuffixOfPieces(a: readonly string[], b: readonly string[], max: number): number {
-  let length = 0;
-  let i = 1;
-  for (; i <= a.length && i <= b.length && a[a.length - i] === b[b.length - i]; i++) length += a[a.length - i]!.length;
-  if (i <= a.length && i <= b.length) length += commonSuffixLength(a[a.length - i]!, b[b.length - i]!);
-  return Math.min(length, max);
-}
-
-/** The text from `from` to `to` of the pieces' concatenation. */
-function textBetween(pieces: readonly string[], from: number, to: number): string {
-  const parts: string[] = [];
-  let offset = 0;
-  for (const piece of pieces) {
-    const end = offset + piece.length;
-    if (end > from && offset < to) parts.push(piece.slice(Math.max(0, from - offset), Math.min(piece.length, to - offset)));
-    offset = end;
-    if (offset >= to) break;
-  }
-  return parts.join("");
 }
 
 interface SectionResult {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { commonPrefixLength, commonSuffixLength } from "../../src/haproxy/common-affix.ts";
+import { commonPrefixLength, commonSuffixLength } from "../../src/haproxy/pieces.ts";
 import { isSectionHeader, splitSections } from "../../src/haproxy/config-structure.ts";
 import { sameStructure, slotConfig, type SlottedConfig } from "../../src/haproxy/slots.ts";
 

@@ -1,28 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { commonPrefixLength, commonSuffixLength } from "../../src/haproxy/pieces.ts";
 import { isSectionHeader, splitSections } from "../../src/haproxy/config-structure.ts";
 import { sameStructure, slotConfig, type SlottedConfig } from "../../src/haproxy/slots.ts";
-
-describe("common prefix and suffix", () => {
-  const long = "x".repeat(10_000);
-  test.each([
-    ["", "", 0, 0],
-    ["abc", "abc", 3, 3],
-    ["abc", "abd", 2, 0],
-    ["abc", "xbc", 0, 2],
-    ["ab", "abc", 2, 0],
-    [`${long}a${long}`, `${long}b${long}`, 10_000, 10_000],
-    [`${long}a`, `${long}ab`, 10_001, 0],
-  ])("%#", (a, b, prefix, suffix) => {
-    expect(commonPrefixLength(a, b)).toBe(prefix);
-    expect(commonSuffixLength(a, b)).toBe(suffix);
-  });
-
-  test("the suffix can be bounded so it does not overlap the prefix", () => {
-    expect(commonSuffixLength("aaaa", "aaaaaa", 1)).toBe(1);
-  });
-});
 
 /** The section split as it reads on paper: line by line. */
 function splitByLines(text: string): { header: string; lines: string[] }[] {

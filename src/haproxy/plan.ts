@@ -44,14 +44,17 @@ export function plan(running: SlottedConfig | null, next: SlottedConfig): Plan {
 
 /**
  * Backends whose slots may differ, with their running slots. When `next` was made from
- * what runs, only the sections it read again can differ (slots.ts); otherwise all of them.
+ * what runs, only the sections it read again can differ (slots.ts); otherwise any can.
  */
 function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, BackendSlots, BackendSlots | undefined][] {
-  if (next.madeFrom === running.sections) {
-    const before = new Map(next.replaced.map((section) => [section.header, section.slots ?? undefined]));
-    return next.reread.filter((section) => section.slots !== null && section.slots !== before.get(section.header)).map((section) => [section.header, section.slots!, before.get(section.header)]);
-  }
-  return [...next.layout].filter(([header, slots]) => slots !== running.layout.get(header)).map(([header, slots]) => [header, slots, running.layout.get(header)]);
+  const madeFromRunning = next.madeFrom === running.sections;
+  const candidates = madeFromRunning ? next.reread : next.sections;
+  const before: ReadonlyMap<string, BackendSlots | undefined> = madeFromRunning
+    ? new Map(next.replaced.map((section) => [section.header, section.slots ?? undefined]))
+    : running.layout;
+  return candidates.flatMap((section): [string, BackendSlots, BackendSlots | undefined][] =>
+    section.slots === null || section.slots === before.get(section.header) ? [] : [[section.header, section.slots, before.get(section.header)]],
+  );
 }
 
 /** The runtime API text of a command. */

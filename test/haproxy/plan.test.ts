@@ -114,6 +114,19 @@ describe("plan", () => {
     expect(plan(grown, again).kind).toBe("runtime");
   });
 
+  test("a config not made from the running one is compared backend by backend", () => {
+    const running = apply(null, { a: ["10.0.0.1:1"], b: ["10.0.0.2:2"] });
+    expect(plan(running, apply(null, { a: ["10.0.0.1:1"], b: ["10.0.0.2:2"] }))).toEqual({ kind: "none" });
+    expect(plan(running, apply(null, { a: ["10.0.0.1:1"], b: ["10.0.0.3:3"] }))).toEqual({
+      kind: "runtime",
+      commands: [
+        { kind: "set-state", backend: "b", server: "slot1", state: "maint" },
+        { kind: "set-addr", backend: "b", server: "slot1", endpoint: { host: "10.0.0.3", port: 3 } },
+        { kind: "set-state", backend: "b", server: "slot1", state: "ready" },
+      ],
+    });
+  });
+
   test("a host name cannot be set at run time, so it reloads", () => {
     const running = apply(null, { a: ["10.0.0.1:1"] });
     const next = plan(running, apply(running, { a: ["10.0.0.1:1", "agent-2.example:2"] }));

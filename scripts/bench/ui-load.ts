@@ -39,7 +39,7 @@ function syntheticOverview(count: number): Overview {
       statusText: status,
     });
   }
-  return { version: 1, generatedAt: new Date().toISOString(), apps, orphanServices: [], warnings: [], overlaps: [] };
+  return { version: 1, eventId: "bench.1", generatedAt: new Date().toISOString(), apps, orphanServices: [], warnings: [], overlaps: [] };
 }
 
 function startSyntheticApi(): { url: string; stop: () => void } {

@@ -23,6 +23,8 @@ const PUSH_DELAY_MS = 100;
  * subscribers hear only real changes, each with a new version.
  */
 export class OverviewFeed {
+  /** Event ids name this process, so an id from before a restart never matches a new overview. */
+  readonly #epoch = crypto.randomUUID().slice(0, 8);
   #overview: Overview;
   #key = "";
   #stale = true;
@@ -32,7 +34,7 @@ export class OverviewFeed {
   #pushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly deps: OverviewFeedDeps) {
-    this.#overview = { version: 0, generatedAt: this.#now(), ...deps.build(new Map()) };
+    this.#overview = this.#versioned(0, deps.build(new Map()));
   }
 
   /** The overview as of now; rebuilt only when something changed since it was last asked for. */
@@ -67,14 +69,21 @@ export class OverviewFeed {
     this.current();
   }
 
-  /** A server-sent-events response: the overview at once, then every change. */
+  /**
+   * A server-sent-events response: the overview at once, then every change. A client that
+   * already has the current overview (`Last-Event-ID` on a reconnect, `?since=` after the
+   * page's first GET) is not sent it again: at 1,000 apps that is 600 KB to parse for nothing.
+   */
   stream(request: Request): Response {
     const encoder = new TextEncoder();
+    const known = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("since");
     let cleanup = () => {};
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        const send = (overview: Overview) => controller.enqueue(encoder.encode(`event: overview\ndata: ${JSON.stringify(overview)}\n\n`));
-        send(this.current());
+        const send = (overview: Overview) => controller.enqueue(encoder.encode(`id: ${overview.eventId}\nevent: overview\ndata: ${JSON.stringify(overview)}\n\n`));
+        const current = this.current();
+        if (current.eventId === known) controller.enqueue(encoder.encode(": up to date\n\n"));
+        else send(current);
         const ping = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
         const unsubscribe = this.#subscribe(send);
         cleanup = () => {
@@ -124,8 +133,12 @@ export class OverviewFeed {
     const key = JSON.stringify(body);
     if (key === this.#key) return;
     this.#key = key;
-    this.#overview = { version: this.#overview.version + 1, generatedAt: this.#now(), ...body };
+    this.#overview = this.#versioned(this.#overview.version + 1, body);
     for (const listener of this.#subscribers) listener(this.#overview);
+  }
+
+  #versioned(version: number, body: OverviewBody): Overview {
+    return { version, eventId: `${this.#epoch}.${version}`, generatedAt: this.#now(), ...body };
   }
 
   #now(): string {

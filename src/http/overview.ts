@@ -14,8 +14,8 @@ export interface OverviewInput {
   readonly overlaps: Overview["overlaps"];
 }
 
-/** Everything the UI's overview shows, without version and time (the feed adds those). */
-export type OverviewBody = Omit<Overview, "version" | "generatedAt">;
+/** Everything the UI's overview shows, without version, id and time (the feed adds those). */
+export type OverviewBody = Omit<Overview, "version" | "eventId" | "generatedAt">;
 
 /** One row per app with a colour and a word a person understands; pure. */
 export function buildOverview(input: OverviewInput): OverviewBody {

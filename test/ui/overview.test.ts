@@ -65,6 +65,8 @@ describe("the apps overview", () => {
   test("scaling in Marathon changes the count live, without reloading the page", async () => {
     const page = await rig.open();
     await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "2", "/ghost at 2 instances");
+    // The stream resumes from the overview the page fetched: live without sending it again.
+    await page.locator('[data-testid="live"].live-live').waitFor();
     await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
     await rig.sim.scale("/ghost", 3);
     await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "3", "/ghost at 3 instances");

@@ -34,6 +34,11 @@ export interface OverviewApp {
 export interface Overview {
   /** Changes whenever anything in the overview changes. */
   readonly version: number;
+  /**
+   * This overview's id in the event stream, unique across restarts of the appliance:
+   * `GET /api/events?since=<eventId>` does not send it again.
+   */
+  readonly eventId: string;
   readonly generatedAt: string;
   readonly apps: readonly OverviewApp[];
   /** Services stored for apps Marathon does not have (yet). */

@@ -11,7 +11,7 @@ export interface LiveOverview {
 /**
  * The overview, pushed by the appliance over server-sent events. The first one comes from a
  * plain GET that index.html preloads while the script downloads; the stream opens once that
- * is shown, and its first message (the full current state) covers anything changed between.
+ * is shown, from that overview on: it sends the current state only if it changed between.
  * EventSource reconnects by itself; while it is down the last overview stays, marked not live.
  */
 let early: Promise<Overview | null> | null = null;
@@ -45,22 +45,24 @@ export function useOverview(): LiveOverview {
     let source: EventSource | null = null;
     let closed = false;
     let streamed = false;
+    // The overview the page already shows: the stream then starts with the next change only.
+    let shown: Overview | null = null;
 
     const openStream = () => {
       if (closed) return;
-      source = new EventSource("/api/events");
+      source = new EventSource(shown ? `/api/events?since=${encodeURIComponent(shown.eventId)}` : "/api/events");
       source.addEventListener("overview", (event) => {
         try {
           const next = JSON.parse((event as MessageEvent<string>).data) as Overview;
           streamed = true;
-          // One stream delivers in order, and a reconnect starts with the full current state.
+          // One stream delivers in order; a reconnect (Last-Event-ID) starts with the current state if it changed.
           setOverview(next);
           setLive("live");
         } catch {
           // A torn message is replaced by the next one; keep showing the last good overview.
         }
       });
-      source.addEventListener("open", () => setLive((state) => (streamed ? "live" : state)));
+      source.addEventListener("open", () => setLive((state) => (streamed || shown ? "live" : state)));
       source.addEventListener("error", () => setLive("reconnecting"));
     };
 
@@ -69,7 +71,10 @@ export function useOverview(): LiveOverview {
         (first) => {
           // Marks let scripts/bench/ui-load.ts tell network and parsing apart from rendering.
           performance.mark("bamboo:overview-parsed");
-          if (first && !streamed && !closed) setOverview(first);
+          if (first && !streamed && !closed) {
+            shown = first;
+            setOverview(first);
+          }
         },
         () => undefined,
       )

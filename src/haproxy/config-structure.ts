@@ -85,7 +85,7 @@ export function splitSections(text: string): RawSection[] {
 }
 
 /** The lines of a section's body. */
-export function bodyLines(body: string | null): string[] {
+function bodyLines(body: string | null): string[] {
   return body === null ? [] : body.split("\n").map((line) => line.trimEnd());
 }
 
@@ -100,7 +100,7 @@ export function parseSection(raw: RawSection): Section {
  * servers without a literal port (`server x host` or `server x host:+1`): those stay
  * verbatim and any change to them needs a reload.
  */
-export function parseServerLine(line: string): ServerLine | undefined {
+function parseServerLine(line: string): ServerLine | undefined {
   const match = /^\s*server\s+(\S+)\s+(\S+)(.*)$/.exec(line);
   if (!match) return undefined;
   const address = match[2]!;

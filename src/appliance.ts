@@ -4,7 +4,7 @@ import { runtimePaths, type RuntimePaths } from "./config/paths.ts";
 import { AclChecker } from "./haproxy/acl-check.ts";
 import { ConfigApplier } from "./haproxy/apply.ts";
 import { RuntimeApi } from "./haproxy/runtime-api.ts";
-import { serverViewsFromStat } from "./haproxy/server-view.ts";
+import { serverViewsFromState } from "./haproxy/server-view.ts";
 import { HAProxySupervisor } from "./haproxy/supervisor.ts";
 import { compileTemplate, loadTemplateSource } from "./haproxy/template.ts";
 import { templateSettings } from "./haproxy/template-settings.ts";
@@ -72,7 +72,7 @@ export class Appliance implements ApplianceView {
           overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
         });
       },
-      haproxyStates: async () => (supervisor.isRunning() ? serverViewsFromStat(await runtime.showStat()) : new Map()),
+      haproxyStates: async () => (supervisor.isRunning() ? serverViewsFromState(await runtime.send("show servers state")) : new Map()),
       pollMs: OVERVIEW_POLL_MS,
       log,
     });

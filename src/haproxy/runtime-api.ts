@@ -1,9 +1,9 @@
 import { RuntimeApiError } from "./errors.ts";
 import { sendOverUnixSocket } from "./unix-socket.ts";
-import { parseServersState, parseShowInfo, parseShowMap, parseStatCsv, type ServerStateRow, type StatRow } from "./runtime-parse.ts";
+import { parseServersState, parseShowInfo, parseShowMap, type ServerStateRow } from "./runtime-parse.ts";
 
-export type { ServerStateRow, StatRow } from "./runtime-parse.ts";
-export { adminStateOf, parseServersState, parseShowInfo, parseShowMap, parseStatCsv } from "./runtime-parse.ts";
+export type { ServerStateRow } from "./runtime-parse.ts";
+export { adminStateOf, parseServersState, parseShowInfo, parseShowMap } from "./runtime-parse.ts";
 
 /** Administrative state a server slot can be put in at run time. */
 export type ServerAdminState = "ready" | "drain" | "maint";
@@ -125,11 +125,6 @@ export class RuntimeApi {
   async showServersState(backend?: string): Promise<ServerStateRow[]> {
     if (backend !== undefined) assertToken(backend, "backend");
     return parseServersState(await this.send(backend ? `show servers state ${backend}` : "show servers state"));
-  }
-
-  /** Every proxy and server row of `show stat`, keyed by the CSV header. */
-  async showStat(): Promise<StatRow[]> {
-    return parseStatCsv(await this.send("show stat"));
   }
 
   /** `show info` as a name → value record (Version, Pid, Uptime_sec, CurrConns...). */

@@ -1,8 +1,5 @@
 /** Parsers of the runtime API's text replies; pure, so they are tested on captured output. */
 
-/** One row of `show stat`: every CSV column by its header name (`pxname`, `svname`, `status`...). */
-export type StatRow = Readonly<Record<string, string>> & { readonly pxname: string; readonly svname: string };
-
 /** One server as `show servers state` reports it (format version 1, HAProxy 2.x). */
 export interface ServerStateRow {
   readonly backendId: number;
@@ -18,27 +15,6 @@ export interface ServerStateRow {
   readonly weight: number;
   /** Every column by its header name, for what the typed fields leave out. */
   readonly fields: Readonly<Record<string, string>>;
-}
-
-/**
- * Parses `show stat` CSV. The header starts with "# " and every line ends with a comma,
- * which is not an extra empty column.
- */
-export function parseStatCsv(text: string): StatRow[] {
-  const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const header = lines.find((line) => line.startsWith("# "));
-  if (!header) return [];
-  const columns = trimTrailingComma(header.slice(2)).split(",");
-  return lines
-    .filter((line) => !line.startsWith("#"))
-    .map((line) => {
-      const values = trimTrailingComma(line).split(",");
-      const row: Record<string, string> = {};
-      columns.forEach((column, i) => {
-        row[column] = values[i] ?? "";
-      });
-      return row as StatRow;
-    });
 }
 
 /** Parses `show servers state`: a version line, a "# " header, then one line per server. */
@@ -103,8 +79,4 @@ export function parseShowMap(text: string): { key: string; value: string }[] {
     if (match) rows.push({ key: match[1] ?? "", value: match[2] ?? "" });
   }
   return rows;
-}
-
-function trimTrailingComma(line: string): string {
-  return line.endsWith(",") ? line.slice(0, -1) : line;
 }

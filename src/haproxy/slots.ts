@@ -83,7 +83,7 @@ export function sameStructure(a: SlottedConfig, b: SlottedConfig): boolean {
 }
 
 /** Free slots have to name some address for `haproxy -c`; they are never contacted while in maintenance. */
-const PARKED_ADDRESS: Endpoint = { host: "127.0.0.1", port: 1 };
+export const PARKED_ADDRESS: Endpoint = { host: "127.0.0.1", port: 1 };
 
 /** Fewest slots a backend gets: small apps scale within them without a reload. */
 export const MIN_SLOTS = 8;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RuntimeApiError } from "../../src/haproxy/errors.ts";
 import { adminStateOf, RuntimeApi } from "../../src/haproxy/runtime-api.ts";
+import { serverViewsFromState } from "../../src/haproxy/server-view.ts";
 import { get, haproxyEnv, waitFor, type HAProxyEnv } from "../support/haproxy-env.ts";
 
 let env: HAProxyEnv;
@@ -75,11 +76,16 @@ describe("RuntimeApi against the real HAProxy", () => {
     );
   });
 
-  test("show stat lists the frontend, each server and the backend", async () => {
-    const rows = await api.showStat();
-    expect(rows.find((row) => row.pxname === "web" && row.svname === "FRONTEND")?.status).toBe("OPEN");
-    expect(rows.find((row) => row.pxname === "app" && row.svname === "slot_1")?.addr).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(rows.find((row) => row.pxname === "app" && row.svname === "BACKEND")).toBeDefined();
+  test("HAProxy's view of each server reads from show servers state", async () => {
+    const live = `127.0.0.1:${env.backends.get("red")!}`;
+    const views = async () => serverViewsFromState(await api.send("show servers state"));
+    expect((await views()).get(live)).toBe("UP");
+    await api.setServerState("app", "slot_1", "drain");
+    expect((await views()).get(live)).toBe("DRAIN");
+    await api.setServerState("app", "slot_1", "maint");
+    expect((await views()).get(live)).toBe("MAINT");
+    await api.setServerState("app", "slot_1", "ready");
+    expect((await views()).get(live)).toBe("UP");
   });
 
   test("show info names the serving worker", async () => {

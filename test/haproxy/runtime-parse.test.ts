@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chunkCommands, isErrorReply, splitReplies } from "../../src/haproxy/runtime-api.ts";
-import { adminStateOf, parseServersState, parseShowInfo, parseStatCsv } from "../../src/haproxy/runtime-parse.ts";
-
-const statFixture = await Bun.file(new URL("../fixtures/marathon-lb/haproxy_stats.csv", import.meta.url)).text();
+import { adminStateOf, parseServersState, parseShowInfo } from "../../src/haproxy/runtime-parse.ts";
+import { serverViewsFromState } from "../../src/haproxy/server-view.ts";
 
 // Captured from HAProxy 2.6.12 (`show servers state`).
 const serversState = `1
@@ -12,18 +11,27 @@ const serversState = `1
 
 `;
 
-describe("show stat", () => {
-  test("marathon-lb's captured CSV parses into one row per proxy and server, keyed by header", () => {
-    const rows = parseStatCsv(statFixture);
-    expect(rows.length).toBeGreaterThan(3);
-    expect(rows[0]).toMatchObject({ pxname: "http-in", svname: "FRONTEND", status: "OPEN", scur: "1" });
-    expect(rows.find((row) => row.svname === "10_0_6_25_16916")?.status).toBe("MAINT");
-    // The trailing comma of each line is not an extra column.
-    expect(Object.keys(rows[0]!)).not.toContain("");
-  });
-});
-
 describe("show servers state", () => {
+  test("reads as HAProxy's view per address: running is UP, a config-disabled flag alone is not maintenance", () => {
+    expect(serverViewsFromState(serversState)).toEqual(new Map([["127.0.0.1:28081", "UP"], ["127.0.0.2:28083", "UP"]]));
+  });
+
+  test.each([
+    [0, 0, "DOWN"],
+    [1, 0, "UP"],
+    [2, 0x01, "MAINT"],
+    [2, 0x08, "DRAIN"],
+    [3, 0, "NOLB"],
+  ])("op state %i with admin flags %i is %s", (op, admin, view) => {
+    const dump = `1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_port\n3 be 1 s1 10.0.0.1 ${op} ${admin} 80\n`;
+    expect(serverViewsFromState(dump).get("10.0.0.1:80") as string | undefined).toBe(view);
+  });
+
+  test("parked slots and unreadable dumps give no views", () => {
+    expect(serverViewsFromState("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_port\n3 be 2 slot2 127.0.0.1 2 5 1\n").size).toBe(0);
+    expect(serverViewsFromState("garbage").size).toBe(0);
+  });
+
   test("rows carry typed address, port and states", () => {
     const rows = parseServersState(serversState);
     expect(rows).toHaveLength(2);

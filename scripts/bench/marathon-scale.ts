@@ -1,7 +1,7 @@
 /**
  * Issue 3 item 9: bamboo against 1,000 and 10,000 Marathon apps.
  *
- *   node_modules/.bin/bun scripts/bench/marathon-scale.ts [--apps 1000,10000] [--samples 100]
+ *   node_modules/.bin/bun scripts/bench/marathon-scale.ts [--apps 1000,10000] [--samples 100] [--with-ui]
  *
  * For each size: every app has one task, each a real server of the simulator (10,000 Bun
  * servers take the simulator about half a minute to start; they are deployed before bamboo
@@ -13,6 +13,8 @@
  *    TASK_RUNNING and deployment_success each, 1,500 events); the /v2 requests bamboo made
  *    for it (counted by the simulator), per 1,000 events.
  *  - memory of the bamboo process (VmRSS now, VmHWM peak) and of HAProxy's worker.
+ * With --with-ui, the web UI's live overview stream (`GET /api/events`) is read throughout
+ * the event→routable samples, as when someone keeps the page open.
  */
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { probeUntilHit, watchFirstHit } from "./first-hit.ts";
@@ -94,7 +96,15 @@ async function measureSize(apps: number, samples: number): Promise<SizeFigures> 
     const probed = Array.from({ length: PROBED_APPS }, (_, i) => appId(i));
     const routed = await until(async () => (await Promise.all(probed.map((id) => fetch(`${b.http}${id}`).then((r) => r.status === 200, () => false)))).every(Boolean), 60_000, 200);
     if (!routed) throw new Error(`probed apps not routed; see ${b.logPath}`);
-    const { latencies, unroutable } = await measureLatencies(sim, b, samples);
+    // --with-ui: a browser's live overview stream stays open while the samples are taken.
+    const viewer = new AbortController();
+    if (process.argv.includes("--with-ui")) {
+      const reader = (await fetch(`${b.api}/api/events`, { signal: viewer.signal })).body!.getReader();
+      void (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => undefined);
+    }
+    const { latencies, unroutable } = await measureLatencies(sim, b, samples).finally(() => viewer.abort());
     const stormFigures = await storm(sim, b, apps);
     const status = await b.status();
     const workerPid = status.haproxy.workerPid;
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
     results.push(await measureSize(apps, samples));
   }
   printTable(
-    `bamboo with N Marathon apps (1 task each); ${samples} event→routable samples per size, one at a time`,
+    `bamboo with N Marathon apps (1 task each); ${samples} event→routable samples per size, one at a time${process.argv.includes("--with-ui") ? ", the UI's live stream open" : ""}`,
     ["apps", "sim deploy", "bamboo ready", "event→routable p50", "p90", "p99", "max", "unreached", "target p99 < 100 ms"],
     results.map((r) => [
       String(r.apps),

@@ -1,6 +1,6 @@
 import type { Logger } from "../system/log.ts";
 import type { OverviewBody } from "./overview.ts";
-import type { HAProxyServerState, Overview } from "./ui/api-types.ts";
+import type { HAProxyServerState, Overview, OverviewApp, OverviewChanges } from "./ui/api-types.ts";
 
 export interface OverviewFeedDeps {
   /** Builds the overview from the appliance's current state and HAProxy's server states. */
@@ -16,31 +16,51 @@ export interface OverviewFeedDeps {
 const PING_MS = 15_000;
 /** Browsers hear of a change this soon after it was applied; bursts collapse into one push. */
 const PUSH_DELAY_MS = 100;
+/**
+ * The feed's work (asking HAProxy, rebuilding, serialising) may take at most about a tenth
+ * of the time: it shares the event loop with routing. At 10,000 apps a push is several
+ * megabytes, and polling and pushing at the small-cluster pace made event→routable 25 times
+ * slower while a browser watched.
+ */
+const WORK_SHARE = 10;
 
 /**
  * The overview and its live stream (`GET /api/events`). It is rebuilt lazily after the
- * appliance applied something and, while a browser watches, on a short poll of HAProxy;
- * subscribers hear only real changes, each with a new version.
+ * appliance applied something and, while a browser watches, on a poll of HAProxy paced by
+ * its own cost; subscribers hear only real changes, each with a new version: the full
+ * overview when they connect, then only the rows that changed.
  */
 export class OverviewFeed {
   /** Event ids name this process, so an id from before a restart never matches a new overview. */
   readonly #epoch = crypto.randomUUID().slice(0, 8);
   #overview: Overview;
-  #key = "";
+  #json: string | null = null;
+  #smallPartsKey = "";
   #stale = true;
   #states: ReadonlyMap<string, HAProxyServerState> = new Map();
-  #subscribers = new Set<(overview: Overview) => void>();
-  #poll: ReturnType<typeof setInterval> | null = null;
+  #subscribers = new Set<(changes: OverviewChanges) => void>();
+  #poll: ReturnType<typeof setTimeout> | null = null;
   #pushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How long the last rebuild and push took, and the last poll of HAProxy. */
+  #pushCostMs = 0;
+  #pollCostMs = 0;
 
   constructor(private readonly deps: OverviewFeedDeps) {
-    this.#overview = this.#versioned(0, deps.build(new Map()));
+    const body = deps.build(new Map());
+    this.#overview = this.#versioned(0, body);
+    this.#smallPartsKey = smallPartsKey(body);
   }
 
   /** The overview as of now; rebuilt only when something changed since it was last asked for. */
   current(): Overview {
     if (this.#stale) this.#rebuild();
     return this.#overview;
+  }
+
+  /** The current overview as JSON, assembled from each row's own JSON (kept while the row is unchanged). */
+  currentJson(): string {
+    const overview = this.current();
+    return (this.#json ??= overviewJson(overview));
   }
 
   /**
@@ -51,22 +71,27 @@ export class OverviewFeed {
   invalidate(): void {
     this.#stale = true;
     if (this.#subscribers.size > 0 && this.#pushTimer === null) {
-      this.#pushTimer = setTimeout(() => {
-        this.#pushTimer = null;
-        this.current();
-      }, PUSH_DELAY_MS);
+      this.#pushTimer = setTimeout(
+        () => {
+          this.#pushTimer = null;
+          this.#timed(() => this.current());
+        },
+        Math.max(PUSH_DELAY_MS, WORK_SHARE * this.#pushCostMs),
+      );
     }
   }
 
   /** Asks HAProxy for its view of the servers, then rebuilds. */
   async refresh(): Promise<void> {
+    const started = performance.now();
     try {
       this.#states = await this.deps.haproxyStates();
     } catch (error) {
       this.deps.log.debug("could not read HAProxy's server states for the overview", { error });
     }
+    this.#pollCostMs = performance.now() - started;
     this.#stale = true;
-    this.current();
+    this.#timed(() => this.current());
   }
 
   /**
@@ -80,12 +105,12 @@ export class OverviewFeed {
     let cleanup = () => {};
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        const send = (overview: Overview) => controller.enqueue(encoder.encode(`id: ${overview.eventId}\nevent: overview\ndata: ${JSON.stringify(overview)}\n\n`));
+        const send = (event: string, id: string, json: string) => controller.enqueue(encoder.encode(`id: ${id}\nevent: ${event}\ndata: ${json}\n\n`));
         const current = this.current();
         if (current.eventId === known) controller.enqueue(encoder.encode(": up to date\n\n"));
-        else send(current);
+        else send("overview", current.eventId, this.currentJson());
         const ping = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
-        const unsubscribe = this.#subscribe(send);
+        const unsubscribe = this.#subscribe((changes) => send("changes", changes.eventId, JSON.stringify(changes)));
         cleanup = () => {
           clearInterval(ping);
           unsubscribe();
@@ -107,34 +132,55 @@ export class OverviewFeed {
   }
 
   close(): void {
-    if (this.#poll) clearInterval(this.#poll);
+    if (this.#poll) clearTimeout(this.#poll);
     if (this.#pushTimer) clearTimeout(this.#pushTimer);
     this.#poll = null;
     this.#pushTimer = null;
     this.#subscribers.clear();
   }
 
-  #subscribe(listener: (overview: Overview) => void): () => void {
+  #subscribe(listener: (changes: OverviewChanges) => void): () => void {
     this.#subscribers.add(listener);
-    if (this.#poll === null) this.#poll = setInterval(() => void this.refresh(), this.deps.pollMs);
-    void this.refresh();
+    if (this.#poll === null) this.#schedulePoll(0);
     return () => {
       this.#subscribers.delete(listener);
       if (this.#subscribers.size === 0 && this.#poll) {
-        clearInterval(this.#poll);
+        clearTimeout(this.#poll);
         this.#poll = null;
       }
     };
   }
 
+  /** Polls again after the interval, or longer when the last poll and push were costly. */
+  #schedulePoll(delayMs: number): void {
+    this.#poll = setTimeout(() => {
+      void this.refresh().finally(() => {
+        if (this.#poll !== null && this.#subscribers.size > 0) {
+          this.#schedulePoll(Math.max(this.deps.pollMs, WORK_SHARE * (this.#pollCostMs + this.#pushCostMs)));
+        }
+      });
+    }, delayMs);
+  }
+
+  #timed(work: () => void): void {
+    const started = performance.now();
+    work();
+    this.#pushCostMs = performance.now() - started;
+  }
+
   #rebuild(): void {
     this.#stale = false;
     const body = this.deps.build(this.#states);
-    const key = JSON.stringify(body);
-    if (key === this.#key) return;
-    this.#key = key;
-    this.#overview = this.#versioned(this.#overview.version + 1, body);
-    for (const listener of this.#subscribers) listener(this.#overview);
+    const key = smallPartsKey(body);
+    // Rows are the same objects while unchanged (overview.ts): no need to serialise them to compare.
+    if (key === this.#smallPartsKey && sameRows(body.apps, this.#overview.apps)) return;
+    const previous = this.#overview;
+    this.#smallPartsKey = key;
+    this.#overview = this.#versioned(previous.version + 1, body);
+    this.#json = null;
+    if (this.#subscribers.size === 0) return;
+    const changes = changesBetween(previous, this.#overview);
+    for (const listener of this.#subscribers) listener(changes);
   }
 
   #versioned(version: number, body: OverviewBody): Overview {
@@ -144,4 +190,37 @@ export class OverviewFeed {
   #now(): string {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
+}
+
+function sameRows(a: readonly OverviewApp[], b: readonly OverviewApp[]): boolean {
+  return a.length === b.length && a.every((row, i) => row === b[i]);
+}
+
+/** Rows that are not the same object as the previous version's row of that id, and ids gone. */
+function changesBetween(previous: Overview, next: Overview): OverviewChanges {
+  const before = new Map(previous.apps.map((row) => [row.id, row]));
+  const ids = new Set(next.apps.map((row) => row.id));
+  return {
+    ...next,
+    apps: next.apps.filter((row) => before.get(row.id) !== row),
+    removed: previous.apps.filter((row) => !ids.has(row.id)).map((row) => row.id),
+  };
+}
+
+function smallPartsKey(body: OverviewBody): string {
+  return JSON.stringify([body.orphanServices, body.warnings, body.overlaps]);
+}
+
+const rowJson = new WeakMap<OverviewApp, string>();
+
+/** JSON.stringify(overview), with each row serialised once for as long as it is unchanged. */
+function overviewJson(overview: Overview): string {
+  const { apps, ...rest } = overview;
+  const rows = apps.map((row) => {
+    let json = rowJson.get(row);
+    if (json === undefined) rowJson.set(row, (json = JSON.stringify(row)));
+    return json;
+  });
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)},"apps":[${rows.join(",")}]}`;
 }

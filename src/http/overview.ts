@@ -17,16 +17,31 @@ export interface OverviewInput {
 /** Everything the UI's overview shows, without version, id and time (the feed adds those). */
 export type OverviewBody = Omit<Overview, "version" | "eventId" | "generatedAt">;
 
-/** One row per app with a colour and a word a person understands; pure. */
+/**
+ * One row per app with a colour and a word a person understands; deterministic. A row whose
+ * inputs did not change (the same TemplateApp object, instance count and HAProxy states) is
+ * the same object as last time, so the feed can tell changed rows apart by identity.
+ */
 export function buildOverview(input: OverviewInput): OverviewBody {
   const instances = new Map(input.apps.map((app) => [app.id, app.instances]));
   const appIds = new Set(input.data.Apps.map((app) => app.Id));
   return {
-    apps: input.data.Apps.map((app) => overviewApp(app, instances.get(app.Id) ?? app.AllTasks.length, input.haproxy)),
+    apps: input.data.Apps.map((app) => overviewAppOf(app, instances.get(app.Id) ?? app.AllTasks.length, input.haproxy)),
     orphanServices: input.services.filter((service) => !appIds.has(service.id)).map((service) => ({ id: service.id, acl: service.acl })),
     warnings: input.warnings,
     overlaps: input.overlaps,
   };
+}
+
+const rows = new WeakMap<TemplateApp, { readonly instances: number; readonly states: readonly (HAProxyServerState | null)[]; readonly row: OverviewApp }>();
+
+function overviewAppOf(app: TemplateApp, instances: number, haproxy: ReadonlyMap<string, HAProxyServerState>): OverviewApp {
+  const states = app.Tasks.map((task) => haproxy.get(`${task.Host}:${task.Port}`) ?? null);
+  const known = rows.get(app);
+  if (known && known.instances === instances && known.states.every((state, i) => state === states[i])) return known.row;
+  const row = overviewApp(app, instances, haproxy);
+  rows.set(app, { instances, states, row });
+  return row;
 }
 
 function overviewApp(app: TemplateApp, instances: number, haproxy: ReadonlyMap<string, HAProxyServerState>): OverviewApp {

@@ -59,7 +59,7 @@ export function createRouter(deps: HttpDeps): Router {
   });
   router.on("GET", "/api/status", () => jsonResponse(view.status()));
   router.on("GET", "/metrics", () => new Response(renderMetrics(view.metrics()), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
-  router.on("GET", "/api/overview", () => jsonResponse(deps.overview.current()));
+  router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));
   router.on("POST", "/api/request-test", async (request) => {
     const test = parseRequestTest(await readJsonBody(request));

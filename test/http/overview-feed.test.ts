@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { OverviewBody } from "../../src/http/overview.ts";
 import { OverviewFeed } from "../../src/http/overview-feed.ts";
-import type { Overview } from "../../src/http/ui/api-types.ts";
+import type { Overview, OverviewApp, OverviewChanges } from "../../src/http/ui/api-types.ts";
 import { silentLogger } from "../../src/system/log.ts";
 
 /** A feed over a body the test changes; HAProxy is never asked (no states). */
@@ -17,11 +17,18 @@ function feed() {
   };
 }
 
-/** Reads server-sent events from a response until `count` overviews or comments arrived. */
-async function readEvents(response: Response, count: number): Promise<{ id?: string; overview?: Overview; comment?: string }[]> {
+interface StreamEvent {
+  readonly id?: string;
+  readonly overview?: Overview;
+  readonly changes?: OverviewChanges;
+  readonly comment?: string;
+}
+
+/** Reads server-sent events from a response until `count` events or comments arrived. */
+async function readEvents(response: Response, count: number): Promise<StreamEvent[]> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
-  const events: { id?: string; overview?: Overview; comment?: string }[] = [];
+  const events: StreamEvent[] = [];
   let buffer = "";
   while (events.length < count) {
     const { value, done } = await reader.read();
@@ -34,7 +41,8 @@ async function readEvents(response: Response, count: number): Promise<{ id?: str
       if (block.startsWith(":")) events.push({ comment: block.slice(1).trim() });
       else {
         const field = (name: string) => block.split("\n").find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
-        events.push({ id: field("id"), overview: JSON.parse(field("data")!) as Overview });
+        const data = JSON.parse(field("data")!);
+        events.push(field("event") === "changes" ? { id: field("id"), changes: data as OverviewChanges } : { id: field("id"), overview: data as Overview });
       }
     }
   }
@@ -56,7 +64,7 @@ function subscribe(overviewFeed: OverviewFeed, path = "/api/events", headers: Re
 describe("the overview stream", () => {
   const feedUnderTest = feed().feed;
 
-  test("starts with the current overview, its event id as the SSE id, then sends each change", async () => {
+  test("starts with the current overview, its event id as the SSE id, then sends each change as changes", async () => {
     const { feed: overviewFeed, change } = feed();
     const current = overviewFeed.current();
     const response = subscribe(overviewFeed);
@@ -65,9 +73,9 @@ describe("the overview stream", () => {
     change("/later");
     const [first, second] = await reading;
     expect(first).toEqual({ id: current.eventId, overview: current });
-    expect(second!.overview!.orphanServices.map((s) => s.id)).toEqual(["/later"]);
-    expect(second!.id).toBe(second!.overview!.eventId);
-    expect(second!.overview!.version).toBe(current.version + 1);
+    expect(second!.changes!.orphanServices.map((s) => s.id)).toEqual(["/later"]);
+    expect(second!.id).toBe(second!.changes!.eventId);
+    expect(second!.changes!.version).toBe(current.version + 1);
   });
 
   test.each([
@@ -89,5 +97,34 @@ describe("the overview stream", () => {
     expect(restarted.current().version).toBe(current.version - 1);
     const [fromOtherProcess] = await readEvents(subscribe(restarted, "/api/events", { "last-event-id": `${old.split(".")[0]}.${restarted.current().version}` }), 1);
     expect(fromOtherProcess!.overview).toEqual(restarted.current());
+  });
+
+  test("the JSON served is the overview, and a rebuild that changes nothing keeps its version", () => {
+    const row = { id: "/a", rule: { acl: "path_beg -i /a", source: "default" as const }, instances: 1, tasks: { total: 1, healthy: 1, routed: 1 }, servers: [], status: "no-rule" as const, statusText: "no rule yet" };
+    let apps = [row];
+    const overviewFeed = new OverviewFeed({ build: () => ({ apps, orphanServices: [], warnings: [], overlaps: [] }), haproxyStates: async () => new Map(), pollMs: 60_000, log: silentLogger });
+    const first = overviewFeed.current();
+    expect(JSON.parse(overviewFeed.currentJson())).toEqual(first);
+    overviewFeed.invalidate();
+    expect(overviewFeed.current().version).toBe(first.version);
+    // A row is compared by identity: a new object is a change, even with equal content.
+    apps = [{ ...row, instances: 2 }];
+    overviewFeed.invalidate();
+    expect(overviewFeed.current().version).toBe(first.version + 1);
+    expect(JSON.parse(overviewFeed.currentJson()).apps[0].instances).toBe(2);
+  });
+
+  test("a change carries only the rows that changed and the ids removed", async () => {
+    const row = (id: string, instances = 1): OverviewApp => ({ id, rule: { acl: `path_beg -i ${id}`, source: "default" }, instances, tasks: { total: instances, healthy: instances, routed: instances }, servers: [], status: "no-rule", statusText: "no rule yet" });
+    const [a, b, c] = [row("/a"), row("/b"), row("/c")];
+    let apps = [a, b, c];
+    const overviewFeed = new OverviewFeed({ build: () => ({ apps, orphanServices: [], warnings: [], overlaps: [] }), haproxyStates: async () => new Map(), pollMs: 60_000, log: silentLogger });
+    const reading = readEvents(subscribe(overviewFeed), 2);
+    const scaled = row("/b", 3);
+    apps = [a, scaled, row("/d")];
+    overviewFeed.invalidate();
+    const [, event] = await reading;
+    expect(event!.changes!.apps.map((r) => [r.id, r.instances])).toEqual([["/b", 3], ["/d", 1]]);
+    expect(event!.changes!.removed).toEqual(["/c"]);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type { OverviewApp } from "../../src/http/ui/api-types.ts";
+import type { Overview, OverviewApp } from "../../src/http/ui/api-types.ts";
 import { ApiError, SignInCancelled } from "../../src/http/ui/client/api.ts";
 import { ago, text } from "../../src/http/ui/client/format.ts";
 import { countByStatus, filterApps, sortApps } from "../../src/http/ui/client/overview/sort-filter.ts";
+import { applyChanges } from "../../src/http/ui/client/overview-changes.ts";
 import { formKey, refusal } from "../../src/http/ui/client/rules/check-result.ts";
 import { parseHeaders } from "../../src/http/ui/client/tester/parse-headers.ts";
 
@@ -92,5 +93,24 @@ describe("formatting values the API may leave out", () => {
     expect(ago("2026-01-01T11:59:50Z", now)).toBe("10 s ago");
     expect(ago("2026-01-01T11:30:00Z", now)).toBe("30 min ago");
     expect(ago(null, now)).toBe("—");
+  });
+});
+
+describe("applying the stream's changes to the overview shown", () => {
+  const overview = (version: number, rows: OverviewApp[]): Overview => ({ version, eventId: `e.${version}`, generatedAt: "t", apps: rows, orphanServices: [], warnings: [], overlaps: [] });
+  const shown = overview(4, [app("/a", "healthy"), app("/c", "healthy")]);
+
+  test("rows are added, replaced and removed; the small parts and version come from the change", () => {
+    const next = applyChanges(shown, { ...overview(5, [app("/b", "no-rule"), app("/c", "partial", 2, 1)]), orphanServices: [{ id: "/x", acl: "hdr(host) -i x" }], removed: ["/a"] });
+    expect(next!.apps.map((row) => [row.id, row.status])).toEqual([["/b", "no-rule"], ["/c", "partial"]]);
+    expect(next!.version).toBe(5);
+    expect(next!.eventId).toBe("e.5");
+    expect(next!.orphanServices).toEqual([{ id: "/x", acl: "hdr(host) -i x" }]);
+    expect(Object.keys(next!)).not.toContain("removed");
+  });
+
+  test("a change that does not follow the version shown is refused", () => {
+    expect(applyChanges(shown, { ...overview(7, []), removed: [] })).toBeNull();
+    expect(applyChanges(shown, { ...overview(4, []), removed: [] })).toBeNull();
   });
 });

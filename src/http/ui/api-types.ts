@@ -47,6 +47,16 @@ export interface Overview {
   readonly overlaps: readonly { readonly id: string; readonly otherId: string; readonly detail: string }[];
 }
 
+/**
+ * What changed from the overview of the version before (`event: changes` in the stream):
+ * rows added or changed, ids removed, and the small parts whole. A stream sends a full
+ * overview first, then only these.
+ */
+export interface OverviewChanges extends Omit<Overview, "apps"> {
+  readonly apps: readonly OverviewApp[];
+  readonly removed: readonly string[];
+}
+
 /** GET /api/status. Every field may be missing in an older or partial answer; the UI shows "—". */
 export interface ApplianceStatus {
   readonly version?: string;

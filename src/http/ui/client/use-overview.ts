@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
-import type { Overview } from "../api-types.ts";
+import type { Overview, OverviewChanges } from "../api-types.ts";
+import { applyChanges } from "./overview-changes.ts";
 
 export type LiveState = "connecting" | "live" | "reconnecting";
 
@@ -11,7 +12,8 @@ export interface LiveOverview {
 /**
  * The overview, pushed by the appliance over server-sent events. The first one comes from a
  * plain GET that index.html preloads while the script downloads; the stream opens once that
- * is shown, from that overview on: it sends the current state only if it changed between.
+ * is shown, from that overview on: it sends the current state only if it changed between,
+ * then only the rows that change (at 10,000 apps a full overview is several megabytes).
  * EventSource reconnects by itself; while it is down the last overview stays, marked not live.
  */
 let early: Promise<Overview | null> | null = null;
@@ -48,6 +50,19 @@ export function useOverview(): LiveOverview {
     // The overview the page already shows: the stream then starts with the next change only.
     let shown: Overview | null = null;
 
+    const show = (next: Overview) => {
+      shown = next;
+      setOverview(next);
+      setLive("live");
+    };
+    // After a change the page cannot place, only a full overview can be trusted: reopen without `since`.
+    const restart = () => {
+      source?.close();
+      shown = null;
+      streamed = false;
+      openStream();
+    };
+
     const openStream = () => {
       if (closed) return;
       source = new EventSource(shown ? `/api/events?since=${encodeURIComponent(shown.eventId)}` : "/api/events");
@@ -56,11 +71,22 @@ export function useOverview(): LiveOverview {
           const next = JSON.parse((event as MessageEvent<string>).data) as Overview;
           streamed = true;
           // One stream delivers in order; a reconnect (Last-Event-ID) starts with the current state if it changed.
-          setOverview(next);
-          setLive("live");
+          show(next);
         } catch {
           // A torn message is replaced by the next one; keep showing the last good overview.
         }
+      });
+      source.addEventListener("changes", (event) => {
+        let changes: OverviewChanges;
+        try {
+          changes = JSON.parse((event as MessageEvent<string>).data) as OverviewChanges;
+        } catch {
+          return restart();
+        }
+        const next = shown && applyChanges(shown, changes);
+        // A change that does not follow what the page shows: start over from a full overview.
+        if (!next) return restart();
+        show(next);
       });
       source.addEventListener("open", () => setLive((state) => (streamed || shown ? "live" : state)));
       source.addEventListener("error", () => setLive("reconnecting"));

@@ -72,7 +72,7 @@ export class Appliance implements ApplianceView {
           overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
         });
       },
-      haproxyStates: async () => (supervisor.isRunning() ? serverViewsFromState(await runtime.send("show servers state")) : new Map()),
+      haproxyStates: async () => (supervisor.isRunning() ? await serverViewsFromState(await runtime.send("show servers state")) : new Map()),
       pollMs: OVERVIEW_POLL_MS,
       log,
     });

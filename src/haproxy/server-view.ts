@@ -3,13 +3,17 @@ import { PARKED_ADDRESS } from "./slots.ts";
 
 export type ServerView = "UP" | "DOWN" | "MAINT" | "DRAIN" | "NOLB";
 
+/** Lines read between two pauses: a few milliseconds of work. */
+const LINES_PER_TURN = 4_096;
+
 /**
  * HAProxy's own view of each server by "host:port", from `show servers state`. Parked slots
- * are left out. At 10,000 apps the reply has 80,000 lines, so each line is read only up to
- * the columns needed, where `show stat` (five times the text, every column parsed) cost
- * a third of a second per poll.
+ * are left out. At 10,000 apps the reply has 80,000 lines (`show stat`, five times the text
+ * with every column parsed, cost a third of a second per poll): each line is read only up to
+ * the columns needed, and `pause` is awaited every few thousand lines, so the poll of an
+ * open UI never holds the event loop that routes task events for more than a few ms.
  */
-export function serverViewsFromState(dump: string): Map<string, ServerView> {
+export async function serverViewsFromState(dump: string, pause: () => Promise<void> = nextTurn): Promise<Map<string, ServerView>> {
   const views = new Map<string, ServerView>();
   const headerStart = dump.indexOf("# ");
   if (headerStart < 0) return views;
@@ -17,17 +21,42 @@ export function serverViewsFromState(dump: string): Map<string, ServerView> {
   const columns = dump.slice(headerStart + 2, headerEnd < 0 ? undefined : headerEnd).trim().split(/\s+/);
   const [addr, port, op, admin] = ["srv_addr", "srv_port", "srv_op_state", "srv_admin_state"].map((name) => columns.indexOf(name)) as [number, number, number, number];
   if ([addr, port, op, admin].includes(-1) || headerEnd < 0) return views;
-  const needed = Math.max(addr, port, op, admin) + 1;
   const parked = `${PARKED_ADDRESS.host}:${PARKED_ADDRESS.port}`;
-  for (const line of dump.slice(headerEnd + 1).split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const fields = line.split(" ", needed);
-    if (fields.length < needed) continue;
-    const address = `${fields[addr]}:${fields[port]}`;
-    if (address === parked) continue;
-    views.set(address, viewOf(Number(fields[op]), Number(fields[admin])));
+  const wanted = [addr, port, op, admin];
+  const last = Math.max(...wanted);
+  const values: string[] = ["", "", "", ""];
+  let lines = 0;
+  for (let lineStart = headerEnd + 1; lineStart < dump.length; ) {
+    const newline = dump.indexOf("\n", lineStart);
+    const lineEnd = newline < 0 ? dump.length : newline;
+    if (dump.charCodeAt(lineStart) !== 35 /* # */ && readColumns(dump, lineStart, lineEnd, wanted, last, values)) {
+      const address = `${values[0]}:${values[1]}`;
+      if (address !== parked) views.set(address, viewOf(Number(values[2]), Number(values[3])));
+    }
+    lineStart = lineEnd + 1;
+    if (++lines % LINES_PER_TURN === 0) await pause();
   }
   return views;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Copies the wanted space-separated columns of one line into `into`; false when the line is too short. */
+function readColumns(text: string, start: number, end: number, wanted: readonly number[], last: number, into: string[]): boolean {
+  let column = 0;
+  let from = start;
+  while (column <= last) {
+    if (from >= end) return false;
+    const space = text.indexOf(" ", from);
+    const to = space < 0 || space > end ? end : space;
+    const slot = wanted.indexOf(column);
+    if (slot >= 0) into[slot] = text.slice(from, to);
+    from = to + 1;
+    column++;
+  }
+  return true;
 }
 
 /** srv_op_state: 0 stopped, 1 starting (slow start), 2 running, 3 stopping. */

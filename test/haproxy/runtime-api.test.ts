@@ -78,7 +78,7 @@ describe("RuntimeApi against the real HAProxy", () => {
 
   test("HAProxy's view of each server reads from show servers state", async () => {
     const live = `127.0.0.1:${env.backends.get("red")!}`;
-    const views = async () => serverViewsFromState(await api.send("show servers state"));
+    const views = () => api.send("show servers state").then((dump) => serverViewsFromState(dump));
     expect((await views()).get(live)).toBe("UP");
     await api.setServerState("app", "slot_1", "drain");
     expect((await views()).get(live)).toBe("DRAIN");

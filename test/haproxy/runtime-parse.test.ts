@@ -12,8 +12,8 @@ const serversState = `1
 `;
 
 describe("show servers state", () => {
-  test("reads as HAProxy's view per address: running is UP, a config-disabled flag alone is not maintenance", () => {
-    expect(serverViewsFromState(serversState)).toEqual(new Map([["127.0.0.1:28081", "UP"], ["127.0.0.2:28083", "UP"]]));
+  test("reads as HAProxy's view per address: running is UP, a config-disabled flag alone is not maintenance", async () => {
+    expect(await serverViewsFromState(serversState)).toEqual(new Map([["127.0.0.1:28081", "UP"], ["127.0.0.2:28083", "UP"]]));
   });
 
   test.each([
@@ -22,14 +22,24 @@ describe("show servers state", () => {
     [2, 0x01, "MAINT"],
     [2, 0x08, "DRAIN"],
     [3, 0, "NOLB"],
-  ])("op state %i with admin flags %i is %s", (op, admin, view) => {
+  ])("op state %i with admin flags %i is %s", async (op, admin, view) => {
     const dump = `1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_port\n3 be 1 s1 10.0.0.1 ${op} ${admin} 80\n`;
-    expect(serverViewsFromState(dump).get("10.0.0.1:80") as string | undefined).toBe(view);
+    expect((await serverViewsFromState(dump)).get("10.0.0.1:80") as string | undefined).toBe(view);
   });
 
-  test("parked slots and unreadable dumps give no views", () => {
-    expect(serverViewsFromState("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_port\n3 be 2 slot2 127.0.0.1 2 5 1\n").size).toBe(0);
-    expect(serverViewsFromState("garbage").size).toBe(0);
+  test("parked slots and unreadable dumps give no views", async () => {
+    expect((await serverViewsFromState("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_port\n3 be 2 slot2 127.0.0.1 2 5 1\n")).size).toBe(0);
+    expect((await serverViewsFromState("garbage")).size).toBe(0);
+  });
+
+  test("a long dump is read in turns, pausing every few thousand lines, and loses nothing", async () => {
+    const lines = Array.from({ length: 10_000 }, (_, i) => `3 be ${i} s${i} 10.0.${i >> 8}.${i & 255} 2 0 ${1000 + (i % 7)}`);
+    let pauses = 0;
+    const views = await serverViewsFromState(`1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_port\n${lines.join("\n")}\n`, async () => {
+      pauses++;
+    });
+    expect(views.size).toBe(10_000);
+    expect(pauses).toBe(2);
   });
 
   test("rows carry typed address, port and states", () => {

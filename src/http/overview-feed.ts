@@ -153,13 +153,14 @@ export class OverviewFeed {
 
   /** Polls again after the interval, or longer when the last poll and push were costly. */
   #schedulePoll(delayMs: number): void {
-    this.#poll = setTimeout(() => {
+    const timer = setTimeout(() => {
       void this.refresh().finally(() => {
-        if (this.#poll !== null && this.#subscribers.size > 0) {
-          this.#schedulePoll(Math.max(this.deps.pollMs, WORK_SHARE * (this.#pollCostMs + this.#pushCostMs)));
-        }
+        // Stopped (nobody watches) or replaced by a newer chain of polls while this one ran.
+        if (this.#poll !== timer || this.#subscribers.size === 0) return;
+        this.#schedulePoll(Math.max(this.deps.pollMs, WORK_SHARE * (this.#pollCostMs + this.#pushCostMs)));
       });
     }, delayMs);
+    this.#poll = timer;
   }
 
   #timed(work: () => void): void {

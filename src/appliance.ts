@@ -30,7 +30,7 @@ import type { Logger } from "./system/log.ts";
 const COALESCE_MS = 5;
 /** Above this many stale apps, one full fetch replaces single-app fetches. */
 const MAX_APP_FETCHES = 20;
-/** A deployment's end is picked up by a full refetch this long after it, with any others. */
+/** A group change is picked up by a full refetch this long after it, with any others. */
 const LAZY_RESYNC_MS = 1_000;
 /** How often HAProxy's server states are read while a browser watches the overview. */
 const OVERVIEW_POLL_MS = 1_000;

@@ -5,6 +5,11 @@ import { validateConfig } from "./validate.ts";
 
 export type AclVerdict = { ok: true } | { ok: false; message: string };
 
+/** A verdict about the rule itself; "HAProxy could not be run" says nothing about it and is asked again. */
+export function isFinal(verdict: AclVerdict): boolean {
+  return verdict.ok || !verdict.message.startsWith("could not run");
+}
+
 /**
  * Asks HAProxy itself whether ACL criteria are valid, in a minimal config of its own so
  * that the answer does not depend on the template or on other apps. Verdicts are cached by
@@ -39,9 +44,8 @@ export class AclChecker {
     acls.forEach((acl, index) => {
       const verdict = batch.then((verdicts) => verdicts[index]!);
       this.#cache.set(acl, verdict);
-      // A failure to run HAProxy at all says nothing about the rule: do not remember it.
       void verdict.then((result) => {
-        if (!result.ok && result.message.startsWith("could not run")) this.#cache.delete(acl);
+        if (!isFinal(result)) this.#cache.delete(acl);
       });
     });
   }

@@ -46,12 +46,12 @@ function* batches(pieces: readonly string[]): Generator<string> {
 }
 
 /**
- * Keeps a file at the latest text it was given, writing in the background: a write asked
+ * Keeps a file at the latest text it was given (as pieces), writing in the background: a write asked
  * for while another is under way waits for it, and only the newest text is written then.
  * A failed write is logged; the next one tries again.
  */
 export class LatestWriter {
-  #pending: string | readonly string[] | null = null;
+  #pending: readonly string[] | null = null;
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -59,9 +59,9 @@ export class LatestWriter {
     private readonly log: Pick<Logger, "error">,
   ) {}
 
-  write(text: string | readonly string[]): void {
+  write(pieces: readonly string[]): void {
     const queued = this.#pending !== null;
-    this.#pending = text;
+    this.#pending = pieces;
     if (queued) return;
     this.#chain = this.#chain.then(async () => {
       const latest = this.#pending!;

@@ -68,9 +68,9 @@ export type MarathonChange =
       readonly kind: "all";
       readonly reason: string;
       /**
-       * The refetch may wait a moment: deployments and group changes finish with no task
-       * event to say so, but nothing about them is urgent, and fetching every app at once
-       * must not delay the single-app updates that carry task churn.
+       * The refetch may wait a moment: a group change (or a deployment event whose plan
+       * names no app) may touch anything, but nothing about it is urgent, and fetching every
+       * app at once must not delay the single-app updates that carry task churn.
        */
       readonly lazy?: boolean;
     };

@@ -153,16 +153,19 @@ function templateAppOf(app: App, service: Service | undefined): TemplateApp {
   return result;
 }
 
-let lastServices: { readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { key: "[]", result: {} };
+let lastServices: { readonly input: readonly Service[]; readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { input: [], key: "[]", result: {} };
 
 function templateServicesOf(services: readonly Service[]): Readonly<Record<string, TemplateService>> {
+  // The same list as last time (task events change no rule); else compared by content, since a full re-read of the store makes new objects.
+  if (services === lastServices.input) return lastServices.result;
   const sorted = [...services].sort((a, b) => compare(a.id, b.id));
   const key = JSON.stringify(sorted.map((service) => [service.id, service.acl, service.config]));
-  if (key === lastServices.key) return lastServices.result;
-  const result: Record<string, TemplateService> = {};
-  for (const service of sorted) result[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
-  lastServices = { key, result };
-  return result;
+  if (key !== lastServices.key) {
+    const result: Record<string, TemplateService> = {};
+    for (const service of sorted) result[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
+    lastServices = { input: services, key, result };
+  } else lastServices = { ...lastServices, input: services };
+  return lastServices.result;
 }
 
 function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
@@ -192,9 +195,9 @@ function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
 }
 
 /**
- * Parsed rules by their text. Every task event re-renders every app, and parsing thousands
- * of rules each time dominated the event→routable latency; the parser is pure, so its
- * answers can be kept. Bounded: cleared when it outgrows any realistic rule count.
+ * Parsed rules by their text: rules are ranked again whenever one changes and read by every
+ * request test, and the parser is pure, so its answers can be kept. Bounded: cleared when it
+ * outgrows any realistic rule count.
  */
 const parsedRules = new Map<string, ReturnType<typeof parseAcl>>();
 const MAX_PARSED_RULES = 50_000;

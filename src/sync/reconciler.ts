@@ -27,7 +27,7 @@ export interface ReconcilerDeps {
     readonly resyncIntervalMs: number;
     /** Above this many changed apps one full fetch is cheaper than many single ones. */
     readonly maxAppFetches: number;
-    /** How long a lazy full resync (after a deployment) may wait, gathering others. */
+    /** How long a lazy full resync (after a group change) may wait, gathering others. */
     readonly lazyResyncMs: number;
   };
   readonly now?: () => Date;

@@ -13,12 +13,20 @@ export interface Config {
     readonly streamTimeoutMs: number;
     readonly resyncIntervalMs: number;
     readonly requestTimeoutMs: number;
+    /** Answers larger than this are refused before they are parsed. */
+    readonly maxResponseBytes: number;
+    /** One event (all its data lines) larger than this is refused. */
+    readonly maxEventBytes: number;
+    /** A full app list that drops more than this share (0..1] of the known apps waits for a second fetch. */
+    readonly confirmShrinkAbove: number;
   };
   readonly bamboo: {
     readonly endpoint: string;
     readonly bind: BindAddress;
     readonly dataDir: string;
     readonly drainPeriodMs: number;
+    /** null: /status does not turn 503 for a config that is only stale. */
+    readonly staleUnreadyAfterMs: number | null;
     readonly apiUser: string;
     /** "" until the serve command fills in the stored or generated password. */
     readonly apiPassword: string;

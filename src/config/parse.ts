@@ -28,6 +28,31 @@ export function parseDuration(raw: string): Parsed<number> {
   return ok(Number(match[1]) * DURATION_UNITS[match[2]!]!);
 }
 
+/** A duration, or "" / "off" for none (null). */
+export function parseOptionalDuration(raw: string): Parsed<number | null> {
+  if (raw.trim() === "" || /^off$/i.test(raw.trim())) return ok(null);
+  const duration = parseDuration(raw);
+  return duration.ok ? duration : no("a duration such as 30s, 5m or 1h, or off");
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+
+/** Bytes from `1048576`, `512KiB`, `64MiB`, `1GiB` (or kB, MB, GB in powers of ten). */
+export function parseSize(raw: string): Parsed<number> {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) return no("a size such as 512KiB, 64MiB or 1GiB");
+  const bytes = Number(match[1]) * unit;
+  return bytes >= 1024 && Number.isSafeInteger(bytes) ? ok(bytes) : no("a size of at least 1KiB, such as 512KiB, 64MiB or 1GiB");
+}
+
+/** A share from `50%` (or `50`), as a fraction: 1 to 100 percent. */
+export function parsePercent(raw: string): Parsed<number> {
+  const match = /^(\d{1,3})\s*%?$/.exec(raw.trim());
+  const percent = match ? Number(match[1]) : NaN;
+  return percent >= 1 && percent <= 100 ? ok(percent / 100) : no("a percentage from 1% to 100%");
+}
+
 export function parsePort(raw: string): Parsed<number> {
   if (!/^\d{1,5}$/.test(raw)) return no("a port number from 1 to 65535");
   const port = Number(raw);

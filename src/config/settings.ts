@@ -4,7 +4,7 @@
  * from this table, so the two cannot disagree.
  */
 
-export type SettingKind = "string" | "urls" | "bool" | "duration" | "bind" | "list";
+export type SettingKind = "string" | "urls" | "bool" | "duration" | "optional-duration" | "size" | "percent" | "bind" | "list";
 
 export interface Setting {
   /** Environment variable; Bamboo's names keep their meaning. */
@@ -29,9 +29,13 @@ export const SETTINGS = [
   { env: "MARATHON_STREAM_TIMEOUT", file: "Marathon.StreamTimeout", kind: "duration", default: "30s", help: "an event stream silent this long is reopened (Marathon heartbeats every 10s)" },
   { env: "MARATHON_RESYNC_INTERVAL", file: "Marathon.ResyncInterval", kind: "duration", default: "60s", help: "full resync of every app, whatever the events say" },
   { env: "MARATHON_REQUEST_TIMEOUT", file: "Marathon.RequestTimeout", kind: "duration", default: "10s", help: "timeout of each Marathon REST request" },
+  { env: "MARATHON_MAX_RESPONSE_SIZE", file: "Marathon.MaxResponseSize", kind: "size", default: "256MiB", help: "a larger answer from Marathon is refused and the last known apps keep routing (20,000 apps with tasks weigh about 100MiB)" },
+  { env: "MARATHON_MAX_EVENT_SIZE", file: "Marathon.MaxEventSize", kind: "size", default: "16MiB", help: "a larger event from Marathon's stream is refused; the stream is reopened and every app refetched" },
+  { env: "MARATHON_CONFIRM_SHRINK", file: "Marathon.ConfirmShrink", kind: "percent", default: "50%", help: "an app list that drops more than this share of the known apps, or all of them, is applied only once a second fetch a few seconds later says the same" },
   { env: "BAMBOO_ENDPOINT", file: "Bamboo.Endpoint", kind: "string", default: "http://localhost:8000", help: "this instance's URL, as Marathon reaches it (callback mode)" },
   { env: "BAMBOO_BIND", file: "Bamboo.Bind", kind: "bind", default: ":8000", help: "API and UI listen address (also --bind)" },
   { env: "BAMBOO_DRAIN_PERIOD", file: "Bamboo.DrainPeriod", kind: "duration", default: "5s", help: "on SIGTERM, /status answers 503 this long before HAProxy stops, so load balancers in front move away" },
+  { env: "BAMBOO_STALE_UNREADY_AFTER", file: "Bamboo.StaleUnreadyAfter", kind: "optional-duration", default: "off", help: "/status answers 503 once a wanted config has not been applied for this long (off: only when HAProxy serves nothing valid)" },
   { env: "BAMBOO_DATA_DIR", file: "Bamboo.DataDir", kind: "string", default: "/var/lib/bamboo", help: "file store, generated config, sockets, caches" },
   { env: "BAMBOO_API_USER", file: "Bamboo.Api.User", kind: "string", default: "admin", help: "user for write calls when BAMBOO_API_PASSWORD is set" },
   { env: "BAMBOO_API_PASSWORD", file: "Bamboo.Api.Password", kind: "string", default: "", help: "password for write calls and /api/state; empty: generated at first start into BAMBOO_DATA_DIR/api-password", secret: true },

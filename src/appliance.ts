@@ -19,8 +19,9 @@ import { auditStoredRules } from "./routing/acl/index.ts";
 import { createStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
 import { HostResolver } from "./sync/host-resolver.ts";
-import { RoutingPipeline } from "./sync/pipeline.ts";
+import { RoutingPipeline, type RoutingProblem } from "./sync/pipeline.ts";
 import { Reconciler } from "./sync/reconciler.ts";
+import { refuseBrokenTemplate } from "./sync/template-check.ts";
 import type { Logger } from "./system/log.ts";
 
 /**
@@ -34,6 +35,8 @@ const MAX_APP_FETCHES = 20;
 const LAZY_RESYNC_MS = 1_000;
 /** How often HAProxy's server states are read while a browser watches the overview. */
 const OVERVIEW_POLL_MS = 1_000;
+/** A shrunken app list is applied once a full fetch this long after the first agrees. */
+const CONFIRM_SHRINK_MS = 3_000;
 
 /**
  * The running appliance: every component built from one Config and wired in the one-way
@@ -42,6 +45,7 @@ const OVERVIEW_POLL_MS = 1_000;
 export class Appliance implements ApplianceView {
   #draining = false;
   #auditFor: { key: string; warnings: ReturnType<typeof auditStoredRules> } = { key: "", warnings: [] };
+  readonly #fatal = Promise.withResolvers<string>();
   readonly overview: OverviewFeed;
 
   private constructor(
@@ -58,17 +62,18 @@ export class Appliance implements ApplianceView {
     runtime: RuntimeApi,
     log: Logger,
     private readonly version: string,
+    private readonly marathonProblems: () => readonly RoutingProblem[],
   ) {
     this.overview = new OverviewFeed({
       build: (haproxy) => {
-        const { apps, services } = this.pipeline.snapshot();
-        const audit = this.#audit(services);
+        const { snapshot, data } = this.pipeline.applied();
+        const audit = this.#audit(snapshot.services);
         return buildOverview({
-          data: this.pipeline.templateData(),
-          apps,
-          services,
+          data,
+          apps: snapshot.apps,
+          services: snapshot.services,
           haproxy,
-          warnings: [...this.pipeline.problems(), ...audit.filter((w) => w.kind !== "overlap").map(({ id, message }) => ({ id, message }))],
+          warnings: [...this.problems(), ...audit.filter((w) => w.kind !== "overlap").map(({ id, message }) => ({ id, message }))],
           overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
         });
       },
@@ -84,6 +89,7 @@ export class Appliance implements ApplianceView {
     const credentials = await resolveCredentials(config, paths.dataDir, log);
     const template = await loadTemplateSource(config.haproxy.templatePath);
     const render = compileTemplate(template.name, template.source);
+    await refuseBrokenTemplate(config, paths, render, template.name);
     const store = createStore(config, paths, log);
     const aclChecker = new AclChecker(config.haproxy.bin);
     const supervisor = new HAProxySupervisor({
@@ -106,12 +112,14 @@ export class Appliance implements ApplianceView {
     const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), aclChecker, resolver: new HostResolver(), applier, log });
     const marathon = new MarathonClient(config.marathon, { log });
     const watcher = new MarathonWatcher(config.marathon, { log, callbackUrl: `${config.bamboo.endpoint.replace(/\/+$/, "")}/api/marathon/event_callback` });
+    let listProblems: readonly RoutingProblem[] = [];
     const reconciler = new Reconciler({
       marathon: {
         fetchApps: async () => {
           const list = await marathon.fetchApps();
           for (const problem of list.problems) log.warn("marathon app left out", { ...problem });
-          return list.apps;
+          listProblems = list.problems.map((problem) => ({ id: problem.appId, message: `Marathon's entry: ${problem.message}` }));
+          return list;
         },
         fetchApp: (id) => marathon.fetchApp(id),
       },
@@ -120,11 +128,28 @@ export class Appliance implements ApplianceView {
         const outcome = await pipeline.apply(snapshot, reasons);
         // A start or reload that failed (a port still held, say) is worth retrying; an invalid config is not.
         if (outcome.kind === "failed") throw new Error(outcome.message);
+        if (outcome.kind === "invalid" && !applier.status().serving) appliance.#fatal.resolve(outcome.message);
       },
       log,
-      settings: { coalesceMs: COALESCE_MS, resyncIntervalMs: config.marathon.resyncIntervalMs, maxAppFetches: MAX_APP_FETCHES, lazyResyncMs: LAZY_RESYNC_MS },
+      settings: {
+        coalesceMs: COALESCE_MS,
+        resyncIntervalMs: config.marathon.resyncIntervalMs,
+        maxAppFetches: MAX_APP_FETCHES,
+        lazyResyncMs: LAZY_RESYNC_MS,
+        confirmShrinkAbove: config.marathon.confirmShrinkAbove,
+        confirmShrinkMs: CONFIRM_SHRINK_MS,
+      },
     });
-    return new Appliance(config, paths, store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version);
+    const appliance = new Appliance(config, paths, store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
+    return appliance;
+  }
+
+  /**
+   * Settles with HAProxy's message when the first config it is given is refused and no app
+   * is to blame: with nothing good to fall back on, running on would only look healthy.
+   */
+  fatal(): Promise<string> {
+    return this.#fatal.promise;
   }
 
   /** Checks every stored rule against every other: quadratic, so only when the rules changed. */
@@ -164,6 +189,7 @@ export class Appliance implements ApplianceView {
     this.#draining = true;
     this.overview.close();
     this.reconciler.stop();
+    this.applier.close();
     await this.watcher.stop();
     await this.supervisor.stop(options);
     await this.store.close();
@@ -178,11 +204,40 @@ export class Appliance implements ApplianceView {
     if (!this.reconciler.status().synced) return "waiting for the first Marathon sync";
     if (!this.applier.status().serving) return "HAProxy has no valid config yet";
     if (!this.supervisor.isRunning()) return "HAProxy is not running";
+    const staleAfterMs = this.config.bamboo.staleUnreadyAfterMs;
+    const pending = this.pipeline.pending();
+    if (staleAfterMs !== null && pending !== null && Date.now() - pending.sinceMs >= staleAfterMs) {
+      return `the wanted config has not been applied for ${Math.round((Date.now() - pending.sinceMs) / 1000)} s (BAMBOO_STALE_UNREADY_AFTER): ${pending.reason}`;
+    }
     return "";
   }
 
+  /** The template data of the config HAProxy runs, as `/api/state` and the request tester see it. */
   templateData() {
-    return this.pipeline.templateData();
+    return this.pipeline.applied().data;
+  }
+
+  /**
+   * Everything not routed as written or not applied: the running config's problems, a wanted
+   * config HAProxy does not run, a config file behind, Marathon entries left out, a held list.
+   */
+  problems(): readonly RoutingProblem[] {
+    const pending = this.pipeline.pending();
+    const fileError = this.applier.status().configFileError;
+    const holding = this.reconciler.status().holding;
+    return [
+      ...this.pipeline.applied().problems,
+      ...(pending ? [{ id: "", message: `not applied: ${pending.reason}${this.applier.status().serving ? "; the previous config keeps serving" : ""}` }] : []),
+      ...(fileError ? [{ id: "", message: `the config file is behind what HAProxy runs, so a restart of HAProxy would lose changes: ${fileError}` }] : []),
+      ...(holding ? [{ id: "", message: holding }] : []),
+      ...this.marathonProblems(),
+    ];
+  }
+
+  /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
+  #pendingSeconds(): number {
+    const pending = this.pipeline.pending();
+    return pending === null ? 0 : (Date.now() - pending.sinceMs) / 1000;
   }
 
   marathonCallback(event: unknown): void {
@@ -193,7 +248,7 @@ export class Appliance implements ApplianceView {
   metrics(): MetricsSnapshot {
     const apply = this.applier.status();
     const watcher = this.watcher.status();
-    const data = this.pipeline.templateData();
+    const data = this.pipeline.applied().data;
     return {
       ready: this.ready(),
       apps: data.Apps.length,
@@ -209,7 +264,8 @@ export class Appliance implements ApplianceView {
       marathonStreamConnected: watcher.streamConnected,
       marathonReconnects: watcher.reconnects,
       storeConnected: this.store.status().connected,
-      problems: this.pipeline.problems().length,
+      problems: this.problems().length,
+      configPendingSeconds: this.#pendingSeconds(),
     };
   }
 
@@ -237,7 +293,23 @@ export class Appliance implements ApplianceView {
         restarts: process.restarts,
         configPath: this.paths.haproxyConfig,
       },
-      problems: this.pipeline.problems(),
+      config: this.#configStatus(),
+      problems: this.problems(),
+    };
+  }
+
+  #configStatus() {
+    const applied = this.pipeline.applied();
+    const pending = this.pipeline.pending();
+    return {
+      version: this.applier.runningVersion(),
+      appliedAt: applied.appliedAt,
+      apps: applied.snapshot.apps.length,
+      pending:
+        pending === null
+          ? null
+          : { since: new Date(pending.sinceMs).toISOString(), seconds: this.#pendingSeconds(), reason: pending.reason, apps: pending.apps, retrying: !pending.refused },
+      fileError: this.applier.status().configFileError,
     };
   }
 }

@@ -39,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
     switch (args.command) {
       case "check": {
         const { checkCommand } = await import("./commands/check.ts");
-        return await checkCommand(config, warnings);
+        return await checkCommand(config, warnings, { appsFile: args.appsFile });
       }
       case "check-rule": {
         const { checkRuleCommand } = await import("./commands/check-rule.ts");

@@ -8,15 +8,17 @@ export interface Args {
   readonly configFile?: string;
   readonly bind?: string;
   readonly logFile?: string;
+  /** `check`: a saved `GET /v2/apps?embed=apps.tasks` answer to check the template against. */
+  readonly appsFile?: string;
   readonly positional: readonly string[];
 }
 
-const VALUE_FLAGS: Record<string, "configFile" | "bind" | "logFile"> = { config: "configFile", bind: "bind", log: "logFile" };
+const VALUE_FLAGS: Record<string, "configFile" | "bind" | "logFile" | "appsFile"> = { config: "configFile", bind: "bind", log: "logFile", apps: "appsFile" };
 
 export type ParsedArgs = { ok: true; args: Args } | { ok: false; message: string };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const values: { configFile?: string; bind?: string; logFile?: string } = {};
+  const values: { configFile?: string; bind?: string; logFile?: string; appsFile?: string } = {};
   const positional: string[] = [];
   let command: Command | undefined;
   for (let i = 0; i < argv.length; i++) {

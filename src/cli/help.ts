@@ -10,7 +10,8 @@ export function helpText(version: string): string {
     "Commands:",
     "  serve      watch Marathon and the routing rules, run HAProxy, serve the API and UI (default)",
     "  render     print the HAProxy config for the current Marathon apps and routing rules",
-    "  check      validate the configuration and the template, then exit",
+    "  check      validate the configuration, then render the template for Marathon's current apps",
+    "             (or --apps FILE) and the stored rules and run haproxy -c on it; exit 0 or 1",
     "  check-rule ID ACL",
     "             ask the running appliance at BAMBOO_ENDPOINT whether it would accept the rule",
     "             (a dry run: nothing is stored); exit 0 accepted, 1 refused, 2 could not ask",
@@ -23,6 +24,7 @@ export function helpText(version: string): string {
     "  --config FILE   Bamboo-format JSON config file (keys case-insensitive)",
     "  --bind ADDR     API and UI listen address; same as BAMBOO_BIND",
     "  --log FILE      also append log lines to FILE",
+    "  --apps FILE     check: a saved GET /v2/apps?embed=apps.tasks answer instead of asking Marathon",
     "",
     "Settings: defaults <- config file <- environment <- flags. Environment variable, config key, default:",
   ];

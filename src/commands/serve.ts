@@ -41,7 +41,17 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
   );
   log.info("bamboo started", { version: options.version, api: `http://${server.hostname}:${server.port}`, marathon: config.marathon.endpoints.join(",") });
 
-  const signal = await shutdown.requested;
+  const reason = await Promise.race([shutdown.requested.then((signal) => ({ signal })), appliance.fatal().then((fatal) => ({ fatal }))]);
+  if ("fatal" in reason) {
+    // On Marathon the old instances keep serving while this one fails its deployment.
+    log.error("stopping: HAProxy refuses the config for the current apps, no app is to blame and no good config runs to fall back on", { error: reason.fatal });
+    await appliance.stop({ now: true });
+    server.stop(true);
+    shutdown.dispose();
+    reaper.stop();
+    return 1;
+  }
+  const { signal } = reason;
   appliance.drain();
   log.info("stopping: /status answers 503 while load balancers move away", { signal, drainMs: config.bamboo.drainPeriodMs });
   let hurried = false;

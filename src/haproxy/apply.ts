@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../system/log.ts";
-import { LatestWriter, writeFileAtomic } from "./config-file.ts";
+import { contentVersion, LatestWriter, writeFileAtomic } from "./config-file.ts";
 import { commandText, plan, type Plan } from "./plan.ts";
 import { serverStateFor } from "./server-state.ts";
 import { slotConfig, textPieces, type SlottedConfig } from "./slots.ts";
@@ -49,6 +49,8 @@ export interface ApplyStatus {
   readonly lastReloadMs: number | null;
   readonly lastReloadReasons: readonly string[];
   readonly lastError: string | null;
+  /** Why the config file on disk is behind what HAProxy runs (a full disk...), or null. */
+  readonly configFileError: string | null;
 }
 
 export interface ApplierOptions {
@@ -89,14 +91,31 @@ export class ConfigApplier {
     lastReloadMs: null,
     lastReloadReasons: [],
     lastError: null,
+    configFileError: null,
   };
+  /** The content hash of the running config, computed when first asked for: hashing 3 MB has no place on the churn path. */
+  #version: { readonly of: SlottedConfig; readonly hash: string } | null = null;
 
   constructor(private readonly options: ApplierOptions) {
     this.#disk = new LatestWriter(options.configPath, options.log);
   }
 
   status(): ApplyStatus {
-    return this.#status;
+    const configFileError = this.#disk.error();
+    return configFileError === this.#status.configFileError ? this.#status : { ...this.#status, configFileError };
+  }
+
+  /** A content hash of the config HAProxy runs, or null before it runs one. */
+  runningVersion(): string | null {
+    const running = this.#running;
+    if (running === null) return null;
+    if (this.#version?.of !== running) this.#version = { of: running, hash: contentVersion(textPieces(running)) };
+    return this.#version.hash;
+  }
+
+  /** Stops background retries of the config file; for shutdown. */
+  close(): void {
+    this.#disk.close();
   }
 
   /** Resolves once the config file has caught up with what HAProxy runs. */
@@ -169,7 +188,7 @@ export class ConfigApplier {
     const verdict = await validateConfig(bin, candidate);
     await rm(candidate, { force: true });
     if (!verdict.ok) {
-      const message = `generated config is invalid, the previous one keeps serving: ${verdict.message}`;
+      const message = `HAProxy refuses the generated config: ${verdict.message}`;
       this.#update({ invalidConfigs: this.#status.invalidConfigs + 1, lastError: message });
       log.error("config rejected by haproxy -c", { reasons, error: verdict.message });
       return { kind: "invalid", message, alerts: verdict.alerts, config: next.text };

@@ -1,4 +1,5 @@
 import { open, rename, rm } from "node:fs/promises";
+import { nextBackoff } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
 
 /**
@@ -9,20 +10,28 @@ import type { Logger } from "../system/log.ts";
  */
 export async function writeFileAtomic(path: string, content: string | readonly string[], options: { durable?: boolean } = {}): Promise<void> {
   const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const handle = await open(temp, "w", 0o644);
   try {
-    if (typeof content === "string") await handle.writeFile(content);
-    else for (const batch of batches(content)) await handle.write(batch);
-    if (options.durable !== false) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(temp, "w", 0o644);
+    try {
+      if (typeof content === "string") await handle.writeFile(content);
+      else for (const batch of batches(content)) await handle.write(batch);
+      if (options.durable !== false) await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    // A full disk must not also fill up with half-written temp files, one per retry.
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new Error(`could not write ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** A short content hash of a config given in pieces: the same text gives the same version, however it is split. */
+export function contentVersion(pieces: readonly string[]): string {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (const piece of pieces) hasher.update(piece);
+  return hasher.digest("hex").slice(0, 16);
 }
 
 /**
@@ -45,18 +54,26 @@ function* batches(pieces: readonly string[]): Generator<string> {
   if (batch.length > 0) yield batch.join("");
 }
 
+/** How soon a failed background write is tried again, doubling up to the cap. */
+const RETRY = { initialMs: 500, maxMs: 2_000 };
+
 /**
  * Keeps a file at the latest text it was given (as pieces), writing in the background: a write asked
  * for while another is under way waits for it, and only the newest text is written then.
- * A failed write is logged; the next one tries again.
+ * A failed write (a full or read-only disk) is logged once, reported by {@link error} and
+ * retried on its own until it works, so the file catches up within seconds of the disk
+ * recovering.
  */
 export class LatestWriter {
   #pending: readonly string[] | null = null;
   #chain: Promise<void> = Promise.resolve();
+  #error: string | null = null;
+  #retryMs = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly path: string,
-    private readonly log: Pick<Logger, "error">,
+    private readonly log: Pick<Logger, "error" | "info">,
   ) {}
 
   write(pieces: readonly string[]): void {
@@ -64,18 +81,46 @@ export class LatestWriter {
     this.#pending = pieces;
     if (queued) return;
     this.#chain = this.#chain.then(async () => {
-      const latest = this.#pending!;
+      const latest = this.#pending;
+      if (latest === null) return;
       this.#pending = null;
       try {
         await writeFileAtomic(this.path, latest, { durable: false });
+        if (this.#error !== null) this.log.info("the HAProxy config file is written again", { path: this.path });
+        this.#error = null;
+        this.#retryMs = 0;
       } catch (error) {
-        this.log.error("could not write the HAProxy config file", { path: this.path, error });
+        const message = error instanceof Error ? error.message : String(error);
+        if (this.#error === null) this.log.error("could not write the HAProxy config file; retrying", { path: this.path, error: message });
+        this.#error = message;
+        this.#retryLater(latest);
       }
     });
   }
 
-  /** Resolves once every write asked for so far is done. */
+  /** Why the file is behind what it was asked to hold, or null when it is current. */
+  error(): string | null {
+    return this.#error;
+  }
+
+  /** Resolves once every write asked for so far is done (or has failed and awaits its retry). */
   settled(): Promise<void> {
     return this.#chain;
+  }
+
+  /** Stops retrying; for shutdown. */
+  close(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #retryLater(pieces: readonly string[]): void {
+    this.#retryMs = nextBackoff(this.#retryMs, RETRY);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      // A newer text asked for meanwhile is written instead.
+      if (this.#error !== null && this.#pending === null) this.write(pieces);
+    }, this.#retryMs);
   }
 }

@@ -15,6 +15,8 @@ export interface MetricsSnapshot {
   readonly marathonReconnects: number;
   readonly storeConnected: boolean;
   readonly problems: number;
+  /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
+  readonly configPendingSeconds: number;
 }
 
 interface Metric {
@@ -47,7 +49,8 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     gauge("bamboo_marathon_stream_connected", "1 while the event stream is attached", flag(snapshot.marathonStreamConnected)),
     counter("bamboo_marathon_reconnects_total", "event stream reconnects", snapshot.marathonReconnects),
     gauge("bamboo_store_connected", "1 while the rules store is reachable", flag(snapshot.storeConnected)),
-    gauge("bamboo_routing_problems", "rules, tasks or apps not routed as written", snapshot.problems),
+    gauge("bamboo_routing_problems", "rules, tasks or apps not routed as written, and changes not applied", snapshot.problems),
+    gauge("bamboo_config_pending_seconds", "how long the wanted config has not been applied; 0 when HAProxy runs it", snapshot.configPendingSeconds),
   ];
   const lines: string[] = [];
   for (const metric of metrics) {

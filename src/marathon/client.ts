@@ -53,7 +53,7 @@ export class MarathonClient {
     const raw = appsOfListAnswer(answer.body);
     if (raw === null) throw notMarathon(answer.url, "an 'apps' list");
     const list = normaliseApps(raw, this.#now());
-    return { apps: this.#memory.applyAll(list.apps), problems: list.problems };
+    return { ...list, apps: this.#memory.applyAll(list.apps) };
   }
 
   /**

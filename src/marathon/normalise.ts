@@ -33,7 +33,7 @@ export function appOfSingleAnswer(body: unknown): unknown | null {
 /** Normalises a `GET /v2/apps` answer; a body that is not an app list becomes one problem. */
 export function normaliseAppList(body: unknown, nowMs: number): AppList {
   const apps = appsOfListAnswer(body);
-  if (apps === null) return { apps: [], problems: [{ appId: "", message: "answer has no 'apps' array" }] };
+  if (apps === null) return { apps: [], problems: [{ appId: "", message: "answer has no 'apps' array" }], unreadable: [""] };
   return normaliseApps(apps, nowMs);
 }
 
@@ -41,10 +41,14 @@ export function normaliseAppList(body: unknown, nowMs: number): AppList {
 export function normaliseApps(rawApps: readonly unknown[], nowMs: number): AppList {
   const problems: NormaliseProblem[] = [];
   const byId = new Map<string, App>();
+  const unreadable: string[] = [];
   for (const raw of rawApps) {
     const one = normaliseApp(raw, nowMs);
     problems.push(...one.problems);
-    if (one.app === null) continue;
+    if (one.app === null) {
+      unreadable.push(one.problems[0]?.appId ?? "");
+      continue;
+    }
     if (byId.has(one.app.id)) {
       problems.push({ appId: one.app.id, message: "Marathon listed this app id twice; the first entry is used" });
       continue;
@@ -52,7 +56,7 @@ export function normaliseApps(rawApps: readonly unknown[], nowMs: number): AppLi
     byId.set(one.app.id, one.app);
   }
   const apps = [...byId.values()].sort((a, b) => compare(a.id, b.id));
-  return { apps, problems };
+  return { apps, problems, unreadable };
 }
 
 /** One app and what went wrong reading it; `app` is null when the app itself was unreadable. */

@@ -86,4 +86,9 @@ export interface NormaliseProblem {
 export interface AppList {
   readonly apps: readonly App[];
   readonly problems: readonly NormaliseProblem[];
+  /**
+   * Ids of listed entries that could not be read at all ("" when not even the id could be):
+   * such an app is not gone, so whoever keeps apps keeps its last known version.
+   */
+  readonly unreadable: readonly string[];
 }

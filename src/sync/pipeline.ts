@@ -23,16 +23,36 @@ export interface RoutingProblem {
   readonly message: string;
 }
 
+/** What HAProxy runs: the snapshot and template data of the last config it accepted. Immutable. */
+export interface AppliedState {
+  readonly snapshot: Snapshot;
+  readonly data: TemplateData;
+  /** What of the snapshot is not routed as written. */
+  readonly problems: readonly RoutingProblem[];
+  /** null before HAProxy first accepted a config. */
+  readonly appliedAt: string | null;
+}
+
+/** A wanted state HAProxy does not run, since when (the first failed attempt) and why. */
+export interface PendingChange {
+  readonly sinceMs: number;
+  readonly reason: string;
+  /** The apps the wanted state routes; those HAProxy runs are in the applied state. */
+  readonly apps: number;
+  /** True when retrying cannot help until something changes (HAProxy refuses the config). */
+  readonly refused: boolean;
+}
+
 /**
  * Snapshot → template data → config text → HAProxy. A stored rule HAProxy rejects (one
  * written into ZooKeeper by another tool, say) falls back to the app's default path rule,
  * and a task whose agent does not resolve is left out: both are reported, and neither
- * stops every other app's updates.
+ * stops every other app's updates. What it publishes is what HAProxy accepted; a wanted
+ * state it could not apply is kept beside it as pending, with the reason.
  */
 export class RoutingPipeline {
-  #data: TemplateData;
-  #snapshot: Snapshot = { apps: [], services: [] };
-  #problems: readonly RoutingProblem[] = [];
+  #applied: AppliedState;
+  #pending: PendingChange | null = null;
   /**
    * The rules last checked and what came of them. The store hands out the same frozen list
    * until a rule changes, and asking the checker about 10,000 cached rules cost ~8 ms per
@@ -51,21 +71,17 @@ export class RoutingPipeline {
       readonly log: Logger;
     },
   ) {
-    this.#data = toTemplateData([], [], deps.settings);
+    this.#applied = { snapshot: { apps: [], services: [] }, data: toTemplateData([], [], deps.settings), problems: [], appliedAt: null };
   }
 
-  /** The template data of the last snapshot, as `/api/state` shows it. */
-  templateData(): TemplateData {
-    return this.#data;
+  /** The state HAProxy runs. */
+  applied(): AppliedState {
+    return this.#applied;
   }
 
-  /** The last snapshot applied (or attempted). */
-  snapshot(): Snapshot {
-    return this.#snapshot;
-  }
-
-  problems(): readonly RoutingProblem[] {
-    return this.#problems;
+  /** The wanted state HAProxy does not run yet, or null when it runs the latest. */
+  pending(): PendingChange | null {
+    return this.#pending;
   }
 
   /** Called after every apply, whatever its outcome. */
@@ -74,38 +90,62 @@ export class RoutingPipeline {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Applies a snapshot. An app is left out only when HAProxy's errors point at some of the
+   * apps and the config without them is accepted; when they point at none or at all of
+   * them, the fault is the template's or a setting's, and nothing is dropped: the running
+   * config stays and the refusal is reported. Rejects when applying failed in a way a
+   * retry may fix (a full disk, HAProxy not starting); the state stays pending then.
+   */
   apply = async (snapshot: Snapshot, reasons: readonly string[]): Promise<ApplyOutcome> => {
+    try {
+      const outcome = await this.#apply(snapshot, reasons);
+      if (outcome.kind === "invalid" || outcome.kind === "failed") this.#markPending(snapshot, outcome.message, outcome.kind === "invalid");
+      return outcome;
+    } catch (error) {
+      this.#markPending(snapshot, error instanceof Error ? error.message : String(error), false);
+      throw error;
+    } finally {
+      for (const listener of this.#listeners) listener();
+    }
+  };
+
+  async #apply(snapshot: Snapshot, reasons: readonly string[]): Promise<ApplyOutcome> {
     const { services, problems: ruleProblems } = await this.#usableServices(snapshot.services);
     const resolved = await this.deps.resolver.resolveApps(snapshot.apps);
     const checked = checkAppSettings(resolved.apps);
     const problems: RoutingProblem[] = [...ruleProblems, ...resolved.problems, ...checked.problems];
     let apps = checked.apps;
-    this.#snapshot = snapshot;
-    try {
-      for (let round = 0; ; round++) {
-        const data = toTemplateData(apps, services, this.deps.settings);
-        this.#data = data;
-        const outcome = await this.deps.applier.apply(this.deps.render.pieces(data), reasons);
-        if (outcome.kind !== "invalid" || round === MAX_EXCLUSION_ROUNDS) return outcome;
-        // HAProxy refused the config: leave out the apps its errors point at, keep the rest moving.
-        const culprits = culpritApps(outcome.config, outcome.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));
-        if (culprits.length === 0) return outcome;
-        for (const id of culprits) problems.push({ id, message: `app left out: HAProxy rejects the config it produces: ${outcome.message}` });
-        apps = apps.filter((app) => !culprits.includes(app.id));
+    for (let round = 0; ; round++) {
+      const data = toTemplateData(apps, services, this.deps.settings);
+      const outcome = await this.deps.applier.apply(this.deps.render.pieces(data), reasons);
+      if (outcome.kind !== "invalid") {
+        const appliedAt = outcome.kind === "unchanged" && this.#applied.appliedAt !== null ? this.#applied.appliedAt : new Date().toISOString();
+        if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, appliedAt });
+        return outcome;
       }
-    } finally {
-      this.#report(problems);
-      for (const listener of this.#listeners) listener();
+      const culprits = culpritApps(outcome.config, outcome.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));
+      // Blaming every app would serve an empty config: the template or a setting is at fault.
+      if (culprits.length === 0 || culprits.length === data.Apps.length || round === MAX_EXCLUSION_ROUNDS) return outcome;
+      const why = outcome.alerts.join("; ");
+      for (const id of culprits) problems.push({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` });
+      apps = apps.filter((app) => !culprits.includes(app.id));
     }
-  };
+  }
 
-  #report(problems: RoutingProblem[]): void {
+  #publish(applied: AppliedState): void {
     const key = (problem: RoutingProblem) => `${problem.id}\u0000${problem.message}`;
-    const known = new Set(this.#problems.map(key));
-    for (const problem of problems) {
+    const known = new Set(this.#applied.problems.map(key));
+    for (const problem of applied.problems) {
       if (!known.has(key(problem))) this.deps.log.warn("not routed as written", { ...problem });
     }
-    this.#problems = problems;
+    if (this.#pending !== null) this.deps.log.info("the wanted config is applied again", { pendingMs: Date.now() - this.#pending.sinceMs });
+    this.#applied = applied;
+    this.#pending = null;
+  }
+
+  #markPending(snapshot: Snapshot, reason: string, refused: boolean): void {
+    this.#pending = { sinceMs: this.#pending?.sinceMs ?? Date.now(), reason, apps: snapshot.apps.length, refused };
   }
 
   async #usableServices(services: readonly Service[]): Promise<UsableServices> {

@@ -1,6 +1,8 @@
 import type { App, MarathonChange } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
+import { nextBackoff } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
+import { mergeFullList, shrinkOf, type FullAppList } from "./app-list.ts";
 
 /** One whole, immutable state of the world that HAProxy should serve. */
 export interface Snapshot {
@@ -10,7 +12,7 @@ export interface Snapshot {
 
 export interface ReconcilerDeps {
   readonly marathon: {
-    fetchApps(): Promise<readonly App[]>;
+    fetchApps(): Promise<FullAppList>;
     /** null: the app no longer exists. */
     fetchApp(id: string): Promise<App | null>;
   };
@@ -29,6 +31,10 @@ export interface ReconcilerDeps {
     readonly maxAppFetches: number;
     /** How long a lazy full resync (after a group change) may wait, gathering others. */
     readonly lazyResyncMs: number;
+    /** A full list removing more than this share (0..1] of the known apps, or all, needs confirming. */
+    readonly confirmShrinkAbove: number;
+    /** How long after such a list a second full fetch confirms it. */
+    readonly confirmShrinkMs: number;
   };
   readonly now?: () => Date;
 }
@@ -39,12 +45,17 @@ export interface ReconcilerStatus {
   readonly lastSyncAt: string | null;
   readonly lastFullSyncAt: string | null;
   readonly lastError: string | null;
+  /** Why the last full list fetched is not applied yet (a shrink waiting for confirmation). */
+  readonly holding: string | null;
   readonly marathonRequests: number;
   readonly runs: number;
   readonly apps: number;
 }
 
-const MAX_RETRY_MS = 30_000;
+/** Marathon is retried patiently: many appliances hammering a recovering leader would not help it. */
+const FETCH_BACKOFF = { initialMs: 500, maxMs: 30_000 };
+/** A failed apply (a full disk, HAProxy refusing to start) is retried soon, so recovery is prompt. */
+const APPLY_BACKOFF = { initialMs: 250, maxMs: 2_000 };
 
 /**
  * The only loop that decides when to act. Changes only mark what is stale; one run at a
@@ -66,6 +77,9 @@ export class Reconciler {
   #resyncTimer: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
   #retryMs = 0;
+  /** When a shrinking full list was first seen; it is applied once a fetch this long after agrees. */
+  #shrinkSeenAt: number | null = null;
+  #confirmTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
   #status: ReconcilerStatus = {
@@ -73,6 +87,7 @@ export class Reconciler {
     lastSyncAt: null,
     lastFullSyncAt: null,
     lastError: null,
+    holding: null,
     marathonRequests: 0,
     runs: 0,
     apps: 0,
@@ -89,6 +104,7 @@ export class Reconciler {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#lazyTimer) clearTimeout(this.#lazyTimer);
+    if (this.#confirmTimer) clearTimeout(this.#confirmTimer);
     if (this.#resyncTimer) clearInterval(this.#resyncTimer);
   }
 
@@ -181,8 +197,10 @@ export class Reconciler {
     try {
       if (full) {
         this.#count(1);
-        const apps = await marathon.fetchApps();
-        this.#apps = new Map(apps.map((app) => [app.id, this.#known(app)]));
+        const list = await marathon.fetchApps();
+        const next = mergeFullList(this.#apps, { apps: list.apps.map((app) => this.#known(app)), unreadable: list.unreadable });
+        // A held list still lets rule changes through, against the last known apps.
+        if (!this.#holdShrink(next)) this.#apps = next;
       } else {
         this.#count(stale.length);
         const fetched = await Promise.all(stale.map(async (id) => [id, await marathon.fetchApp(id)] as const));
@@ -196,7 +214,7 @@ export class Reconciler {
       if (full) this.#fullResyncWanted = true;
       for (const id of stale) this.#staleApps.add(id);
       for (const reason of reasons) this.#reasons.add(reason);
-      this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs === 0 ? 500 : this.#retryMs * 2);
+      this.#retryMs = nextBackoff(this.#retryMs, FETCH_BACKOFF);
       const message = error instanceof Error ? error.message : String(error);
       this.#status = { ...this.#status, lastError: message };
       log.warn("marathon fetch failed; keeping the last known apps", { error: message, retryInMs: this.#retryMs });
@@ -215,7 +233,7 @@ export class Reconciler {
       const message = error instanceof Error ? error.message : String(error);
       this.#servicesChanged = true;
       this.#reasons.add("retry after a failed apply");
-      this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs === 0 ? 500 : this.#retryMs * 2);
+      this.#retryMs = nextBackoff(this.#retryMs, APPLY_BACKOFF);
       this.#status = { ...this.#status, lastError: message };
       log.error("could not apply the new snapshot; retrying", { error: message, retryInMs: this.#retryMs });
       return;
@@ -231,6 +249,35 @@ export class Reconciler {
       runs: this.#status.runs + 1,
       apps: snapshot.apps.length,
     };
+  }
+
+  /**
+   * True when `next` would remove many known apps and is not yet confirmed: the last known
+   * apps keep routing, and a second full fetch `confirmShrinkMs` later decides. Marathon
+   * answers an empty or partial list for a while after a leader change; applying it at once
+   * would drop those routes.
+   */
+  #holdShrink(next: ReadonlyMap<string, App>): boolean {
+    const { settings, log } = this.deps;
+    const shrink = this.#fetchedAll ? shrinkOf(this.#apps, next, settings.confirmShrinkAbove) : null;
+    const now = Date.now();
+    if (shrink === null || (this.#shrinkSeenAt !== null && now - this.#shrinkSeenAt >= settings.confirmShrinkMs)) {
+      if (shrink !== null) log.warn("marathon confirmed the shrunken app list; removing routes", { ...shrink });
+      this.#shrinkSeenAt = null;
+      if (this.#status.holding !== null) this.#status = { ...this.#status, holding: null };
+      return false;
+    }
+    if (this.#shrinkSeenAt === null) {
+      this.#shrinkSeenAt = now;
+      log.warn("marathon's app list would remove many apps; keeping them until a second fetch agrees", { ...shrink, confirmInMs: settings.confirmShrinkMs });
+    }
+    const holding = `Marathon listed ${shrink.to} of the ${shrink.from} known apps; their routes stay until a second fetch agrees`;
+    this.#status = { ...this.#status, holding };
+    this.#confirmTimer ??= setTimeout(() => {
+      this.#confirmTimer = null;
+      this.notify({ kind: "all", reason: "confirming a shrunken app list" });
+    }, Math.max(0, this.#shrinkSeenAt + settings.confirmShrinkMs - now));
+    return true;
   }
 
   /**

@@ -17,12 +17,14 @@ const SNAPSHOT: MetricsSnapshot = {
   marathonReconnects: 1,
   storeConnected: true,
   problems: 0,
+  configPendingSeconds: 12.5,
 };
 
 test("renders Prometheus text with help, type and labelled samples", () => {
   const text = renderMetrics(SNAPSHOT);
   expect(text).toContain("# TYPE bamboo_haproxy_runtime_operations_total counter\nbamboo_haproxy_runtime_operations_total 42\n");
   expect(text).toContain('bamboo_haproxy_reloads_total{reason="backend added"} 2');
+  expect(text).toContain("# TYPE bamboo_config_pending_seconds gauge\nbamboo_config_pending_seconds 12.5\n");
   expect(text).toContain('bamboo_haproxy_reloads_total{reason="odd \\"reason\\""} 1');
   expect(text).toContain("bamboo_ready 1");
   expect(text.endsWith("\n")).toBe(true);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { App } from "../../src/marathon/types.ts";
 import { makeService, type Service } from "../../src/store/types.ts";
+import type { FullAppList } from "../../src/sync/app-list.ts";
 import { Reconciler, type Snapshot } from "../../src/sync/reconciler.ts";
 import { silentLogger } from "../../src/system/log.ts";
 import { app, task } from "../routing/builders.ts";
@@ -11,10 +12,11 @@ class FakeMarathon {
   fullFetches = 0;
   appFetches = 0;
   failing = false;
-  async fetchApps(): Promise<readonly App[]> {
+  unreadable: string[] = [];
+  async fetchApps(): Promise<FullAppList> {
     this.fullFetches++;
     if (this.failing) throw new Error("502 no leader");
-    return [...this.apps.values()];
+    return { apps: [...this.apps.values()], unreadable: this.unreadable };
   }
   async fetchApp(id: string): Promise<App | null> {
     this.appFetches++;
@@ -35,7 +37,7 @@ function setup(initial: App[] = [], services: Service[] = []) {
       applied.push({ snapshot, reasons });
     },
     log: silentLogger,
-    settings: { coalesceMs: 5, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50 },
+    settings: { coalesceMs: 5, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50, confirmShrinkAbove: 0.5, confirmShrinkMs: 100 },
   });
   return { marathon, applied, reconciler, setServices: (next: Service[]) => (currentServices = next) };
 }
@@ -191,7 +193,7 @@ describe("Reconciler retries", () => {
         if (attempts < 3) throw new Error("HAProxy did not start: address already in use");
       },
       log: silentLogger,
-      settings: { coalesceMs: 1, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50 },
+      settings: { coalesceMs: 1, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50, confirmShrinkAbove: 0.5, confirmShrinkMs: 100 },
     });
     reconciler.start();
     const deadline = Date.now() + 10_000;
@@ -200,5 +202,94 @@ describe("Reconciler retries", () => {
     expect(attempts).toBe(3);
     expect(reconciler.status().synced).toBe(true);
     expect(marathon.fullFetches).toBe(1);
+  });
+});
+
+/** Polls `check` until it holds; the reconciler's timers decide when, not the test. */
+async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+describe("Reconciler and shrinking app lists", () => {
+  const hundred = () => Array.from({ length: 100 }, (_, i) => app({ id: `/app${String(i).padStart(3, "0")}` }));
+
+  test("an emptied list keeps every route until a second fetch agrees, then applies it", async () => {
+    const { marathon, applied, reconciler } = setup(hundred());
+    reconciler.start();
+    await reconciler.whenIdle();
+    marathon.apps.clear();
+    reconciler.notify({ kind: "all", reason: "leader changed" });
+    await reconciler.whenIdle();
+    expect(applied.at(-1)!.snapshot.apps).toHaveLength(100);
+    expect(reconciler.status().holding).toContain("0 of the 100 known apps");
+    const fetchesBefore = marathon.fullFetches;
+    await until(() => applied.at(-1)!.snapshot.apps.length === 0, "the confirmed empty list to be applied");
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(fetchesBefore + 1);
+    expect(reconciler.status().holding).toBeNull();
+  });
+
+  test("a list that comes back before the confirming fetch is applied and the hold ends", async () => {
+    const { marathon, applied, reconciler } = setup(hundred());
+    reconciler.start();
+    await reconciler.whenIdle();
+    const all = [...marathon.apps.values()];
+    for (const a of all.slice(0, 60)) marathon.apps.delete(a.id);
+    reconciler.notify({ kind: "all", reason: "leader changed" });
+    await reconciler.whenIdle();
+    expect(reconciler.status().holding).toContain("40 of the 100 known apps");
+    for (const a of all) marathon.apps.set(a.id, a);
+    await until(() => reconciler.status().holding === null, "the hold to end");
+    reconciler.stop();
+    expect(applied.every((entry) => entry.snapshot.apps.length === 100)).toBe(true);
+  });
+
+  test("removing up to the threshold applies at once", async () => {
+    const { marathon, applied, reconciler } = setup(hundred());
+    reconciler.start();
+    await reconciler.whenIdle();
+    for (const a of [...marathon.apps.values()].slice(0, 50)) marathon.apps.delete(a.id);
+    reconciler.notify({ kind: "all", reason: "apps destroyed" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(applied.at(-1)!.snapshot.apps).toHaveLength(50);
+    expect(reconciler.status().holding).toBeNull();
+  });
+
+  test("rule changes still apply while a shrink is held", async () => {
+    const { marathon, applied, reconciler, setServices } = setup(hundred());
+    reconciler.start();
+    await reconciler.whenIdle();
+    marathon.apps.clear();
+    reconciler.notify({ kind: "all", reason: "leader changed" });
+    await reconciler.whenIdle();
+    setServices([makeService("/app000", "hdr(host) -i a.example")]);
+    reconciler.servicesChanged();
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(applied.at(-1)!.snapshot.services).toHaveLength(1);
+    expect(applied.at(-1)!.snapshot.apps).toHaveLength(100);
+  });
+
+  test("an entry that cannot be read keeps its app's last known version", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a", tasks: [task({ id: "a.1" })] }), app({ id: "/b" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    marathon.apps.delete("/a");
+    marathon.unreadable = ["/a"];
+    reconciler.notify({ kind: "all", reason: "periodic resync" });
+    await reconciler.whenIdle();
+    expect(applied.at(-1)!.snapshot.apps.find((a) => a.id === "/a")!.tasks).toHaveLength(1);
+    marathon.unreadable = [""];
+    marathon.apps.delete("/b");
+    reconciler.notify({ kind: "all", reason: "periodic resync" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    // An entry without a readable id could be any app: none counts as removed.
+    expect(ids(applied.at(-1)!.snapshot)).toEqual(["/a", "/b"]);
   });
 });

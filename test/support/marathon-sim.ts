@@ -44,6 +44,7 @@ export class MarathonSim {
   #failNext = { count: 0, status: 502 };
   #failAll: number | null = null;
   #hang: { on: boolean; release: Array<() => void> } = { on: false, release: [] };
+  #appListOverride: unknown = null;
   readonly #counts = new Map<string, number>();
   /** Every /v2 request, oldest first. */
   readonly requestLog: SimRequest[] = [];
@@ -148,6 +149,14 @@ export class MarathonSim {
     this.#failAll = status;
   }
 
+  /**
+   * While set, `GET /v2/apps` answers this body (an empty or malformed list, as Marathon
+   * serves for a while after a leader failover); null restores the real list.
+   */
+  overrideAppList(body: unknown): void {
+    this.#appListOverride = body;
+  }
+
   /** While on, /v2 requests get no answer at all (for timeouts); off releases them. */
   hangRequests(on: boolean): void {
     this.#hang.on = on;
@@ -215,6 +224,7 @@ export class MarathonSim {
     if (this.#hang.on) await new Promise<void>((resolve) => this.#hang.release.push(resolve));
     const failure = this.#failAll ?? (this.#failNext.count > 0 ? (this.#failNext.count--, this.#failNext.status) : null);
     if (failure !== null) return json(failure, { message: failure === 502 ? "Could not determine the current leader" : "injected failure" });
+    if (this.#appListOverride !== null && path === "/v2/apps" && request.method === "GET") return json(200, this.#appListOverride);
     const leader = this.#options.followerOf;
     if (leader !== undefined) return this.#asFollower(request, url, leader);
     return this.#route(request, url);

@@ -5,6 +5,7 @@
  * not guaranteed, so every event only invalidates.
  */
 import { absoluteId, isObject, type JsonObject } from "./json-read.ts";
+import { formatSize } from "./sizes.ts";
 import type { MarathonChange } from "./types.ts";
 
 /** One event from the stream or a callback. */
@@ -55,54 +56,90 @@ const LAZY_ALL_EVENTS: ReadonlySet<string> = new Set(["group_change_success", "g
 /** The `event_type` filter bamboo asks the stream for: exactly the events {@link changeOf} acts on. */
 export const WATCHED_EVENT_TYPES: readonly string[] = [...URGENT_ALL_EVENTS, ...DEPLOYMENT_EVENTS, ...LAZY_ALL_EVENTS, ...APP_EVENTS];
 
+/** An event grew past the parser's limit before it ended: the stream is not worth reading on. */
+export class EventTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`an event on Marathon's stream is larger than ${formatSize(limitBytes)}`);
+    this.name = "EventTooLargeError";
+  }
+}
+
+const LF = 10;
+const CR = 13;
+
 /**
- * Incremental `text/event-stream` parser. Tolerates LF, CRLF and lone CR line ends, chunks
- * split anywhere (even between CR and LF), comments, bare heartbeats, and Marathon's habit
- * of putting several JSON objects into one data field separated by CRLF.
+ * Incremental `text/event-stream` parser over bytes. Tolerates LF, CRLF and lone CR line ends,
+ * chunks split anywhere (even between CR and LF or inside a UTF-8 character), comments, bare
+ * heartbeats, and Marathon's habit of putting several JSON objects into one data field
+ * separated by CRLF. Each byte is looked at once, so time is linear in the input, and an event
+ * (its unfinished line plus the data lines before it) larger than `maxEventBytes` throws
+ * {@link EventTooLargeError} instead of growing without bound.
  */
 export class SseParser {
-  #buffer = "";
+  readonly #maxEventBytes: number;
+  readonly #decoder = new TextDecoder();
+  /** Pieces of the line not ended yet. */
+  #partial: Uint8Array[] = [];
+  #partialBytes = 0;
+  /** The last line ended with a CR at the end of a chunk: an LF opening the next chunk belongs to it. */
+  #afterCr = false;
   #eventField = "";
   #data: string[] = [];
+  #dataBytes = 0;
 
-  /** Feeds a chunk of decoded text; returns every event it completed. */
-  feed(chunk: string): MarathonEvent[] {
-    this.#buffer += chunk;
+  constructor(maxEventBytes: number) {
+    this.#maxEventBytes = maxEventBytes;
+  }
+
+  /** Feeds the next bytes of the stream; returns every event they completed. */
+  feed(chunk: Uint8Array): MarathonEvent[] {
     const events: MarathonEvent[] = [];
-    for (;;) {
-      const end = this.#lineEnd();
-      if (end === null) break;
-      const line = this.#buffer.slice(0, end.at);
-      this.#buffer = this.#buffer.slice(end.at + end.length);
-      this.#line(line, events);
+    if (chunk.length === 0) return events;
+    let start = this.#afterCr && chunk[0] === LF ? 1 : 0;
+    this.#afterCr = false;
+    for (let i = start; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c !== LF && c !== CR) continue;
+      this.#endLine(chunk.subarray(start, i), events);
+      if (c === CR && i + 1 === chunk.length) this.#afterCr = true;
+      else if (c === CR && chunk[i + 1] === LF) i++;
+      start = i + 1;
+    }
+    if (start < chunk.length) {
+      // A copy: the rest of the chunk need not stay alive for the sake of a line's beginning.
+      this.#partial.push(chunk.slice(start));
+      this.#partialBytes += chunk.length - start;
+      this.#checkSize();
     }
     return events;
   }
 
-  /** Finds the first complete line end; a trailing CR waits, since an LF may follow in the next chunk. */
-  #lineEnd(): { at: number; length: number } | null {
-    const buf = this.#buffer;
-    for (let i = 0; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (c === 10) return { at: i, length: 1 };
-      if (c === 13) {
-        if (i + 1 === buf.length) return null;
-        return { at: i, length: buf.charCodeAt(i + 1) === 10 ? 2 : 1 };
-      }
+  #endLine(tail: Uint8Array, events: MarathonEvent[]): void {
+    const bytes = this.#partialBytes + tail.length;
+    const line = this.#partial.length === 0 ? this.#decoder.decode(tail) : this.#decoder.decode(Buffer.concat([...this.#partial, tail]));
+    this.#partial = [];
+    this.#partialBytes = 0;
+    if (this.#line(line, events)) {
+      this.#dataBytes += bytes;
+      this.#checkSize();
     }
-    return null;
   }
 
-  #line(line: string, events: MarathonEvent[]): void {
+  #checkSize(): void {
+    if (this.#dataBytes + this.#partialBytes > this.#maxEventBytes) throw new EventTooLargeError(this.#maxEventBytes);
+  }
+
+  /** Reads one line; true when it added to the event's data. */
+  #line(line: string, events: MarathonEvent[]): boolean {
     if (line === "") {
       this.#dispatch(events);
-      return;
+      return false;
     }
-    if (line.startsWith(":")) return;
+    if (line.startsWith(":")) return false;
     // A bare JSON line right after a data line is Marathon's second object in the same field.
     if (this.#data.length > 0 && (line.startsWith("{") || line.startsWith("["))) {
       this.#data.push(line);
-      return;
+      return true;
     }
     const colon = line.indexOf(":");
     const field = colon < 0 ? line : line.slice(0, colon);
@@ -110,12 +147,14 @@ export class SseParser {
     if (value.startsWith(" ")) value = value.slice(1);
     if (field === "event") this.#eventField = value;
     else if (field === "data") this.#data.push(value);
+    return field === "data";
   }
 
   #dispatch(events: MarathonEvent[]): void {
     const data = this.#data;
     const field = this.#eventField;
     this.#data = [];
+    this.#dataBytes = 0;
     this.#eventField = "";
     if (data.length === 0) return;
     for (const parsed of parseData(data)) events.push(toEvent(parsed, field));

@@ -2,7 +2,9 @@
  * HTTP to Marathon: endpoint failover, leader redirects followed by hand, credentials, CA and
  * timeouts. The only module of src/marathon that opens connections.
  */
+import { readErrorText, readJsonBody } from "./answer-body.ts";
 import { hintFor, MarathonError, type MarathonAttempt } from "./errors.ts";
+import { formatSize } from "./sizes.ts";
 
 /** `fetch` as bamboo uses it; tests and the simulator pass their own. */
 export type FetchLike = (url: string, init: RequestInit & { tls?: { ca?: string } }) => Promise<Response>;
@@ -15,6 +17,8 @@ export interface MarathonConnection {
   readonly authToken: string;
   readonly caCertPath: string;
   readonly requestTimeoutMs: number;
+  /** A larger JSON answer is refused (MARATHON_MAX_RESPONSE_SIZE). */
+  readonly maxResponseBytes: number;
 }
 
 /** A JSON answer and where it came from. */
@@ -64,7 +68,10 @@ export class MarathonTransport {
     if (i === this.#preferred && this.#conn.endpoints.length > 1) this.#preferred = (i + 1) % this.#conn.endpoints.length;
   }
 
-  /** A JSON request, tried on each endpoint in turn; the timeout covers reading the body too. */
+  /**
+   * A JSON request, tried on each endpoint in turn; the timeout covers reading the body too,
+   * so an endless answer ends at the size limit or the timeout, whichever comes first.
+   */
   async json(path: string, options: RequestOptions = {}): Promise<JsonAnswer> {
     const method = options.method ?? "GET";
     const attempts: MarathonAttempt[] = [];
@@ -74,15 +81,12 @@ export class MarathonTransport {
       const first = `${this.#conn.endpoints[index]}${path}`;
       try {
         const { response, url } = await this.#follow(first, method, options.body, "application/json", controller.signal);
-        const text = await response.text();
-        const body = parseJson(text);
-        const accepted = response.ok ? body !== undefined : options.accept?.(response.status, body) === true;
-        if (accepted) {
+        const read = await this.#body(response, `${method} ${path}`, url, options);
+        if (read.accepted) {
           this.#answered(index, response);
-          return { status: response.status, body, url };
+          return { status: response.status, body: read.body, url };
         }
-        const detail = response.ok ? `answered ${response.status} but not with JSON (${snippet(text)})` : `answered ${response.status} ${response.statusText} ${snippet(text)}`.trim();
-        attempts.push({ url, status: response.status, detail });
+        attempts.push({ url, status: response.status, detail: read.detail });
         // Another endpoint will not accept credentials this one refused; stop before locking the account.
         if (response.status === 401 || response.status === 403) break;
       } catch (error) {
@@ -120,7 +124,7 @@ export class MarathonTransport {
           opened = true;
           return { response, url, endpoint };
         }
-        const text = await response.text().catch(() => "");
+        const text = await readErrorText(response).catch(() => "");
         attempts.push({ url, status: response.status, detail: `answered ${response.status} ${type} instead of an event stream ${snippet(text)}`.trim() });
         if (response.status === 401 || response.status === 403) break;
       } catch (error) {
@@ -133,6 +137,30 @@ export class MarathonTransport {
       }
     }
     throw new MarathonError("opening the event stream failed on every Marathon endpoint", attempts, hintFor(attempts));
+  }
+
+  /**
+   * A 2xx answer must be one JSON object within the size limit; another status is an answer
+   * only when `options.accept` says so, and is read only as far as its message needs.
+   */
+  async #body(response: Response, request: string, url: string, options: RequestOptions): Promise<{ accepted: true; body: unknown } | { accepted: false; detail: string }> {
+    if (!response.ok) {
+      const text = await readErrorText(response);
+      const body = parseJson(text);
+      if (options.accept?.(response.status, body) === true) return { accepted: true, body };
+      return { accepted: false, detail: `answered ${response.status} ${response.statusText} ${snippet(text)}`.trim() };
+    }
+    const read = await readJsonBody(response, this.#conn.maxResponseBytes);
+    if (read.kind === "json") return { accepted: true, body: read.value };
+    if (read.kind === "not-json") return { accepted: false, detail: `answered ${response.status}, but ${read.detail}` };
+    // Every endpoint serves the same cluster: asking the next one would read as much again.
+    const limit = `MARATHON_MAX_RESPONSE_SIZE (${formatSize(this.#conn.maxResponseBytes)})`;
+    const detail = read.announced === null ? `sent more than ${limit}; stopped reading there` : `announced ${formatSize(read.announced)} (Content-Length), more than ${limit}; not read`;
+    throw new MarathonError(
+      `${request} refused: the answer is larger than MARATHON_MAX_RESPONSE_SIZE`,
+      [{ url, status: response.status, detail }],
+      "raise MARATHON_MAX_RESPONSE_SIZE if the cluster is really that big; until then the last known apps keep routing",
+    );
   }
 
   /** Endpoint indexes, starting at the one that answered last: a dead first host never stalls every request. */

@@ -3,7 +3,7 @@
  * HTTP callback. It only says what changed; when and how to refetch is the reconciler's job.
  */
 import type { Logger } from "../system/log.ts";
-import { changeFromCallback, changeOf, SseParser, WATCHED_EVENT_TYPES } from "./events.ts";
+import { changeFromCallback, changeOf, EventTooLargeError, SseParser, WATCHED_EVENT_TYPES } from "./events.ts";
 import { isObject } from "./json-read.ts";
 import { MarathonTransport, type FetchLike, type MarathonConnection } from "./transport.ts";
 import type { MarathonChange } from "./types.ts";
@@ -12,6 +12,8 @@ import type { MarathonChange } from "./types.ts";
 export interface WatcherSettings extends MarathonConnection {
   readonly useEventStream: boolean;
   readonly streamTimeoutMs: number;
+  /** A larger event drops the stream (MARATHON_MAX_EVENT_SIZE). */
+  readonly maxEventBytes: number;
 }
 
 export interface WatcherDeps {
@@ -144,8 +146,10 @@ export class MarathonWatcher {
         this.#lastError = silent ? `event stream silent for ${this.#settings.streamTimeoutMs} ms; reopening` : "Marathon closed the event stream";
       } catch (error) {
         if (this.#stopped) break;
-        this.#lastError = error instanceof Error ? error.message : String(error);
+        this.#lastError = describeStreamError(error);
       } finally {
+        // Closes the connection whatever ended the read: a refused event leaves the rest unread.
+        controller.abort();
         this.#connected = false;
         this.#stream = null;
       }
@@ -162,8 +166,7 @@ export class MarathonWatcher {
     const body = response.body;
     if (body === null) return { silent: false, bytes: 0 };
     const reader = body.getReader();
-    const decoder = new TextDecoder();
-    const parser = new SseParser();
+    const parser = new SseParser(this.#settings.maxEventBytes);
     let silent = false;
     let bytes = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -184,7 +187,7 @@ export class MarathonWatcher {
         // Heartbeats are bytes too: they prove the stream alive even when no event comes.
         bytes += value.byteLength;
         arm();
-        for (const event of parser.feed(decoder.decode(value, { stream: true }))) {
+        for (const event of parser.feed(value)) {
           this.#events++;
           this.#lastEventAt = this.#now();
           // Already announced as "stream connected" when the connection opened.
@@ -264,4 +267,12 @@ export class MarathonWatcher {
       this.#wake = done;
     });
   }
+}
+
+/** Why the stream ended, for `status().lastError`: a refused event names its setting and what to do. */
+function describeStreamError(error: unknown): string {
+  if (error instanceof EventTooLargeError) {
+    return `${error.message} (MARATHON_MAX_EVENT_SIZE): the stream was dropped, and is reopened with every app refetched. Raise MARATHON_MAX_EVENT_SIZE if Marathon really sends events that large`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

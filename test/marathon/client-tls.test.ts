@@ -40,6 +40,7 @@ const connection = (caCertPath: string) => ({
   authToken: "",
   caCertPath,
   requestTimeoutMs: 2_000,
+  maxResponseBytes: 1024 * 1024,
 });
 
 test("with the CA configured, an HTTPS Marathon is trusted", async () => {

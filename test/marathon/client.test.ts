@@ -18,7 +18,7 @@ async function sim(options: SimOptions = {}): Promise<MarathonSim> {
 }
 
 function connection(endpoints: string[], extra: Partial<MarathonConnection> = {}): MarathonConnection {
-  return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 2_000, ...extra };
+  return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 2_000, maxResponseBytes: 1024 * 1024, ...extra };
 }
 
 /** A port nothing listens on: bind one, note it, close it. */

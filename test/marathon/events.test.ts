@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { changeFromCallback, changeOf, SseParser, WATCHED_EVENT_TYPES, type MarathonEvent } from "../../src/marathon/events.ts";
+import { changeFromCallback, changeOf, EventTooLargeError, SseParser, WATCHED_EVENT_TYPES, type MarathonEvent } from "../../src/marathon/events.ts";
 import type { MarathonChange } from "../../src/marathon/types.ts";
 
 const EVENTS = join(import.meta.dir, "..", "fixtures", "marathon", "events");
@@ -44,9 +44,13 @@ const expectedByFile: Record<string, MarathonChange | null> = {
   "unsubscribe_event.json": null,
 };
 
-function parseAll(chunks: readonly string[]): MarathonEvent[] {
-  const parser = new SseParser();
-  return chunks.flatMap((c) => parser.feed(c));
+/** Large enough for every fixture; the limit itself is tested with its own sizes. */
+const MAX_EVENT_BYTES = 1024 * 1024;
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+function parseAll(chunks: readonly (string | Uint8Array)[], maxEventBytes = MAX_EVENT_BYTES): MarathonEvent[] {
+  const parser = new SseParser(maxEventBytes);
+  return chunks.flatMap((c) => parser.feed(typeof c === "string" ? utf8(c) : c));
 }
 
 /** Frames a body as Marathon does: `event:`/`data:` lines, CRLF, blank line. */
@@ -107,9 +111,9 @@ describe("the real capture events.txt", () => {
     }
   });
 
-  test("parses fed one character at a time", async () => {
+  test("parses fed one byte at a time", async () => {
     const text = (await Bun.file(join(EVENTS, "events.txt")).text()).replace(/\n/g, "\r\n");
-    expect(summary(parseAll([...text]))).toEqual(expected);
+    expect(summary(parseAll([...utf8(text)].map((b) => Uint8Array.of(b))))).toEqual(expected);
   });
 });
 
@@ -142,5 +146,50 @@ describe("stream framing quirks", () => {
 
   test("an unknown event type is ignored", () => {
     expect(changeFromCallback({ eventType: "something_new", appId: "/a" })).toBeNull();
+  });
+});
+
+describe("bounded events", () => {
+  const LIMIT = 64 * 1024;
+  const terminated = (appId: string) => `{"eventType":"app_terminated_event","appId":"${appId}"}`;
+
+  test("a character split between chunks is decoded whole", () => {
+    const bytes = utf8(`data: ${terminated("/caf\u00e9")}\n\n`);
+    const cut = bytes.indexOf(0xc3) + 1;
+    expect(parseAll([bytes.subarray(0, cut), bytes.subarray(cut)]).map((e) => changeOf(e))).toEqual([app("/café")]);
+  });
+
+  const refused: { name: string; chunks: string[] }[] = [
+    { name: "a line that never ends", chunks: ["data: {", "x".repeat(LIMIT)] },
+    { name: "a comment line that never ends", chunks: [`: ${"x".repeat(LIMIT)}`] },
+    { name: "an event whose data lines together pass the limit", chunks: Array.from({ length: 70 }, () => `data: ${"x".repeat(1024)}\n`) },
+    { name: "a line past the limit that ends in the same chunk", chunks: [`data: ${"x".repeat(LIMIT)}\n\n`] },
+  ];
+  test.each(refused)("refused: $name", ({ chunks }) => {
+    expect(() => parseAll(chunks, LIMIT)).toThrow(EventTooLargeError);
+    expect(() => parseAll(chunks, LIMIT)).toThrow("larger than 64KiB");
+  });
+
+  test("the limit is per event: many events, each under it, pass", () => {
+    const event = `event: app_terminated_event\r\ndata: ${terminated(`/${"a".repeat(LIMIT / 2)}`)}\r\n\r\n`;
+    expect(parseAll(Array.from({ length: 8 }, () => event), LIMIT)).toHaveLength(8);
+  });
+
+  test("comments and heartbeats between events do not add up", () => {
+    const comment = `: ${"x".repeat(1024)}\r\n`;
+    expect(parseAll([...Array.from({ length: 100 }, () => comment), `data: ${terminated("/a")}\n\n`], LIMIT)).toHaveLength(1);
+  });
+
+  test("time is linear: a line of nearly the limit, fed in small chunks, is read at once", () => {
+    // Rescanning the buffer from its start on every chunk made this take minutes (3,840
+    // chunks, each rescanning up to 15 MiB); read once, it takes milliseconds.
+    const chunk = utf8("x".repeat(4096));
+    const parser = new SseParser(16 * 1024 * 1024);
+    const started = performance.now();
+    parser.feed(utf8("data: {"));
+    for (let i = 0; i < 3840; i++) parser.feed(chunk);
+    const events = parser.feed(utf8("}\n\n"));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(events.map((e) => e.malformed)).toEqual([true]);
   });
 });

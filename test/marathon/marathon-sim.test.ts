@@ -85,13 +85,13 @@ describe("events", () => {
     expect((await fetch(`${s.url}/v2/events`)).status).toBe(405);
     const response = await fetch(`${s.url}/v2/events?event_type=event_stream_attached&event_type=app_terminated_event`, { headers: { Accept: "text/event-stream" } });
     const reader = response.body!.getReader();
-    const parser = new SseParser();
+    const parser = new SseParser(1024 * 1024);
     const seen: string[] = [];
     const pump = (async () => {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        seen.push(...parser.feed(new TextDecoder().decode(value)).map((e) => e.eventType));
+        seen.push(...parser.feed(value).map((e) => e.eventType));
       }
     })();
     await waitFor("attached", () => seen.length === 1);

@@ -17,7 +17,7 @@ async function sim(options: SimOptions = {}): Promise<MarathonSim> {
 }
 
 function settings(endpoints: string[], extra: Partial<WatcherSettings> = {}): WatcherSettings {
-  return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 1_000, useEventStream: true, streamTimeoutMs: 2_000, ...extra };
+  return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 1_000, maxResponseBytes: 1024 * 1024, useEventStream: true, streamTimeoutMs: 2_000, maxEventBytes: 64 * 1024, ...extra };
 }
 
 /** Starts a watcher and collects every change it reports. */
@@ -131,6 +131,49 @@ describe("event stream", () => {
     await watcher.stop();
     await waitFor("stream closed on the server", () => s.openStreams === 0);
     expect(watcher.status().streamConnected).toBe(false);
+  });
+});
+
+describe("bounded events", () => {
+  /** A stand-in Marathon whose event stream sends an event line that never ends; counts streams opened and closed. */
+  function endlessEventLine(): { url: string; opened: () => number; closed: () => number } {
+    let opened = 0;
+    let closed = 0;
+    const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => {
+        if (new URL(request.url).pathname !== "/v2/events") return Response.json({ leader: "127.0.0.1:1" });
+        opened++;
+        let started = false;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            controller.enqueue(started ? chunk : new TextEncoder().encode("event: status_update_event\r\ndata: {"));
+            started = true;
+          },
+          cancel() {
+            closed++;
+          },
+        });
+        return new Response(body, { headers: { "content-type": "text/event-stream" } });
+      },
+    });
+    cleanups.push(() => server.stop(true));
+    return { url: `http://127.0.0.1:${server.port}`, opened: () => opened, closed: () => closed };
+  }
+
+  test("an event line that never ends drops the stream with an error naming the limit; it is reopened as a full resync", async () => {
+    const m = endlessEventLine();
+    const { watcher, changes } = watch(settings([m.url], { maxEventBytes: 64 * 1024 }));
+    await waitFor("dropped and reopened", () => connects(changes) >= 2 && m.closed() >= 1);
+    await waitFor("the error reported", () => (watcher.status().lastError ?? "").includes("MARATHON_MAX_EVENT_SIZE"));
+    expect(watcher.status().lastError).toContain("an event on Marathon's stream is larger than 64KiB (MARATHON_MAX_EVENT_SIZE)");
+    expect(watcher.status().lastError).toContain("Raise MARATHON_MAX_EVENT_SIZE");
+    expect(watcher.status().reconnects).toBeGreaterThanOrEqual(1);
+    await watcher.stop();
+    // Every stream opened was closed: none is left draining in the background.
+    await waitFor("every stream closed", () => m.closed() === m.opened());
   });
 });
 

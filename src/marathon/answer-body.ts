@@ -1,0 +1,146 @@
+/**
+ * Reads the body of a Marathon answer as a stream, with a byte limit: an oversized answer is
+ * refused once the limit is passed (or at once, from its Content-Length), and a JSON answer is
+ * checked byte by byte as it arrives, so garbage is refused at its first invalid byte instead
+ * of after buffering it. Only a complete, checked document reaches JSON.parse, from one buffer.
+ */
+import { JsonSyntaxChecker } from "./json-syntax.ts";
+
+/** Marathon's app JSON nests about ten deep; anything far deeper is not Marathon. */
+const MAX_DEPTH = 64;
+/** Enough of an error answer (Marathon's `{"message": ...}`, a proxy's page) for its message; the rest is not read. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+export type JsonBody =
+  | { readonly kind: "json"; readonly value: unknown }
+  /** More than the limit: `announced` is the Content-Length when that alone refused it, else null. */
+  | { readonly kind: "too-large"; readonly announced: number | null }
+  /** Not one JSON object: `detail` says where and why it stopped being one. */
+  | { readonly kind: "not-json"; readonly detail: string };
+
+/**
+ * A JSON object answer, read up to `limitBytes`. Rejects (with the fetch's own error) when the
+ * read fails or is aborted: the caller's timeout covers the body as well as the headers.
+ */
+export async function readJsonBody(response: Response, limitBytes: number): Promise<JsonBody> {
+  const read = await readCheckedText(response, limitBytes);
+  if (typeof read !== "string") return read;
+  try {
+    return { kind: "json", value: JSON.parse(read) };
+  } catch (error) {
+    // The checker let it through, so this would be a checker bug: still refuse, never crash.
+    return { kind: "not-json", detail: `Marathon's answer is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** The start of an error answer (at most 64 KiB), for its message: never the whole of a huge one. */
+export async function readErrorText(response: Response): Promise<string> {
+  const sink = new ByteSink(null);
+  let room = ERROR_BODY_BYTES;
+  await readChunks(response, Infinity, (chunk) => {
+    sink.push(chunk.subarray(0, room));
+    room -= Math.min(room, chunk.byteLength);
+    return room > 0;
+  });
+  return new TextDecoder().decode(sink.take());
+}
+
+/**
+ * The checked answer as text, or why it was refused. Its own function so that the bytes are
+ * garbage once it returns: the caller holds the text alone while JSON.parse runs.
+ */
+async function readCheckedText(response: Response, limitBytes: number): Promise<string | Exclude<JsonBody, { kind: "json" }>> {
+  const announced = announcedLength(response);
+  if (announced !== null && announced > limitBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return { kind: "too-large", announced };
+  }
+  const checker = new JsonSyntaxChecker({ maxDepth: MAX_DEPTH, objectOnly: true });
+  const sink = new ByteSink(announced);
+  let invalid: string | null = null;
+  const end = await readChunks(response, limitBytes, (chunk) => {
+    const error = checker.feed(chunk);
+    if (error !== null) {
+      invalid = error.message;
+      return false;
+    }
+    sink.push(chunk);
+    return true;
+  });
+  if (end === "limit") return { kind: "too-large", announced: null };
+  const error = invalid ?? checker.end()?.message ?? null;
+  if (error !== null) return { kind: "not-json", detail: `Marathon's answer is not JSON: ${error}` };
+  return new TextDecoder().decode(sink.take());
+}
+
+/**
+ * Reads the body chunk by chunk until it ends ("end"), more than `limitBytes` arrived
+ * ("limit"; that chunk is not handed over) or `take` returns false ("stopped"). Whatever is
+ * left is cancelled, which closes the connection instead of draining it.
+ */
+async function readChunks(response: Response, limitBytes: number, take: (chunk: Uint8Array) => boolean): Promise<"end" | "limit" | "stopped"> {
+  if (response.body === null) return "end";
+  const reader = response.body.getReader();
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return "end";
+      total += value.byteLength;
+      if (total > limitBytes) {
+        await reader.cancel().catch(() => undefined);
+        return "limit";
+      }
+      if (!take(value)) {
+        await reader.cancel().catch(() => undefined);
+        return "stopped";
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Content-Length, when it is the size of the body as read: with a Content-Encoding it is the compressed size. */
+function announcedLength(response: Response): number | null {
+  const encoding = response.headers.get("content-encoding");
+  if (encoding !== null && encoding !== "identity") return null;
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  return Number.isSafeInteger(length) && length >= 0 ? length : null;
+}
+
+/**
+ * Collects chunks into one buffer. With the length known up front they are copied into a
+ * buffer of that size as they come; otherwise they are kept and copied once at the end.
+ */
+class ByteSink {
+  #buffer: Uint8Array | null;
+  #chunks: Uint8Array[] = [];
+  #length = 0;
+
+  constructor(expected: number | null) {
+    this.#buffer = expected === null ? null : new Uint8Array(expected);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.#buffer === null) this.#chunks.push(chunk);
+    else if (this.#length + chunk.byteLength <= this.#buffer.byteLength) this.#buffer.set(chunk, this.#length);
+    else throw new Error(`the answer is longer than its Content-Length (${this.#buffer.byteLength} bytes)`);
+    this.#length += chunk.byteLength;
+  }
+
+  /** The bytes as one buffer; the sink lets go of them. */
+  take(): Uint8Array {
+    const buffer = this.#buffer ?? new Uint8Array(this.#length);
+    if (this.#buffer === null) {
+      let at = 0;
+      for (const chunk of this.#chunks) {
+        buffer.set(chunk, at);
+        at += chunk.byteLength;
+      }
+    }
+    this.#buffer = null;
+    this.#chunks = [];
+    return buffer.subarray(0, this.#length);
+  }
+}

@@ -93,6 +93,14 @@ export interface ApplianceStatus {
     readonly lastError?: string | null;
     readonly [extra: string]: unknown;
   };
+  /** The config HAProxy runs, and a wanted one it does not run yet. */
+  readonly config?: {
+    readonly version?: string | null;
+    readonly appliedAt?: string | null;
+    readonly apps?: number;
+    readonly pending?: { readonly since: string; readonly seconds: number; readonly reason: string; readonly apps: number; readonly retrying: boolean } | null;
+    readonly fileError?: string | null;
+  };
   readonly [extra: string]: unknown;
 }
 

@@ -22,11 +22,16 @@ export function StatePanel(props: { overview: Overview | null }) {
       {status === null && !error && <p class="muted">Reading the appliance state…</p>}
       {status && (
         <>
-          <p class={status.ready === false ? "banner banner-bad" : "banner banner-good"}>
-            {status.ready === false ? `Not ready: ${text(status.notReadyReason)}` : "Ready: HAProxy serves the current rules."}
+          <p class={status.ready === false || status.config?.pending ? "banner banner-bad" : "banner banner-good"}>
+            {status.ready === false
+              ? `Not ready: ${text(status.notReadyReason)}`
+              : status.config?.pending
+                ? `Ready, but HAProxy still runs an older config: ${status.config.pending.reason}`
+                : "Ready: HAProxy serves the current rules."}
             <span class="muted"> Version {text(status.version)}</span>
           </p>
           <div class="cards">
+            <Facts title="HAProxy config" facts={configFacts(status)} />
             <Facts title="Marathon" facts={marathonFacts(status)} />
             <Facts title="Rule store" facts={storeFacts(status)} />
             <Facts title="HAProxy" facts={haproxyFacts(status)} />
@@ -56,6 +61,17 @@ function storeFacts(status: ApplianceStatus): Fact[] {
     ["Connected", text(s.connected), s.connected === false ? "bad" : undefined],
     ["Last sync", ago(s.lastSync)],
     ["Last error", text(s.lastError), s.lastError ? "bad" : undefined],
+  ];
+}
+
+function configFacts(status: ApplianceStatus): Fact[] {
+  const c = status.config ?? {};
+  const pending = c.pending ?? null;
+  return [
+    ["Running", c.version ? `${c.version}, ${text(c.apps)} apps` : MISSING],
+    ["Applied", ago(c.appliedAt)],
+    ["Not applied", pending ? `${pending.apps} apps since ${ago(pending.since)}${pending.retrying ? " (retrying)" : ""}: ${pending.reason}` : "nothing", pending ? "bad" : "good"],
+    ["Config file", c.fileError ? `behind: ${c.fileError}` : "current", c.fileError ? "bad" : undefined],
   ];
 }
 

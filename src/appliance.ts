@@ -96,6 +96,8 @@ export class Appliance implements ApplianceView {
       bin: config.haproxy.bin,
       configPath: paths.haproxyConfig,
       masterSocketPath: paths.masterSocket,
+      pidFilePath: paths.pidFile,
+      exitWithBamboo: true,
       hardStopAfterMs: config.haproxy.hardStopAfterMs,
       log: (level, message, fields) => log[level](message, fields),
     });
@@ -161,6 +163,8 @@ export class Appliance implements ApplianceView {
 
   /** Starts the sources and the loop; HAProxy starts with the first applied snapshot. */
   async start(): Promise<void> {
+    // Early, so /api/status shows an HAProxy left by an earlier run while ours waits for Marathon.
+    await this.supervisor.findLeftover();
     await this.store.start();
     this.store.watch(() => this.reconciler.servicesChanged());
     this.pipeline.onApplied(() => this.overview.invalidate());

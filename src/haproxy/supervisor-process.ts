@@ -1,3 +1,5 @@
+import { runBounded } from "../system/bounded-child.ts";
+
 /**
  * The process-level pieces the supervisor stands on: spawning (injectable), reading
  * HAProxy's output line by line, and the binary's version.
@@ -118,16 +120,14 @@ export async function forEachLine(stream: ReadableStream<Uint8Array>, onLine: (l
  * @throws Error when the binary cannot run or prints no version.
  */
 export async function haproxyVersion(bin: string): Promise<string> {
-  const child = Bun.spawn([bin, "-v"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  try {
-    const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
-    const match = /HA-?Proxy version (\S+)/i.exec(out);
-    if (code !== 0 || !match?.[1]) throw new Error(`'${bin} -v' printed no version (exit ${code}): ${out.slice(0, 200)}`);
-    return match[1];
-  } finally {
-    clearTimeout(timer);
+  const run = await runBounded([bin, "-v"], { timeoutMs: 5_000 });
+  if (run.kind === "not-started") throw new Error(`could not run '${bin} -v': ${run.message}`);
+  const match = /HA-?Proxy version (\S+)/i.exec(run.output);
+  if (run.kind !== "exited" || run.exitCode !== 0 || !match?.[1]) {
+    const how = run.kind === "exited" ? `exit ${run.exitCode}` : run.kind === "signalled" ? run.signal : `timed out after ${run.timeoutMs} ms`;
+    throw new Error(`'${bin} -v' printed no version (${how}): ${run.output.slice(0, 200)}`);
   }
+  return match[1];
 }
 
 /** "signal SIGKILL" or "exit code 1", for messages. */

@@ -6,6 +6,13 @@ export interface SupervisorOptions {
   readonly bin: string;
   readonly configPath: string;
   readonly masterSocketPath: string;
+  /** HAProxy writes its master's pid here (`-p`); the next run finds a leftover master by it. */
+  readonly pidFilePath: string;
+  /**
+   * Start HAProxy with a parent-death signal (SIGUSR1, its soft stop) so that it does not
+   * outlive bamboo; warns once when setpriv is missing. The appliance sets it.
+   */
+  readonly exitWithBamboo?: boolean;
   /** A graceful stop waits this long for old connections before SIGTERM. */
   readonly hardStopAfterMs: number;
   readonly log?: (level: LogLevel, message: string, fields?: LogFields) => void;
@@ -14,7 +21,10 @@ export interface SupervisorOptions {
   readonly startTimeoutMs?: number;
   /** How long a reload may take before it counts as failed. */
   readonly reloadTimeoutMs?: number;
-  /** First and largest pause before restarting a crashed master. */
+  /**
+   * Pauses between restarts once crashes loop (the first restarts are immediate): the
+   * first pause and the largest.
+   */
   readonly restartBackoffMs?: { readonly initial: number; readonly max: number };
 }
 
@@ -35,6 +45,19 @@ export interface SupervisorState {
   readonly lastError: string | null;
   /** HAProxy's version, as its master reports it. */
   readonly version: string | null;
+  /** An HAProxy an earlier run left serving on this data directory, and what became of it. */
+  readonly leftover: LeftoverState | null;
+}
+
+/** A leftover HAProxy: found serving, being stopped (by `signal`), or retired (exited). */
+export interface LeftoverState {
+  /** Its master processes (normally one). */
+  readonly pids: readonly number[];
+  readonly action: "found" | "stopping" | "retired";
+  /** The last signal sent to it. */
+  readonly signal: NodeJS.Signals | null;
+  /** When `action` was taken. */
+  readonly at: string;
 }
 
 /** Outcome of {@link HAProxySupervisor.reload}. */

@@ -1,6 +1,9 @@
 import type { LogFields, LogLevel } from "../system/log.ts";
+import { parentDeathPrefix } from "../system/parent-death.ts";
 import { HAProxyError, SocketError } from "./errors.ts";
+import { stopSteps, type Leftover } from "./leftover.ts";
 import { currentWorker, MasterCli, type ProcStatus } from "./master-cli.ts";
+import { DEFAULT_RESTART_POLICY, recentFailures, restartDelayMs, type RestartPolicy } from "./restart-delay.ts";
 import {
   describeExit,
   errorMessage,
@@ -15,32 +18,40 @@ import {
   withinMs,
 } from "./supervisor-process.ts";
 import type { ReloadResult, SupervisorEvent, SupervisorOptions, SupervisorState } from "./supervisor-types.ts";
+import { Takeover } from "./takeover.ts";
 import { validateConfig } from "./validate.ts";
 
 export { haproxyVersion, spawnWithBun, type ProcessExit, type SpawnProcess, type SupervisedProcess } from "./supervisor-process.ts";
-export type { ReloadResult, SupervisorEvent, SupervisorOptions, SupervisorState, SupervisorStatus } from "./supervisor-types.ts";
+export type { LeftoverState, ReloadResult, SupervisorEvent, SupervisorOptions, SupervisorState, SupervisorStatus } from "./supervisor-types.ts";
 
 const LOG_LEVEL: Record<HAProxyLineLevel, LogLevel> = { alert: "error", warning: "warn", notice: "info", other: "info" };
 const POLL_MS = 25;
 /** After a failed reload the master's alert lines may trail the `show proc` answer a little. */
 const ALERT_GRACE_MS = 1_000;
-/** A master that ran this long before crashing resets the backoff: it was not a crash loop. */
-const STABLE_AFTER_MS = 30_000;
 
 /**
- * The only owner of the HAProxy process. Runs HAProxy in master-worker mode with a master
- * CLI, reloads through that CLI and confirms the outcome, restarts a crashed master with
- * capped backoff, and stops gracefully. The config file on disk is always the current one,
- * so whatever starts HAProxy again comes back with the right routing.
+ * The only owner of the HAProxy process of a data directory. Runs HAProxy in master-worker
+ * mode with a master CLI, reloads through that CLI and confirms the outcome, restarts a
+ * crashed master (at once, backing off only in a crash loop), and stops gracefully. The
+ * config file on disk is always the current one, so whatever starts HAProxy again comes
+ * back with the right routing.
+ *
+ * An HAProxy an earlier run left serving is taken over by replacement: it serves until ours
+ * serves (SO_REUSEPORT lets both listen), then gets the same graceful stop as ours would.
  */
 export class HAProxySupervisor {
   private readonly cli: MasterCli;
   private readonly spawn: SpawnProcess;
   private readonly output = new OutputLog();
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
+  private readonly restartPolicy: RestartPolicy;
+  /** Prepended to HAProxy's command line: setpriv, for a parent-death signal. */
+  private readonly launchPrefix: readonly string[];
   private child: SupervisedProcess | null = null;
-  private childStartedAt = 0;
-  private current: { -readonly [K in keyof SupervisorState]: SupervisorState[K] } = {
+  /** Times of recent crashes and failed restarts, for the crash-loop backoff. */
+  private failures: number[] = [];
+  private readonly takeover: Takeover;
+  private current: { -readonly [K in keyof Omit<SupervisorState, "leftover">]: SupervisorState[K] } = {
     status: "stopped",
     masterPid: null,
     workerPid: null,
@@ -59,11 +70,19 @@ export class HAProxySupervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.spawn = options.spawn ?? spawnWithBun;
     this.cli = new MasterCli(options.masterSocketPath, { reloadTimeoutMs: options.reloadTimeoutMs ?? 15_000 });
+    const backoff = options.restartBackoffMs;
+    this.restartPolicy = backoff ? { ...DEFAULT_RESTART_POLICY, initialMs: backoff.initial, maxMs: backoff.max } : DEFAULT_RESTART_POLICY;
+    const prefix = options.exitWithBamboo ? parentDeathPrefix("SIGUSR1") : [];
+    if (prefix === null) {
+      this.log("warn", "setpriv (util-linux) not found: HAProxy is started without a parent-death signal, so if bamboo is killed (SIGKILL, OOM) its HAProxy keeps serving the last config until bamboo starts again on this data directory and retires it");
+    }
+    this.launchPrefix = prefix ?? [];
+    this.takeover = new Takeover({ pidFilePath: options.pidFilePath, cli: this.cli, hardStopAfterMs: options.hardStopAfterMs, log: (...args) => this.log(...args) });
   }
 
   /** A copy of the current state. */
   state(): SupervisorState {
-    return { ...this.current };
+    return { ...this.current, leftover: this.takeover.state() };
   }
 
   /** True while a master with a worker is serving. */
@@ -87,9 +106,18 @@ export class HAProxySupervisor {
   }
 
   /**
-   * Starts HAProxy and resolves once its master answers and a worker exists. While a
-   * crash restart is under way it does nothing: a second master would fight the first for
-   * the master socket.
+   * Looks, once, for an HAProxy an earlier run left serving on this data directory, and
+   * records it in the state. start() and stop() look too; calling it first only makes the
+   * finding visible before HAProxy starts.
+   */
+  findLeftover(): Promise<Leftover> {
+    return this.takeover.find();
+  }
+
+  /**
+   * Starts HAProxy and resolves once its master answers and a worker exists; then a
+   * leftover HAProxy, if any, is stopped. While a crash restart is under way it does
+   * nothing: a second master would fight the first for the master socket.
    * @throws HAProxyError with HAProxy's own alert lines when it does not come up.
    */
   async start(): Promise<void> {
@@ -98,9 +126,14 @@ export class HAProxySupervisor {
     this.stopping = false;
     this.current.status = "starting";
     try {
+      // Before ours replaces the pid file and socket that name a leftover.
+      await this.takeover.find();
+      if (this.stopping) throw new HAProxyError("stopped before HAProxy started");
       const { masterPid, workerPid } = await this.launch();
       this.current.status = "running";
       this.emit({ type: "started", masterPid, workerPid });
+      // Ours serves now, on the same port: the leftover's listeners can close without a gap.
+      void this.takeover.retire(false);
     } catch (error) {
       // A stop() during start kills the master on purpose: that is a stop, not a failure.
       this.current.status = this.stopping ? "stopped" : "failed";
@@ -120,32 +153,33 @@ export class HAProxySupervisor {
     return run;
   }
 
-  /**
-   * Graceful stop: SIGUSR1 lets workers finish their connections; after `hardStopAfterMs`
-   * SIGTERM, and SIGKILL if even that is ignored. Resolves once the master has exited.
-   * Nothing is restarted afterwards.
-   */
-  /** A second stop request: end HAProxy now rather than wait for old connections to finish. */
+  /** A second stop request: end HAProxy (and a leftover) now rather than wait for old connections to finish. */
   hurry(): void {
-    if (this.stopping && this.child) signalQuietly(this.child, "SIGTERM");
+    if (!this.stopping) return;
+    if (this.child) signalQuietly(this.child, "SIGTERM");
+    this.takeover.hurry();
   }
 
-  /** Graceful unless `now`: SIGUSR1 lets old connections finish; `now` starts at SIGTERM. */
+  /**
+   * Graceful stop: SIGUSR1 lets workers finish their connections; after `hardStopAfterMs`
+   * SIGTERM, and SIGKILL if even that is ignored; `now` starts at SIGTERM. A leftover
+   * HAProxy is stopped the same way, even if ours never started. Resolves once all have
+   * exited. Nothing is restarted afterwards.
+   */
   async stop(options: { now?: boolean } = {}): Promise<void> {
     this.stopping = true;
     this.wakeFromBackoff?.();
+    await Promise.all([this.stopChild(options.now ?? false), this.takeover.retire(options.now ?? false)]);
+  }
+
+  private async stopChild(now: boolean): Promise<void> {
     const child = this.child;
     if (!child) {
       this.current.status = "stopped";
       return;
     }
-    const escalation: readonly [NodeJS.Signals, number][] = [
-      ...(options.now ? [] : [["SIGUSR1", this.options.hardStopAfterMs] as [NodeJS.Signals, number]]),
-      ["SIGTERM", 5_000],
-      ["SIGKILL", 5_000],
-    ];
     let exit: ProcessExit | null = null;
-    for (const [signal, waitMs] of escalation) {
+    for (const [signal, waitMs] of stopSteps(this.options.hardStopAfterMs, now)) {
       this.log("info", "stopping HAProxy", { signal, pid: child.pid });
       signalQuietly(child, signal);
       exit = await withinMs(child.exited, waitMs);
@@ -157,11 +191,11 @@ export class HAProxySupervisor {
   }
 
   private async launch(): Promise<{ masterPid: number; workerPid: number }> {
-    const argv = [this.options.bin, "-W", "-db", "-S", `${this.options.masterSocketPath},level,admin`, "-f", this.options.configPath];
+    const { bin, masterSocketPath, configPath, pidFilePath } = this.options;
+    const argv = [...this.launchPrefix, bin, "-W", "-db", "-S", `${masterSocketPath},level,admin`, "-f", configPath, "-p", pidFilePath];
     const mark = this.output.mark;
     const child = this.spawn(argv);
     this.child = child;
-    this.childStartedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) void forEachLine(stream, (line) => this.onOutput(line)).catch(() => undefined);
     }
@@ -181,7 +215,8 @@ export class HAProxySupervisor {
           throw error;
         },
       );
-      if (worker?.worker && !exit) {
+      // Until ours binds the socket, a leftover master may still answer on it.
+      if (worker?.worker && !exit && worker.status.master.pid === child.pid) {
         this.current.masterPid = worker.status.master.pid;
         this.current.workerPid = worker.worker.pid;
         this.current.version = worker.status.master.version || this.current.version;
@@ -217,14 +252,18 @@ export class HAProxySupervisor {
     this.current.status = "restarting";
     this.log("error", message, { exit: describeExit(exit) });
     this.emit({ type: "crashed", exit, message });
-    const ranLong = Date.now() - this.childStartedAt >= STABLE_AFTER_MS;
-    void this.restartLoop(exit, ranLong);
+    this.recordFailure();
+    void this.restartLoop(exit);
   }
 
-  private async restartLoop(exit: ProcessExit, ranLong: boolean): Promise<void> {
-    const { initial, max } = this.options.restartBackoffMs ?? { initial: 100, max: 10_000 };
-    let delay = ranLong ? initial : Math.min(max, initial * 2 ** Math.min(this.current.restarts, 16));
+  private recordFailure(): void {
+    const now = Date.now();
+    this.failures = [...recentFailures(this.failures, now, this.restartPolicy), now];
+  }
+
+  private async restartLoop(exit: ProcessExit): Promise<void> {
     for (let attempt = 1; !this.stopping; attempt++) {
+      const delay = restartDelayMs(this.failures, Date.now(), this.restartPolicy);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wakeFromBackoff = () => {
@@ -249,7 +288,7 @@ export class HAProxySupervisor {
         this.current.lastError = message;
         this.log("error", "HAProxy restart failed", { attempt, error: message });
         this.emit({ type: "restart-failed", message, attempt });
-        delay = Math.min(max, delay * 2);
+        this.recordFailure();
       }
     }
   }

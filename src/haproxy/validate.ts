@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { runBounded } from "../system/bounded-child.ts";
 
 /** `alerts` are HAProxy's own error lines, first one first; `message` joins them. */
 export type Validation = { ok: true } | { ok: false; message: string; alerts: readonly string[] };
@@ -7,24 +7,24 @@ export type Validation = { ok: true } | { ok: false; message: string; alerts: re
 const VALIDATE_TIMEOUT_MS = 10_000;
 
 /**
- * Asks HAProxy whether a config file is valid (`haproxy -c -f <file>`). The exit status
- * comes from the spawn itself, never from a process-wide wait, so a PID 1 reaper cannot
- * steal it (Bamboo lost one change in five that way).
+ * Asks HAProxy whether a config file is valid (`haproxy -c -f <file>`). A validation that
+ * hangs is killed with everything it forked once `timeoutMs` has passed.
  */
-export async function validateConfig(bin: string, configPath: string): Promise<Validation> {
-  let result;
-  try {
-    result = await execa(bin, ["-c", "-f", configPath], { reject: false, timeout: VALIDATE_TIMEOUT_MS, all: true, stdin: "ignore" });
-  } catch (error) {
-    return failure(`could not run ${bin}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+export async function validateConfig(bin: string, configPath: string, options: { readonly timeoutMs?: number } = {}): Promise<Validation> {
+  const run = await runBounded([bin, "-c", "-f", configPath], { timeoutMs: options.timeoutMs ?? VALIDATE_TIMEOUT_MS });
+  switch (run.kind) {
+    case "not-started":
+      return failure(`could not run ${bin}: ${run.message}`);
+    case "timed-out":
+      return failure(`could not run ${bin}: timed out after ${run.timeoutMs} ms`);
+    case "signalled":
+      return failure(`could not run ${bin}: killed by ${run.signal}`);
+    case "exited": {
+      if (run.exitCode === 0) return { ok: true };
+      const alerts = haproxyAlerts(run.output);
+      return alerts.length > 0 ? { ok: false, message: alerts.join("; "), alerts } : failure(`${bin} -c exited with ${run.exitCode}`);
+    }
   }
-  if (result.exitCode === 0) return { ok: true };
-  if (result.failed && result.exitCode === undefined) {
-    const why = result.timedOut ? `timed out after ${VALIDATE_TIMEOUT_MS} ms` : (result.shortMessage ?? "failed to start").split("\n")[0];
-    return failure(`could not run ${bin}: ${why}`);
-  }
-  const alerts = haproxyAlerts(result.all ?? "");
-  return alerts.length > 0 ? { ok: false, message: alerts.join("; "), alerts } : failure(`${bin} -c exited with ${result.exitCode}`);
 }
 
 function failure(message: string): Validation {

@@ -18,13 +18,24 @@ export interface ProcStat {
  * spaces and parentheses, so the fields are read after the LAST `)`.
  */
 export function parseStat(text: string): ProcStat | null {
+  const stat = statFields(text);
+  if (!stat) return null;
+  const [state, ppid] = stat.fields;
+  if (!state || ppid === undefined || !/^\d+$/.test(ppid)) return null;
+  return { pid: stat.pid, state, ppid: Number(ppid) };
+}
+
+/**
+ * The pid and the fields after the command name of /proc/<pid>/stat: `fields[0]` is
+ * proc(5)'s field 3 (state), so field n is `fields[n - 3]`.
+ */
+export function statFields(text: string): { pid: number; fields: string[] } | null {
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
   if (open < 1 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
-  const [state, ppid] = text.slice(close + 1).trim().split(/\s+/);
-  if (!Number.isInteger(pid) || !state || ppid === undefined || !/^\d+$/.test(ppid)) return null;
-  return { pid, state, ppid: Number(ppid) };
+  if (!Number.isInteger(pid)) return null;
+  return { pid, fields: text.slice(close + 1).trim().split(/\s+/) };
 }
 
 /** The `Pid:` line of /proc/self/fdinfo/<fd> for a pidfd; null for any other fd. */

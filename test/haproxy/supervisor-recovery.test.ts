@@ -7,7 +7,7 @@ afterEach(async () => {
   env = undefined;
 });
 
-test("a crash while the file on disk is broken retries with backoff and recovers once it is fixed", async () => {
+test("a crash while the file on disk is broken retries, backing off, and recovers once it is fixed", async () => {
   env = await haproxyEnv(["hello"], { restartBackoffMs: { initial: 20, max: 100 } });
   await env.supervisor.start();
   await env.writeConfig(undefined, ["    bogus_keyword here"]);
@@ -27,18 +27,6 @@ test("a crash while the file on disk is broken retries with backoff and recovers
   await waitFor(() => env!.supervisor.state().status === "running", "the restart after the fix");
   expect(env.supervisor.state().restarts).toBe(1);
   expect(await get(env.frontendPort)).toEqual({ status: 200, body: "hello" });
-});
-
-test("stop during the restart backoff ends supervision: nothing is restarted", async () => {
-  env = await haproxyEnv(["hello"], { restartBackoffMs: { initial: 60_000, max: 60_000 } });
-  await env.supervisor.start();
-  process.kill(env.supervisor.state().masterPid!, "SIGKILL");
-  await waitFor(() => env!.supervisor.state().status === "restarting", "the crash to be noticed");
-  const started = Date.now();
-  await env.supervisor.stop();
-  expect(Date.now() - started).toBeLessThan(5_000);
-  expect(env.supervisor.state().status).toBe("stopped");
-  expect(env.events.map((event) => event.type)).toEqual(["started", "crashed"]);
 });
 
 test("stop is bounded by hardStopAfterMs when a request outlasts it", async () => {

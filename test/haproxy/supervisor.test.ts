@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { HAProxyError } from "../../src/haproxy/errors.ts";
 import { MasterCli } from "../../src/haproxy/master-cli.ts";
 import { HAProxySupervisor, haproxyVersion } from "../../src/haproxy/supervisor.ts";
@@ -140,6 +141,7 @@ test("the spawn function is injectable and gets the master-worker command line",
     bin: HAPROXY_BIN,
     configPath: env.configPath,
     masterSocketPath: env.masterSocket,
+    pidFilePath: join(env.dir, "haproxy.pid"),
     hardStopAfterMs: 1_000,
     spawn: (argv) => {
       seen.push(argv);
@@ -148,7 +150,10 @@ test("the spawn function is injectable and gets the master-worker command line",
   });
   try {
     await supervisor.start();
-    expect(seen).toEqual([[HAPROXY_BIN, "-W", "-db", "-S", `${env.masterSocket},level,admin`, "-f", env.configPath]]);
+    const haproxyArgv = [HAPROXY_BIN, "-W", "-db", "-S", `${env.masterSocket},level,admin`, "-f", env.configPath, "-p", join(env.dir, "haproxy.pid")];
+    expect(seen).toEqual([haproxyArgv]);
+    // The pid file names the master: the next run finds a leftover by it.
+    expect(Number(await Bun.file(join(env.dir, "haproxy.pid")).text())).toBe(supervisor.state().masterPid!);
     const processes = await supervisor.processes();
     expect(processes?.master.pid).toBe(supervisor.state().masterPid!);
     expect(processes?.workers.map((worker) => worker.pid)).toEqual([supervisor.state().workerPid!]);
@@ -156,6 +161,34 @@ test("the spawn function is injectable and gets the master-worker command line",
     await supervisor.stop();
   }
   expect(await supervisor.processes()).toBeNull();
+});
+
+const setpriv = Bun.which("setpriv");
+
+test.skipIf(setpriv === null)("with exitWithBamboo, HAProxy is started under setpriv with SIGUSR1 as its parent-death signal", async () => {
+  env = await haproxyEnv(["hello"]);
+  const seen: (readonly string[])[] = [];
+  const supervisor = new HAProxySupervisor({
+    bin: HAPROXY_BIN,
+    configPath: env.configPath,
+    masterSocketPath: env.masterSocket,
+    pidFilePath: join(env.dir, "haproxy.pid"),
+    exitWithBamboo: true,
+    hardStopAfterMs: 1_000,
+    spawn: (argv) => {
+      seen.push(argv);
+      return spawnWithBun(argv);
+    },
+  });
+  try {
+    await supervisor.start();
+    expect(seen[0]?.slice(0, 5)).toEqual([setpriv!, "--pdeathsig", "SIGUSR1", "--", HAPROXY_BIN]);
+    // setpriv execs HAProxy: the pid we spawned is the master's.
+    expect((await supervisor.processes())?.master.pid).toBe(supervisor.state().masterPid!);
+    expect((await get(env.frontendPort)).body).toBe("hello");
+  } finally {
+    await supervisor.stop();
+  }
 });
 
 test("reloads refuse no new connection: requests running through six reloads all succeed", async () => {

@@ -74,6 +74,7 @@ export async function haproxyEnv(
     bin: HAPROXY_BIN,
     configPath,
     masterSocketPath: masterSocket,
+    pidFilePath: join(dir, "haproxy.pid"),
     hardStopAfterMs: options.hardStopAfterMs ?? 5_000,
     restartBackoffMs: options.restartBackoffMs ?? { initial: 50, max: 500 },
     startTimeoutMs: options.startTimeoutMs,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { MasterCli } from "../../src/haproxy/master-cli.ts";
 import type { LeftoverState } from "../../src/haproxy/supervisor.ts";
+import { parentDeathPrefix } from "../../src/system/parent-death.ts";
 import { readIdentity } from "../../src/system/process-identity.ts";
 import { eventually, freePort, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { testConfig } from "../support/haproxy-config.ts";
@@ -47,7 +48,8 @@ function listenersOn(port: number): number {
 async function startLeftover(dataDir: string, port: number, stalePort: number): Promise<Subprocess> {
   await writeFile(join(dataDir, "haproxy.cfg"), testConfig({ frontendPort: port, statsSocket: join(dataDir, "haproxy-stats.sock"), servers: [{ name: "stale", port: stalePort }] }));
   const masterSocket = join(dataDir, "haproxy-master.sock");
-  const proc = Bun.spawn([HAPROXY_BIN, "-W", "-db", "-S", `${masterSocket},level,admin`, "-f", join(dataDir, "haproxy.cfg"), "-p", join(dataDir, "haproxy.pid")], {
+  // setpriv: should this test process die, its stand-in leftover goes too instead of leaking.
+  const proc = Bun.spawn([...(parentDeathPrefix("SIGKILL") ?? []), HAPROXY_BIN, "-W", "-db", "-S", `${masterSocket},level,admin`, "-f", join(dataDir, "haproxy.cfg"), "-p", join(dataDir, "haproxy.pid")], {
     stdin: "ignore",
     stdout: "ignore",
     stderr: "ignore",

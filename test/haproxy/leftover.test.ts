@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { isMasterOf, stopSteps } from "../../src/haproxy/leftover.ts";
 import { MasterCli } from "../../src/haproxy/master-cli.ts";
+import { parentDeathPrefix } from "../../src/system/parent-death.ts";
 import { get, HAPROXY_BIN, haproxyEnv, processAlive, waitFor, type HAProxyEnv } from "../support/haproxy-env.ts";
 
 describe("isMasterOf", () => {
@@ -49,7 +50,8 @@ afterEach(async () => {
 
 /** An HAProxy on the env's files, started the way bamboo starts one, but by hand: what an earlier run leaves. */
 async function startLeftover(at: HAProxyEnv): Promise<{ masterPid: number }> {
-  const proc = Bun.spawn([HAPROXY_BIN, "-W", "-db", "-S", `${at.masterSocket},level,admin`, "-f", at.configPath, "-p", join(at.dir, "haproxy.pid")], {
+  // setpriv: should this test process die, its stand-in leftover goes too instead of leaking.
+  const proc = Bun.spawn([...(parentDeathPrefix("SIGKILL") ?? []), HAPROXY_BIN, "-W", "-db", "-S", `${at.masterSocket},level,admin`, "-f", at.configPath, "-p", join(at.dir, "haproxy.pid")], {
     stdin: "ignore",
     stdout: "ignore",
     stderr: "ignore",

@@ -213,6 +213,7 @@ export class JsonSyntaxChecker {
         if (isDigit(b)) return false;
         return this.#numberDone();
       default: {
+        // LITERAL, the one state left: inside true, false or null.
         const want = this.#literal.charCodeAt(this.#literalAt);
         if (b !== want) return this.#unexpected(b, at, `'${this.#literal[this.#literalAt]}' of ${this.#literal}`);
         if (++this.#literalAt === this.#literal.length) this.#valueDone();

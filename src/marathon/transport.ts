@@ -154,10 +154,10 @@ export class MarathonTransport {
     if (read.kind === "json") return { accepted: true, body: read.value };
     if (read.kind === "not-json") return { accepted: false, detail: `answered ${response.status}, but ${read.detail}` };
     // Every endpoint serves the same cluster: asking the next one would read as much again.
-    const limit = `MARATHON_MAX_RESPONSE_SIZE (${formatSize(this.#conn.maxResponseBytes)})`;
-    const detail = read.announced === null ? `sent more than ${limit}; stopped reading there` : `announced ${formatSize(read.announced)} (Content-Length), more than ${limit}; not read`;
+    const limit = formatSize(this.#conn.maxResponseBytes);
+    const detail = read.announced === null ? `stopped reading after ${limit}` : `announced ${formatSize(read.announced)} in its Content-Length; not read`;
     throw new MarathonError(
-      `${request} refused: the answer is larger than MARATHON_MAX_RESPONSE_SIZE`,
+      `${request}: the answer is larger than MARATHON_MAX_RESPONSE_SIZE allows (${limit})`,
       [{ url, status: response.status, detail }],
       "raise MARATHON_MAX_RESPONSE_SIZE if the cluster is really that big; until then the last known apps keep routing",
     );

@@ -29,7 +29,7 @@ export const SETTINGS = [
   { env: "MARATHON_STREAM_TIMEOUT", file: "Marathon.StreamTimeout", kind: "duration", default: "30s", help: "an event stream silent this long is reopened (Marathon heartbeats every 10s)" },
   { env: "MARATHON_RESYNC_INTERVAL", file: "Marathon.ResyncInterval", kind: "duration", default: "60s", help: "full resync of every app, whatever the events say" },
   { env: "MARATHON_REQUEST_TIMEOUT", file: "Marathon.RequestTimeout", kind: "duration", default: "10s", help: "timeout of each Marathon REST request" },
-  { env: "MARATHON_MAX_RESPONSE_SIZE", file: "Marathon.MaxResponseSize", kind: "size", default: "256MiB", help: "a larger answer from Marathon is refused and the last known apps keep routing (20,000 apps with tasks weigh about 100MiB)" },
+  { env: "MARATHON_MAX_RESPONSE_SIZE", file: "Marathon.MaxResponseSize", kind: "size", default: "256MiB", help: "a larger answer from Marathon is refused and the last known apps keep routing (20,000 apps with 3 tasks each weigh about 75MiB)" },
   { env: "MARATHON_MAX_EVENT_SIZE", file: "Marathon.MaxEventSize", kind: "size", default: "16MiB", help: "a larger event from Marathon's stream is refused; the stream is reopened and every app refetched" },
   { env: "MARATHON_CONFIRM_SHRINK", file: "Marathon.ConfirmShrink", kind: "percent", default: "50%", help: "an app list that drops more than this share of the known apps, or all of them, is applied only once a second fetch a few seconds later says the same" },
   { env: "BAMBOO_ENDPOINT", file: "Bamboo.Endpoint", kind: "string", default: "http://localhost:8000", help: "this instance's URL, as Marathon reaches it (callback mode)" },

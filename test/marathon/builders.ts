@@ -3,6 +3,9 @@
  * states only the fields it is about.
  */
 
+import { expect } from "bun:test";
+import { MarathonError } from "../../src/marathon/errors.ts";
+
 /** The clock every normalise test uses. */
 export const NOW = Date.parse("2024-05-01T12:00:00.000Z");
 
@@ -59,4 +62,15 @@ export function readinessCheck(timeoutSeconds = 10): Json {
 /** `{apps: [...]}`, the body of `GET /v2/apps`. */
 export function appList(...apps: Json[]): Json {
   return { apps };
+}
+
+/** The MarathonError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function expectMarathonError(promise: Promise<unknown>): Promise<MarathonError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(MarathonError);
+    return error as MarathonError;
+  }
+  throw new Error("expected a MarathonError");
 }

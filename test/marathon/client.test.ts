@@ -1,7 +1,7 @@
 /** MarathonClient against the simulator: addresses that really answer, auth, redirects, failover, errors. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { MarathonClient } from "../../src/marathon/client.ts";
-import { MarathonError } from "../../src/marathon/errors.ts";
+import { expectMarathonError } from "./builders.ts";
 import type { MarathonConnection } from "../../src/marathon/transport.ts";
 import { isRoutable, type App } from "../../src/marathon/types.ts";
 import { MarathonSim, type SimOptions } from "../support/marathon-sim.ts";
@@ -29,15 +29,6 @@ function deadEndpoint(): string {
   return url;
 }
 
-async function expectMarathonError(promise: Promise<unknown>): Promise<MarathonError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MarathonError);
-    return error as MarathonError;
-  }
-  throw new Error("expected a MarathonError");
-}
 
 describe("addresses", () => {
   test.each(["host", "bridge", "container"] as const)("every %s task's address answers with that task's id", async (networking) => {

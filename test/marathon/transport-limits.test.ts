@@ -1,6 +1,6 @@
 /** MarathonTransport against hostile answers: size limits, endless bodies and garbage end early and say why. */
 import { afterEach, describe, expect, test } from "bun:test";
-import { MarathonError } from "../../src/marathon/errors.ts";
+import { expectMarathonError } from "./builders.ts";
 import { MarathonTransport, type MarathonConnection } from "../../src/marathon/transport.ts";
 
 const LIMIT = 64 * 1024;
@@ -54,15 +54,6 @@ function transport(endpoints: string[], extra: Partial<MarathonConnection> = {})
   return new MarathonTransport({ endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 5_000, maxResponseBytes: LIMIT, ...extra });
 }
 
-async function failure(promise: Promise<unknown>): Promise<MarathonError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MarathonError);
-    return error as MarathonError;
-  }
-  throw new Error("expected a MarathonError");
-}
 
 /** Polls until `probe` holds; the server side of a cancelled read learns of it a moment later. */
 async function eventually(probe: () => boolean): Promise<void> {
@@ -76,7 +67,7 @@ describe("the size limit", () => {
     const endless = streamed('{"apps":["', 0x61, null);
     const m = serve(() => new Response(endless.body, { headers: { "content-type": "application/json" } }));
     const started = performance.now();
-    const error = await failure(transport([m.url]).json("/v2/apps"));
+    const error = await expectMarathonError(transport([m.url]).json("/v2/apps"));
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(error.message).toContain("the answer is larger than MARATHON_MAX_RESPONSE_SIZE allows (64KiB)");
     expect(error.message).toContain("stopped reading after 64KiB");
@@ -87,7 +78,7 @@ describe("the size limit", () => {
 
   test("a Content-Length above the limit is refused before reading", async () => {
     const m = serve(() => new Response(`{"apps":[${'"x",'.repeat(LIMIT / 4)}"x"]}`, { headers: { "content-type": "application/json" } }));
-    const error = await failure(transport([m.url]).json("/v2/apps"));
+    const error = await expectMarathonError(transport([m.url]).json("/v2/apps"));
     expect(error.message).toContain("larger than MARATHON_MAX_RESPONSE_SIZE allows (64KiB)");
     expect(error.message).toMatch(/announced \d+ bytes in its Content-Length; not read/);
   });
@@ -98,20 +89,20 @@ describe("the size limit", () => {
     const m = serve(() => new Response(streamed(exactly(size), 0, 0).body));
     expect((await transport([m.url]).json("/v2/apps")).body).toEqual({ a: "x".repeat(LIMIT - 8) });
     size = LIMIT + 1;
-    expect((await failure(transport([m.url]).json("/v2/apps"))).message).toContain("stopped reading");
+    expect((await expectMarathonError(transport([m.url]).json("/v2/apps"))).message).toContain("stopped reading");
   });
 
   test("a compressed answer counts by its decompressed size", async () => {
     const bomb = Bun.gzipSync(new TextEncoder().encode(`{"a":"${"x".repeat(LIMIT * 4)}"}`));
     expect(bomb.byteLength).toBeLessThan(LIMIT);
     const m = serve(() => new Response(bomb, { headers: { "content-encoding": "gzip", "content-type": "application/json" } }));
-    expect((await failure(transport([m.url]).json("/v2/apps"))).message).toContain("stopped reading");
+    expect((await expectMarathonError(transport([m.url]).json("/v2/apps"))).message).toContain("stopped reading");
   });
 
   test("an oversized answer is not asked of the next endpoint: it serves the same cluster", async () => {
     const big = serve(() => new Response(streamed("{", 0x20, null).body));
     const other = serve(() => Response.json({ apps: [] }));
-    await failure(transport([big.url, other.url]).json("/v2/apps"));
+    await expectMarathonError(transport([big.url, other.url]).json("/v2/apps"));
     expect(other.requests()).toBe(0);
   });
 
@@ -123,7 +114,7 @@ describe("the size limit", () => {
       },
     });
     const m = serve(() => new Response(trickle));
-    const error = await failure(transport([m.url], { requestTimeoutMs: 300 }).json("/v2/apps"));
+    const error = await expectMarathonError(transport([m.url], { requestTimeoutMs: 300 }).json("/v2/apps"));
     expect(error.message).toContain("timed out after 300 ms");
   });
 });
@@ -133,7 +124,7 @@ describe("garbage", () => {
     const garbage = streamed("", 0x5b, null);
     const m = serve(() => new Response(garbage.body));
     const started = performance.now();
-    const error = await failure(transport([m.url], { maxResponseBytes: 256 * 1024 * 1024, requestTimeoutMs: 10_000 }).json("/v2/apps"));
+    const error = await expectMarathonError(transport([m.url], { maxResponseBytes: 256 * 1024 * 1024, requestTimeoutMs: 10_000 }).json("/v2/apps"));
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(error.message).toContain("answered 200, but Marathon's answer is not JSON: unexpected '[' at byte 0, expected '{' (the answer must be a JSON object)");
     await eventually(garbage.cancelled);
@@ -141,12 +132,12 @@ describe("garbage", () => {
 
   test("garbage after a valid answer is refused at its offset", async () => {
     const m = serve(() => new Response('{"apps":[]} <html>'));
-    expect((await failure(transport([m.url]).json("/v2/apps"))).message).toContain("unexpected '<' at byte 12");
+    expect((await expectMarathonError(transport([m.url]).json("/v2/apps"))).message).toContain("unexpected '<' at byte 12");
   });
 
   test("an answer cut short is refused", async () => {
     const m = serve(() => new Response('{"apps":[{"id":"/a"'));
-    expect((await failure(transport([m.url]).json("/v2/apps"))).message).toContain("ends before the JSON is complete (at byte 19)");
+    expect((await expectMarathonError(transport([m.url]).json("/v2/apps"))).message).toContain("ends before the JSON is complete (at byte 19)");
   });
 
   test("a garbage endpoint is skipped for the next one", async () => {
@@ -159,7 +150,7 @@ describe("garbage", () => {
   test("a huge error page is read only as far as its message needs", async () => {
     const page = streamed("<html>Bad Gateway", 0x20, null);
     const m = serve(() => new Response(page.body, { status: 502 }));
-    const error = await failure(transport([m.url], { maxResponseBytes: 256 * 1024 * 1024 }).json("/v2/apps"));
+    const error = await expectMarathonError(transport([m.url], { maxResponseBytes: 256 * 1024 * 1024 }).json("/v2/apps"));
     expect(error.message).toContain('answered 502 Bad Gateway "<html>Bad Gateway"');
     await eventually(page.cancelled);
   });

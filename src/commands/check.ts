@@ -11,7 +11,7 @@ import { checkAppSettings } from "../routing/app-settings.ts";
 import { toTemplateData } from "../routing/template-data.ts";
 import { createStore } from "../store/index.ts";
 import { silentLogger } from "../system/log.ts";
-import { culpritApps } from "../sync/culprits.ts";
+import { culpritApps } from "../haproxy/culprits.ts";
 import { refuseBrokenTemplate } from "../sync/template-check.ts";
 
 /**

@@ -6,7 +6,7 @@ import type { Service } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
 import { checkAppSettings } from "../routing/app-settings.ts";
-import { culpritApps } from "./culprits.ts";
+import { culpritApps } from "../haproxy/culprits.ts";
 import type { Snapshot } from "./reconciler.ts";
 
 /** A config HAProxy rejects is retried this often, each time without the apps it blamed. */

@@ -1,4 +1,4 @@
-import { isSectionHeader } from "../haproxy/config-structure.ts";
+import { isSectionHeader } from "./config-structure.ts";
 
 /**
  * The apps a rejected config's errors point at. HAProxy names the file and line of each

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { culpritApps } from "../../src/sync/culprits.ts";
+import { culpritApps } from "../../src/haproxy/culprits.ts";
 
 const config = [
   "frontend http-in", //                                  1

@@ -7,6 +7,7 @@ import { parseArgs } from "./cli/args.ts";
 import { helpText } from "./cli/help.ts";
 import { readConfig } from "./cli/read-config.ts";
 import { ConfigError } from "./config/load.ts";
+import { errorMessage } from "./system/error-message.ts";
 
 /** Replaced by scripts/build.ts with the commit the executable was built from. */
 declare const BAMBOO_COMMIT: string | undefined;
@@ -59,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`bamboo: ${error.message}`);
       return 2;
     }
-    console.error(`bamboo: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`bamboo: ${errorMessage(error)}`);
     return 1;
   }
 }

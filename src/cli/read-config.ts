@@ -1,5 +1,6 @@
 import type { Args } from "./args.ts";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/load.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /** Reads the config file named by --config (if any) and merges it with the environment and flags. */
 export async function readConfig(args: Args, env: Readonly<Record<string, string | undefined>>): Promise<LoadedConfig> {
@@ -10,7 +11,7 @@ export async function readConfig(args: Args, env: Readonly<Record<string, string
     try {
       file = JSON.parse(await handle.text());
     } catch (error) {
-      throw new ConfigError([`--config: ${args.configFile} is not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+      throw new ConfigError([`--config: ${args.configFile} is not valid JSON (${errorMessage(error)})`]);
     }
   }
   return loadConfig({

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config/config.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /**
  * `bamboo check-rule <id> <acl>`: the running appliance's own dry run, so a delivery
@@ -25,7 +26,7 @@ export async function checkRuleCommand(config: Config, positional: readonly stri
       signal: AbortSignal.timeout(config.marathon.requestTimeoutMs),
     });
   } catch (error) {
-    console.error(`bamboo: cannot reach the appliance at ${endpoint} (BAMBOO_ENDPOINT): ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`bamboo: cannot reach the appliance at ${endpoint} (BAMBOO_ENDPOINT): ${errorMessage(error)}`);
     return 2;
   }
   const body = (await response.json().catch(() => null)) as { error?: string; Acl?: string; overlaps?: { otherId: string; detail: string }[] } | null;

@@ -5,6 +5,7 @@ import { commandText, plan, type Plan } from "./plan.ts";
 import { serverStateFor } from "./server-state.ts";
 import { slotConfig, textPieces, type SlottedConfig } from "./slots.ts";
 import { validateConfig } from "./validate.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /** What the applier needs of the HAProxy process: the supervisor provides it. */
 export interface HAProxyProcess {
@@ -165,7 +166,7 @@ export class ConfigApplier {
       await runtime.run(commands);
     } catch (error) {
       log.warn("runtime API update failed; reloading instead", { error, reasons });
-      return this.#reload(next, [`runtime API failed: ${error instanceof Error ? error.message : String(error)}`]);
+      return this.#reload(next, [`runtime API failed: ${errorMessage(error)}`]);
     }
     this.#running = next;
     // A crash before the file catches up is covered by restarted(): the next apply reloads.
@@ -205,7 +206,7 @@ export class ConfigApplier {
     try {
       await this.options.process.start();
     } catch (error) {
-      const message = `HAProxy did not start: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `HAProxy did not start: ${errorMessage(error)}`;
       this.#update({ lastError: message });
       this.options.log.error("haproxy did not start", { error: message });
       return { kind: "failed", message };

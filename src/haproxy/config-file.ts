@@ -1,6 +1,7 @@
 import { open, rename, rm } from "node:fs/promises";
-import { nextBackoff } from "../system/backoff.ts";
+import { backoffDelay } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /**
  * Writes a file so that readers see the old or the new content, never a mix: a temp file
@@ -23,7 +24,7 @@ export async function writeFileAtomic(path: string, content: string | readonly s
   } catch (error) {
     // A full disk must not also fill up with half-written temp files, one per retry.
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new Error(`could not write ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`could not write ${path}: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -68,7 +69,7 @@ export class LatestWriter {
   #pending: readonly string[] | null = null;
   #chain: Promise<void> = Promise.resolve();
   #error: string | null = null;
-  #retryMs = 0;
+  #failures = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -88,9 +89,9 @@ export class LatestWriter {
         await writeFileAtomic(this.path, latest, { durable: false });
         if (this.#error !== null) this.log.info("the HAProxy config file is written again", { path: this.path });
         this.#error = null;
-        this.#retryMs = 0;
+        this.#failures = 0;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         if (this.#error === null) this.log.error("could not write the HAProxy config file; retrying", { path: this.path, error: message });
         this.#error = message;
         this.#retryLater(latest);
@@ -115,12 +116,12 @@ export class LatestWriter {
   }
 
   #retryLater(pieces: readonly string[]): void {
-    this.#retryMs = nextBackoff(this.#retryMs, RETRY);
+    const delayMs = backoffDelay(++this.#failures, RETRY);
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       // A newer text asked for meanwhile is written instead.
       if (this.#error !== null && this.#pending === null) this.write(pieces);
-    }, this.#retryMs);
+    }, delayMs);
   }
 }

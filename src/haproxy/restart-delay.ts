@@ -1,3 +1,5 @@
+import { backoffDelay, type BackoffPolicy } from "../system/backoff.ts";
+
 /**
  * How long to wait before restarting a crashed HAProxy master. A crash that is not part of
  * a loop is restarted at once: every millisecond of waiting is an outage. Only a loop
@@ -5,17 +7,14 @@
  * off, and only a little, so the restart after the cause is fixed is never far away.
  */
 
-export interface RestartPolicy {
+export interface RestartPolicy extends BackoffPolicy {
   /** Failures (crashes and failed restarts) older than this no longer count. */
   readonly windowMs: number;
   /** This many failures within the window are restarted without a pause. */
   readonly immediate: number;
-  /** Pause after the first failure past `immediate`; it doubles with each further one. */
-  readonly initialMs: number;
-  readonly maxMs: number;
 }
 
-/** Failures are retried at once twice within 30 s, then after 100, 200, ... ms, at most 2 s. */
+/** Failures are retried at once twice within 30 s, then after 100, 200, ... ms, at most 2 s (the pause after the first failure past `immediate`, doubling). */
 export const DEFAULT_RESTART_POLICY: RestartPolicy = { windowMs: 30_000, immediate: 2, initialMs: 100, maxMs: 2_000 };
 
 /** Failure times still inside the window at `now`: what the supervisor needs to keep. */
@@ -26,5 +25,5 @@ export function recentFailures(failures: readonly number[], now: number, policy:
 /** The pause before the next restart, given the failure times (the one just seen included). */
 export function restartDelayMs(failures: readonly number[], now: number, policy: RestartPolicy): number {
   const beyond = recentFailures(failures, now, policy).length - policy.immediate;
-  return beyond <= 0 ? 0 : Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(beyond - 1, 30));
+  return backoffDelay(beyond, policy);
 }

@@ -135,11 +135,6 @@ export function describeExit(exit: ProcessExit): string {
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-/** The message of anything thrown. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Signals `child`; the process may already be gone, and a signal to it is then moot. */
 export function signalQuietly(child: SupervisedProcess, signal: NodeJS.Signals): void {
   try {

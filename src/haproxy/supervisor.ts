@@ -1,3 +1,4 @@
+import { errorMessage } from "../system/error-message.ts";
 import type { LogFields, LogLevel } from "../system/log.ts";
 import { parentDeathPrefix } from "../system/parent-death.ts";
 import { HAProxyError, SocketError } from "./errors.ts";
@@ -6,7 +7,6 @@ import { currentWorker, MasterCli, type ProcStatus } from "./master-cli.ts";
 import { DEFAULT_RESTART_POLICY, recentFailures, restartDelayMs, type RestartPolicy } from "./restart-delay.ts";
 import {
   describeExit,
-  errorMessage,
   forEachLine,
   OutputLog,
   spawnWithBun,

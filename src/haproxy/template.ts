@@ -2,6 +2,7 @@ import Handlebars from "handlebars";
 import type { TemplateData } from "../routing/template-data.ts";
 import { registerMemoizingEach, type RenderPieces } from "./template-memo.ts";
 import defaultTemplatePath from "../../templates/haproxy.cfg.hbs" with { type: "file" };
+import { errorMessage } from "../system/error-message.ts";
 
 /** A template that does not compile or render; the message names the template and the cause. */
 export class TemplateError extends Error {
@@ -111,5 +112,5 @@ function replaceN(text: string, from: string, to: string, count: number): string
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -1,4 +1,5 @@
 import { HttpError } from "./errors.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /**
  * Forwards `/haproxy_stats` to the stats page HAProxy serves on a UNIX socket, so the
@@ -22,6 +23,6 @@ export async function proxyStatsPage(request: Request, socketPath: string): Prom
     }
     return new Response(upstream.body, { status: upstream.status, headers });
   } catch (error) {
-    throw new HttpError(503, `HAProxy's stats page is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    throw new HttpError(503, `HAProxy's stats page is unavailable: ${errorMessage(error)}`);
   }
 }

@@ -5,6 +5,7 @@
  * of after buffering it. Only a complete, checked document reaches JSON.parse, from one buffer.
  */
 import { JsonSyntaxChecker } from "./json-syntax.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /** Marathon's app JSON nests about ten deep; anything far deeper is not Marathon. */
 const MAX_DEPTH = 64;
@@ -31,7 +32,7 @@ export async function readJsonBody(response: Response, limitBytes: number): Prom
     return { kind: "json", value: JSON.parse(read) };
   } catch (error) {
     // The checker let it through, so this would be a checker bug: still refuse, never crash.
-    return { kind: "not-json", detail: `Marathon's answer is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { kind: "not-json", detail: `Marathon's answer is not JSON: ${errorMessage(error)}` };
   }
 }
 

@@ -5,6 +5,7 @@
 import { readErrorText, readJsonBody } from "./answer-body.ts";
 import { hintFor, MarathonError, type MarathonAttempt } from "./errors.ts";
 import { formatSize } from "./sizes.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /** `fetch` as bamboo uses it; tests and the simulator pass their own. */
 export type FetchLike = (url: string, init: RequestInit & { tls?: { ca?: string } }) => Promise<Response>;
@@ -236,6 +237,6 @@ function snippet(text: string): string {
 function failure(url: string, error: unknown, aborted: boolean, timeoutMs: number): MarathonAttempt {
   if (error instanceof MarathonError) throw error;
   if (aborted) return { url, status: null, detail: `timed out after ${timeoutMs} ms` };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { url, status: null, detail: `no answer (${message})` };
 }

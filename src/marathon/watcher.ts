@@ -2,6 +2,8 @@
  * Watches Marathon for changes: follows `/v2/events`, or, in the legacy mode, registers an
  * HTTP callback. It only says what changed; when and how to refetch is the reconciler's job.
  */
+import { backoffDelay, jittered } from "../system/backoff.ts";
+import { errorMessage } from "../system/error-message.ts";
 import type { Logger } from "../system/log.ts";
 import { changeFromCallback, changeOf, EventTooLargeError, SseParser, WATCHED_EVENT_TYPES } from "./events.ts";
 import { isObject } from "./json-read.ts";
@@ -224,7 +226,7 @@ export class MarathonWatcher {
         void this.#learnLeader();
         return;
       } catch (error) {
-        this.#lastError = error instanceof Error ? error.message : String(error);
+        this.#lastError = errorMessage(error);
         this.#log?.warn("marathon event callback registration failed", { error: this.#lastError });
       }
       this.#reconnects++;
@@ -252,9 +254,7 @@ export class MarathonWatcher {
   }
 
   #delay(failures: number): number {
-    const base = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** Math.min(failures, 30));
-    // Jitter spreads reconnects of many bamboo instances after a Marathon restart.
-    return base * (0.5 + this.#random() / 2);
+    return jittered(backoffDelay(failures + 1, this.#backoff), this.#random);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -274,5 +274,5 @@ function describeStreamError(error: unknown): string {
   if (error instanceof EventTooLargeError) {
     return `${error.message} (MARATHON_MAX_EVENT_SIZE): the stream was dropped, and is reopened with every app refetched. Raise MARATHON_MAX_EVENT_SIZE if Marathon really sends events that large`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

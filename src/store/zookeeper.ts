@@ -7,6 +7,7 @@
  */
 
 import type { ACL } from "node-zookeeper-client";
+import { backoffDelay } from "../system/backoff.ts";
 import { readServicesFile, writeServicesFile } from "./services-file.ts";
 import { ServiceSet } from "./service-set.ts";
 import { encodeNodeBody, encodeNodeName } from "./znode-codec.ts";
@@ -216,7 +217,7 @@ export class ZooKeeperStore implements Store {
     this.#session?.dispose();
     this.#session = null;
     this.#synced = false;
-    const delay = this.#failures === 0 ? 0 : Math.min(250 * 2 ** this.#failures, MAX_RESTART_DELAY_MS);
+    const delay = backoffDelay(this.#failures, { initialMs: 500, maxMs: MAX_RESTART_DELAY_MS });
     this.#failures += 1;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = setTimeout(() => this.#openSession(), delay);
@@ -259,7 +260,7 @@ export class ZooKeeperStore implements Store {
         if (this.#fullReadAgain) {
           this.#fullReadAgain = false;
           // A failing read retries with backoff, not in a tight loop.
-          const delay = this.#readFailures === 0 ? 0 : Math.min(500 * 2 ** (this.#readFailures - 1), MAX_RESTART_DELAY_MS);
+          const delay = backoffDelay(this.#readFailures, { initialMs: 500, maxMs: MAX_RESTART_DELAY_MS });
           setTimeout(() => this.#requestFullRead("retry"), delay);
         }
       });

@@ -1,6 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { App, Task } from "../marathon/types.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 export type Lookup = (host: string) => Promise<string>;
 
@@ -85,7 +86,7 @@ export class HostResolver {
     } catch (error) {
       // Keep routing to the last address a name had while DNS is unwell.
       if (cached?.address) this.#cache.set(name, { ...cached, at: this.now() });
-      else this.#cache.set(name, { address: null, error: error instanceof Error ? error.message : String(error), at: this.now() });
+      else this.#cache.set(name, { address: null, error: errorMessage(error), at: this.now() });
     }
   }
 }

@@ -1,8 +1,9 @@
 import type { App, MarathonChange } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
-import { nextBackoff } from "../system/backoff.ts";
+import { backoffDelay } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
 import { mergeFullList, shrinkOf, type FullAppList } from "./app-list.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /** One whole, immutable state of the world that HAProxy should serve. */
 export interface Snapshot {
@@ -76,6 +77,8 @@ export class Reconciler {
   #lazyReasons = new Set<string>();
   #resyncTimer: ReturnType<typeof setInterval> | null = null;
   #running: Promise<void> | null = null;
+  /** Failed runs in a row; the next run waits longer for each. */
+  #failures = 0;
   #retryMs = 0;
   /** When a shrinking full list was first seen; it is applied once a fetch this long after agrees. */
   #shrinkSeenAt: number | null = null;
@@ -214,8 +217,8 @@ export class Reconciler {
       if (full) this.#fullResyncWanted = true;
       for (const id of stale) this.#staleApps.add(id);
       for (const reason of reasons) this.#reasons.add(reason);
-      this.#retryMs = nextBackoff(this.#retryMs, FETCH_BACKOFF);
-      const message = error instanceof Error ? error.message : String(error);
+      this.#retryMs = backoffDelay(++this.#failures, FETCH_BACKOFF);
+      const message = errorMessage(error);
       this.#status = { ...this.#status, lastError: message };
       log.warn("marathon fetch failed; keeping the last known apps", { error: message, retryInMs: this.#retryMs });
       return;
@@ -230,14 +233,15 @@ export class Reconciler {
     } catch (error) {
       // Applying failed (HAProxy could not start or reload, a full disk...): the previous
       // config keeps serving, and the same snapshot is tried again with backoff.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#servicesChanged = true;
       this.#reasons.add("retry after a failed apply");
-      this.#retryMs = nextBackoff(this.#retryMs, APPLY_BACKOFF);
+      this.#retryMs = backoffDelay(++this.#failures, APPLY_BACKOFF);
       this.#status = { ...this.#status, lastError: message };
       log.error("could not apply the new snapshot; retrying", { error: message, retryInMs: this.#retryMs });
       return;
     }
+    this.#failures = 0;
     this.#retryMs = 0;
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     this.#status = {

@@ -4,7 +4,15 @@ export interface BackoffPolicy {
   readonly maxMs: number;
 }
 
-/** The delay after `previousMs` (0: no failure yet): the first retry waits `initialMs`. Pure. */
-export function nextBackoff(previousMs: number, policy: BackoffPolicy): number {
-  return previousMs <= 0 ? policy.initialMs : Math.min(policy.maxMs, previousMs * 2);
+/**
+ * The pause before retry number `attempt` after consecutive failures: none before the
+ * first failure (0), then `initialMs`, doubling up to `maxMs`. Pure.
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
+  return attempt <= 0 ? 0 : Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt - 1, 30));
+}
+
+/** `ms` scaled by a random 50-100 %: many instances retrying after one outage spread out. */
+export function jittered(ms: number, random: () => number): number {
+  return ms * (0.5 + random() / 2);
 }

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { App } from "../../src/marathon/types.ts";
 import { mergeFullList, shrinkOf } from "../../src/sync/app-list.ts";
-import { nextBackoff } from "../../src/system/backoff.ts";
 import { app } from "../routing/builders.ts";
 
 const known = (...ids: string[]) => new Map<string, App>(ids.map((id) => [id, app({ id })]));
@@ -32,16 +31,5 @@ describe("shrinkOf", () => {
     ["all replaced by others", ["/a", "/b"], ["/c", "/d"], 0.5, { from: 2, to: 2 }],
   ] as const)("%s", (_name, before, after, above, expected) => {
     expect(shrinkOf(known(...before), known(...after), above)).toEqual(expected);
-  });
-});
-
-describe("nextBackoff", () => {
-  test.each([
-    [0, 250],
-    [250, 500],
-    [1_000, 2_000],
-    [2_000, 2_000],
-  ])("after %i ms comes %i ms", (previous, next) => {
-    expect(nextBackoff(previous, { initialMs: 250, maxMs: 2_000 })).toBe(next);
   });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ApplianceStatus } from "../api-types.ts";
 import { api } from "./api.ts";
+import { errorMessage } from "../../../system/error-message.ts";
 
 /** How often the appliance state is asked for while its panel is shown. */
 const POLL_MS = 3000;
@@ -27,7 +28,7 @@ export function useStatus(active: boolean): StatusResult {
           setResult({ status: await api.status(controller.signal), error: null });
         } catch (error) {
           if (controller.signal.aborted) return;
-          setResult((current) => ({ status: current.status, error: error instanceof Error ? error.message : String(error) }));
+          setResult((current) => ({ status: current.status, error: errorMessage(error) }));
         }
       }
       if (!controller.signal.aborted) timer = setTimeout(poll, POLL_MS);

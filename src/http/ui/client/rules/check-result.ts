@@ -1,5 +1,6 @@
 import type { DryRunAnswer } from "../../api-types.ts";
 import { ApiError, SignInCancelled } from "../api.ts";
+import { errorMessage } from "../../../../system/error-message.ts";
 
 export type Field = "id" | "acl" | "form";
 
@@ -19,7 +20,7 @@ export function refusal(key: string, error: unknown): CheckResult {
   if (error instanceof ApiError && error.status === 401) return { kind: "needs-sign-in", key };
   if (error instanceof SignInCancelled) return { kind: "refused", key, field: "form", message: "Sign-in was cancelled, so nothing was checked or saved.", conflictsWith: [] };
   if (error instanceof ApiError) return { kind: "refused", key, field: fieldOf(error), message: plainWords(error), conflictsWith: error.conflictsWith };
-  return { kind: "refused", key, field: "form", message: `The appliance could not be reached: ${error instanceof Error ? error.message : String(error)}`, conflictsWith: [] };
+  return { kind: "refused", key, field: "form", message: `The appliance could not be reached: ${errorMessage(error)}`, conflictsWith: [] };
 }
 
 function fieldOf(error: ApiError): Field {

@@ -14,6 +14,7 @@ import { OverviewFeed } from "./http/overview-feed.ts";
 import type { MetricsSnapshot } from "./http/metrics.ts";
 import type { ApplianceView } from "./http/server.ts";
 import { MarathonClient } from "./marathon/client.ts";
+import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
 import { auditStoredRules } from "./routing/acl/index.ts";
 import { createStore } from "./store/index.ts";
@@ -112,8 +113,10 @@ export class Appliance implements ApplianceView {
       log,
     });
     const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), aclChecker, resolver: new HostResolver(), applier, log });
-    const marathon = new MarathonClient(config.marathon, { log });
-    const watcher = new MarathonWatcher(config.marathon, { log, callbackUrl: `${config.bamboo.endpoint.replace(/\/+$/, "")}/api/marathon/event_callback` });
+    // One transport: the endpoint and leader the watcher or the client learns serve both.
+    const transport = new MarathonTransport(config.marathon);
+    const marathon = new MarathonClient(transport, { log });
+    const watcher = new MarathonWatcher(transport, config.marathon, { log, callbackUrl: `${config.bamboo.endpoint.replace(/\/+$/, "")}/api/marathon/event_callback` });
     let listProblems: readonly RoutingProblem[] = [];
     const reconciler = new Reconciler({
       marathon: {

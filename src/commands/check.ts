@@ -5,6 +5,7 @@ import { compileTemplate, loadTemplateSource } from "../haproxy/template.ts";
 import { templateSettings } from "../haproxy/template-settings.ts";
 import { validateConfigText } from "../haproxy/validate-text.ts";
 import { MarathonClient } from "../marathon/client.ts";
+import { MarathonTransport } from "../marathon/transport.ts";
 import { normaliseAppList } from "../marathon/normalise.ts";
 import type { AppList } from "../marathon/types.ts";
 import { checkAppSettings } from "../routing/app-settings.ts";
@@ -69,7 +70,7 @@ async function appsToCheck(config: Config, file: string | undefined): Promise<Ap
     return normaliseAppList(body, Date.now());
   }
   try {
-    return await new MarathonClient(config.marathon, { log: silentLogger }).fetchApps();
+    return await new MarathonClient(new MarathonTransport(config.marathon), { log: silentLogger }).fetchApps();
   } catch (error) {
     console.error(`warning: Marathon could not be asked for its apps: ${error instanceof Error ? error.message : String(error)}`);
     return null;

@@ -3,6 +3,7 @@ import { runtimePaths } from "../config/paths.ts";
 import { compileTemplate, loadTemplateSource } from "../haproxy/template.ts";
 import { templateSettings } from "../haproxy/template-settings.ts";
 import { MarathonClient } from "../marathon/client.ts";
+import { MarathonTransport } from "../marathon/transport.ts";
 import { toTemplateData } from "../routing/template-data.ts";
 import { createStore } from "../store/index.ts";
 import { silentLogger } from "../system/log.ts";
@@ -15,7 +16,7 @@ export async function renderCommand(config: Config): Promise<number> {
   const store = createStore(config, paths, silentLogger);
   await store.start();
   try {
-    const { apps, problems } = await new MarathonClient(config.marathon, { log: silentLogger }).fetchApps();
+    const { apps, problems } = await new MarathonClient(new MarathonTransport(config.marathon), { log: silentLogger }).fetchApps();
     for (const problem of problems) console.error(`warning: app ${problem.appId} left out: ${problem.message}`);
     process.stdout.write(render(toTemplateData(apps, store.list(), templateSettings(config, paths))));
     return 0;

@@ -7,7 +7,7 @@ import { MarathonError } from "./errors.ts";
 import { TaskHealthMemory } from "./health-memory.ts";
 import { isObject } from "./json-read.ts";
 import { appOfSingleAnswer, appsOfListAnswer, normaliseApp, normaliseApps } from "./normalise.ts";
-import { MarathonTransport, type FetchLike, type MarathonConnection } from "./transport.ts";
+import type { MarathonTransport } from "./transport.ts";
 import type { App, AppList } from "./types.ts";
 
 /** Embeds that give tasks (with health results), running deployments and readiness results in one answer. */
@@ -15,7 +15,6 @@ export const APPS_PATH = "/v2/apps?embed=apps.tasks&embed=apps.deployments&embed
 const APP_EMBEDS = "embed=app.tasks&embed=app.deployments&embed=app.readiness";
 
 export interface MarathonClientDeps {
-  readonly fetch?: FetchLike;
   /** Clock for readiness decisions, in ms since the epoch. */
   readonly now?: () => number;
   readonly log?: Logger;
@@ -27,8 +26,9 @@ export class MarathonClient {
   readonly #memory = new TaskHealthMemory();
   readonly #log: Logger | undefined;
 
-  constructor(connection: MarathonConnection, deps: MarathonClientDeps = {}) {
-    this.#transport = new MarathonTransport(connection, deps.fetch);
+  /** `transport` is shared with the watcher: an endpoint or leader either learns serves both. */
+  constructor(transport: MarathonTransport, deps: MarathonClientDeps = {}) {
+    this.#transport = transport;
     this.#now = deps.now ?? Date.now;
     this.#log = deps.log;
   }

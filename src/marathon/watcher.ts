@@ -7,11 +7,11 @@ import { errorMessage } from "../system/error-message.ts";
 import type { Logger } from "../system/log.ts";
 import { changeFromCallback, changeOf, EventTooLargeError, SseParser, WATCHED_EVENT_TYPES } from "./events.ts";
 import { isObject } from "./json-read.ts";
-import { MarathonTransport, type FetchLike, type MarathonConnection } from "./transport.ts";
+import type { MarathonTransport } from "./transport.ts";
 import type { MarathonChange } from "./types.ts";
 
 /** The settings a watcher needs (a subset of the `marathon` config section). */
-export interface WatcherSettings extends MarathonConnection {
+export interface WatcherSettings {
   readonly useEventStream: boolean;
   readonly streamTimeoutMs: number;
   /** A larger event drops the stream (MARATHON_MAX_EVENT_SIZE). */
@@ -19,7 +19,6 @@ export interface WatcherSettings extends MarathonConnection {
 }
 
 export interface WatcherDeps {
-  readonly fetch?: FetchLike;
   readonly now?: () => number;
   readonly log?: Logger;
   /** Where Marathon posts events in callback mode: `${BAMBOO_ENDPOINT}/api/marathon/event_callback`. */
@@ -73,9 +72,10 @@ export class MarathonWatcher {
   #reconnects = 0;
   #events = 0;
 
-  constructor(settings: WatcherSettings, deps: WatcherDeps = {}) {
+  /** `transport` is shared with the client: an endpoint or leader either learns serves both. */
+  constructor(transport: MarathonTransport, settings: WatcherSettings, deps: WatcherDeps = {}) {
     this.#settings = settings;
-    this.#transport = new MarathonTransport(settings, deps.fetch);
+    this.#transport = transport;
     this.#now = deps.now ?? Date.now;
     this.#log = deps.log;
     this.#callbackUrl = deps.callbackUrl ?? "";

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MarathonClient } from "../../src/marathon/client.ts";
 import { MarathonError } from "../../src/marathon/errors.ts";
+import { MarathonTransport } from "../../src/marathon/transport.ts";
 
 let dir = "";
 let server: ReturnType<typeof Bun.serve> | undefined;
@@ -33,15 +34,16 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const connection = (caCertPath: string) => ({
-  endpoints: [`https://127.0.0.1:${server?.port}`],
-  user: "",
-  password: "",
-  authToken: "",
-  caCertPath,
-  requestTimeoutMs: 2_000,
-  maxResponseBytes: 1024 * 1024,
-});
+const connection = (caCertPath: string) =>
+  new MarathonTransport({
+    endpoints: [`https://127.0.0.1:${server?.port}`],
+    user: "",
+    password: "",
+    authToken: "",
+    caCertPath,
+    requestTimeoutMs: 2_000,
+    maxResponseBytes: 1024 * 1024,
+  });
 
 test("with the CA configured, an HTTPS Marathon is trusted", async () => {
   const { apps } = await new MarathonClient(connection(join(dir, "ca.pem"))).fetchApps();

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { MarathonClient } from "../../src/marathon/client.ts";
 import { expectMarathonError } from "./builders.ts";
-import type { MarathonConnection } from "../../src/marathon/transport.ts";
+import { MarathonTransport, type MarathonConnection } from "../../src/marathon/transport.ts";
 import { isRoutable, type App } from "../../src/marathon/types.ts";
 import { MarathonSim, type SimOptions } from "../support/marathon-sim.ts";
 
@@ -17,8 +17,8 @@ async function sim(options: SimOptions = {}): Promise<MarathonSim> {
   return s;
 }
 
-function connection(endpoints: string[], extra: Partial<MarathonConnection> = {}): MarathonConnection {
-  return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 2_000, maxResponseBytes: 1024 * 1024, ...extra };
+function connection(endpoints: string[], extra: Partial<MarathonConnection> = {}): MarathonTransport {
+  return new MarathonTransport({ endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 2_000, maxResponseBytes: 1024 * 1024, ...extra });
 }
 
 /** A port nothing listens on: bind one, note it, close it. */

@@ -1,6 +1,8 @@
 /** MarathonWatcher against the simulator: events become changes, and the stream heals itself. */
 import { afterEach, describe, expect, test } from "bun:test";
+import { MarathonClient } from "../../src/marathon/client.ts";
 import type { MarathonChange } from "../../src/marathon/types.ts";
+import { MarathonTransport, type MarathonConnection } from "../../src/marathon/transport.ts";
 import { MarathonWatcher, type WatcherSettings } from "../../src/marathon/watcher.ts";
 import { MarathonSim, type SimOptions } from "../support/marathon-sim.ts";
 import { waitFor } from "../support/marathon-wait.ts";
@@ -16,13 +18,15 @@ async function sim(options: SimOptions = {}): Promise<MarathonSim> {
   return s;
 }
 
-function settings(endpoints: string[], extra: Partial<WatcherSettings> = {}): WatcherSettings {
+type Settings = MarathonConnection & WatcherSettings;
+
+function settings(endpoints: string[], extra: Partial<Settings> = {}): Settings {
   return { endpoints, user: "", password: "", authToken: "", caCertPath: "", requestTimeoutMs: 1_000, maxResponseBytes: 1024 * 1024, useEventStream: true, streamTimeoutMs: 2_000, maxEventBytes: 64 * 1024, ...extra };
 }
 
 /** Starts a watcher and collects every change it reports. */
-function watch(config: WatcherSettings, callbackUrl?: string): { watcher: MarathonWatcher; changes: MarathonChange[] } {
-  const watcher = new MarathonWatcher(config, { backoff: { initialMs: 10, maxMs: 50 }, callbackUrl });
+function watch(config: Settings, callbackUrl?: string): { watcher: MarathonWatcher; changes: MarathonChange[] } {
+  const watcher = new MarathonWatcher(new MarathonTransport(config), config, { backoff: { initialMs: 10, maxMs: 50 }, callbackUrl });
   const changes: MarathonChange[] = [];
   watcher.start((change) => changes.push(change));
   cleanups.push(() => watcher.stop());
@@ -131,6 +135,35 @@ describe("event stream", () => {
     await watcher.stop();
     await waitFor("stream closed on the server", () => s.openStreams === 0);
     expect(watcher.status().streamConnected).toBe(false);
+  });
+});
+
+describe("one transport shared by the watcher and the client", () => {
+  test("an endpoint the watcher gives up on (a stalled stream) is not asked first by the client either", async () => {
+    const first = await sim({ heartbeatMs: 30 });
+    const second = await sim({ heartbeatMs: 30 });
+    const config = settings([first.url, second.url], { streamTimeoutMs: 250 });
+    const transport = new MarathonTransport(config);
+    const watcher = new MarathonWatcher(transport, config, { backoff: { initialMs: 10, maxMs: 50 } });
+    watcher.start(() => undefined);
+    cleanups.push(() => watcher.stop());
+    await waitFor("the stream on the first endpoint", () => first.openStreams === 1);
+    first.stallStreams();
+    await waitFor("the stream moved to the second endpoint", () => second.openStreams === 1);
+    await new MarathonClient(transport).fetchApps();
+    expect(second.requests("/v2/apps")).toBe(1);
+    expect(first.requests("/v2/apps")).toBe(0);
+  });
+
+  test("the leader the client learns shows in the watcher's status", async () => {
+    const leader = await sim();
+    const follower = await sim({ followerOf: leader, followerRest: "proxy" });
+    const config = settings([follower.url], { useEventStream: false });
+    const transport = new MarathonTransport(config);
+    const watcher = new MarathonWatcher(transport, config, {});
+    expect(watcher.status().leader).toBeNull();
+    await new MarathonClient(transport).fetchApps();
+    expect(watcher.status().leader).toBe(leader.url);
   });
 });
 

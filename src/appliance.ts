@@ -9,14 +9,14 @@ import { HAProxySupervisor } from "./haproxy/supervisor.ts";
 import { compileTemplate, loadTemplateSource } from "./haproxy/template.ts";
 import { templateSettings } from "./haproxy/template-settings.ts";
 import { resolveCredentials, type Credentials } from "./http/credentials.ts";
-import { buildOverview } from "./http/overview.ts";
+import { OverviewBuilder } from "./http/overview.ts";
 import { OverviewFeed } from "./http/overview-feed.ts";
-import type { MetricsSnapshot } from "./http/metrics.ts";
 import type { ApplianceView } from "./http/server.ts";
+import type { LoopReadings } from "./http/views.ts";
 import { MarathonClient } from "./marathon/client.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
-import { auditStoredRules } from "./routing/acl/index.ts";
+import { parsePolicy, type AclPolicy } from "./routing/acl/index.ts";
 import { createStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
 import { HostResolver } from "./sync/host-resolver.ts";
@@ -45,13 +45,13 @@ const CONFIRM_SHRINK_MS = 3_000;
  */
 export class Appliance implements ApplianceView {
   #draining = false;
-  #auditFor: { key: string; warnings: ReturnType<typeof auditStoredRules> } = { key: "", warnings: [] };
   readonly #fatal = Promise.withResolvers<string>();
   readonly overview: OverviewFeed;
 
   private constructor(
     readonly config: Config,
     readonly paths: RuntimePaths,
+    readonly aclPolicy: AclPolicy,
     readonly store: Store,
     readonly aclChecker: AclChecker,
     readonly credentials: Credentials,
@@ -65,19 +65,9 @@ export class Appliance implements ApplianceView {
     private readonly version: string,
     private readonly marathonProblems: () => readonly RoutingProblem[],
   ) {
+    const builder = new OverviewBuilder(aclPolicy);
     this.overview = new OverviewFeed({
-      build: (haproxy) => {
-        const { snapshot, data } = this.pipeline.applied();
-        const audit = this.#audit(snapshot.services);
-        return buildOverview({
-          data,
-          apps: snapshot.apps,
-          services: snapshot.services,
-          haproxy,
-          warnings: [...this.problems(), ...audit.filter((w) => w.kind !== "overlap").map(({ id, message }) => ({ id, message }))],
-          overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
-        });
-      },
+      build: (haproxy) => builder.fromReadings(this.readings(), haproxy),
       haproxyStates: async () => (supervisor.isRunning() ? await serverViewsFromState(await runtime.send("show servers state")) : new Map()),
       pollMs: OVERVIEW_POLL_MS,
       log,
@@ -131,9 +121,8 @@ export class Appliance implements ApplianceView {
       services: () => store.list(),
       apply: async (snapshot, reasons) => {
         const outcome = await pipeline.apply(snapshot, reasons);
-        // A start or reload that failed (a port still held, say) is worth retrying; an invalid config is not.
-        if (outcome.kind === "failed") throw new Error(outcome.message);
         if (outcome.kind === "invalid" && !applier.status().serving) appliance.#fatal.resolve(outcome.message);
+        return outcome;
       },
       log,
       settings: {
@@ -145,7 +134,7 @@ export class Appliance implements ApplianceView {
         confirmShrinkMs: CONFIRM_SHRINK_MS,
       },
     });
-    const appliance = new Appliance(config, paths, store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
+    const appliance = new Appliance(config, paths, aclPolicyOf(config), store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
     return appliance;
   }
 
@@ -155,13 +144,6 @@ export class Appliance implements ApplianceView {
    */
   fatal(): Promise<string> {
     return this.#fatal.promise;
-  }
-
-  /** Checks every stored rule against every other: quadratic, so only when the rules changed. */
-  #audit(services: readonly { id: string; acl: string }[]) {
-    const key = services.map((service) => `${service.id}\u0000${service.acl}`).join("\u0001");
-    if (key !== this.#auditFor.key) this.#auditFor = { key, warnings: auditStoredRules(services, this.config.bamboo.aclPolicy) };
-    return this.#auditFor.warnings;
   }
 
   /** Starts the sources and the loop; HAProxy starts with the first applied snapshot. */
@@ -202,121 +184,35 @@ export class Appliance implements ApplianceView {
     await this.store.close();
   }
 
-  ready(): boolean {
-    return this.notReadyReason() === "";
-  }
-
-  notReadyReason(): string {
-    if (this.#draining) return "shutting down";
-    if (!this.reconciler.status().synced) return "waiting for the first Marathon sync";
-    if (!this.applier.status().serving) return "HAProxy has no valid config yet";
-    if (!this.supervisor.isRunning()) return "HAProxy is not running";
-    const staleAfterMs = this.config.bamboo.staleUnreadyAfterMs;
-    const pending = this.pipeline.pending();
-    if (staleAfterMs !== null && pending !== null && Date.now() - pending.sinceMs >= staleAfterMs) {
-      return `the wanted config has not been applied for ${Math.round((Date.now() - pending.sinceMs) / 1000)} s (BAMBOO_STALE_UNREADY_AFTER): ${pending.reason}`;
-    }
-    return "";
-  }
-
-  /** The template data of the config HAProxy runs, as `/api/state` and the request tester see it. */
-  templateData() {
-    return this.pipeline.applied().data;
-  }
-
-  /**
-   * Everything not routed as written or not applied: the running config's problems, a wanted
-   * config HAProxy does not run, a config file behind, Marathon entries left out, a held list.
-   */
-  problems(): readonly RoutingProblem[] {
-    const pending = this.pipeline.pending();
-    const fileError = this.applier.status().configFileError;
-    const holding = this.reconciler.status().holding;
-    return [
-      ...this.pipeline.applied().problems,
-      ...(pending ? [{ id: "", message: `not applied: ${pending.reason}${this.applier.status().serving ? "; the previous config keeps serving" : ""}` }] : []),
-      ...(fileError ? [{ id: "", message: `the config file is behind what HAProxy runs, so a restart of HAProxy would lose changes: ${fileError}` }] : []),
-      ...(holding ? [{ id: "", message: holding }] : []),
-      ...this.marathonProblems(),
-    ];
-  }
-
-  /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
-  #pendingSeconds(): number {
-    const pending = this.pipeline.pending();
-    return pending === null ? 0 : (Date.now() - pending.sinceMs) / 1000;
+  /** Every part's report, read now: what the HTTP layer's views are computed from. */
+  readings(): LoopReadings {
+    return {
+      version: this.version,
+      nowMs: Date.now(),
+      draining: this.#draining,
+      staleUnreadyAfterMs: this.config.bamboo.staleUnreadyAfterMs,
+      configPath: this.paths.haproxyConfig,
+      marathon: this.watcher.status(),
+      sync: this.reconciler.status(),
+      marathonProblems: this.marathonProblems(),
+      store: this.store.status(),
+      haproxy: this.supervisor.state(),
+      apply: this.applier.status(),
+      applied: this.pipeline.applied(),
+      pending: this.pipeline.pending(),
+      configVersion: () => this.applier.runningVersion(),
+    };
   }
 
   marathonCallback(event: unknown): void {
     const change = this.watcher.changeFromCallback(event);
     if (change) this.reconciler.notify(change);
   }
+}
 
-  metrics(): MetricsSnapshot {
-    const apply = this.applier.status();
-    const watcher = this.watcher.status();
-    const data = this.pipeline.applied().data;
-    return {
-      ready: this.ready(),
-      apps: data.Apps.length,
-      routedTasks: data.Apps.reduce((sum, app) => sum + app.Tasks.length, 0),
-      reloadsByReason: apply.reloadReasons,
-      failedReloads: apply.failedReloads,
-      invalidConfigs: apply.invalidConfigs,
-      runtimeOperations: apply.runtimeOperations,
-      lastReloadSeconds: apply.lastReloadMs === null ? null : apply.lastReloadMs / 1000,
-      haproxyRestarts: this.supervisor.state().restarts,
-      marathonRequests: this.reconciler.status().marathonRequests,
-      marathonEvents: watcher.eventsReceived,
-      marathonStreamConnected: watcher.streamConnected,
-      marathonReconnects: watcher.reconnects,
-      storeConnected: this.store.status().connected,
-      problems: this.problems().length,
-      configPendingSeconds: this.#pendingSeconds(),
-    };
-  }
-
-  status() {
-    const apply = this.applier.status();
-    const process = this.supervisor.state();
-    return {
-      version: this.version,
-      ready: this.ready(),
-      notReadyReason: this.notReadyReason() || undefined,
-      marathon: { ...this.watcher.status(), sync: this.reconciler.status() },
-      store: this.store.status(),
-      haproxy: {
-        ...process,
-        reloads: apply.reloads,
-        reloadReasons: apply.reloadReasons,
-        failedReloads: apply.failedReloads,
-        invalidConfigs: apply.invalidConfigs,
-        runtimeOperations: apply.runtimeOperations,
-        runtimeApplies: apply.runtimeApplies,
-        lastReloadAt: apply.lastReloadAt,
-        lastReloadMs: apply.lastReloadMs,
-        lastReloadReasons: apply.lastReloadReasons,
-        lastError: apply.lastError ?? process.lastError,
-        restarts: process.restarts,
-        configPath: this.paths.haproxyConfig,
-      },
-      config: this.#configStatus(),
-      problems: this.problems(),
-    };
-  }
-
-  #configStatus() {
-    const applied = this.pipeline.applied();
-    const pending = this.pipeline.pending();
-    return {
-      version: this.applier.runningVersion(),
-      appliedAt: applied.appliedAt,
-      apps: applied.snapshot.apps.length,
-      pending:
-        pending === null
-          ? null
-          : { since: new Date(pending.sinceMs).toISOString(), seconds: this.#pendingSeconds(), reason: pending.reason, apps: pending.apps, retrying: !pending.refused },
-      fileError: this.applier.status().configFileError,
-    };
-  }
+/** BAMBOO_ACL_POLICY, checked when the configuration was read (src/cli/read-config.ts). */
+function aclPolicyOf(config: Config): AclPolicy {
+  const parsed = parsePolicy(config.bamboo.aclPolicy);
+  if (!parsed.ok) throw new Error(`BAMBOO_ACL_POLICY: ${parsed.message}`);
+  return parsed.policy;
 }

@@ -30,7 +30,7 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
     {
       store: appliance.store,
       aclChecker: appliance.aclChecker,
-      policy: config.bamboo.aclPolicy,
+      policy: appliance.aclPolicy,
       credentials: appliance.credentials,
       view: appliance,
       overview: appliance.overview,

@@ -1,4 +1,3 @@
-import type { AclPolicy } from "../routing/acl/index.ts";
 import type { BindAddress } from "./parse.ts";
 
 /** One validated, frozen configuration; built by {@link loadConfig} and nothing else. */
@@ -32,7 +31,8 @@ export interface Config {
     readonly apiPassword: string;
     /** False only when the operator chose to run the API open. */
     readonly apiAuth: boolean;
-    readonly aclPolicy: AclPolicy;
+    /** BAMBOO_ACL_POLICY as written; its meaning is routing's (src/routing/acl/policy.ts), checked at start. */
+    readonly aclPolicy: string;
   };
   readonly zookeeper: {
     /** Empty: the file store is used. */

@@ -1,4 +1,3 @@
-import { DEFAULT_POLICY, parsePolicy, type AclPolicy } from "../routing/acl/index.ts";
 import type { Config } from "./config.ts";
 import {
   parseBind,
@@ -115,7 +114,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
       apiAuth: get("BAMBOO_API_AUTH"),
-      aclPolicy: DEFAULT_POLICY,
+      aclPolicy: get("BAMBOO_ACL_POLICY"),
     },
     zookeeper: {
       hosts: get("BAMBOO_ZK_HOST"),
@@ -137,9 +136,6 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       statsPassword: get("HAPROXY_STATS_PASSWORD"),
     },
   };
-  const policy = parsePolicy(get<string>("BAMBOO_ACL_POLICY"));
-  if (policy.ok) (config.bamboo as { aclPolicy: AclPolicy }).aclPolicy = policy.policy;
-  else problems.push(`BAMBOO_ACL_POLICY='${get<string>("BAMBOO_ACL_POLICY")}': ${policy.message}`);
   problems.push(...crossCheck(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: deepFreeze(config), warnings };

@@ -35,6 +35,8 @@ export class OverviewFeed {
   readonly #epoch = crypto.randomUUID().slice(0, 8);
   #overview: Overview;
   #json: string | null = null;
+  /** Each row's JSON, kept for as long as the row object is unchanged. */
+  readonly #rowJson = new WeakMap<OverviewApp, string>();
   #smallPartsKey = "";
   #stale = true;
   #states: ReadonlyMap<string, HAProxyServerState> = new Map();
@@ -60,7 +62,7 @@ export class OverviewFeed {
   /** The current overview as JSON, assembled from each row's own JSON (kept while the row is unchanged). */
   currentJson(): string {
     const overview = this.current();
-    return (this.#json ??= overviewJson(overview));
+    return (this.#json ??= overviewJson(overview, this.#rowJson));
   }
 
   /**
@@ -212,10 +214,8 @@ function smallPartsKey(body: OverviewBody): string {
   return JSON.stringify([body.orphanServices, body.warnings, body.overlaps]);
 }
 
-const rowJson = new WeakMap<OverviewApp, string>();
-
 /** JSON.stringify(overview), with each row serialised once for as long as it is unchanged. */
-function overviewJson(overview: Overview): string {
+function overviewJson(overview: Overview, rowJson: WeakMap<OverviewApp, string>): string {
   const { apps, ...rest } = overview;
   const rows = apps.map((row) => {
     let json = rowJson.get(row);

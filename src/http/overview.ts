@@ -1,7 +1,9 @@
-import type { HAProxyServerState, Overview, OverviewApp } from "./ui/api-types.ts";
 import type { App } from "../marathon/types.ts";
-import type { Service } from "../store/types.ts";
+import { auditStoredRules, type AclPolicy } from "../routing/acl/index.ts";
 import type { TemplateApp, TemplateData } from "../routing/template-data.ts";
+import type { Service } from "../store/types.ts";
+import type { HAProxyServerState, Overview, OverviewApp } from "./ui/api-types.ts";
+import { problemsOf, type LoopReadings } from "./views.ts";
 
 export interface OverviewInput {
   readonly data: TemplateData;
@@ -17,31 +19,60 @@ export interface OverviewInput {
 /** Everything the UI's overview shows, without version, id and time (the feed adds those). */
 export type OverviewBody = Omit<Overview, "version" | "eventId" | "generatedAt">;
 
+type RowMemo = WeakMap<TemplateApp, { readonly instances: number; readonly states: readonly (HAProxyServerState | null)[]; readonly row: OverviewApp }>;
+
 /**
- * One row per app with a colour and a word a person understands; deterministic. A row whose
- * inputs did not change (the same TemplateApp object, instance count and HAProxy states) is
- * the same object as last time, so the feed can tell changed rows apart by identity.
+ * Builds the UI's overview. A row whose inputs did not change (the same TemplateApp object,
+ * instance count and HAProxy states) is the same object as last time, so the feed can tell
+ * changed rows apart by identity; the builder keeps what that takes.
  */
-export function buildOverview(input: OverviewInput): OverviewBody {
-  const instances = new Map(input.apps.map((app) => [app.id, app.instances]));
-  const appIds = new Set(input.data.Apps.map((app) => app.Id));
-  return {
-    apps: input.data.Apps.map((app) => overviewAppOf(app, instances.get(app.Id) ?? app.AllTasks.length, input.haproxy)),
-    orphanServices: input.services.filter((service) => !appIds.has(service.id)).map((service) => ({ id: service.id, acl: service.acl })),
-    warnings: input.warnings,
-    overlaps: input.overlaps,
-  };
-}
+export class OverviewBuilder {
+  readonly #rows: RowMemo = new WeakMap();
+  #audit: { readonly key: string; readonly warnings: ReturnType<typeof auditStoredRules> } = { key: "", warnings: [] };
 
-const rows = new WeakMap<TemplateApp, { readonly instances: number; readonly states: readonly (HAProxyServerState | null)[]; readonly row: OverviewApp }>();
+  constructor(private readonly policy: AclPolicy) {}
 
-function overviewAppOf(app: TemplateApp, instances: number, haproxy: ReadonlyMap<string, HAProxyServerState>): OverviewApp {
-  const states = app.Tasks.map((task) => haproxy.get(`${task.Host}:${task.Port}`) ?? null);
-  const known = rows.get(app);
-  if (known && known.instances === instances && known.states.every((state, i) => state === states[i])) return known.row;
-  const row = overviewApp(app, instances, haproxy);
-  rows.set(app, { instances, states, row });
-  return row;
+  /** The overview of the config HAProxy runs, with every problem and the stored rules' overlaps. */
+  fromReadings(readings: LoopReadings, haproxy: ReadonlyMap<string, HAProxyServerState>): OverviewBody {
+    const { snapshot, data } = readings.applied;
+    const audit = this.#auditOf(snapshot.services);
+    return this.build({
+      data,
+      apps: snapshot.apps,
+      services: snapshot.services,
+      haproxy,
+      warnings: [...problemsOf(readings), ...audit.filter((w) => w.kind !== "overlap").map(({ id, message }) => ({ id, message }))],
+      overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
+    });
+  }
+
+  /** One row per app with a colour and a word a person understands; deterministic. */
+  build(input: OverviewInput): OverviewBody {
+    const instances = new Map(input.apps.map((app) => [app.id, app.instances]));
+    const appIds = new Set(input.data.Apps.map((app) => app.Id));
+    return {
+      apps: input.data.Apps.map((app) => this.#row(app, instances.get(app.Id) ?? app.AllTasks.length, input.haproxy)),
+      orphanServices: input.services.filter((service) => !appIds.has(service.id)).map((service) => ({ id: service.id, acl: service.acl })),
+      warnings: input.warnings,
+      overlaps: input.overlaps,
+    };
+  }
+
+  #row(app: TemplateApp, instances: number, haproxy: ReadonlyMap<string, HAProxyServerState>): OverviewApp {
+    const states = app.Tasks.map((task) => haproxy.get(`${task.Host}:${task.Port}`) ?? null);
+    const known = this.#rows.get(app);
+    if (known && known.instances === instances && known.states.every((state, i) => state === states[i])) return known.row;
+    const row = overviewApp(app, instances, haproxy);
+    this.#rows.set(app, { instances, states, row });
+    return row;
+  }
+
+  /** Every stored rule checked against every other: quadratic, so only when the rules changed. */
+  #auditOf(services: readonly Service[]) {
+    const key = services.map((service) => `${service.id}\u0000${service.acl}`).join("\u0001");
+    if (key !== this.#audit.key) this.#audit = { key, warnings: auditStoredRules(services, this.policy) };
+    return this.#audit.warnings;
+  }
 }
 
 function overviewApp(app: TemplateApp, instances: number, haproxy: ReadonlyMap<string, HAProxyServerState>): OverviewApp {

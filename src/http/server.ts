@@ -2,13 +2,12 @@ import type { AclChecker } from "../haproxy/acl-check.ts";
 import type { AclPolicy } from "../routing/acl/index.ts";
 import { sanitizeAppId } from "../routing/app-id.ts";
 import { explainRequest } from "../routing/request-test.ts";
-import type { TemplateData } from "../routing/template-data.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
-import { renderMetrics, type MetricsSnapshot } from "./metrics.ts";
+import { renderMetrics } from "./metrics.ts";
 import type { OverviewFeed } from "./overview-feed.ts";
 import { parseRequestTest } from "./request-test-body.ts";
 import { MAX_BODY_BYTES, readJsonBody } from "./request-body.ts";
@@ -17,16 +16,12 @@ import { mountServicesApi } from "./services-api.ts";
 import { proxyStatsPage } from "./stats-proxy.ts";
 import type { RequestTestAnswer } from "./ui/api-types.ts";
 import { serveUi } from "./ui/serve.ts";
+import { metricsOf, notReadyReason, statusOf, type LoopReadings } from "./views.ts";
 
 /** The read-only view of the appliance that the HTTP layer serves. */
 export interface ApplianceView {
-  /** True when the first Marathon sync is done and HAProxy serves a valid config. */
-  ready(): boolean;
-  /** Why the appliance is not ready, for the /status body. */
-  notReadyReason(): string;
-  templateData(): TemplateData;
-  status(): unknown;
-  metrics(): MetricsSnapshot;
+  /** Every part's report, read now; the views in views.ts are computed from it. */
+  readings(): LoopReadings;
   /** Legacy callback mode: an event Marathon posted. */
   marathonCallback(event: unknown): void;
 }
@@ -52,18 +47,22 @@ export function createRouter(deps: HttpDeps): Router {
   // or ZooKeeper is down, so Marathon does not kill an appliance that is waiting for them.
   router.on("GET", "/healthz", () => new Response("alive"));
   // Readiness, for load balancers in front: whether this instance should get traffic now.
-  router.on("GET", "/status", () => (view.ready() ? new Response("OK") : new Response(`NOT READY: ${view.notReadyReason()}`, { status: 503 })));
+  router.on("GET", "/status", () => {
+    const reason = notReadyReason(view.readings());
+    return reason === "" ? new Response("OK") : new Response(`NOT READY: ${reason}`, { status: 503 });
+  });
+  // What HAProxy runs: the template data of the last config it accepted.
   router.on("GET", "/api/state", (request) => {
     reader(request);
-    return jsonResponse(view.templateData());
+    return jsonResponse(view.readings().applied.data);
   });
-  router.on("GET", "/api/status", () => jsonResponse(view.status()));
-  router.on("GET", "/metrics", () => new Response(renderMetrics(view.metrics()), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
+  router.on("GET", "/api/status", () => jsonResponse(statusOf(view.readings())));
+  router.on("GET", "/metrics", () => new Response(renderMetrics(metricsOf(view.readings())), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
   router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));
   router.on("POST", "/api/request-test", async (request) => {
     const test = parseRequestTest(await readJsonBody(request));
-    const explanation = explainRequest(view.templateData(), test);
+    const explanation = explainRequest(view.readings().applied.data, test);
     const states = new Map(deps.overview.current().apps.flatMap((app) => app.servers.map((server) => [server.address, server.haproxy] as const)));
     const answer: RequestTestAnswer = {
       ...explanation,

@@ -1,3 +1,4 @@
+import type { ApplyOutcome } from "../haproxy/apply.ts";
 import type { App, MarathonChange } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
 import { backoffDelay } from "../system/backoff.ts";
@@ -19,10 +20,11 @@ export interface ReconcilerDeps {
   };
   readonly services: () => readonly Service[];
   /**
-   * Renders, validates and applies a snapshot; resolves once HAProxy serves it or refused it
-   * as invalid (retrying cannot help), rejects when applying failed and may work later.
+   * Renders, validates and applies a snapshot; resolves with the outcome. A `failed` outcome
+   * or a rejection (a full disk) may work later and is retried; an `invalid` one cannot
+   * until something changes.
    */
-  readonly apply: (snapshot: Snapshot, reasons: readonly string[]) => Promise<unknown>;
+  readonly apply: (snapshot: Snapshot, reasons: readonly string[]) => Promise<ApplyOutcome>;
   readonly log: Logger;
   readonly settings: {
     /** Changes arriving within this window are applied together. */
@@ -228,12 +230,14 @@ export class Reconciler {
     if (!this.#fetchedAll) return;
 
     const snapshot: Snapshot = { apps: this.apps(), services: this.deps.services() };
-    try {
-      await this.deps.apply(snapshot, reasons);
-    } catch (error) {
+    const failure = await this.deps.apply(snapshot, reasons).then(
+      (outcome) => (outcome.kind === "failed" ? outcome.message : null),
+      (error: unknown) => errorMessage(error),
+    );
+    if (failure !== null) {
       // Applying failed (HAProxy could not start or reload, a full disk...): the previous
       // config keeps serving, and the same snapshot is tried again with backoff.
-      const message = errorMessage(error);
+      const message = failure;
       this.#servicesChanged = true;
       this.#reasons.add("retry after a failed apply");
       this.#retryMs = backoffDelay(++this.#failures, APPLY_BACKOFF);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { buildOverview, type OverviewInput } from "../../src/http/overview.ts";
+import { OverviewBuilder, type OverviewInput } from "../../src/http/overview.ts";
+import { DEFAULT_POLICY } from "../../src/routing/acl/index.ts";
 import { toTemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
 import { app, task, TEMPLATE_SETTINGS } from "../routing/builders.ts";
@@ -8,13 +9,15 @@ const ghost = app({ id: "/ghost", tasks: [task({ id: "g.1", host: "10.0.0.1", po
 const blog = app({ id: "/blog", tasks: [] });
 const services = [makeService("/ghost", "hdr(host) -i ghost.local"), makeService("/later", "hdr(host) -i later.local")];
 
+const data = toTemplateData([ghost, blog], services, TEMPLATE_SETTINGS);
+
 function input(haproxy: OverviewInput["haproxy"] = new Map()): OverviewInput {
-  return { data: toTemplateData([ghost, blog], services, TEMPLATE_SETTINGS), apps: [ghost, blog], services, haproxy, warnings: [], overlaps: [] };
+  return { data, apps: [ghost, blog], services, haproxy, warnings: [], overlaps: [] };
 }
 
-describe("buildOverview", () => {
+describe("OverviewBuilder", () => {
   test("a row per app with counts, status words and HAProxy's view of routed servers; rules without an app listed", () => {
-    const body = buildOverview(input(new Map([["10.0.0.1:31001", "UP"]])));
+    const body = new OverviewBuilder(DEFAULT_POLICY).build(input(new Map([["10.0.0.1:31001", "UP"]])));
     const [blogRow, ghostRow] = body.apps;
     expect(ghostRow).toMatchObject({ id: "/ghost", instances: 2, tasks: { total: 2, healthy: 1, routed: 1 }, status: "partial", rule: { source: "service" } });
     expect(ghostRow!.servers.map((server) => [server.address, server.haproxy])).toEqual([["10.0.0.1:31001", "UP"], ["10.0.0.2:31002", null]]);
@@ -24,10 +27,11 @@ describe("buildOverview", () => {
 
   test("an unchanged app is the same row object; a changed HAProxy state makes a new one", () => {
     const up = new Map([["10.0.0.1:31001", "UP" as const]]);
-    const first = buildOverview(input(up));
-    const again = buildOverview(input(new Map(up)));
+    const builder = new OverviewBuilder(DEFAULT_POLICY);
+    const first = builder.build(input(up));
+    const again = builder.build(input(new Map(up)));
     expect(again.apps[1]).toBe(first.apps[1]!);
-    const down = buildOverview(input(new Map([["10.0.0.1:31001", "DOWN" as const]])));
+    const down = builder.build(input(new Map([["10.0.0.1:31001", "DOWN" as const]])));
     expect(down.apps[1]).not.toBe(first.apps[1]!);
     expect(down.apps[1]!.servers[0]!.haproxy).toBe("DOWN");
     expect(down.apps[0]).toBe(first.apps[0]!);

@@ -35,6 +35,7 @@ function setup(initial: App[] = [], services: Service[] = []) {
     services: () => currentServices,
     apply: async (snapshot, reasons) => {
       applied.push({ snapshot, reasons });
+      return { kind: "unchanged" } as const;
     },
     log: silentLogger,
     settings: { coalesceMs: 5, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50, confirmShrinkAbove: 0.5, confirmShrinkMs: 100 },
@@ -190,7 +191,10 @@ describe("Reconciler retries", () => {
       services: () => [],
       apply: async () => {
         attempts++;
-        if (attempts < 3) throw new Error("HAProxy did not start: address already in use");
+        // Both ways a failure comes back: a rejection (a full disk) and a failed outcome.
+        if (attempts === 1) throw new Error("could not write haproxy.cfg: ENOSPC");
+        if (attempts === 2) return { kind: "failed", message: "HAProxy did not start: address already in use" } as const;
+        return { kind: "started" } as const;
       },
       log: silentLogger,
       settings: { coalesceMs: 1, resyncIntervalMs: 3_600_000, maxAppFetches: 20, lazyResyncMs: 50, confirmShrinkAbove: 0.5, confirmShrinkMs: 100 },

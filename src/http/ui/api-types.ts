@@ -3,6 +3,7 @@
  * the browser code imports them to read them, so both sides agree at compile time.
  * Types and one constant only: the browser bundle imports it, so it must pull in no server code.
  */
+import type { StatusBody } from "../views.ts";
 
 /** HAProxy's own word for a server, from the runtime API; null when HAProxy has not reported it. */
 export type HAProxyServerState = "UP" | "DOWN" | "MAINT" | "DRAIN" | "NOLB";
@@ -58,51 +59,8 @@ export interface OverviewChanges extends Omit<Overview, "apps"> {
 }
 
 /** GET /api/status. Every field may be missing in an older or partial answer; the UI shows "—". */
-export interface ApplianceStatus {
-  readonly version?: string;
-  readonly ready?: boolean;
-  readonly notReadyReason?: string;
-  readonly marathon?: {
-    readonly endpoint?: string | readonly string[];
-    readonly leader?: string | null;
-    readonly streamConnected?: boolean;
-    readonly lastEventAt?: string | null;
-    readonly lastError?: string | null;
-    readonly sync?: Readonly<Record<string, unknown>>;
-    readonly [extra: string]: unknown;
-  };
-  readonly store?: {
-    readonly kind?: string;
-    readonly connected?: boolean;
-    readonly session?: unknown;
-    readonly lastSync?: string | null;
-    readonly lastError?: string | null;
-    readonly [extra: string]: unknown;
-  };
-  readonly haproxy?: {
-    readonly status?: string;
-    readonly version?: string | null;
-    readonly masterPid?: number | null;
-    readonly workerPid?: number | null;
-    readonly reloads?: number;
-    readonly failedReloads?: number;
-    readonly runtimeOperations?: number;
-    readonly lastReloadAt?: string | null;
-    readonly lastReloadMs?: number | null;
-    readonly lastReloadReasons?: readonly string[] | null;
-    readonly lastError?: string | null;
-    readonly [extra: string]: unknown;
-  };
-  /** The config HAProxy runs, and a wanted one it does not run yet. */
-  readonly config?: {
-    readonly version?: string | null;
-    readonly appliedAt?: string | null;
-    readonly apps?: number;
-    readonly pending?: { readonly since: string; readonly seconds: number; readonly reason: string; readonly apps: number; readonly retrying: boolean } | null;
-    readonly fileError?: string | null;
-  };
-  readonly [extra: string]: unknown;
-}
+/** GET /api/status: built by the server from the loop's readings (src/http/views.ts). */
+export type ApplianceStatus = StatusBody;
 
 /** Bamboo's wire shape of a stored service. */
 export interface WireService {

@@ -1,0 +1,130 @@
+/**
+ * What the HTTP layer shows of the loop: readiness, status, metrics and the list of
+ * problems, all computed from one set of readings taken at one moment. Pure.
+ */
+import type { ApplyStatus } from "../haproxy/apply.ts";
+import type { SupervisorState } from "../haproxy/supervisor-types.ts";
+import type { WatcherStatus } from "../marathon/watcher.ts";
+import type { StoreStatus } from "../store/types.ts";
+import type { AppliedState, PendingChange, RoutingProblem } from "../sync/pipeline.ts";
+import type { ReconcilerStatus } from "../sync/reconciler.ts";
+import type { MetricsSnapshot } from "./metrics.ts";
+
+/** Every part's own report, read at one moment: the input of every view. */
+export interface LoopReadings {
+  readonly version: string;
+  readonly nowMs: number;
+  readonly draining: boolean;
+  /** BAMBOO_STALE_UNREADY_AFTER; null when off. */
+  readonly staleUnreadyAfterMs: number | null;
+  readonly configPath: string;
+  readonly marathon: WatcherStatus;
+  readonly sync: ReconcilerStatus;
+  /** Entries of Marathon's last app list that could not be read, as problems. */
+  readonly marathonProblems: readonly RoutingProblem[];
+  readonly store: StoreStatus;
+  readonly haproxy: SupervisorState;
+  readonly apply: ApplyStatus;
+  readonly applied: AppliedState;
+  readonly pending: PendingChange | null;
+  /** The running config's content hash; computed only when a view asks (hashing 3 MB is not free). */
+  readonly configVersion: () => string | null;
+}
+
+/** Why the appliance should not get traffic now, or "" when it should (`/status`). */
+export function notReadyReason(readings: LoopReadings): string {
+  if (readings.draining) return "shutting down";
+  if (!readings.sync.synced) return "waiting for the first Marathon sync";
+  if (!readings.apply.serving) return "HAProxy has no valid config yet";
+  if (readings.haproxy.status !== "running") return "HAProxy is not running";
+  const { pending, staleUnreadyAfterMs, nowMs } = readings;
+  if (staleUnreadyAfterMs !== null && pending !== null && nowMs - pending.sinceMs >= staleUnreadyAfterMs) {
+    return `the wanted config has not been applied for ${Math.round((nowMs - pending.sinceMs) / 1000)} s (BAMBOO_STALE_UNREADY_AFTER): ${pending.reason}`;
+  }
+  return "";
+}
+
+/**
+ * Everything not routed as written or not applied: the running config's problems, a wanted
+ * config HAProxy does not run, a config file behind, a held app list, Marathon entries left out.
+ */
+export function problemsOf(readings: LoopReadings): RoutingProblem[] {
+  const { pending, apply, sync } = readings;
+  return [
+    ...readings.applied.problems,
+    ...(pending ? [{ id: "", message: `not applied: ${pending.reason}${apply.serving ? "; the previous config keeps serving" : ""}` }] : []),
+    ...(apply.configFileError ? [{ id: "", message: `the config file is behind what HAProxy runs, so a restart of HAProxy would lose changes: ${apply.configFileError}` }] : []),
+    ...(sync.holding ? [{ id: "", message: sync.holding }] : []),
+    ...readings.marathonProblems,
+  ];
+}
+
+/** How long the wanted config has not been applied; 0 when HAProxy runs it. */
+function pendingSeconds(readings: LoopReadings): number {
+  return readings.pending === null ? 0 : (readings.nowMs - readings.pending.sinceMs) / 1000;
+}
+
+/** `GET /api/status`. */
+export function statusOf(readings: LoopReadings) {
+  const { apply, haproxy, applied, pending } = readings;
+  const reason = notReadyReason(readings);
+  return {
+    version: readings.version,
+    ready: reason === "",
+    notReadyReason: reason || undefined,
+    marathon: { ...readings.marathon, sync: readings.sync },
+    store: readings.store,
+    haproxy: {
+      ...haproxy,
+      reloads: apply.reloads,
+      reloadReasons: apply.reloadReasons,
+      failedReloads: apply.failedReloads,
+      invalidConfigs: apply.invalidConfigs,
+      runtimeOperations: apply.runtimeOperations,
+      runtimeApplies: apply.runtimeApplies,
+      lastReloadAt: apply.lastReloadAt,
+      lastReloadMs: apply.lastReloadMs,
+      lastReloadReasons: apply.lastReloadReasons,
+      lastError: apply.lastError ?? haproxy.lastError,
+      configPath: readings.configPath,
+    },
+    config: {
+      version: readings.configVersion(),
+      appliedAt: applied.appliedAt,
+      apps: applied.snapshot.apps.length,
+      pending:
+        pending === null
+          ? null
+          : { since: new Date(pending.sinceMs).toISOString(), seconds: pendingSeconds(readings), reason: pending.reason, apps: pending.apps, retrying: !pending.refused },
+      fileError: apply.configFileError,
+    },
+    problems: problemsOf(readings),
+  };
+}
+
+/** The status body `GET /api/status` answers; the UI reads it. */
+export type StatusBody = ReturnType<typeof statusOf>;
+
+/** `GET /metrics`, before formatting. */
+export function metricsOf(readings: LoopReadings): MetricsSnapshot {
+  const { apply, marathon } = readings;
+  const apps = readings.applied.data.Apps;
+  return {
+    ready: notReadyReason(readings) === "",
+    apps: apps.length,
+    routedTasks: apps.reduce((sum, app) => sum + app.Tasks.length, 0),
+    reloadsByReason: apply.reloadReasons,
+    failedReloads: apply.failedReloads,
+    invalidConfigs: apply.invalidConfigs,
+    runtimeOperations: apply.runtimeOperations,
+    lastReloadSeconds: apply.lastReloadMs === null ? null : apply.lastReloadMs / 1000,
+    haproxyRestarts: readings.haproxy.restarts,
+    marathonRequests: readings.sync.marathonRequests,
+    marathonEvents: marathon.eventsReceived,
+    marathonStreamConnected: marathon.streamConnected,
+    marathonReconnects: marathon.reconnects,
+    storeConnected: readings.store.connected,
+    problems: problemsOf(readings).length,
+    configPendingSeconds: pendingSeconds(readings),
+  };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, test } from "bun:test";
+import { metricsOf, notReadyReason, problemsOf, statusOf, type LoopReadings } from "../../src/http/views.ts";
+import { toTemplateData } from "../../src/routing/template-data.ts";
+import { TEMPLATE_SETTINGS } from "../routing/builders.ts";
+
+const NOW = Date.parse("2026-11-29T12:00:00.000Z");
+
+/** Readings of an appliance that is synced, serving and current; a test changes what it is about. */
+function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
+  return {
+    version: "0.1.0 (commit test)",
+    nowMs: NOW,
+    draining: false,
+    staleUnreadyAfterMs: null,
+    configPath: "/data/haproxy.cfg",
+    marathon: { mode: "stream", endpoint: "http://m", leader: null, streamConnected: true, callbackRegistered: false, lastEventAt: null, lastError: null, reconnects: 0, eventsReceived: 3 },
+    sync: { synced: true, lastSyncAt: null, lastFullSyncAt: null, lastError: null, holding: null, marathonRequests: 2, runs: 1, apps: 0 },
+    marathonProblems: [],
+    store: { kind: "file", connected: true, session: null, lastSync: null, lastError: null },
+    haproxy: { status: "running", masterPid: 1, workerPid: 2, restarts: 0, reloads: 0, failedReloads: 0, lastReloadAt: null, lastReloadMs: null, lastError: null, version: "2.6", leftover: null },
+    apply: {
+      serving: true,
+      runtimeOperations: 0,
+      runtimeApplies: 0,
+      reloads: 1,
+      reloadReasons: { "first config": 1 },
+      failedReloads: 0,
+      invalidConfigs: 0,
+      lastReloadAt: null,
+      lastReloadMs: null,
+      lastReloadReasons: [],
+      lastError: null,
+      configFileError: null,
+    },
+    applied: { snapshot: { apps: [], services: [] }, data: toTemplateData([], [], TEMPLATE_SETTINGS), problems: [], appliedAt: "2026-11-29T11:59:00.000Z" },
+    pending: null,
+    configVersion: () => "0123456789abcdef",
+    ...changes,
+  };
+}
+
+const refused = { sinceMs: NOW - 90_000, reason: "HAProxy refuses the generated config: balance only supports ...", apps: 2, refused: true };
+
+describe("notReadyReason", () => {
+  test.each([
+    ["current", readings(), ""],
+    ["draining", readings({ draining: true }), "shutting down"],
+    ["before the first sync", readings({ sync: { ...readings().sync, synced: false } }), "waiting for the first Marathon sync"],
+    ["no config yet", readings({ apply: { ...readings().apply, serving: false } }), "HAProxy has no valid config yet"],
+    ["HAProxy restarting", readings({ haproxy: { ...readings().haproxy, status: "restarting" } }), "HAProxy is not running"],
+    ["stale, but the setting is off", readings({ pending: refused }), ""],
+    ["stale for less than the setting", readings({ pending: refused, staleUnreadyAfterMs: 120_000 }), ""],
+    ["stale for longer than the setting", readings({ pending: refused, staleUnreadyAfterMs: 60_000 }), "the wanted config has not been applied for 90 s (BAMBOO_STALE_UNREADY_AFTER): HAProxy refuses"],
+  ])("%s", (_name, input, expected) => {
+    if (expected === "") expect(notReadyReason(input)).toBe("");
+    else expect(notReadyReason(input)).toStartWith(expected);
+  });
+});
+
+describe("problemsOf", () => {
+  test("a current appliance has none", () => {
+    expect(problemsOf(readings())).toEqual([]);
+  });
+
+  test("a pending change, a lagging file, a held list and unreadable entries are each one problem", () => {
+    const messages = problemsOf(
+      readings({
+        pending: refused,
+        apply: { ...readings().apply, configFileError: "could not write /data/haproxy.cfg: ENOSPC" },
+        sync: { ...readings().sync, holding: "Marathon listed 0 of the 100 known apps" },
+        marathonProblems: [{ id: "/x", message: "Marathon's entry: instances should be a number" }],
+      }),
+    ).map((problem) => problem.message);
+    expect(messages).toHaveLength(4);
+    expect(messages[0]).toBe(`not applied: ${refused.reason}; the previous config keeps serving`);
+    expect(messages[1]).toContain("ENOSPC");
+    expect(messages[2]).toContain("0 of the 100");
+    expect(messages[3]).toContain("instances");
+  });
+
+  test("with nothing serving, a refused change does not claim a previous config keeps serving", () => {
+    const [problem] = problemsOf(readings({ pending: refused, apply: { ...readings().apply, serving: false } }));
+    expect(problem!.message).toBe(`not applied: ${refused.reason}`);
+  });
+});
+
+describe("statusOf and metricsOf", () => {
+  test("the running config's version and a pending change with its age", () => {
+    const status = statusOf(readings({ pending: refused }));
+    expect(status.config).toEqual({
+      version: "0123456789abcdef",
+      appliedAt: "2026-11-29T11:59:00.000Z",
+      apps: 0,
+      pending: { since: "2026-11-29T11:58:30.000Z", seconds: 90, reason: refused.reason, apps: 2, retrying: false },
+      fileError: null,
+    });
+    expect(status.ready).toBe(true);
+    expect(metricsOf(readings({ pending: refused })).configPendingSeconds).toBe(90);
+    expect(metricsOf(readings()).configPendingSeconds).toBe(0);
+    expect(metricsOf(readings({ pending: refused })).problems).toBe(1);
+  });
+
+  test("the version is computed only when the status is asked for", () => {
+    let hashed = 0;
+    const input = readings({ configVersion: () => (hashed++, "v") });
+    notReadyReason(input);
+    metricsOf(input);
+    expect(hashed).toBe(0);
+    statusOf(input);
+    expect(hashed).toBe(1);
+  });
+});

@@ -1,3 +1,4 @@
+import { setServerAddrCommand, setServerStateCommand } from "./runtime-api.ts";
 import { sameStructure, slotName, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
 
 /** One runtime API command with what it is for, so a failure can be reported precisely. */
@@ -57,10 +58,10 @@ function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, Bac
   );
 }
 
-/** The runtime API text of a command. */
+/** The runtime API text of a command, through the builders that refuse what would split it. */
 export function commandText(command: RuntimeCommand): string {
-  if (command.kind === "set-addr") return `set server ${command.backend}/${command.server} addr ${command.endpoint.host} port ${command.endpoint.port}`;
-  return `set server ${command.backend}/${command.server} state ${command.state}`;
+  if (command.kind === "set-addr") return setServerAddrCommand(command.backend, command.server, command.endpoint.host, command.endpoint.port);
+  return setServerStateCommand(command.backend, command.server, command.state);
 }
 
 function sameEndpoint(a: Endpoint | null, b: Endpoint | null): boolean {

@@ -326,7 +326,6 @@ export class HAProxySupervisor {
     }
     const durationMs = elapsed();
     this.current = { ...this.current, failedReloads: this.current.failedReloads + 1, lastError: message };
-    this.log("error", "HAProxy reload failed; the previous config keeps serving", { error: message });
     this.emit({ type: "reload-failed", message, durationMs });
     return { ok: false, message, durationMs };
   }

@@ -49,7 +49,8 @@ export async function writeServicesFile(path: string, services: readonly Service
   };
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const temp = `${path}.tmp-${process.pid}-${++tempCounter}`;
+  // Unique per write, so two writes in flight never share a temp file.
+  const temp = `${path}.tmp-${process.pid}-${crypto.randomUUID()}`;
   try {
     const handle = await open(temp, "w", 0o644);
     try {
@@ -71,8 +72,6 @@ export async function writeServicesFile(path: string, services: readonly Service
     await dirHandle.close();
   }
 }
-
-let tempCounter = 0;
 
 function parseServices(value: unknown): Service[] {
   if (typeof value !== "object" || value === null || (value as ServicesFileShape).format !== FORMAT) {

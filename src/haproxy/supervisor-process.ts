@@ -1,4 +1,5 @@
 import { runBounded } from "../system/bounded-child.ts";
+import { causeAlerts, parseHAProxyLine, type HAProxyLineLevel } from "./output-lines.ts";
 
 /**
  * The process-level pieces the supervisor stands on: spawning (injectable), reading
@@ -39,9 +40,6 @@ export const spawnWithBun: SpawnProcess = (argv) => {
   };
 };
 
-/** Severity HAProxy put at the start of a line ("[ALERT]", "[WARNING]", "[NOTICE]"). */
-export type HAProxyLineLevel = "alert" | "warning" | "notice" | "other";
-
 /** One line HAProxy wrote, numbered so a caller can ask for what came after a point. */
 export interface OutputLine {
   readonly seq: number;
@@ -49,17 +47,6 @@ export interface OutputLine {
   /** The line without HAProxy's "[LEVEL] (pid) : " prefix. */
   readonly text: string;
 }
-
-/** Reads HAProxy's severity and strips the prefix: "[ALERT] (12) : config : x" → "x". */
-export function parseHAProxyLine(line: string): { level: HAProxyLineLevel; text: string } {
-  const match = /^\[(ALERT|WARNING|NOTICE)\]\s*(?:\(\d+\)\s*)?:\s*(.*)$/.exec(line.trim());
-  if (!match) return { level: "other", text: line.trim() };
-  const level = match[1] === "ALERT" ? "alert" : match[1] === "WARNING" ? "warning" : "notice";
-  return { level, text: (match[2] ?? "").replace(/^config\s*:\s*/, "") };
-}
-
-// Summary lines HAProxy adds after the real error; they name no cause.
-const GENERIC_ALERT = /^(Error\(s\) found in configuration file|Fatal errors found in configuration|Loading failure)/;
 
 /** A bounded memory of HAProxy's recent output lines. */
 export class OutputLog {
@@ -87,9 +74,7 @@ export class OutputLog {
 
   /** The alert lines since `mark` that say what was wrong, generic summaries left out. */
   alertsSince(mark: number): string[] {
-    const alerts = this.since(mark).filter((line) => line.level === "alert");
-    const specific = alerts.filter((line) => !GENERIC_ALERT.test(line.text));
-    return (specific.length > 0 ? specific : alerts).map((line) => line.text);
+    return causeAlerts(this.since(mark).filter((line) => line.level === "alert").map((line) => line.text));
   }
 }
 

@@ -1,4 +1,5 @@
 import { errorMessage } from "../system/error-message.ts";
+import type { HAProxyLineLevel } from "./output-lines.ts";
 import type { LogFields, LogLevel } from "../system/log.ts";
 import { parentDeathPrefix } from "../system/parent-death.ts";
 import { HAProxyError, SocketError } from "./errors.ts";
@@ -10,7 +11,6 @@ import {
   forEachLine,
   OutputLog,
   spawnWithBun,
-  type HAProxyLineLevel,
   type ProcessExit,
   type SpawnProcess,
   signalQuietly,

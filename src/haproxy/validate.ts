@@ -1,4 +1,5 @@
 import { runBounded } from "../system/bounded-child.ts";
+import { haproxyAlerts } from "./output-lines.ts";
 
 /** `alerts` are HAProxy's own error lines, first one first; `message` joins them. */
 export type Validation = { ok: true } | { ok: false; message: string; alerts: readonly string[] };
@@ -29,14 +30,4 @@ export async function validateConfig(bin: string, configPath: string, options: {
 
 function failure(message: string): Validation {
   return { ok: false, message, alerts: [message] };
-}
-
-/** HAProxy's ALERT lines, which name the file, line and problem; the rest is noise. */
-export function haproxyAlerts(output: string): string[] {
-  const alerts = output
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("[ALERT]"))
-    .map((line) => line.replace(/^\[ALERT\]\s*(\(\d+\)\s*)?:\s*/, "").replace(/^config\s*:\s*/, ""));
-  return alerts.filter((line) => !/^Fatal errors found in configuration\.?$/.test(line) && !/^Error\(s\) found in configuration file/.test(line));
 }

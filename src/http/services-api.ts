@@ -1,4 +1,4 @@
-import type { AclChecker } from "../haproxy/acl-check.ts";
+import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
 import { validateRule, type AclPolicy } from "../routing/acl/index.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
 import { makeService, StoreError, StoreUnavailableError, type Service, type Store } from "../store/types.ts";
@@ -81,6 +81,8 @@ async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, allowOverl
     throw new HttpError(verdict.status, `${write.id}: ${verdict.message}`, verdict.conflictsWith ? { conflictsWith: verdict.conflictsWith } : {});
   }
   const haproxy = await deps.aclChecker.check(verdict.canonical);
+  // HAProxy that could not be asked says nothing about the rule: try again later, not "invalid".
+  if (!haproxy.ok && !isFinal(haproxy)) throw new HttpError(503, `${write.id}: the rule could not be checked, try again: ${haproxy.message}`);
   if (!haproxy.ok) throw new HttpError(400, `${write.id}: ${haproxy.message}`);
   return {
     service: makeService(write.id, verdict.canonical, write.config),

@@ -3,7 +3,6 @@ import {
   type ApiErrorBody,
   type ApplianceStatus,
   type DryRunAnswer,
-  type Overview,
   type RequestTestAnswer,
   type RequestTestBody,
   type ServiceWriteBody,
@@ -31,15 +30,8 @@ export class SignInCancelled extends Error {
   }
 }
 
-/**
- * Asks the user for the API credentials; resolves null when they cancel. Set by the
- * credentials dialog when it mounts, so api.ts needs no knowledge of the page.
- */
+/** Asks the user for the API credentials; resolves null when they cancel. */
 export type CredentialsPrompt = (reason: string) => Promise<Credentials | null>;
-let prompt: CredentialsPrompt = async () => null;
-export function setCredentialsPrompt(next: CredentialsPrompt): void {
-  prompt = next;
-}
 
 interface CallOptions {
   readonly method?: string;
@@ -49,27 +41,61 @@ interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
-  for (;;) {
-    const credentials = loadCredentials();
-    const headers: Record<string, string> = { accept: "application/json", [UI_REQUEST_HEADER]: "1" };
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    if (credentials) headers.authorization = basicAuthHeader(credentials);
-    const response = await fetch(path, {
-      method: options.method ?? "GET",
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-      // The page keeps its own credentials; never let the browser attach remembered ones.
-      credentials: "omit",
-    });
-    if (response.ok) return (await response.json()) as T;
-    const error = await readError(response);
-    if (response.status !== 401 || !options.askOn401) throw error;
-    const reason = credentials ? "That user and password were not accepted. Try again." : "Changing routing rules needs the API user and password.";
-    const entered = await prompt(reason);
-    if (!entered) throw new SignInCancelled();
-    saveCredentials(entered);
+/**
+ * The appliance's API as the page calls it. One instance per page (main.tsx), handed to
+ * components through ApiContext; the sign-in dialog gives it its prompt when it mounts, so
+ * this needs no knowledge of the page.
+ */
+export class ApiClient {
+  #prompt: CredentialsPrompt = async () => null;
+
+  setCredentialsPrompt(prompt: CredentialsPrompt): void {
+    this.#prompt = prompt;
+  }
+
+  status(signal?: AbortSignal): Promise<ApplianceStatus> {
+    return this.#call<ApplianceStatus>("/api/status", { signal });
+  }
+
+  requestTest(body: RequestTestBody): Promise<RequestTestAnswer> {
+    return this.#call<RequestTestAnswer>("/api/request-test", { method: "POST", body });
+  }
+
+  /** Creating uses POST (the id goes in the body); changing uses PUT on the service's path. */
+  dryRun(body: ServiceWriteBody, existing: boolean, askOn401: boolean, signal?: AbortSignal): Promise<DryRunAnswer> {
+    return this.#call<DryRunAnswer>(`${writePath(body.id, existing)}?dryRun=true`, { method: existing ? "PUT" : "POST", body, askOn401, signal });
+  }
+
+  save(body: ServiceWriteBody, existing: boolean): Promise<WireService> {
+    return this.#call<WireService>(writePath(body.id, existing), { method: existing ? "PUT" : "POST", body, askOn401: true });
+  }
+
+  remove(id: string): Promise<null> {
+    return this.#call<null>(servicePath(id), { method: "DELETE", askOn401: true });
+  }
+
+  async #call<T>(path: string, options: CallOptions = {}): Promise<T> {
+    for (;;) {
+      const credentials = loadCredentials();
+      const headers: Record<string, string> = { accept: "application/json", [UI_REQUEST_HEADER]: "1" };
+      if (options.body !== undefined) headers["content-type"] = "application/json";
+      if (credentials) headers.authorization = basicAuthHeader(credentials);
+      const response = await fetch(path, {
+        method: options.method ?? "GET",
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+        // The page keeps its own credentials; never let the browser attach remembered ones.
+        credentials: "omit",
+      });
+      if (response.ok) return (await response.json()) as T;
+      const error = await readError(response);
+      if (response.status !== 401 || !options.askOn401) throw error;
+      const reason = credentials ? "That user and password were not accepted. Try again." : "Changing routing rules needs the API user and password.";
+      const entered = await this.#prompt(reason);
+      if (!entered) throw new SignInCancelled();
+      saveCredentials(entered);
+    }
   }
 }
 
@@ -83,19 +109,6 @@ async function readError(response: Response): Promise<ApiError> {
   }
   return new ApiError(response.status, raw.trim() || `the appliance answered ${response.status} ${response.statusText}`);
 }
-
-export const api = {
-  overview: (signal?: AbortSignal) => call<Overview>("/api/overview", { signal }),
-  status: (signal?: AbortSignal) => call<ApplianceStatus>("/api/status", { signal }),
-  requestTest: (body: RequestTestBody) => call<RequestTestAnswer>("/api/request-test", { method: "POST", body }),
-
-  /** Creating uses POST (the id goes in the body); changing uses PUT on the service's path. */
-  dryRun: (body: ServiceWriteBody, existing: boolean, askOn401: boolean, signal?: AbortSignal) =>
-    call<DryRunAnswer>(`${writePath(body.id, existing)}?dryRun=true`, { method: existing ? "PUT" : "POST", body, askOn401, signal }),
-  save: (body: ServiceWriteBody, existing: boolean) =>
-    call<WireService>(writePath(body.id, existing), { method: existing ? "PUT" : "POST", body, askOn401: true }),
-  remove: (id: string) => call<null>(servicePath(id), { method: "DELETE", askOn401: true }),
-};
 
 function writePath(id: string, existing: boolean): string {
   return existing ? servicePath(id) : "/api/services";

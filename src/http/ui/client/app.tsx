@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import type { Overview } from "../api-types.ts";
 import { CredentialsDialog } from "./credentials-dialog.tsx";
 import { Header } from "./header.tsx";
 import { OverviewPanel } from "./overview/overview-panel.tsx";
@@ -12,9 +13,9 @@ import { useOverview } from "./use-overview.ts";
 const NOTICE_MS = 10_000;
 
 /** The page: one header, three views chosen by the URL hash, one rule editor, one sign-in prompt. */
-export function App() {
+export function App(props: { firstOverview: Promise<Overview | null> | null }) {
   const view = useHashView();
-  const { overview, live } = useOverview();
+  const { overview, live } = useOverview(props.firstOverview);
   const [editing, setEditing] = useState<EditTarget | null>(null);
   const [notice, setNotice] = useState("");
   // A confirmation is read once; it should not linger as if it were news.

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { setCredentialsPrompt } from "./api.ts";
+import { useApi } from "./api-context.ts";
 import type { Credentials } from "./credentials.ts";
 import { Modal } from "./modal.tsx";
 
@@ -9,17 +9,18 @@ interface Pending {
 }
 
 /**
- * The page's own sign-in prompt, opened by api.ts when a write gets 401. Cancelling answers
+ * The page's own sign-in prompt, opened by the ApiClient when a write gets 401. Cancelling answers
  * null, so the write is dropped; the entered values live in sessionStorage only.
  */
 export function CredentialsDialog() {
+  const api = useApi();
   const [pending, setPending] = useState<Pending | null>(null);
   const [user, setUser] = useState("admin");
   const [password, setPassword] = useState("");
 
   useEffect(() => {
-    setCredentialsPrompt((reason) => new Promise((resolve) => setPending({ reason, resolve })));
-  }, []);
+    api.setCredentialsPrompt((reason) => new Promise((resolve) => setPending({ reason, resolve })));
+  }, [api]);
 
   if (!pending) return null;
   const finish = (answer: Credentials | null) => {

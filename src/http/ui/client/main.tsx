@@ -1,11 +1,18 @@
 import { render } from "preact";
+import { ApiClient } from "./api.ts";
+import { ApiContext } from "./api-context.ts";
 import { App } from "./app.tsx";
-import { prefetchOverview } from "./use-overview.ts";
+import { fetchOverview } from "./use-overview.ts";
 
 const root = document.getElementById("app");
 performance.mark("bamboo:script-start");
-prefetchOverview();
+const firstOverview = fetchOverview();
 if (root) {
   root.textContent = "";
-  render(<App />, root);
+  render(
+    <ApiContext.Provider value={new ApiClient()}>
+      <App firstOverview={firstOverview} />
+    </ApiContext.Provider>,
+    root,
+  );
 }

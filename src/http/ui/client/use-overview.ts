@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Overview, OverviewChanges } from "../api-types.ts";
 import { applyChanges } from "./overview-changes.ts";
 
@@ -16,30 +16,21 @@ export interface LiveOverview {
  * then only the rows that change (at 10,000 apps a full overview is several megabytes).
  * EventSource reconnects by itself; while it is down the last overview stays, marked not live.
  */
-let early: Promise<Overview | null> | null = null;
 
 /**
- * Starts the first GET before the first render: effects run only after a paint, and the
- * request should not wait for one. main.tsx calls this; the hook picks the answer up.
+ * The first GET, started before the first render (main.tsx): effects run only after a
+ * paint, and the request should not wait for one. Same mode and credentials as the preload
+ * in index.html, so the browser reuses it.
  */
-export function prefetchOverview(): void {
-  early ??= fetchOverview();
-}
-
-function takeEarlyOverview(): Promise<Overview | null> | null {
-  const taken = early;
-  early = null;
-  return taken;
-}
-
-/** Same mode and credentials as the preload in index.html, so the browser reuses it. */
-function fetchOverview(): Promise<Overview | null> {
+export function fetchOverview(): Promise<Overview | null> {
   return fetch("/api/overview", { headers: { accept: "application/json" } }).then((response) =>
     response.ok ? (response.json() as Promise<Overview>) : null,
   );
 }
 
-export function useOverview(): LiveOverview {
+/** `early` is the first overview's request when one was started before the first render. */
+export function useOverview(early: Promise<Overview | null> | null): LiveOverview {
+  const first = useRef(early);
   const [overview, setOverview] = useState<Overview | null>(null);
   const [live, setLive] = useState<LiveState>("connecting");
 
@@ -92,7 +83,9 @@ export function useOverview(): LiveOverview {
       source.addEventListener("error", () => setLive("reconnecting"));
     };
 
-    (takeEarlyOverview() ?? fetchOverview())
+    const request = first.current ?? fetchOverview();
+    first.current = null;
+    request
       .then(
         (first) => {
           // Marks let scripts/bench/ui-load.ts tell network and parsing apart from rendering.

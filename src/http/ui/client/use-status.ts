@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ApplianceStatus } from "../api-types.ts";
-import { api } from "./api.ts";
+import { useApi } from "./api-context.ts";
 import { errorMessage } from "../../../system/error-message.ts";
 
 /** How often the appliance state is asked for while its panel is shown. */
@@ -16,6 +16,7 @@ export interface StatusResult {
  * is read now and then, so a poll costs less than a second event stream.
  */
 export function useStatus(active: boolean): StatusResult {
+  const api = useApi();
   const [result, setResult] = useState<StatusResult>({ status: null, error: null });
 
   useEffect(() => {
@@ -38,7 +39,7 @@ export function useStatus(active: boolean): StatusResult {
       controller.abort();
       clearTimeout(timer);
     };
-  }, [active]);
+  }, [active, api]);
 
   return result;
 }

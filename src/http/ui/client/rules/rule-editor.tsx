@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Overview } from "../../api-types.ts";
-import { api } from "../api.ts";
+import { useApi } from "../api-context.ts";
 import { Modal } from "../modal.tsx";
 import { formKey, refusal, type CheckResult } from "./check-result.ts";
 import { CheckAnswer } from "./check-answer.tsx";
@@ -15,6 +15,7 @@ export type EditTarget = { readonly mode: "add"; readonly id: string } | { reado
  * Closing, Escape or cancelling the sign-in prompt write nothing.
  */
 export function RuleEditor(props: { target: EditTarget; overview: Overview | null; onClose: (message?: string) => void }) {
+  const api = useApi();
   const { target, onClose } = props;
   const existing = target.mode === "edit";
   const [id, setId] = useState(target.id);

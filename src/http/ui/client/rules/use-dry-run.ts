@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api } from "../api.ts";
+import { useApi } from "../api-context.ts";
 import { formKey, refusal, type CheckResult } from "./check-result.ts";
 
 /** Pause after the last keystroke before asking, so typing does not flood the appliance. */
@@ -10,6 +10,7 @@ const DEBOUNCE_MS = 350;
  * and on demand from the Check button (prompting on 401). Only the newest answer is kept.
  */
 export function useDryRun(id: string, acl: string, existing: boolean, unchangedKey: string | null) {
+  const api = useApi();
   const [result, setResult] = useState<CheckResult | null>(null);
   const inFlight = useRef<{ readonly controller: AbortController; readonly key: string } | null>(null);
   const answered = useRef<CheckResult | null>(null);

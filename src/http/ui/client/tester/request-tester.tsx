@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { RequestTestAnswer } from "../../api-types.ts";
-import { api, ApiError } from "../api.ts";
+import { useApi } from "../api-context.ts";
+import { ApiError } from "../api.ts";
 import { parseHeaders } from "./parse-headers.ts";
 import { TestAnswer } from "./test-answer.tsx";
 
@@ -9,6 +10,7 @@ import { TestAnswer } from "./test-answer.tsx";
  * which backend and servers would serve it, or why HAProxy would answer 503.
  */
 export function RequestTester() {
+  const api = useApi();
   const [url, setUrl] = useState("/");
   const [host, setHost] = useState("");
   const [headerText, setHeaderText] = useState("");

@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     switch (args.command) {
       case "check": {
         const { checkCommand } = await import("./commands/check.ts");
-        return await checkCommand(config, warnings, { appsFile: args.appsFile });
+        return await checkCommand(config, warnings, { appsFile: args.appsFile, servicesFile: args.servicesFile });
       }
       case "check-rule": {
         const { checkRuleCommand } = await import("./commands/check-rule.ts");
@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       case "render": {
         const { renderCommand } = await import("./commands/render.ts");
-        return await renderCommand(config);
+        return await renderCommand(config, { appsFile: args.appsFile, servicesFile: args.servicesFile });
       }
       case "serve": {
         const { serveCommand } = await import("./commands/serve.ts");

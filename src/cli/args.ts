@@ -8,17 +8,21 @@ export interface Args {
   readonly configFile?: string;
   readonly bind?: string;
   readonly logFile?: string;
-  /** `check`: a saved `GET /v2/apps?embed=apps.tasks` answer to check the template against. */
+  /** `render`, `check`: a saved `GET /v2/apps?embed=apps.tasks` answer instead of asking Marathon. */
   readonly appsFile?: string;
+  /** `render`, `check`: a saved `GET /api/services` answer instead of reading the store. */
+  readonly servicesFile?: string;
   readonly positional: readonly string[];
 }
 
-const VALUE_FLAGS: Record<string, "configFile" | "bind" | "logFile" | "appsFile"> = { config: "configFile", bind: "bind", log: "logFile", apps: "appsFile" };
+type ValueFlag = "configFile" | "bind" | "logFile" | "appsFile" | "servicesFile";
+
+const VALUE_FLAGS: Record<string, ValueFlag> = { config: "configFile", bind: "bind", log: "logFile", apps: "appsFile", services: "servicesFile" };
 
 export type ParsedArgs = { ok: true; args: Args } | { ok: false; message: string };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const values: { configFile?: string; bind?: string; logFile?: string; appsFile?: string } = {};
+  const values: { [flag in ValueFlag]?: string } = {};
   const positional: string[] = [];
   let command: Command | undefined;
   for (let i = 0; i < argv.length; i++) {

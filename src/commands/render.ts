@@ -1,26 +1,22 @@
 import type { Config } from "../config/config.ts";
 import { runtimePaths } from "../config/paths.ts";
 import { compileTemplate, loadTemplateSource } from "../haproxy/template.ts";
-import { templateSettings } from "../haproxy/template-settings.ts";
-import { MarathonClient } from "../marathon/client.ts";
-import { MarathonTransport } from "../marathon/transport.ts";
-import { toTemplateData } from "../routing/template-data.ts";
-import { createStore } from "../store/index.ts";
-import { silentLogger } from "../system/log.ts";
+import { appsFrom, servicesFrom, unreadEntries } from "./cluster-input.ts";
+import { compileOnce, warnAbout } from "./compile-once.ts";
 
-/** `bamboo render`: prints the config bamboo would serve for Marathon's apps and the stored rules. */
-export async function renderCommand(config: Config): Promise<number> {
+/**
+ * `bamboo render`: prints the config serve would start with for Marathon's apps (or those of
+ * `--apps FILE`) and the stored rules (or those of `--services FILE`); with both files it
+ * needs neither Marathon nor the store. What is not routed as written goes to stderr.
+ */
+export async function renderCommand(config: Config, options: { appsFile?: string; servicesFile?: string }): Promise<number> {
   const paths = runtimePaths(config);
   const template = await loadTemplateSource(config.haproxy.templatePath);
   const render = compileTemplate(template.name, template.source);
-  const store = createStore(config, paths, silentLogger);
-  await store.start();
-  try {
-    const { apps, problems } = await new MarathonClient(new MarathonTransport(config.marathon), { log: silentLogger }).fetchApps();
-    for (const problem of problems) console.error(`warning: app ${problem.appId} left out: ${problem.message}`);
-    process.stdout.write(render(toTemplateData(apps, store.list(), templateSettings(config, paths))));
-    return 0;
-  } finally {
-    await store.close();
-  }
+  const list = await appsFrom(config, options.appsFile);
+  const services = await servicesFrom(config, paths, options.servicesFile);
+  const compiled = await compileOnce(config, paths, render, { apps: list.apps, services });
+  warnAbout([...unreadEntries(list), ...compiled.problems]);
+  process.stdout.write(compiled.config.text);
+  return 0;
 }

@@ -3,7 +3,7 @@ import type { Logger } from "../system/log.ts";
 import { contentVersion, LatestWriter, writeFileAtomic } from "./config-file.ts";
 import { commandText, plan, type Plan } from "./plan.ts";
 import { serverStateFor } from "./server-state.ts";
-import { slotConfig, textPieces, type SlottedConfig } from "./slots.ts";
+import { textPieces, type SlottedConfig } from "./slots.ts";
 import { validateConfig } from "./validate.ts";
 import { errorMessage } from "../system/error-message.ts";
 
@@ -124,14 +124,13 @@ export class ConfigApplier {
     return this.#disk.settled();
   }
 
-  /** The config HAProxy runs, as written to disk. */
-  runningConfig(): string | null {
-    return this.#running?.text ?? null;
+  /** The config HAProxy runs, null before it runs one: the next config keeps its slots (compile/compiler.ts). */
+  running(): SlottedConfig | null {
+    return this.#running;
   }
 
-  /** `rendered` is the template's output, whole or in pieces (RenderConfig.pieces). */
-  async apply(rendered: string | readonly string[], reasons: readonly string[]): Promise<ApplyOutcome> {
-    const next = slotConfig(rendered, this.#running);
+  /** `next` is best made from {@link running}: then only the sections it read again are compared. */
+  async apply(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
     const { process: haproxy } = this.options;
     if (!haproxy.isRunning()) return this.#start(next, reasons);
     if (this.#reloadBecause !== null) return this.#reload(next, [this.#reloadBecause]);

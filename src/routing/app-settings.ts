@@ -10,24 +10,33 @@ export interface CheckedApps {
 
 /**
  * Drops app settings whose values would make the config invalid (a BAMBOO_TCP_PORT that is
- * not a port), reporting each: one app's typo must not stop every app's updates. Pure.
+ * not a port), reporting each: one app's typo must not stop every app's updates. Pure,
+ * apart from remembering its answers.
  */
-export function checkAppSettings(apps: readonly App[]): CheckedApps {
-  const problems: { id: string; message: string }[] = [];
-  const checked = apps.map((app) => {
-    const result = checkedApp(app);
-    problems.push(...result.problems);
-    return result.app;
-  });
-  return { apps: checked, problems };
+export class AppSettingsChecker {
+  /** Checked once per app object: a corrected copy made anew each time would look like a changed app downstream. */
+  readonly #checked = new WeakMap<App, { readonly app: App; readonly problems: CheckedApps["problems"] }>();
+
+  check(apps: readonly App[]): CheckedApps {
+    const problems: { id: string; message: string }[] = [];
+    const checked = apps.map((app) => {
+      const result = this.#checkedApp(app);
+      problems.push(...result.problems);
+      return result.app;
+    });
+    return { apps: checked, problems };
+  }
+
+  #checkedApp(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {
+    const known = this.#checked.get(app);
+    if (known) return known;
+    const result = withValidSettings(app);
+    this.#checked.set(app, result);
+    return result;
+  }
 }
 
-/** Checked once per app object: a corrected copy made anew each time would look like a changed app downstream. */
-const checkedApps = new WeakMap<App, { readonly app: App; readonly problems: CheckedApps["problems"] }>();
-
-function checkedApp(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {
-  const known = checkedApps.get(app);
-  if (known) return known;
+function withValidSettings(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {
   const problems: { id: string; message: string }[] = [];
   let env: Record<string, string> | null = null;
   for (const name of PORT_SETTINGS) {
@@ -37,9 +46,7 @@ function checkedApp(app: App): { readonly app: App; readonly problems: CheckedAp
     delete env[name];
     problems.push({ id: app.id, message: `env ${name}='${value}' ignored: expected a port number from 1 to 65535` });
   }
-  const result = { app: env === null ? app : { ...app, env }, problems };
-  checkedApps.set(app, result);
-  return result;
+  return { app: env === null ? app : { ...app, env }, problems };
 }
 
 function isPort(value: string): boolean {

@@ -1,5 +1,5 @@
-import { matchesValue, subjectOf, type AclRule } from "./acl/index.ts";
-import { parseAclCached, type TemplateApp, type TemplateData } from "./template-data.ts";
+import { matchesValue, parseAcl, subjectOf, type AclRule } from "./acl/index.ts";
+import type { TemplateApp, TemplateData } from "./template-data.ts";
 
 /** A request as the tester describes it. */
 export interface TestRequest {
@@ -30,7 +30,7 @@ export interface RequestExplanation {
 export function explainRequest(data: TemplateData, request: TestRequest): RequestExplanation {
   const candidates: { appId: string; acl: string; matches: boolean }[] = [];
   for (const app of data.Routes) {
-    const parsed = parseAclCached(app.Acl);
+    const parsed = parseAcl(app.Acl);
     const matches = parsed.ok && ruleMatches(parsed.rule, request);
     candidates.push({ appId: app.Id, acl: app.Acl, matches });
     if (matches) return explainMatch(app, candidates);

@@ -1,6 +1,6 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
-import { orderByPrecedence, parseAcl, type AclRule } from "./acl/index.ts";
+import { orderByPrecedence, parseAcl, type AclRule, type ParseResult } from "./acl/index.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 
 /**
@@ -119,7 +119,8 @@ function cleanMap(map: Readonly<Record<string, string>>): Record<string, string>
 const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS"]);
 
 /**
- * Builds the template data; deterministic, sorted, never reads the clock.
+ * Builds the template data; deterministic, sorted, never reads the clock. One builder per
+ * owner of a lifetime (a compiler): it keeps what it built last to build the next one cheaply.
  *
  * What did not change keeps its object: an app Marathon did not touch (the reconciler keeps
  * its App object) gets the same TemplateApp, and unchanged services the same `Services`.
@@ -127,45 +128,86 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
  * which is what keeps one task event cheap with thousands of apps. Nothing here is mutated
  * after it is built, so sharing is safe.
  */
-export function toTemplateData(
-  apps: readonly App[],
-  services: readonly Service[],
-  settings: HAProxyTemplateSettings,
-): TemplateData {
-  const byId = new Map(services.map((service) => [service.id, service]));
-  const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => templateAppOf(app, byId.get(app.id)));
-  return {
-    Apps: templateApps,
-    Routes: routingOrder(templateApps),
-    Services: templateServicesOf(services),
-    HAProxy: settings,
-  };
+export class TemplateDataBuilder {
+  readonly #apps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
+  #services: { readonly input: readonly Service[]; readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { input: [], key: "[]", result: {} };
+  /** The last routing order, as positions in the id-sorted apps, and the ids and rules it was computed for. */
+  #order: { readonly key: string; readonly positions: readonly number[] } = { key: "", positions: [] };
+  /**
+   * Parsed rules by their text: rules are ranked again whenever one changes, and the parser
+   * is pure, so its answers can be kept. Bounded: cleared when it outgrows any realistic
+   * rule count.
+   */
+  readonly #parsedRules = new Map<string, ParseResult>();
+
+  build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
+    const byId = new Map(services.map((service) => [service.id, service]));
+    const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => this.#templateAppOf(app, byId.get(app.id)));
+    return {
+      Apps: templateApps,
+      Routes: this.#routingOrder(templateApps),
+      Services: this.#templateServicesOf(services),
+      HAProxy: settings,
+    };
+  }
+
+  #templateAppOf(app: App, service: Service | undefined): TemplateApp {
+    // Of its service, a TemplateApp holds only the rule.
+    const known = this.#apps.get(app);
+    if (known && known.acl === service?.acl) return known.result;
+    const result = toTemplateApp(app, service);
+    this.#apps.set(app, { acl: service?.acl, result });
+    return result;
+  }
+
+  #templateServicesOf(services: readonly Service[]): Readonly<Record<string, TemplateService>> {
+    // The same list as last time (task events change no rule); else compared by content, since a full re-read of the store makes new objects.
+    const last = this.#services;
+    if (services === last.input) return last.result;
+    const sorted = [...services].sort((a, b) => compare(a.id, b.id));
+    const key = JSON.stringify(sorted.map((service) => [service.id, service.acl, service.config]));
+    if (key !== last.key) {
+      const result: Record<string, TemplateService> = {};
+      for (const service of sorted) result[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
+      this.#services = { input: services, key, result };
+    } else this.#services = { ...last, input: services };
+    return this.#services.result;
+  }
+
+  #routingOrder(apps: readonly TemplateApp[]): TemplateApp[] {
+    // Task events change no rule: sorting 10,000 rules again each time is wasted work.
+    const key = apps.map((app) => `${app.Id}\u0000${app.Acl}`).join("\u0001");
+    if (key !== this.#order.key) this.#order = { key, positions: this.#rankPositions(apps) };
+    return this.#order.positions.map((position) => apps[position]!);
+  }
+
+  #rankPositions(apps: readonly TemplateApp[]): number[] {
+    const ranked: { id: string; rule: AclRule; position: number }[] = [];
+    const unreadable: number[] = [];
+    apps.forEach((app, position) => {
+      const parsed = this.#parsed(app.Acl);
+      if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
+      else unreadable.push(position);
+    });
+    return [...orderByPrecedence(ranked).map((entry) => entry.position), ...unreadable];
+  }
+
+  #parsed(text: string): ParseResult {
+    let parsed = this.#parsedRules.get(text);
+    if (parsed === undefined) {
+      if (this.#parsedRules.size >= MAX_PARSED_RULES) this.#parsedRules.clear();
+      parsed = parseAcl(text);
+      this.#parsedRules.set(text, parsed);
+    }
+    return parsed;
+  }
 }
 
-const templateApps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
+const MAX_PARSED_RULES = 50_000;
 
-function templateAppOf(app: App, service: Service | undefined): TemplateApp {
-  // Of its service, a TemplateApp holds only the rule.
-  const known = templateApps.get(app);
-  if (known && known.acl === service?.acl) return known.result;
-  const result = toTemplateApp(app, service);
-  templateApps.set(app, { acl: service?.acl, result });
-  return result;
-}
-
-let lastServices: { readonly input: readonly Service[]; readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { input: [], key: "[]", result: {} };
-
-function templateServicesOf(services: readonly Service[]): Readonly<Record<string, TemplateService>> {
-  // The same list as last time (task events change no rule); else compared by content, since a full re-read of the store makes new objects.
-  if (services === lastServices.input) return lastServices.result;
-  const sorted = [...services].sort((a, b) => compare(a.id, b.id));
-  const key = JSON.stringify(sorted.map((service) => [service.id, service.acl, service.config]));
-  if (key !== lastServices.key) {
-    const result: Record<string, TemplateService> = {};
-    for (const service of sorted) result[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
-    lastServices = { input: services, key, result };
-  } else lastServices = { ...lastServices, input: services };
-  return lastServices.result;
+/** The template data of apps and services, built from nothing: for a one-off render. */
+export function toTemplateData(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
+  return new TemplateDataBuilder().build(apps, services, settings);
 }
 
 function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
@@ -192,45 +234,6 @@ function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
     Acl: clean(hasService ? service.acl : `path_beg -i ${app.id}`),
     HasService: hasService,
   };
-}
-
-/**
- * Parsed rules by their text: rules are ranked again whenever one changes and read by every
- * request test, and the parser is pure, so its answers can be kept. Bounded: cleared when it
- * outgrows any realistic rule count.
- */
-const parsedRules = new Map<string, ReturnType<typeof parseAcl>>();
-const MAX_PARSED_RULES = 50_000;
-
-export function parseAclCached(text: string): ReturnType<typeof parseAcl> {
-  let parsed = parsedRules.get(text);
-  if (parsed === undefined) {
-    if (parsedRules.size >= MAX_PARSED_RULES) parsedRules.clear();
-    parsed = parseAcl(text);
-    parsedRules.set(text, parsed);
-  }
-  return parsed;
-}
-
-/** The last routing order, as positions in the id-sorted apps, and the ids and rules it was computed for. */
-let lastOrder: { readonly key: string; readonly positions: readonly number[] } = { key: "", positions: [] };
-
-function routingOrder(apps: readonly TemplateApp[]): TemplateApp[] {
-  // Task events change no rule: sorting 10,000 rules again each time is wasted work.
-  const key = apps.map((app) => `${app.Id}\u0000${app.Acl}`).join("\u0001");
-  if (key !== lastOrder.key) lastOrder = { key, positions: rankPositions(apps) };
-  return lastOrder.positions.map((position) => apps[position]!);
-}
-
-function rankPositions(apps: readonly TemplateApp[]): number[] {
-  const ranked: { id: string; rule: AclRule; position: number }[] = [];
-  const unreadable: number[] = [];
-  apps.forEach((app, position) => {
-    const parsed = parseAclCached(app.Acl);
-    if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
-    else unreadable.push(position);
-  });
-  return [...orderByPrecedence(ranked).map((entry) => entry.position), ...unreadable];
 }
 
 function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {

@@ -1,27 +1,20 @@
-import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
 import type { ApplyOutcome, ConfigApplier } from "../haproxy/apply.ts";
+import type { AclChecker } from "../haproxy/acl-check.ts";
+import { culpritApps } from "../haproxy/culprits.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
+import { Compiler } from "../compile/compiler.ts";
+import type { RoutingProblem } from "../compile/problems.ts";
 import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
-import type { Service } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
-import { checkAppSettings } from "../routing/app-settings.ts";
-import { culpritApps } from "../haproxy/culprits.ts";
+import { OutsideAnswerSource } from "./outside-answers.ts";
 import type { Snapshot } from "./reconciler.ts";
+
+/** Part of what the pipeline publishes; defined where problems are found (compile/). */
+export type { RoutingProblem };
 
 /** A config HAProxy rejects is retried this often, each time without the apps it blamed. */
 const MAX_EXCLUSION_ROUNDS = 3;
-
-interface UsableServices {
-  readonly services: readonly Service[];
-  readonly problems: readonly RoutingProblem[];
-}
-
-/** Something stored or reported that is not routed as written, and why; shown in the API. */
-export interface RoutingProblem {
-  readonly id: string;
-  readonly message: string;
-}
 
 /** What HAProxy runs: the snapshot and template data of the last config it accepted. Immutable. */
 export interface AppliedState {
@@ -44,21 +37,16 @@ export interface PendingChange {
 }
 
 /**
- * Snapshot → template data → config text → HAProxy. A stored rule HAProxy rejects (one
- * written into ZooKeeper by another tool, say) falls back to the app's default path rule,
- * and a task whose agent does not resolve is left out: both are reported, and neither
- * stops every other app's updates. What it publishes is what HAProxy accepted; a wanted
- * state it could not apply is kept beside it as pending, with the reason.
+ * Snapshot → compiled config (compile/compiler.ts) → HAProxy, one snapshot at a time. Asks
+ * HAProxy and DNS what compiling needs, and leaves out the apps HAProxy's errors blame.
+ * What it publishes is what HAProxy accepted; a wanted state it could not apply is kept
+ * beside it as pending, with the reason.
  */
 export class RoutingPipeline {
   #applied: AppliedState;
   #pending: PendingChange | null = null;
-  /**
-   * The rules last checked and what came of them. The store hands out the same frozen list
-   * until a rule changes, and asking the checker about 10,000 cached rules cost ~8 ms per
-   * task event.
-   */
-  #checkedRules: { readonly input: readonly Service[]; readonly result: UsableServices } | null = null;
+  readonly #compiler: Compiler;
+  readonly #answers: OutsideAnswerSource;
   #listeners = new Set<() => void>();
 
   constructor(
@@ -66,11 +54,13 @@ export class RoutingPipeline {
       readonly render: RenderConfig;
       readonly settings: HAProxyTemplateSettings;
       readonly aclChecker: Pick<AclChecker, "checkAll">;
-      readonly resolver: Pick<HostResolver, "resolveApps">;
-      readonly applier: Pick<ConfigApplier, "apply">;
+      readonly resolver: Pick<HostResolver, "lookupAll">;
+      readonly applier: Pick<ConfigApplier, "apply" | "running">;
       readonly log: Logger;
     },
   ) {
+    this.#compiler = new Compiler(deps.render, deps.settings);
+    this.#answers = new OutsideAnswerSource(deps);
     this.#applied = { snapshot: { apps: [], services: [] }, data: toTemplateData([], [], deps.settings), problems: [], appliedAt: null };
   }
 
@@ -111,14 +101,12 @@ export class RoutingPipeline {
   };
 
   async #apply(snapshot: Snapshot, reasons: readonly string[]): Promise<ApplyOutcome> {
-    const { services, problems: ruleProblems } = await this.#usableServices(snapshot.services);
-    const resolved = await this.deps.resolver.resolveApps(snapshot.apps);
-    const checked = checkAppSettings(resolved.apps);
-    const problems: RoutingProblem[] = [...ruleProblems, ...resolved.problems, ...checked.problems];
-    let apps = checked.apps;
+    const answers = await this.#answers.answersFor(snapshot);
+    const leaveOut = new Map<string, string>();
     for (let round = 0; ; round++) {
-      const data = toTemplateData(apps, services, this.deps.settings);
-      const outcome = await this.deps.applier.apply(this.deps.render.pieces(data), reasons);
+      // The running config is read just before applying: its slots are what the new config keeps.
+      const { config, data, problems } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
+      const outcome = await this.deps.applier.apply(config, reasons);
       if (outcome.kind !== "invalid") {
         const appliedAt = outcome.kind === "unchanged" && this.#applied.appliedAt !== null ? this.#applied.appliedAt : new Date().toISOString();
         if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, appliedAt });
@@ -127,9 +115,7 @@ export class RoutingPipeline {
       const culprits = culpritApps(outcome.config, outcome.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));
       // Blaming every app would serve an empty config: the template or a setting is at fault.
       if (culprits.length === 0 || culprits.length === data.Apps.length || round === MAX_EXCLUSION_ROUNDS) return outcome;
-      const why = outcome.alerts.join("; ");
-      for (const id of culprits) problems.push({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` });
-      apps = apps.filter((app) => !culprits.includes(app.id));
+      for (const id of culprits) leaveOut.set(id, outcome.alerts.join("; "));
     }
   }
 
@@ -147,20 +133,4 @@ export class RoutingPipeline {
   #markPending(snapshot: Snapshot, reason: string, refused: boolean): void {
     this.#pending = { sinceMs: this.#pending?.sinceMs ?? Date.now(), reason, apps: snapshot.apps.length, refused };
   }
-
-  async #usableServices(services: readonly Service[]): Promise<UsableServices> {
-    if (this.#checkedRules?.input === services) return this.#checkedRules.result;
-    const verdicts = await this.deps.aclChecker.checkAll(services.map((service) => service.acl).filter((acl) => acl !== ""));
-    const usable: Service[] = [];
-    const problems: RoutingProblem[] = [];
-    for (const service of services) {
-      const verdict = service.acl === "" ? { ok: true as const } : verdicts.get(service.acl)!;
-      if (verdict.ok) usable.push(service);
-      else problems.push({ id: service.id, message: `rule not routed, the app falls back to its default path rule: ${verdict.message}` });
-    }
-    const result = { services: usable, problems };
-    this.#checkedRules = [...verdicts.values()].every(isFinal) ? { input: services, result } : null;
-    return result;
-  }
-
 }

@@ -8,6 +8,7 @@ test.each([
   [["--help"], { command: "help", positional: [] }],
   [["version"], { command: "version", positional: [] }],
   [["-log", "/tmp/b.log"], { command: "serve", logFile: "/tmp/b.log", positional: [] }],
+  [["render", "--apps", "apps.json", "--services=services.json"], { command: "render", appsFile: "apps.json", servicesFile: "services.json", positional: [] }],
 ])("parses %p", (argv, expected) => {
   expect(parseArgs(argv)).toEqual({ ok: true, args: expected as never });
 });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigApplier, type HAProxyProcess, type RuntimeApi } from "../../src/haproxy/apply.ts";
+import { slotConfig } from "../../src/haproxy/slots.ts";
 import { silentLogger } from "../../src/system/log.ts";
 import { HAPROXY_BIN } from "../support/haproxy-env.ts";
 
@@ -66,69 +67,71 @@ function setup() {
     reloadIntervalMs: 0,
     log: silentLogger,
   });
-  return { ...fake, applier, onDisk: () => Bun.file(configPath).text() };
+  // The pipeline gives the applier configs slotted against the one it runs.
+  const apply = (text: string, reasons: readonly string[]) => applier.apply(slotConfig(text, applier.running()), reasons);
+  return { ...fake, applier, apply, onDisk: () => Bun.file(configPath).text() };
 }
 
 describe("ConfigApplier", () => {
   test("starts HAProxy with the first config, written to disk first", async () => {
-    const { applier, calls, onDisk } = setup();
-    expect(await applier.apply(rendered(["10.0.0.1:80"]), ["first"])).toEqual({ kind: "started" });
+    const { apply, calls, onDisk } = setup();
+    expect(await apply(rendered(["10.0.0.1:80"]), ["first"])).toEqual({ kind: "started" });
     expect(calls).toEqual(["start"]);
     expect(await onDisk()).toContain("server slot1 10.0.0.1:80");
   });
 
   test("a task change goes through the runtime API and the file follows", async () => {
-    const { applier, calls, onDisk } = setup();
-    await applier.apply(rendered(["10.0.0.1:80"]), ["first"]);
-    const outcome = await applier.apply(rendered(["10.0.0.1:80", "10.0.0.2:80"]), ["task"]);
+    const { applier, apply, calls, onDisk } = setup();
+    await apply(rendered(["10.0.0.1:80"]), ["first"]);
+    const outcome = await apply(rendered(["10.0.0.1:80", "10.0.0.2:80"]), ["task"]);
     expect(outcome).toEqual({ kind: "runtime", operations: 2 });
     expect(calls.slice(1)).toEqual(["set server b/slot2 addr 10.0.0.2 port 80", "set server b/slot2 state ready"]);
     await applier.settled();
     expect(await onDisk()).toContain("server slot2 10.0.0.2:80\n");
-    expect(applier.runningConfig()).toBe(await onDisk());
+    expect(applier.running()!.text).toBe(await onDisk());
   });
 
   test("the same config again changes nothing", async () => {
-    const { applier, calls } = setup();
-    await applier.apply(rendered(["10.0.0.1:80"]), ["first"]);
-    expect(await applier.apply(rendered(["10.0.0.1:80"]), ["again"])).toEqual({ kind: "unchanged" });
+    const { apply, calls } = setup();
+    await apply(rendered(["10.0.0.1:80"]), ["first"]);
+    expect(await apply(rendered(["10.0.0.1:80"]), ["again"])).toEqual({ kind: "unchanged" });
     expect(calls).toEqual(["start"]);
   });
 
   test("a structural change is validated and reloaded", async () => {
-    const { applier, calls, onDisk } = setup();
-    await applier.apply(rendered(["10.0.0.1:80"]), ["first"]);
-    expect((await applier.apply(rendered(["10.0.0.1:80"], "    acl x hdr(host) -i x"), ["rule"])).kind).toBe("reloaded");
+    const { applier, apply, calls, onDisk } = setup();
+    await apply(rendered(["10.0.0.1:80"]), ["first"]);
+    expect((await apply(rendered(["10.0.0.1:80"], "    acl x hdr(host) -i x"), ["rule"])).kind).toBe("reloaded");
     expect(calls).toEqual(["start", "reload"]);
     expect(await onDisk()).toContain("acl x hdr(host) -i x");
     expect(applier.status().lastReloadReasons).toEqual(["frontend f changed"]);
   });
 
   test("after a crash restart the next change reloads, since the file may have lagged behind", async () => {
-    const { applier, calls } = setup();
-    await applier.apply(rendered(["10.0.0.1:80"]), ["first"]);
+    const { applier, apply, calls } = setup();
+    await apply(rendered(["10.0.0.1:80"]), ["first"]);
     applier.restarted();
-    expect((await applier.apply(rendered(["10.0.0.1:80", "10.0.0.2:80"]), ["task"])).kind).toBe("reloaded");
+    expect((await apply(rendered(["10.0.0.1:80", "10.0.0.2:80"]), ["task"])).kind).toBe("reloaded");
     expect(applier.status().lastReloadReasons).toEqual(["haproxy restarted after a crash: reloading the current config"]);
     // Once reloaded, churn goes back to the runtime API.
-    expect((await applier.apply(rendered(["10.0.0.2:80"]), ["task"])).kind).toBe("runtime");
+    expect((await apply(rendered(["10.0.0.2:80"]), ["task"])).kind).toBe("runtime");
     expect(calls.filter((call) => call === "reload")).toHaveLength(1);
   });
 
   test("a runtime API failure falls back to a reload", async () => {
-    const { applier, calls, failRuntimeApi } = setup();
-    await applier.apply(rendered(["10.0.0.1:80"]), ["first"]);
+    const { applier, apply, calls, failRuntimeApi } = setup();
+    await apply(rendered(["10.0.0.1:80"]), ["first"]);
     failRuntimeApi();
-    expect((await applier.apply(rendered(["10.0.0.3:80"]), ["task"])).kind).toBe("reloaded");
+    expect((await apply(rendered(["10.0.0.3:80"]), ["task"])).kind).toBe("reloaded");
     expect(calls).toEqual(["start", "reload"]);
     expect(applier.status().lastReloadReasons[0]).toStartWith("runtime API failed: connection refused");
   });
 
   test("an invalid config is refused and the running one stays on disk", async () => {
-    const { applier, onDisk } = setup();
-    await applier.apply(rendered(["10.0.0.1:80"]), ["first"]);
+    const { apply, onDisk } = setup();
+    await apply(rendered(["10.0.0.1:80"]), ["first"]);
     const before = await onDisk();
-    const outcome = await applier.apply(rendered(["10.0.0.1:80"], "    bogus_keyword"), ["rule"]);
+    const outcome = await apply(rendered(["10.0.0.1:80"], "    bogus_keyword"), ["rule"]);
     expect(outcome.kind).toBe("invalid");
     expect(await onDisk()).toBe(before);
   });

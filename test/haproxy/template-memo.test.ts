@@ -3,7 +3,7 @@ import fc from "fast-check";
 import Handlebars from "handlebars";
 import { compileTemplate, loadTemplateSource } from "../../src/haproxy/template.ts";
 import { memoizableEachBlocks } from "../../src/haproxy/template-memo.ts";
-import { toTemplateData } from "../../src/routing/template-data.ts";
+import { TemplateDataBuilder } from "../../src/routing/template-data.ts";
 import type { App } from "../../src/marathon/types.ts";
 import { makeService, type Service } from "../../src/store/types.ts";
 import { app, httpHealthCheck, task, TEMPLATE_SETTINGS as SETTINGS } from "../routing/builders.ts";
@@ -96,14 +96,16 @@ describe("a memoized render is the render Handlebars would make", () => {
       const plain = plainRenderer(source);
       fc.assert(
         fc.property(fc.array(aStep, { minLength: 1, maxLength: 8 }), (steps) => {
-          // Unchanged apps keep their objects from step to step, as the reconciler keeps them.
+          // Unchanged apps keep their objects from step to step, as the reconciler keeps them,
+          // and so their TemplateApps, as a compiler's builder keeps them.
+          const builder = new TemplateDataBuilder();
           const apps = new Map<string, App>();
           const services = new Map<string, Service>();
           for (const step of steps) {
             if (step.kind === "apps") for (const spec of step.apps) apps.set(spec.id, toApp(spec));
             if (step.kind === "drop") apps.delete(step.id);
             if (step.kind === "rule") services.set(step.id, makeService(step.id, step.acl));
-            const data = toTemplateData([...apps.values()], [...services.values()], SETTINGS);
+            const data = builder.build([...apps.values()], [...services.values()], SETTINGS);
             const expected = plain(data);
             expect(memoized(data)).toBe(expected);
             expect(memoized.pieces(data).join("")).toBe(expected);
@@ -117,8 +119,9 @@ describe("a memoized render is the render Handlebars would make", () => {
   test("changed settings reach every item", async () => {
     const render = compileTemplate("outer reads", TEMPLATES["outer reads"]!);
     const apps = [toApp({ id: "/a", tasks: [{ host: "10.0.0.1", port: 31000, alive: true }], checked: false, tcpPort: undefined })];
-    render(toTemplateData(apps, [], SETTINGS));
-    const moved = render(toTemplateData(apps, [], { ...SETTINGS, BindHost: "127.0.0.2", MaxConn: 10 }));
+    const builder = new TemplateDataBuilder();
+    render(builder.build(apps, [], SETTINGS));
+    const moved = render(builder.build(apps, [], { ...SETTINGS, BindHost: "127.0.0.2", MaxConn: 10 }));
     expect(moved).toContain("backend ::a 127.0.0.2 10 0 first last");
   });
 });

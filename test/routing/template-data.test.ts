@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { checkAppSettings } from "../../src/routing/app-settings.ts";
-import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
+import { AppSettingsChecker } from "../../src/routing/app-settings.ts";
+import { TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
 import { app, httpHealthCheck, task } from "./builders.ts";
 
@@ -69,7 +69,45 @@ describe("toTemplateData", () => {
   });
 });
 
-describe("checkAppSettings", () => {
+describe("TemplateDataBuilder", () => {
+  test("an app and services that did not change keep their objects; a changed rule makes a new one", () => {
+    const builder = new TemplateDataBuilder();
+    const ghost = app({ id: "/ghost" });
+    const rules = [makeService("/ghost", "hdr(host) -i ghost.local")];
+    const templateApp = (data: TemplateData, id: string) => data.Apps.find((entry) => entry.Id === id)!;
+    const first = builder.build([ghost, app({ id: "/blog" })], rules, SETTINGS);
+    // A store re-read makes new service objects with the same content; Marathon a new /blog object.
+    const again = builder.build([ghost, app({ id: "/blog" })], [...rules], SETTINGS);
+    expect(templateApp(again, "/ghost")).toBe(templateApp(first, "/ghost"));
+    expect(templateApp(again, "/blog")).not.toBe(templateApp(first, "/blog"));
+    expect(again.Services).toBe(first.Services);
+    const moved = builder.build([ghost], [makeService("/ghost", "hdr(host) -i ghost.example")], SETTINGS);
+    expect(templateApp(moved, "/ghost")).not.toBe(templateApp(first, "/ghost"));
+    expect(templateApp(moved, "/ghost").Acl).toBe("hdr(host) -i ghost.example");
+  });
+
+  test("builders share nothing: what one built last does not leak into another's result", () => {
+    const ghost = app({ id: "/ghost" });
+    const one = new TemplateDataBuilder();
+    const other = new TemplateDataBuilder();
+    const first = one.build([ghost], [makeService("/ghost", "hdr(host) -i ghost.local")], SETTINGS);
+    const second = other.build([ghost], [], SETTINGS);
+    expect(second.Apps[0]).not.toBe(first.Apps[0]!);
+    expect(second.Apps[0]!.Acl).toBe("path_beg -i /ghost");
+    expect(second.Services).toEqual({});
+  });
+
+  test("Routes follow rule precedence and are ranked again when a rule changes", () => {
+    const builder = new TemplateDataBuilder();
+    const apps = [app({ id: "/a" }), app({ id: "/b" })];
+    const byHost = builder.build(apps, [makeService("/b", "hdr(host) -i b.local")], SETTINGS);
+    expect(byHost.Routes.map((route) => route.Id)).toEqual(["/b", "/a"]);
+    const byPaths = builder.build(apps, [makeService("/a", "path_beg -i /a/longer")], SETTINGS);
+    expect(byPaths.Routes.map((route) => route.Id)).toEqual(["/a", "/b"]);
+  });
+});
+
+describe("AppSettingsChecker", () => {
   test.each([
     ["a valid port is kept", "15432", true],
     ["a word is dropped", "postgres", false],
@@ -77,7 +115,7 @@ describe("checkAppSettings", () => {
     ["port zero is dropped", "0", false],
     ["a port above 65535 is dropped", "70000", false],
   ])("BAMBOO_TCP_PORT: %s", (_name, value, kept) => {
-    const { apps, problems } = checkAppSettings([app({ id: "/db", env: { BAMBOO_TCP_PORT: value, OTHER: "x" } })]);
+    const { apps, problems } = new AppSettingsChecker().check([app({ id: "/db", env: { BAMBOO_TCP_PORT: value, OTHER: "x" } })]);
     expect(apps[0]!.env.BAMBOO_TCP_PORT as string | undefined).toBe(kept ? value : undefined);
     expect(apps[0]!.env.OTHER).toBe("x");
     expect(problems.length).toBe(kept ? 0 : 1);
@@ -85,8 +123,9 @@ describe("checkAppSettings", () => {
 
   test("the same app checked again gives the same object and the same report", () => {
     const db = app({ id: "/db", env: { BAMBOO_TCP_PORT: "postgres" } });
-    const first = checkAppSettings([db]);
-    const again = checkAppSettings([db]);
+    const checker = new AppSettingsChecker();
+    const first = checker.check([db]);
+    const again = checker.check([db]);
     expect(again.apps[0]).toBe(first.apps[0]!);
     expect(again.problems).toEqual(first.problems);
   });

@@ -30,6 +30,8 @@ export interface RunningAppliance {
   /** `http://127.0.0.1:<port>` of HAProxy's HTTP frontend. */
   readonly http: string;
   readonly dataDir: string;
+  /** The environment it runs with, for running a command with the same settings. */
+  readonly env: Readonly<Record<string, string>>;
   readonly process: Subprocess<"ignore", "pipe", "pipe">;
   /** Everything the appliance logged so far. */
   logs(): string;
@@ -52,22 +54,23 @@ export interface ApplianceOptions {
 export async function startAppliance(options: ApplianceOptions): Promise<RunningAppliance> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bamboo-e2e-")));
   const [apiPort, httpPort] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+    MARATHON_ENDPOINT: options.marathonUrl,
+    BAMBOO_BIND: `127.0.0.1:${apiPort}`,
+    // Where Marathon's callbacks reach this instance (callback mode).
+    BAMBOO_ENDPOINT: `http://127.0.0.1:${apiPort}`,
+    HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
+    BAMBOO_DATA_DIR: dataDir,
+    HAPROXY_RELOAD_INTERVAL: "100ms",
+    HAPROXY_HARD_STOP_AFTER: "5s",
+    BAMBOO_DRAIN_PERIOD: "0s",
+    BAMBOO_API_PASSWORD: TEST_API_PASSWORD,
+    HAPROXY_STATS_PASSWORD: TEST_STATS_PASSWORD,
+    ...options.env,
+  };
   const proc = Bun.spawn([...(options.wrapper ?? []), BAMBOO_BIN, ...(options.args ?? [])], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-      MARATHON_ENDPOINT: options.marathonUrl,
-      BAMBOO_BIND: `127.0.0.1:${apiPort}`,
-      // Where Marathon's callbacks reach this instance (callback mode).
-      BAMBOO_ENDPOINT: `http://127.0.0.1:${apiPort}`,
-      HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
-      BAMBOO_DATA_DIR: dataDir,
-      HAPROXY_RELOAD_INTERVAL: "100ms",
-      HAPROXY_HARD_STOP_AFTER: "5s",
-      BAMBOO_DRAIN_PERIOD: "0s",
-      BAMBOO_API_PASSWORD: TEST_API_PASSWORD,
-      HAPROXY_STATS_PASSWORD: TEST_STATS_PASSWORD,
-      ...options.env,
-    },
+    env,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -87,6 +90,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
     api,
     http: `http://127.0.0.1:${httpPort}`,
     dataDir,
+    env,
     process: proc,
     logs: () => output,
     async waitReady(timeoutMs = 15_000) {

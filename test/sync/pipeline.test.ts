@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ApplyOutcome } from "../../src/haproxy/apply.ts";
+import type { SlottedConfig } from "../../src/haproxy/slots.ts";
 import { compileTemplate } from "../../src/haproxy/template.ts";
 import { validateConfigText } from "../../src/haproxy/validate-text.ts";
-import type { App } from "../../src/marathon/types.ts";
 import { RoutingPipeline } from "../../src/sync/pipeline.ts";
 import { silentLogger } from "../../src/system/log.ts";
 import { app, task, TEMPLATE_SETTINGS } from "../routing/builders.ts";
@@ -39,15 +39,17 @@ const BROKEN_FOR_EVERY_APP = BY_LABEL.replace(/balance .*\n/, "balance nosuchalg
  * "applies" only valid ones, or fails every apply while `failing` is set.
  */
 function validatingApplier() {
-  const state = { applied: [] as string[], failing: null as string | null };
+  const state = { applied: [] as string[], failing: null as string | null, running: null as SlottedConfig | null };
   return {
     state,
-    apply: async (rendered: string | readonly string[]): Promise<ApplyOutcome> => {
+    running: () => state.running,
+    apply: async (next: SlottedConfig): Promise<ApplyOutcome> => {
       if (state.failing !== null) throw new Error(state.failing);
-      const config = typeof rendered === "string" ? rendered : rendered.join("");
+      const config = next.text;
       const verdict = await validateConfigText(HAPROXY_BIN, config, dir);
       if (!verdict.ok) return { kind: "invalid", message: `HAProxy refuses the generated config: ${verdict.message}`, alerts: verdict.alerts, config };
       state.applied.push(config);
+      state.running = next;
       return { kind: "reloaded", durationMs: 1 };
     },
   };
@@ -59,7 +61,7 @@ function pipelineWith(template: string) {
     render: compileTemplate("test", template),
     settings: TEMPLATE_SETTINGS,
     aclChecker: { checkAll: async () => new Map() },
-    resolver: { resolveApps: async (apps: readonly App[]) => ({ apps, problems: [] }) },
+    resolver: { lookupAll: async () => new Map() },
     applier,
     log: silentLogger,
   });

@@ -1,0 +1,81 @@
+import type { AclVerdict } from "../haproxy/acl-check.ts";
+import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
+import type { RenderConfig } from "../haproxy/template.ts";
+import type { App } from "../marathon/types.ts";
+import { AppSettingsChecker } from "../routing/app-settings.ts";
+import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
+import type { Service } from "../store/types.ts";
+import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
+import type { RoutingProblem } from "./problems.ts";
+import { usableServices, type UsableServices } from "./usable-rules.ts";
+
+/** What compiling needs from the world outside: asked for beforehand, so compiling stays pure. */
+export interface OutsideAnswers {
+  /** DNS's answer for every agent host name of the apps (agentHostNames). */
+  readonly hosts: ReadonlyMap<string, HostAnswer>;
+  /** HAProxy's verdict on every stored rule, by the rule's text. */
+  readonly rules: ReadonlyMap<string, AclVerdict>;
+}
+
+export interface CompileInput {
+  readonly apps: readonly App[];
+  readonly services: readonly Service[];
+  readonly answers: OutsideAnswers;
+  /** Apps to leave out, with why: HAProxy refused the config with them (see sync/pipeline.ts). */
+  readonly leaveOut?: ReadonlyMap<string, string>;
+  /** The config HAProxy runs, whose servers keep their slots; null for a fresh config. */
+  readonly previous: SlottedConfig | null;
+}
+
+/** Everything HAProxy is to run, what the template saw, and what is not routed as written. */
+export interface Compiled {
+  readonly config: SlottedConfig;
+  readonly data: TemplateData;
+  readonly problems: readonly RoutingProblem[];
+}
+
+/**
+ * Snapshot → HAProxy's config: stored rules HAProxy rejects fall back to the default rule,
+ * agents' names become addresses, app settings that would break the config are dropped, the
+ * template renders, servers get their slots. The one path from apps and rules to a config,
+ * for serve, `render` and `check` alike.
+ *
+ * Pure apart from the answers it is given, but not stateless: what did not change since the
+ * last compile keeps its objects, which is how a task event among 10,000 apps renders one
+ * app (template-memo.ts) and slots one section (slots.ts). So one compiler per owner of a
+ * lifetime: the pipeline for the process, a command for its run.
+ */
+export class Compiler {
+  readonly #addresses = new AgentAddresses();
+  readonly #settingsChecker = new AppSettingsChecker();
+  readonly #templateData = new TemplateDataBuilder();
+  /**
+   * The rules last sorted out and the result: the same list with the same verdicts keeps the
+   * same usable list, so template-data.ts need not compare 10,000 rules by content per event.
+   */
+  #usable: { readonly services: readonly Service[]; readonly verdicts: OutsideAnswers["rules"]; readonly result: UsableServices } | null = null;
+
+  constructor(
+    private readonly render: RenderConfig,
+    private readonly settings: HAProxyTemplateSettings,
+  ) {}
+
+  compile(input: CompileInput): Compiled {
+    const rules = this.#usableServices(input.services, input.answers.rules);
+    const addressed = this.#addresses.apply(input.apps, input.answers.hosts);
+    const checked = this.#settingsChecker.check(addressed.apps);
+    const leaveOut = input.leaveOut ?? new Map<string, string>();
+    const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
+    const data = this.#templateData.build(apps, rules.services, this.settings);
+    const config = slotConfig(this.render.pieces(data), input.previous);
+    const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
+    return { config, data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
+  }
+
+  #usableServices(services: readonly Service[], verdicts: OutsideAnswers["rules"]): UsableServices {
+    if (this.#usable?.services === services && this.#usable.verdicts === verdicts) return this.#usable.result;
+    const result = usableServices(services, verdicts);
+    this.#usable = { services, verdicts, result };
+    return result;
+  }
+}

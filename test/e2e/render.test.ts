@@ -55,8 +55,10 @@ describe("bamboo render", () => {
   });
 
   afterAll(async () => {
-    await bamboo?.stop();
-    await rm(bamboo?.dataDir ?? "", { recursive: true, force: true });
+    if (bamboo) {
+      await bamboo.stop();
+      await rm(bamboo.dataDir, { recursive: true, force: true });
+    }
     await sim?.stop();
     if (saved) await rm(saved, { recursive: true, force: true });
   });

@@ -207,7 +207,6 @@ export class ConfigApplier {
     } catch (error) {
       const message = `HAProxy did not start: ${errorMessage(error)}`;
       this.#update({ lastError: message });
-      this.options.log.error("haproxy did not start", { error: message });
       return { kind: "failed", message };
     }
     this.#running = next;
@@ -234,7 +233,6 @@ export class ConfigApplier {
       if (this.#running !== null) await writeFileAtomic(configPath, textPieces(this.#running));
       const message = `reload failed, the previous config keeps serving: ${outcome.message}`;
       this.#update({ failedReloads: this.#status.failedReloads + 1, lastError: message });
-      log.error("haproxy reload failed", { reasons, error: outcome.message });
       return { kind: "failed", message };
     }
     this.#running = next;

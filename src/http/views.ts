@@ -6,7 +6,8 @@ import type { ApplyStatus } from "../haproxy/apply.ts";
 import type { SupervisorState } from "../haproxy/supervisor-types.ts";
 import type { WatcherStatus } from "../marathon/watcher.ts";
 import type { StoreStatus } from "../store/types.ts";
-import type { AppliedState, PendingChange, RoutingProblem } from "../sync/pipeline.ts";
+import type { RoutingProblem } from "../compile/problems.ts";
+import type { AppliedState, PendingChange } from "../sync/pipeline.ts";
 import type { ReconcilerStatus } from "../sync/reconciler.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 

@@ -10,9 +10,6 @@ import type { HostResolver } from "./host-resolver.ts";
 import { OutsideAnswerSource } from "./outside-answers.ts";
 import type { Snapshot } from "./reconciler.ts";
 
-/** Part of what the pipeline publishes; defined where problems are found (compile/). */
-export type { RoutingProblem };
-
 /** A config HAProxy rejects is retried this often, each time without the apps it blamed. */
 const MAX_EXCLUSION_ROUNDS = 3;
 

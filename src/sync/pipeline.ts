@@ -9,6 +9,7 @@ import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
 import { OutsideAnswerSource } from "./outside-answers.ts";
 import type { Snapshot } from "./reconciler.ts";
+import { errorMessage } from "../system/error-message.ts";
 
 /** A config HAProxy rejects is retried this often, each time without the apps it blamed. */
 const MAX_EXCLUSION_ROUNDS = 3;
@@ -90,7 +91,7 @@ export class RoutingPipeline {
       if (outcome.kind === "invalid" || outcome.kind === "failed") this.#markPending(snapshot, outcome.message, outcome.kind === "invalid");
       return outcome;
     } catch (error) {
-      this.#markPending(snapshot, error instanceof Error ? error.message : String(error), false);
+      this.#markPending(snapshot, errorMessage(error), false);
       throw error;
     } finally {
       for (const listener of this.#listeners) listener();

@@ -1,7 +1,7 @@
 import type { AclChecker } from "../haproxy/acl-check.ts";
 import type { AclPolicy } from "../routing/acl/index.ts";
 import { sanitizeAppId } from "../routing/app-id.ts";
-import { explainRequest } from "../routing/request-test.ts";
+import { RequestTester } from "../routing/request-test.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import { requireCredential } from "./auth.ts";
@@ -41,6 +41,7 @@ export interface HttpDeps {
 export function createRouter(deps: HttpDeps): Router {
   const { view, log, credentials } = deps;
   const router = new Router((error, request) => log.error("request failed", { method: request.method, url: request.url, error }));
+  const tester = new RequestTester();
   const reader = (request: Request) => requireCredential(request, credentials.api, "reading app environments and routing state");
 
   // Liveness, for Marathon's health check: the process answers. It stays 200 while Marathon
@@ -62,7 +63,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));
   router.on("POST", "/api/request-test", async (request) => {
     const test = parseRequestTest(await readJsonBody(request));
-    const explanation = explainRequest(view.readings().applied.data, test);
+    const explanation = tester.explain(view.readings().applied.data, test);
     const states = new Map(deps.overview.current().apps.flatMap((app) => app.servers.map((server) => [server.address, server.haproxy] as const)));
     const answer: RequestTestAnswer = {
       ...explanation,

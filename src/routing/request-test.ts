@@ -27,10 +27,10 @@ export interface RequestExplanation {
  * Answers "where would this request go, and if it gets a 503, why?" by testing the rules in
  * the frontend's own order (`Routes`), as HAProxy does: the first match wins. Pure.
  */
-export function explainRequest(data: TemplateData, request: TestRequest): RequestExplanation {
+export function explainRequest(data: TemplateData, request: TestRequest, parse: (acl: string) => ParsedAcl = parseAcl): RequestExplanation {
   const candidates: { appId: string; acl: string; matches: boolean }[] = [];
   for (const app of data.Routes) {
-    const parsed = parseAcl(app.Acl);
+    const parsed = parse(app.Acl);
     const matches = parsed.ok && ruleMatches(parsed.rule, request);
     candidates.push({ appId: app.Id, acl: app.Acl, matches });
     if (matches) return explainMatch(app, candidates);
@@ -45,6 +45,27 @@ export function explainRequest(data: TemplateData, request: TestRequest): Reques
     servers: [],
     candidates,
   };
+}
+
+type ParsedAcl = ReturnType<typeof parseAcl>;
+
+/**
+ * {@link explainRequest} with the rules parsed once for as long as they are routed: at
+ * 10,000 rules parsing them all took 40-80 ms a test. Only the current routes' rules are
+ * kept, so the memory follows the rule set.
+ */
+export class RequestTester {
+  #routes: readonly TemplateApp[] | null = null;
+  #parsed = new Map<string, ParsedAcl>();
+
+  explain(data: TemplateData, request: TestRequest): RequestExplanation {
+    if (data.Routes !== this.#routes) {
+      const previous = this.#parsed;
+      this.#parsed = new Map(data.Routes.map((app) => [app.Acl, previous.get(app.Acl) ?? parseAcl(app.Acl)]));
+      this.#routes = data.Routes;
+    }
+    return explainRequest(data, request, (acl) => this.#parsed.get(acl) ?? parseAcl(acl));
+  }
 }
 
 function explainMatch(app: TemplateApp, candidates: RequestExplanation["candidates"]): RequestExplanation {

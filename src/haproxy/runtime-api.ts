@@ -1,9 +1,5 @@
 import { RuntimeApiError } from "./errors.ts";
 import { sendOverUnixSocket } from "./unix-socket.ts";
-import { parseServersState, parseShowInfo, parseShowMap, type ServerStateRow } from "./runtime-parse.ts";
-
-export type { ServerStateRow } from "./runtime-parse.ts";
-export { adminStateOf, parseServersState, parseShowInfo, parseShowMap } from "./runtime-parse.ts";
 
 /** Administrative state a server slot can be put in at run time. */
 export type ServerAdminState = "ready" | "drain" | "maint";
@@ -90,47 +86,6 @@ export class RuntimeApi {
   async run(commands: readonly string[]): Promise<void> {
     await this.sendBatch(commands);
   }
-
-  /** Points a server slot at a new address and port. */
-  async setServerAddr(backend: string, server: string, addr: string, port: number): Promise<void> {
-    await this.send(setServerAddrCommand(backend, server, addr, port));
-  }
-
-  /** Puts a server slot in ready, drain or maintenance. */
-  async setServerState(backend: string, server: string, state: ServerAdminState): Promise<void> {
-    await this.send(setServerStateCommand(backend, server, state));
-  }
-
-  /** Adds a row to a loaded map file (the file on disk is not changed). */
-  async addMapEntry(map: string, key: string, value: string): Promise<void> {
-    await this.send(`add map ${mapToken(map)} ${mapToken(key)} ${mapToken(value)}`);
-  }
-
-  /** Changes the value of an existing row of a loaded map. */
-  async setMapEntry(map: string, key: string, value: string): Promise<void> {
-    await this.send(`set map ${mapToken(map)} ${mapToken(key)} ${mapToken(value)}`);
-  }
-
-  /** Removes every row with `key` from a loaded map. */
-  async delMapEntry(map: string, key: string): Promise<void> {
-    await this.send(`del map ${mapToken(map)} ${mapToken(key)}`);
-  }
-
-  /** The rows of a loaded map, in HAProxy's order. */
-  async showMap(map: string): Promise<{ key: string; value: string }[]> {
-    return parseShowMap(await this.send(`show map ${mapToken(map)}`));
-  }
-
-  /** Every server of every backend (or of one backend), as `show servers state` reports it. */
-  async showServersState(backend?: string): Promise<ServerStateRow[]> {
-    if (backend !== undefined) assertToken(backend, "backend");
-    return parseServersState(await this.send(backend ? `show servers state ${backend}` : "show servers state"));
-  }
-
-  /** `show info` as a name → value record (Version, Pid, Uptime_sec, CurrConns...). */
-  async showInfo(): Promise<Record<string, string>> {
-    return parseShowInfo(await this.send("show info"));
-  }
 }
 
 /** The runtime command that moves a server slot to `addr:port`. */
@@ -197,11 +152,4 @@ function assertSingleCommand(command: string): void {
 function assertToken(value: string, what: "backend" | "server" | "address"): void {
   const forbidden = what === "address" ? /[\s;]/ : /[\s;/\\]/;
   if (value === "" || forbidden.test(value)) throw new RangeError(`invalid ${what}: ${JSON.stringify(value)}`);
-}
-
-// Map names are file paths and keys are hosts or path prefixes: any whitespace or ';'
-// would split the command, so such a row must go through the file and a reload.
-function mapToken(value: string): string {
-  if (value === "" || /[\s;]/.test(value)) throw new RangeError(`invalid map name, key or value: ${JSON.stringify(value)}`);
-  return value;
 }

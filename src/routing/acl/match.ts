@@ -23,8 +23,6 @@ export interface MatchOptions {
   readonly hostDomains?: boolean;
 }
 
-const regexCache = new WeakMap<AclRule, readonly RegExp[]>();
-
 /**
  * Whether `rule` matches a request whose fetched sample is `value` (undefined: the header or
  * parameter is absent, which no pattern matches).
@@ -111,14 +109,10 @@ function safeDecode(text: string): string {
   }
 }
 
+// Compiled at each use: a few microseconds, and only rules of the opt-in `regex` policy (or
+// stored by another tool) have any; a cache would be state this pure module must not keep.
 function regexes(rule: AclRule, foldCase: boolean): readonly RegExp[] {
-  if (foldCase && !rule.ignoreCase) return rule.patterns.map((pattern) => compileRegex(pattern, true));
-  let compiled = regexCache.get(rule);
-  if (!compiled) {
-    compiled = rule.patterns.map((pattern) => compileRegex(pattern, rule.ignoreCase));
-    regexCache.set(rule, compiled);
-  }
-  return compiled;
+  return rule.patterns.map((pattern) => compileRegex(pattern, rule.ignoreCase || foldCase));
 }
 
 function inLengthRange(length: number, pattern: string): boolean {

@@ -7,6 +7,7 @@ import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData } 
 import type { Service } from "../store/types.ts";
 import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
 import type { RoutingProblem } from "./problems.ts";
+import { sectionInstances } from "./section-instances.ts";
 import { usableServices, type UsableServices } from "./usable-rules.ts";
 
 /** What compiling needs from the world outside: asked for beforehand, so compiling stays pure. */
@@ -67,7 +68,8 @@ export class Compiler {
     const leaveOut = input.leaveOut ?? new Map<string, string>();
     const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
     const data = this.#templateData.build(apps, rules.services, this.settings);
-    const config = slotConfig(this.render.pieces(data), input.previous);
+    // Slot headroom follows each app's `instances` (haproxy/slots.ts).
+    const config = slotConfig(this.render.pieces(data), input.previous, sectionInstances(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
     return { config, data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
   }

@@ -84,7 +84,7 @@ describe("Compiler: the config", () => {
   test("servers are slotted; a fresh compile fills slots in order", () => {
     const { config } = compileFresh({ apps: [web("/a", { tasks: [task({ id: "a.1", host: "10.0.0.1" }), task({ id: "a.2", host: "10.0.0.2" })] })] });
     expect(config.text).toContain("    server slot1 10.0.0.1:31000 check\n    server slot2 10.0.0.2:31000 check\n    server slot3 127.0.0.1:1 check disabled");
-    expect(config.layout.get("backend ::a-cluster")!.slots).toHaveLength(8);
+    expect(config.layout.get("backend ::a-cluster")!.slots).toHaveLength(4); // 2 tasks: twice as many slots (haproxy/slots.ts)
   });
 
   test("compiled against the running config, a task keeps its slot", () => {

@@ -18,7 +18,8 @@ describe("zero-reload updates", () => {
 
   beforeAll(async () => {
     sim = await MarathonSim.start({ heartbeatMs: 1_000 });
-    await sim.deployApp({ id: "/churn", instances: 2, healthChecks: [{ protocol: "HTTP", path: "/health", portIndex: 0 }] });
+    // 4 instances get 8 slots (haproxy/slots.ts): room for every size the churn below uses.
+    await sim.deployApp({ id: "/churn", instances: 4, healthChecks: [{ protocol: "HTTP", path: "/health", portIndex: 0 }] });
     bamboo = await startAppliance({ marathonUrl: sim.url });
     await bamboo.waitReady();
   });
@@ -37,7 +38,7 @@ describe("zero-reload updates", () => {
   test("50 scale events are applied by the same HAProxy worker, routing to exactly the live tasks", async () => {
     await eventually("initial routing", routesExactly("/churn"));
     const before = await haproxy();
-    // Sizes within the app's first slot block, in an order that both adds and removes tasks.
+    // Sizes within the app's first slots, in an order that both adds and removes tasks.
     const sizes = Array.from({ length: 50 }, (_, i) => 1 + ((i * 5) % 7));
     for (const size of sizes) {
       await sim.scale("/churn", size);
@@ -80,16 +81,17 @@ describe("zero-reload updates", () => {
   });
 
   test("outgrowing the slots reloads once; the next scale-ups fit the new headroom", async () => {
-    await sim.scale("/fresh", 8);
-    await eventually("eight tasks", routesExactly("/fresh"));
+    // 2 instances got 4 slots; a fifth task outgrows them and 5 instances get 10.
+    await sim.scale("/fresh", 4);
+    await eventually("four tasks", routesExactly("/fresh"));
     const before = await haproxy();
-    await sim.scale("/fresh", 9);
-    await eventually("nine tasks", routesExactly("/fresh"));
+    await sim.scale("/fresh", 5);
+    await eventually("five tasks", routesExactly("/fresh"));
     await eventually("the reload confirmed", async () => (await haproxy()).reloads > before.reloads);
     const grown = await haproxy();
     expect(grown.reloads).toBe(before.reloads + 1);
     expect(grown.reloadReasons["slots outgrown"]).toBeGreaterThanOrEqual(1);
-    for (const size of [10, 11, 12]) {
+    for (const size of [6, 8, 10]) {
       await sim.scale("/fresh", size);
       await eventually(`${size} tasks`, routesExactly("/fresh"));
     }

@@ -82,12 +82,13 @@ describe("ConfigApplier", () => {
 
   test("a task change goes through the runtime API and the file follows", async () => {
     const { applier, apply, calls, onDisk } = setup();
-    await apply(rendered(["10.0.0.1:80"]), ["first"]);
-    const outcome = await apply(rendered(["10.0.0.1:80", "10.0.0.2:80"]), ["task"]);
+    // Two tasks get four slots (a lone task gets no spare one: haproxy/slots.ts).
+    await apply(rendered(["10.0.0.1:80", "10.0.0.3:80"]), ["first"]);
+    const outcome = await apply(rendered(["10.0.0.1:80", "10.0.0.3:80", "10.0.0.2:80"]), ["task"]);
     expect(outcome).toEqual({ kind: "runtime", operations: 2 });
-    expect(calls.slice(1)).toEqual(["set server b/slot2 addr 10.0.0.2 port 80", "set server b/slot2 state ready"]);
+    expect(calls.slice(1)).toEqual(["set server b/slot3 addr 10.0.0.2 port 80", "set server b/slot3 state ready"]);
     await applier.settled();
-    expect(await onDisk()).toContain("server slot2 10.0.0.2:80\n");
+    expect(await onDisk()).toContain("server slot3 10.0.0.2:80\n");
     expect(applier.running()!.text).toBe(await onDisk());
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { commandText, plan } from "../../src/haproxy/plan.ts";
 import { serverStateFor } from "../../src/haproxy/server-state.ts";
-import { MIN_SLOTS, sameStructure, slotConfig, slotCountFor, type SlottedConfig } from "../../src/haproxy/slots.ts";
+import { sameStructure, slotConfig, type SlottedConfig } from "../../src/haproxy/slots.ts";
 
 /** A rendered config as a template would produce it: one backend per app with its servers. */
 function rendered(apps: Record<string, string[]>, extra = ""): string {
@@ -22,17 +22,8 @@ describe("slotConfig", () => {
   test("a backend's servers become slots; free ones are parked and disabled", () => {
     const slotted = slotConfig(rendered({ a: ["10.0.0.1:31001", "10.0.0.2:31002"] }), null);
     expect(slotted.text).toContain("    server slot1 10.0.0.1:31001 check inter 5s\n    server slot2 10.0.0.2:31002 check inter 5s\n    server slot3 127.0.0.1:1 check inter 5s disabled");
-    expect(slotted.layout.get("backend a")!.slots).toHaveLength(MIN_SLOTS);
-  });
-
-  test.each([
-    [0, MIN_SLOTS],
-    [5, MIN_SLOTS],
-    [8, 16],
-    [9, 16],
-    [11, 24],
-  ])("%i servers get %i slots", (servers, slots) => {
-    expect(slotCountFor(servers)).toBe(slots);
+    // No app's `instances` known: sized by its servers, twice as many (slots.test.ts has the policy).
+    expect(slotted.layout.get("backend a")!.slots).toHaveLength(4);
   });
 
   test("a task keeps its slot when others come and go", () => {
@@ -69,11 +60,11 @@ describe("plan", () => {
   });
 
   test("a scale-up within the slots fills a slot at run time", () => {
-    const running = apply(null, { a: ["10.0.0.1:1"] });
-    const next = plan(running, apply(running, { a: ["10.0.0.1:1", "10.0.0.2:2"] }));
+    const running = apply(null, { a: ["10.0.0.1:1", "10.0.0.3:3"] });
+    const next = plan(running, apply(running, { a: ["10.0.0.1:1", "10.0.0.3:3", "10.0.0.2:2"] }));
     expect(next.kind).toBe("runtime");
     if (next.kind === "runtime") {
-      expect(next.commands.map(commandText)).toEqual(["set server a/slot2 addr 10.0.0.2 port 2", "set server a/slot2 state ready"]);
+      expect(next.commands.map(commandText)).toEqual(["set server a/slot3 addr 10.0.0.2 port 2", "set server a/slot3 state ready"]);
     }
   });
 
@@ -107,10 +98,10 @@ describe("plan", () => {
 
   test("outgrowing the slots reloads once, then scale-ups fit the new headroom", () => {
     const servers = (count: number) => Array.from({ length: count }, (_, i) => `10.0.0.${i + 1}:80`);
-    const running = apply(null, { a: servers(5) });
+    const running = apply(null, { a: servers(4) });
     const grown = apply(running, { a: servers(9) });
-    expect(plan(running, grown)).toEqual({ kind: "reload", reasons: ["backend a: 9 servers outgrew 8 slots, now 16"] });
-    const again = apply(grown, { a: servers(10) });
+    expect(plan(running, grown)).toEqual({ kind: "reload", reasons: ["backend a: 9 servers outgrew 8 slots, now 18"] });
+    const again = apply(grown, { a: servers(18) });
     expect(plan(grown, again).kind).toBe("runtime");
   });
 

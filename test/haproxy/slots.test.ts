@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { isSectionHeader, splitSections } from "../../src/haproxy/config-structure.ts";
-import { sameStructure, slotConfig, type SlottedConfig } from "../../src/haproxy/slots.ts";
+import { grownSlotCount, sameStructure, slotConfig, slotCountFor, type SlottedConfig } from "../../src/haproxy/slots.ts";
 
 /** The section split as it reads on paper: line by line. */
 function splitByLines(text: string): { header: string; lines: string[] }[] {
@@ -109,5 +109,57 @@ describe("slotConfig reads only what changed", () => {
     const reused = second.sections.filter((section, i) => section === first.sections[i]);
     expect(reused).toHaveLength(first.sections.length - 1);
     expect(second.layout.get("backend b20")!.slots[0]).toEqual({ host: "10.0.0.9", port: 9 });
+  });
+});
+
+describe("slot counts", () => {
+  test.each([
+    // servers, instances, slots
+    [1, 1, 1], // a lone task gets no spare slot: at 10,000 apps one each would break the memory budget
+    [0, 1, 1],
+    [0, 0, 1], // scaled to zero: one parked slot for the next task
+    [2, 2, 4], // twice the instances: a rolling restart with Marathon's defaults fits
+    [3, 3, 6],
+    [1, 3, 6], // tasks still starting: sized by instances
+    [5, 3, 10], // more tasks than instances (a deploy under way): sized by the tasks
+    [50, 50, 100],
+  ])("%i servers of an app with %i instances get %i slots", (servers, instances, slots) => {
+    expect(slotCountFor(servers, instances)).toBe(slots);
+  });
+
+  test.each([
+    // current, servers, instances, grown
+    [1, 2, 1, 2], // a single-instance app's deploy: doubled, once
+    [1, 2, 2, 4], // scaled to 2: what 2 instances get
+    [4, 5, 5, 10],
+    [8, 9, 4, 16], // more tasks than instances: at least double
+    [2, 9, 2, 9], // a burst bigger than double: what it needs
+  ])("%i slots outgrown by %i servers (%i instances) become %i", (current, servers, instances, grown) => {
+    expect(grownSlotCount(current, servers, instances)).toBe(grown);
+  });
+
+  test("growing one server at a time reloads a logarithmic number of times", () => {
+    let slots = slotCountFor(1, 1);
+    let resizes = 0;
+    for (let servers = 1; servers <= 1000; servers++) {
+      if (servers > slots) {
+        slots = grownSlotCount(slots, servers, 1);
+        resizes++;
+      }
+    }
+    expect(resizes).toBe(10);
+  });
+
+  test("a new backend is sized by its app's instances; a backend that fits keeps its slots", () => {
+    const config = (servers: number) => ["global", "backend ::a-cluster", ...Array.from({ length: servers }, (_, i) => `    server s${i} 10.0.0.${i + 1}:80`)].join("\n");
+    const instances = (n: number) => (header: string) => (header === "backend ::a-cluster" ? n : undefined);
+    const first = slotConfig(config(1), null, instances(3));
+    expect(first.layout.get("backend ::a-cluster")!.slots).toHaveLength(6);
+    const fits = slotConfig(config(6), first, instances(6));
+    expect(fits.layout.get("backend ::a-cluster")!.slots).toHaveLength(6);
+    expect(fits.slotReasons).toEqual([]);
+    const grown = slotConfig(config(7), fits, instances(7));
+    expect(grown.layout.get("backend ::a-cluster")!.slots).toHaveLength(14);
+    expect(grown.slotReasons).toEqual(["backend ::a-cluster: 7 servers outgrew 6 slots, now 14"]);
   });
 });

@@ -6,6 +6,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
+import type { Overview } from "../../src/http/ui/api-types.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
@@ -107,6 +108,14 @@ export async function putService(rig: UiBackend, id: string, acl: string): Promi
     body: JSON.stringify({ id, acl }),
   });
   if (!response.ok) throw new Error(`storing ${id} failed: ${response.status} ${await response.text()}`);
+  // Stored is not yet applied: the page shows what HAProxy runs, so wait until that has the rule.
+  const deadline = performance.now() + DEADLINE_MS;
+  for (;;) {
+    const overview = (await (await fetch(`${rig.bamboo.api}/api/overview`)).json()) as Overview;
+    if (overview.apps.some((app) => app.id === id && app.rule.acl === acl) || overview.orphanServices.some((service) => service.id === id && service.acl === acl)) return;
+    if (performance.now() > deadline) throw new Error(`${id}'s rule ${acl} was stored but not applied within ${DEADLINE_MS} ms`);
+    await Bun.sleep(20);
+  }
 }
 
 export async function storedServices(rig: UiBackend): Promise<Record<string, { Acl: string }>> {

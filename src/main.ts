@@ -4,7 +4,7 @@
  */
 import packageJson from "../package.json" with { type: "json" };
 import { parseArgs } from "./cli/args.ts";
-import { helpText } from "./cli/help.ts";
+import { commandHelpText, helpText } from "./cli/help.ts";
 import { readConfig } from "./cli/read-config.ts";
 import { ConfigError } from "./config/load.ts";
 import { errorMessage } from "./system/error-message.ts";
@@ -21,6 +21,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const { args } = parsed;
+  if (args.help) {
+    console.log(commandHelpText(args.command));
+    return 0;
+  }
   switch (args.command) {
     case "help":
       console.log(helpText(VERSION));

@@ -57,7 +57,9 @@ const WORDS: Readonly<Record<string, readonly PolicyGrant[]>> = {
 };
 
 const DEFAULT_TERMS = ["host", "path", "header"];
-const WORD_LIST = ["default", ...Object.keys(WORDS), "regex", "all"].join(", ");
+/** Every word BAMBOO_ACL_POLICY takes besides fetch names; the docs list them all (test/cli/docs-agree.test.ts). */
+export const POLICY_WORDS: readonly string[] = ["default", ...Object.keys(WORDS), "regex", "all"];
+const WORD_LIST = POLICY_WORDS.join(", ");
 
 /** The policy used when none is configured: hosts, paths and headers, no regex. */
 export const DEFAULT_POLICY: AclPolicy = buildPolicy(DEFAULT_TERMS.flatMap((word) => WORDS[word]!), false, "default");

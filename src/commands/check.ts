@@ -3,7 +3,7 @@ import type { Config } from "../config/config.ts";
 import { runtimePaths } from "../config/paths.ts";
 import { culpritApps } from "../haproxy/culprits.ts";
 import { compileTemplate, loadTemplateSource } from "../haproxy/template.ts";
-import { validateConfigText } from "../haproxy/validate-text.ts";
+import { validateCompiled } from "../haproxy/validate-text.ts";
 import type { AppList } from "../marathon/types.ts";
 import { refuseBrokenTemplate } from "../sync/template-check.ts";
 import { errorMessage } from "../system/error-message.ts";
@@ -33,9 +33,9 @@ export async function checkCommand(config: Config, warnings: readonly string[], 
     return 0;
   }
   const services = await servicesFrom(config, paths, options.servicesFile);
-  const { config: slotted, data, problems } = await compileOnce(config, paths, render, { apps: list.apps, services });
+  const { compiled, verdict } = await validateCompiled(config.haproxy.bin, tmpdir(), (mapDir) => compileOnce(config, { ...paths, mapDir }, render, { apps: list.apps, services }));
+  const { config: slotted, data, problems } = compiled;
   warnAbout([...unreadEntries(list), ...problems]);
-  const verdict = await validateConfigText(config.haproxy.bin, slotted.text, tmpdir());
   if (!verdict.ok) {
     console.error(`template ${template.name} renders a config HAProxy rejects for ${data.Apps.length} apps: ${verdict.message}`);
     const culprits = culpritApps(slotted.text, verdict.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));

@@ -1,9 +1,10 @@
 import type { AclVerdict } from "../haproxy/acl-check.ts";
+import type { MapFile } from "../haproxy/map-files.ts";
 import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import type { App } from "../marathon/types.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
-import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
+import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
 import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
 import type { RoutingProblem } from "./problems.ts";
@@ -31,6 +32,8 @@ export interface CompileInput {
 /** Everything HAProxy is to run, what the template saw, and what is not routed as written. */
 export interface Compiled {
   readonly config: SlottedConfig;
+  /** The map files the config names; they must be on disk before HAProxy loads it. */
+  readonly maps: readonly MapFile[];
   readonly data: TemplateData;
   readonly problems: readonly RoutingProblem[];
 }
@@ -55,6 +58,8 @@ export class Compiler {
    * same usable list, so template-data.ts need not compare 10,000 rules by content per event.
    */
   #usable: { readonly services: readonly Service[]; readonly verdicts: OutsideAnswers["rules"]; readonly result: UsableServices } | null = null;
+  /** The template's maps last turned into files: unchanged rules keep their maps, and the applier compares them by identity first. */
+  #maps: { readonly of: readonly TemplateMap[]; readonly files: readonly MapFile[] } | null = null;
 
   constructor(
     private readonly render: RenderConfig,
@@ -71,7 +76,14 @@ export class Compiler {
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
     const config = slotConfig(this.render.pieces(data), input.previous, sectionInstances(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
-    return { config, data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
+    return { config, maps: this.#mapFiles(data.Maps), data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
+  }
+
+  #mapFiles(maps: readonly TemplateMap[]): readonly MapFile[] {
+    if (this.#maps?.of !== maps) {
+      this.#maps = { of: maps, files: maps.map((map) => ({ path: map.Path, entries: map.Entries.map((entry) => ({ key: entry.Key, value: entry.Value })) })) };
+    }
+    return this.#maps.files;
   }
 
   #usableServices(services: readonly Service[], verdicts: OutsideAnswers["rules"]): UsableServices {

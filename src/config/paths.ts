@@ -11,6 +11,8 @@ export interface RuntimePaths {
   /** HTTP stats page, reachable only through bamboo's /haproxy_stats. */
   readonly statsPageSocket: string;
   readonly serverStateFile: string;
+  /** HAProxy's map files for the frontend's lookups (routing/route-maps.ts). */
+  readonly mapDir: string;
   readonly pidFile: string;
   /** File store of services when no ZooKeeper is configured. */
   readonly servicesFile: string;
@@ -27,6 +29,7 @@ export function runtimePaths(config: Config): RuntimePaths {
     statsSocket: `${dir}/haproxy-stats.sock`,
     statsPageSocket: `${dir}/haproxy-stats-page.sock`,
     serverStateFile: `${dir}/haproxy-server-state`,
+    mapDir: `${dir}/maps`,
     pidFile: `${dir}/haproxy.pid`,
     servicesFile: `${dir}/services.json`,
     servicesSnapshot: `${dir}/zookeeper-services.json`,

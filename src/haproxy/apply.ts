@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../system/log.ts";
 import { contentVersion, LatestWriter, writeFileAtomic } from "./config-file.ts";
+import { changedMapFiles, sameMapFiles, writeMapFiles, type MapFile } from "./map-files.ts";
 import { commandText, plan, type Plan } from "./plan.ts";
 import { serverStateFor } from "./server-state.ts";
 import { textPieces, type SlottedConfig } from "./slots.ts";
@@ -76,6 +77,8 @@ export interface ApplierOptions {
  */
 export class ConfigApplier {
   #running: SlottedConfig | null = null;
+  /** The map files HAProxy loaded with {@link #running}, or changed at run time since. */
+  #runningMaps: readonly MapFile[] = [];
   /** Set when HAProxy restarted on its own: what it runs is the file on disk, which may lag. */
   #reloadBecause: string | null = null;
   readonly #disk: LatestWriter;
@@ -129,12 +132,18 @@ export class ConfigApplier {
     return this.#running;
   }
 
-  /** `next` is best made from {@link running}: then only the sections it read again are compared. */
-  async apply(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
+  /**
+   * `next` is best made from {@link running}: then only the sections it read again are
+   * compared. `maps` are the map files it names (compile/compiler.ts).
+   */
+  async apply(next: SlottedConfig, reasons: readonly string[], maps: readonly MapFile[] = []): Promise<ApplyOutcome> {
     const { process: haproxy } = this.options;
-    if (!haproxy.isRunning()) return this.#start(next, reasons);
-    if (this.#reloadBecause !== null) return this.#reload(next, [this.#reloadBecause]);
+    if (!haproxy.isRunning()) return this.#start(next, maps, reasons);
+    if (this.#reloadBecause !== null) return this.#reload(next, maps, [this.#reloadBecause]);
     const decision: Plan = plan(this.#running, next);
+    if (decision.kind !== "reload" && !sameMapFiles(this.#runningMaps, maps)) {
+      return this.#reload(next, maps, changedMapFiles(this.#runningMaps, maps).map((file) => `map ${file.path} changed`));
+    }
     switch (decision.kind) {
       case "none":
         // Comments may still differ; the next render compares against this one.
@@ -144,7 +153,7 @@ export class ConfigApplier {
       case "runtime":
         return this.#applyAtRuntime(next, decision.commands.map(commandText), reasons);
       case "reload":
-        return this.#reload(next, decision.reasons);
+        return this.#reload(next, maps, decision.reasons);
     }
   }
 
@@ -165,7 +174,7 @@ export class ConfigApplier {
       await runtime.run(commands);
     } catch (error) {
       log.warn("runtime API update failed; reloading instead", { error, reasons });
-      return this.#reload(next, [`runtime API failed: ${errorMessage(error)}`]);
+      return this.#reload(next, this.#runningMaps, [`runtime API failed: ${errorMessage(error)}`]);
     }
     this.#running = next;
     // A crash before the file catches up is covered by restarted(): the next apply reloads.
@@ -179,15 +188,19 @@ export class ConfigApplier {
     return { kind: "runtime", operations: commands.length };
   }
 
-  async #validateAndWrite(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome | null> {
+  async #validateAndWrite(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome | null> {
     const { configPath, bin, log } = this.options;
     // A runtime change's write still under way must not land after this one.
     await this.#disk.settled();
+    // HAProxy reads the maps when it loads the config, haproxy -c included; the running
+    // worker keeps the maps it loaded, so only a restart could see them before the config.
+    await writeMapFiles(changedMapFiles(this.#runningMaps, maps));
     const candidate = `${configPath}.candidate`;
     await writeFileAtomic(candidate, textPieces(next));
     const verdict = await validateConfig(bin, candidate);
     await rm(candidate, { force: true });
     if (!verdict.ok) {
+      await this.#restoreMaps(maps);
       const message = `HAProxy refuses the generated config: ${verdict.message}`;
       this.#update({ invalidConfigs: this.#status.invalidConfigs + 1, lastError: message });
       log.error("config rejected by haproxy -c", { reasons, error: verdict.message });
@@ -197,8 +210,8 @@ export class ConfigApplier {
     return null;
   }
 
-  async #start(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
-    const refused = await this.#validateAndWrite(next, reasons);
+  async #start(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome> {
+    const refused = await this.#validateAndWrite(next, maps, reasons);
     if (refused) return refused;
     // A restart must not pick up the state of a previous run's slots.
     await this.#clearServerState();
@@ -210,19 +223,20 @@ export class ConfigApplier {
       return { kind: "failed", message };
     }
     this.#running = next;
+    this.#runningMaps = maps;
     this.#reloadBecause = null;
     this.#update({ serving: true, lastError: null });
     this.options.log.info("haproxy started", { reasons });
     return { kind: "started" };
   }
 
-  async #reload(next: SlottedConfig, reasons: readonly string[]): Promise<ApplyOutcome> {
+  async #reload(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome> {
     const { process: haproxy, log, configPath } = this.options;
     const now = this.options.now ?? Date.now;
     const wait = this.#lastReloadAtMs + this.options.reloadIntervalMs - now();
     if (wait > 0) await (this.options.sleep ?? Bun.sleep)(wait);
 
-    const refused = await this.#validateAndWrite(next, reasons);
+    const refused = await this.#validateAndWrite(next, maps, reasons);
     if (refused) return refused;
     await this.#saveServerState(next);
     const outcome = await haproxy.reload();
@@ -231,11 +245,13 @@ export class ConfigApplier {
     this.#lastReloadAtMs = now();
     if (!outcome.ok) {
       if (this.#running !== null) await writeFileAtomic(configPath, textPieces(this.#running));
+      await this.#restoreMaps(maps);
       const message = `reload failed, the previous config keeps serving: ${outcome.message}`;
       this.#update({ failedReloads: this.#status.failedReloads + 1, lastError: message });
       return { kind: "failed", message };
     }
     this.#running = next;
+    this.#runningMaps = maps;
     this.#reloadBecause = null;
     const kind = reasonKind(reasons[0] ?? "config changed");
     this.#update({
@@ -249,6 +265,11 @@ export class ConfigApplier {
     });
     log.info("haproxy reloaded", { reasons, ms: Math.round(outcome.durationMs) });
     return { kind: "reloaded", durationMs: outcome.durationMs };
+  }
+
+  /** After a refused config: the files on disk go back to what the running config was loaded with, for a restart to find. */
+  async #restoreMaps(written: readonly MapFile[]): Promise<void> {
+    await writeMapFiles(changedMapFiles(written, this.#runningMaps));
   }
 
   /** Health state of slots that keep their task survives the reload through the state file. */

@@ -18,6 +18,7 @@ export function templateSettings(config: Config, paths: RuntimePaths): HAProxyTe
     StatsSocket: paths.statsSocket,
     StatsPageSocket: paths.statsPageSocket,
     ServerStateFile: paths.serverStateFile,
+    MapDir: paths.mapDir,
     MaxConn: MAX_CONN,
     TimeoutConnect: haproxyTime(haproxy.timeoutConnectMs),
     TimeoutClient: haproxyTime(haproxy.timeoutClientMs),

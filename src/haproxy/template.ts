@@ -64,6 +64,8 @@ export function compileTemplate(name: string, source: string): RenderConfig {
 const EMPTY_DATA: TemplateData = {
   Apps: [],
   Routes: [],
+  Frontend: [],
+  Maps: [],
   Services: {},
   HAProxy: {
     HttpBind: ":80",
@@ -71,6 +73,7 @@ const EMPTY_DATA: TemplateData = {
     StatsSocket: "/dev/null",
     StatsPageSocket: "/dev/null",
     ServerStateFile: "/dev/null",
+    MapDir: "/dev/null",
     MaxConn: 1,
     TimeoutConnect: "1s",
     TimeoutClient: "1s",

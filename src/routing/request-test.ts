@@ -13,10 +13,13 @@ export interface TestRequest {
 
 export type Verdict = "routed" | "no-rule" | "no-healthy-server" | "no-tasks";
 
+/** How the frontend finds the matched rule: a map entry (file name and key), or a chain line. */
+export type MatchedVia = { readonly via: "map"; readonly map: string; readonly key: string } | { readonly via: "chain" };
+
 export interface RequestExplanation {
   readonly verdict: Verdict;
   readonly explanation: string;
-  readonly matched: { readonly appId: string; readonly acl: string; readonly backend: string } | null;
+  readonly matched: ({ readonly appId: string; readonly acl: string; readonly backend: string } & MatchedVia) | null;
   /** The matched app's routable servers, by "host:port". */
   readonly servers: readonly string[];
   /** Every rule in the order the frontend tests them, up to and including the match. */
@@ -33,7 +36,7 @@ export function explainRequest(data: TemplateData, request: TestRequest, parse: 
     const parsed = parse(app.Acl);
     const matches = parsed.ok && ruleMatches(parsed.rule, request);
     candidates.push({ appId: app.Id, acl: app.Acl, matches });
-    if (matches) return explainMatch(app, candidates);
+    if (matches) return explainMatch(app, viaOf(data, app, parsed.rule, request), candidates);
   }
   return {
     verdict: "no-rule",
@@ -68,10 +71,25 @@ export class RequestTester {
   }
 }
 
-function explainMatch(app: TemplateApp, candidates: RequestExplanation["candidates"]): RequestExplanation {
-  const matched = { appId: app.Id, acl: app.Acl, backend: `${app.EscapedId}-cluster` };
+/**
+ * The map entry that answers for this app's matched rule, or the chain. The map's key is the
+ * longest of the app's keys there that the rule matches with alone, as HAProxy's `map_beg`
+ * takes the longest prefix.
+ */
+function viaOf(data: TemplateData, app: TemplateApp, rule: AclRule, request: TestRequest): MatchedVia {
+  for (const step of data.Frontend) {
+    if (step.Map === null) continue;
+    const keys = step.Map.Entries.filter((entry) => entry.Id === app.Id && ruleMatches({ ...rule, patterns: [entry.Key] }, request)).map((entry) => entry.Key);
+    if (keys.length > 0) return { via: "map", map: step.Map.Name, key: keys.reduce((a, b) => (b.length > a.length ? b : a)) };
+  }
+  return { via: "chain" };
+}
+
+function explainMatch(app: TemplateApp, via: MatchedVia, candidates: RequestExplanation["candidates"]): RequestExplanation {
+  const matched = { appId: app.Id, acl: app.Acl, backend: `${app.EscapedId}-cluster`, ...via };
   const servers = app.Tasks.map((task) => `${task.Host}:${task.Port}`);
-  const rule = app.HasService ? `its rule '${app.Acl}'` : `its default rule '${app.Acl}'`;
+  const how = via.via === "map" ? ` (key '${via.key}' of ${via.map})` : "";
+  const rule = `${app.HasService ? "its rule" : "its default rule"} '${app.Acl}'${how}`;
   if (app.AllTasks.length === 0) {
     return { verdict: "no-tasks", explanation: `The request matches ${app.Id} by ${rule}, but the app has no tasks in Marathon: HAProxy answers 503.`, matched, servers, candidates };
   }

@@ -2,6 +2,7 @@ import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/t
 import type { Service } from "../store/types.ts";
 import { orderByPrecedence, parseAcl, type AclRule, type ParseResult } from "./acl/index.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
+import { routeSteps, type RouteStep } from "./route-maps.ts";
 
 /**
  * The data users' templates are written against: Bamboo's names and shapes
@@ -16,9 +17,35 @@ export interface TemplateData {
    * deterministically whatever order they were stored in. Rules bamboo cannot read come last.
    */
   readonly Routes: readonly TemplateApp[];
+  /**
+   * The same order as `Routes`, as the default template routes it: map lookups for the rules
+   * that are exact or prefix keys, chain lines for the others (routing/route-maps.ts).
+   */
+  readonly Frontend: readonly FrontendStep[];
+  /** Every map file `Frontend` looks up, with its entries; bamboo writes them before HAProxy loads the config. */
+  readonly Maps: readonly TemplateMap[];
   readonly Services: Readonly<Record<string, TemplateService>>;
   /** Settings and paths the template needs (binds, sockets, timeouts). */
   readonly HAProxy: HAProxyTemplateSettings;
+}
+
+/** One step of the frontend: a map lookup (`Map`), or chain lines for these apps' rules (`Chain`). */
+export interface FrontendStep {
+  readonly Map: TemplateMap | null;
+  readonly Chain: readonly TemplateApp[];
+}
+
+export interface TemplateMap {
+  /** File name, e.g. `host.map`. */
+  readonly Name: string;
+  /** Absolute path of the file, under `HAProxy.MapDir`. */
+  readonly Path: string;
+  /** The sample looked up, e.g. `req.hdr(host),lower`: keys are folded the same way. */
+  readonly Sample: string;
+  /** `map_str` (exact) or `map_beg` (longest prefix). */
+  readonly Converter: string;
+  /** In the file's order; `Value` is the backend name. */
+  readonly Entries: readonly { readonly Key: string; readonly Value: string; readonly Id: string }[];
 }
 
 export interface TemplateService {
@@ -91,6 +118,8 @@ export interface HAProxyTemplateSettings {
   /** UNIX socket the stats page listens on; bamboo proxies it at /haproxy_stats. */
   readonly StatsPageSocket: string;
   readonly ServerStateFile: string;
+  /** Directory of the map files (`Maps`). */
+  readonly MapDir: string;
   readonly MaxConn: number;
   readonly TimeoutConnect: string;
   readonly TimeoutClient: string;
@@ -131,8 +160,14 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
 export class TemplateDataBuilder {
   readonly #apps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
   #services: { readonly input: readonly Service[]; readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { input: [], key: "[]", result: {} };
-  /** The last routing order, as positions in the id-sorted apps, and the ids and rules it was computed for. */
-  #order: { readonly key: string; readonly positions: readonly number[] } = { key: "", positions: [] };
+  /** The last routing order and its frontend. */
+  #order: RoutingOrder = {
+    key: "",
+    mapDir: "",
+    positions: [],
+    steps: [],
+    maps: [],
+  };
   /**
    * Parsed rules by their text: rules are ranked again whenever one changes, and the parser
    * is pure, so its answers can be kept. Bounded: cleared when it outgrows any realistic
@@ -143,9 +178,15 @@ export class TemplateDataBuilder {
   build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
     const byId = new Map(services.map((service) => [service.id, service]));
     const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => this.#templateAppOf(app, byId.get(app.id)));
+    const order = this.#routingOrder(templateApps, settings.MapDir);
+    const routes = order.positions.map((position) => templateApps[position]!);
+    const maps = [...order.maps];
+    const frontend = order.steps.map((step): FrontendStep => (step.kind === "map" ? { Map: maps.shift()!, Chain: [] } : { Map: null, Chain: step.routes.map((index) => routes[index]!) }));
     return {
       Apps: templateApps,
-      Routes: this.#routingOrder(templateApps),
+      Routes: routes,
+      Frontend: frontend,
+      Maps: order.maps,
       Services: this.#templateServicesOf(services),
       HAProxy: settings,
     };
@@ -174,22 +215,37 @@ export class TemplateDataBuilder {
     return this.#services.result;
   }
 
-  #routingOrder(apps: readonly TemplateApp[]): TemplateApp[] {
-    // Task events change no rule: sorting 10,000 rules again each time is wasted work.
+  #routingOrder(apps: readonly TemplateApp[], mapDir: string): RoutingOrder {
+    // Task events change no rule: sorting 10,000 rules and building their maps again each time is wasted work.
     const key = apps.map((app) => `${app.Id}\u0000${app.Acl}`).join("\u0001");
-    if (key !== this.#order.key) this.#order = { key, positions: this.#rankPositions(apps) };
-    return this.#order.positions.map((position) => apps[position]!);
-  }
-
-  #rankPositions(apps: readonly TemplateApp[]): number[] {
+    if (key === this.#order.key && mapDir === this.#order.mapDir) return this.#order;
     const ranked: { id: string; rule: AclRule; position: number }[] = [];
-    const unreadable: number[] = [];
+    const unreadable: { id: string; rule: null; position: number }[] = [];
     apps.forEach((app, position) => {
       const parsed = this.#parsed(app.Acl);
       if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
-      else unreadable.push(position);
+      else unreadable.push({ id: app.Id, rule: null, position });
     });
-    return [...orderByPrecedence(ranked).map((entry) => entry.position), ...unreadable];
+    const ordered = [...orderByPrecedence(ranked), ...unreadable];
+    const steps = routeSteps(ordered);
+    const maps = steps.flatMap((step): TemplateMap[] =>
+      step.kind === "chain"
+        ? []
+        : [
+            {
+              Name: step.map.name,
+              Path: `${mapDir}/${step.map.name}`,
+              Sample: step.map.sample,
+              Converter: step.map.converter,
+              Entries: step.entries.map((entry) => {
+                const app = apps[ordered[entry.route]!.position]!;
+                return { Key: entry.key, Value: `${app.EscapedId}-cluster`, Id: app.Id };
+              }),
+            },
+          ],
+    );
+    this.#order = { key, mapDir, positions: ordered.map((entry) => entry.position), steps, maps };
+    return this.#order;
   }
 
   #parsed(text: string): ParseResult {
@@ -204,6 +260,16 @@ export class TemplateDataBuilder {
 }
 
 const MAX_PARSED_RULES = 50_000;
+
+interface RoutingOrder {
+  /** The ids and rules it was computed for. */
+  readonly key: string;
+  readonly mapDir: string;
+  /** Positions in the id-sorted apps, most specific rule first. */
+  readonly positions: readonly number[];
+  readonly steps: readonly RouteStep[];
+  readonly maps: readonly TemplateMap[];
+}
 
 /** The template data of apps and services, built from nothing: for a one-off render. */
 export function toTemplateData(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {

@@ -103,8 +103,8 @@ export class RoutingPipeline {
     const leaveOut = new Map<string, string>();
     for (let round = 0; ; round++) {
       // The running config is read just before applying: its slots are what the new config keeps.
-      const { config, data, problems } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
-      const outcome = await this.deps.applier.apply(config, reasons);
+      const { config, maps, data, problems } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
+      const outcome = await this.deps.applier.apply(config, reasons, maps);
       if (outcome.kind !== "invalid") {
         const appliedAt = outcome.kind === "unchanged" && this.#applied.appliedAt !== null ? this.#applied.appliedAt : new Date().toISOString();
         if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, appliedAt });

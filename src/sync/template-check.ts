@@ -3,7 +3,7 @@ import type { Config } from "../config/config.ts";
 import { Compiler } from "../compile/compiler.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import { templateSettings } from "../haproxy/template-settings.ts";
-import { validateConfigText } from "../haproxy/validate-text.ts";
+import { validateCompiled } from "../haproxy/validate-text.ts";
 
 /**
  * Refuses, before anything starts, a template whose config for an empty cluster HAProxy
@@ -11,7 +11,8 @@ import { validateConfigText } from "../haproxy/validate-text.ts";
  * @throws Error with HAProxy's own message.
  */
 export async function refuseBrokenTemplate(config: Config, paths: RuntimePaths, render: RenderConfig, templateName: string): Promise<void> {
-  const empty = new Compiler(render, templateSettings(config, paths)).compile({ apps: [], services: [], answers: { hosts: new Map(), rules: new Map() }, previous: null });
-  const verdict = await validateConfigText(config.haproxy.bin, empty.config.text, paths.dataDir);
+  const { verdict } = await validateCompiled(config.haproxy.bin, paths.dataDir, (mapDir) =>
+    new Compiler(render, templateSettings(config, { ...paths, mapDir })).compile({ apps: [], services: [], answers: { hosts: new Map(), rules: new Map() }, previous: null }),
+  );
   if (!verdict.ok) throw new Error(`template ${templateName} renders a config HAProxy rejects even with no apps: ${verdict.message}`);
 }

@@ -79,7 +79,7 @@ describe("bamboo render", () => {
     const served = await servedConfig();
     expect(rendered.stdout).toBe(served);
     // The fallbacks are there to compare: /legacy routes by its default rule, /db has no TCP listener.
-    expect(served).toContain("path_beg -i /legacy");
+    expect(await readFile(join(bamboo.dataDir, "maps", "path-prefix.map"), "utf8")).toContain("/legacy ::legacy-cluster\n");
     expect(served).not.toContain("nosuchfetch");
     expect(served).not.toContain("postgres");
     expect(served).toContain(bamboo.env.HAPROXY_HTTP_BIND!);

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileTemplate, loadTemplateSource, TemplateError } from "../../src/haproxy/template.ts";
+import { writeMapFiles } from "../../src/haproxy/map-files.ts";
 import { validateConfig } from "../../src/haproxy/validate.ts";
 import { toTemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
@@ -37,16 +38,21 @@ describe("the default template", () => {
     const dir = await mkdtemp(join(tmpdir(), "bamboo-template-"));
     const file = join(dir, "haproxy.cfg");
     // Socket paths must exist for haproxy -c only as directories; point them at the temp dir.
-    const local = { ...SETTINGS, StatsSocket: join(dir, "s.sock"), StatsPageSocket: join(dir, "p.sock"), ServerStateFile: join(dir, "state") };
+    const local = { ...SETTINGS, StatsSocket: join(dir, "s.sock"), StatsPageSocket: join(dir, "p.sock"), ServerStateFile: join(dir, "state"), MapDir: join(dir, "maps") };
     const { name, source } = await loadTemplateSource("");
-    await writeFile(file, compileTemplate(name, source)(toTemplateData(APPS, SERVICES, local)));
+    const data = toTemplateData(APPS, SERVICES, local);
+    await writeMapFiles(data.Maps.map((map) => ({ path: map.Path, entries: map.Entries.map((entry) => ({ key: entry.Key, value: entry.Value })) })));
+    await writeFile(file, compileTemplate(name, source)(data));
     expect(await validateConfig("haproxy", file)).toEqual({ ok: true });
   });
 
   test("routes by the service ACL, else by the app's path, and only to routable tasks", async () => {
     const rendered = await renderDefault();
-    expect(rendered).toContain("acl ::ghost-aclrule hdr(host) -i ghost.local");
-    expect(rendered).toContain("acl ::shop::web-aclrule path_beg -i /shop/web");
+    expect(rendered).toContain("use_backend %[req.hdr(host),lower,map_str(/run/bamboo/maps/host.map)]");
+    expect(rendered).toContain("use_backend %[path,lower,map_beg(/run/bamboo/maps/path-prefix.map)]");
+    const maps = toTemplateData(APPS, SERVICES, SETTINGS).Maps;
+    expect(maps.find((map) => map.Name === "host.map")?.Entries).toEqual([{ Key: "ghost.local", Value: "::ghost-cluster", Id: "/ghost" }]);
+    expect(maps.find((map) => map.Name === "path-prefix.map")?.Entries.map((entry) => `${entry.Key} ${entry.Value}`)).toContain("/shop/web ::shop::web-cluster");
     expect(rendered).toContain("balance url_param sticky");
     expect(rendered).toContain("option httpchk GET /health");
     expect(rendered).toContain("bind 127.0.0.1:15432");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AclChecker } from "../../src/haproxy/acl-check.ts";
 import { compileTemplate, loadTemplateSource } from "../../src/haproxy/template.ts";
+import { writeMapFiles } from "../../src/haproxy/map-files.ts";
 import { validateConfig } from "../../src/haproxy/validate.ts";
 import { Router } from "../../src/http/router.ts";
 import { mountServicesApi } from "../../src/http/services-api.ts";
@@ -32,6 +33,7 @@ const SETTINGS: HAProxyTemplateSettings = {
   StatsSocket: join(dir, "s.sock"),
   StatsPageSocket: join(dir, "p.sock"),
   ServerStateFile: join(dir, "state"),
+  MapDir: dir,
   MaxConn: 100,
   TimeoutConnect: "1s",
   TimeoutClient: "1s",
@@ -89,7 +91,10 @@ test("random writes never cause a 5xx, a refusal changes nothing, and every stor
         accepted++;
         const stored = JSON.parse(payload) as { Id: string };
         const file = join(dir, "haproxy.cfg");
-        await writeFile(file, render(toTemplateData([app({ id: stored.Id })], store.list(), SETTINGS)));
+        const data = toTemplateData([app({ id: stored.Id })], store.list(), SETTINGS);
+        // Whatever the API accepted reaches the map files HAProxy reads as keys it can hold.
+        await writeMapFiles(data.Maps.map((map) => ({ path: map.Path, entries: map.Entries.map((entry) => ({ key: entry.Key, value: entry.Value })) })));
+        await writeFile(file, render(data));
         expect(await validateConfig("haproxy", file)).toEqual({ ok: true });
       }
     }),

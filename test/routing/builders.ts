@@ -49,6 +49,7 @@ export const TEMPLATE_SETTINGS: HAProxyTemplateSettings = {
   StatsSocket: "/run/bamboo/haproxy-stats.sock",
   StatsPageSocket: "/run/bamboo/haproxy-stats-page.sock",
   ServerStateFile: "/run/bamboo/haproxy-server-state",
+  MapDir: "/run/bamboo/maps",
   MaxConn: 4096,
   TimeoutConnect: "5s",
   TimeoutClient: "50s",

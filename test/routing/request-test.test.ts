@@ -20,3 +20,21 @@ describe("RequestTester", () => {
     expect(tester.explain(after, request("other.example")).matched?.appId).toBe("/a");
   });
 });
+
+describe("explainRequest says how HAProxy finds the rule", () => {
+  const three = [...apps, app({ id: "/c", tasks: [] })];
+  const data = toTemplateData(three, [makeService("/a", "hdr(host) -i A.example"), makeService("/b", "hdr(x-tenant) blue")], TEMPLATE_SETTINGS);
+
+  test.each([
+    ["an exact host, by its folded key in host.map", request("a.EXAMPLE"), { appId: "/a", via: "map", map: "host.map", key: "a.example" }],
+    ["a default path rule, by its prefix in path-prefix.map", request("x.example", "/c/deeper"), { appId: "/c", via: "map", map: "path-prefix.map", key: "/c" }],
+    ["a header rule, in the chain", { ...request("x.example"), headers: new Map([["x-tenant", "blue"]]) }, { appId: "/b", via: "chain" }],
+  ])("%s", (_name, probe, expected) => {
+    const matched = explainRequest(data, probe).matched!;
+    expect({ appId: matched.appId, via: matched.via, ...(matched.via === "map" ? { map: matched.map, key: matched.key } : {}) }).toEqual(expected as never);
+  });
+
+  test("the explanation names the map entry", () => {
+    expect(explainRequest(data, request("a.example")).explanation).toContain("(key 'a.example' of host.map)");
+  });
+});

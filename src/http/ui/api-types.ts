@@ -103,7 +103,18 @@ export type RequestVerdict = "routed" | "no-rule" | "no-healthy-server" | "no-ta
 export interface RequestTestAnswer {
   readonly verdict: RequestVerdict;
   readonly explanation: string;
-  readonly matched: { readonly appId: string; readonly acl: string; readonly backend: string } | null;
+  /**
+   * `via`: how HAProxy finds the rule, by a key of a map file (`map`, `key`) or by testing it
+   * in the chain. Optional for answers of older versions.
+   */
+  readonly matched: {
+    readonly appId: string;
+    readonly acl: string;
+    readonly backend: string;
+    readonly via?: "map" | "chain";
+    readonly map?: string;
+    readonly key?: string;
+  } | null;
   readonly servers: readonly { readonly address: string; readonly haproxy: HAProxyServerState | null }[];
   readonly candidates: readonly { readonly appId: string; readonly acl: string; readonly matches: boolean }[];
 }

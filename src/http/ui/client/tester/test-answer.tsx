@@ -25,6 +25,20 @@ export function TestAnswer(props: { answer: RequestTestAnswer }) {
           <dd>
             <code>{answer.matched.acl}</code> of <strong>{answer.matched.appId}</strong>
           </dd>
+          {answer.matched.via && (
+            <>
+              <dt>Found by</dt>
+              <dd class="matched-via">
+                {answer.matched.via === "map" ? (
+                  <>
+                    map lookup: key <code>{answer.matched.key}</code> in <code>{answer.matched.map}</code>
+                  </>
+                ) : (
+                  "testing the rule in the chain"
+                )}
+              </dd>
+            </>
+          )}
           <dt>Backend</dt>
           <dd>
             <code>{answer.matched.backend}</code>

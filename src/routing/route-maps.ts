@@ -1,0 +1,167 @@
+import { precedenceKey, subjectOf, type AclRule } from "./acl/index.ts";
+
+/**
+ * Which rules the frontend can find with one map lookup instead of testing them one by one.
+ * HAProxy walks a chain of `acl` + `use_backend` lines for every request (1.66k req/s for
+ * the 5,000th host against 39k for the first, issue 16); a tree-indexed map finds an exact
+ * key or the longest prefix in log time.
+ *
+ * The chain's order is the contract (precedence.ts): rank first, then the longer pattern,
+ * then the app id. A lookup reproduces that order for consecutive rules of one rank that are
+ * all keys of the same map: an exact map has at most one matching key, a prefix
+ * map answers the longest, and a key two rules share goes to the one the chain tests first.
+ * So the first five ranks are served by lookups (see {@link routeSteps}); every later rank
+ * stays in the chain, after the lookups, as before.
+ *
+ * @module
+ */
+
+/** One lookup: what is looked up, how, and the map file's name (template-data.ts places it in the map directory). */
+export interface MapSpec {
+  /** File name inside the map directory. */
+  readonly name: string;
+  /** The rank (precedence.ts) the map serves. */
+  readonly rank: number;
+  /** HAProxy sample expression whose value is the key, case-folded when the map is. */
+  readonly sample: string;
+  /** `map_str` (exact key) or `map_beg` (longest prefix): both tree-indexed. */
+  readonly converter: "map_str" | "map_beg";
+  /** Keys and samples are lower-cased: never `-i`, which would turn the tree into a list. */
+  readonly folded: boolean;
+}
+
+const MAPS: readonly MapSpec[] = [
+  { name: "host-path.map", rank: 0, sample: "base,lower", converter: "map_str", folded: true },
+  { name: "host-path-case.map", rank: 0, sample: "base", converter: "map_str", folded: false },
+  { name: "host-path-prefix.map", rank: 1, sample: "base,lower", converter: "map_beg", folded: true },
+  { name: "host-path-prefix-case.map", rank: 1, sample: "base", converter: "map_beg", folded: false },
+  // Host rules match whatever the case (request-test.ts does the same), so one folded map.
+  { name: "host.map", rank: 2, sample: "req.hdr(host),lower", converter: "map_str", folded: true },
+  { name: "path.map", rank: 3, sample: "path,lower", converter: "map_str", folded: true },
+  { name: "path-case.map", rank: 3, sample: "path", converter: "map_str", folded: false },
+  { name: "path-prefix.map", rank: 4, sample: "path,lower", converter: "map_beg", folded: true },
+  { name: "path-prefix-case.map", rank: 4, sample: "path", converter: "map_beg", folded: false },
+];
+
+/** The ranks a map can serve; later ranks are always chained. */
+export const MAPPED_RANKS = [0, 1, 2, 3, 4] as const;
+
+/** A rule the frontend routes, in the chain's order, with its parsed form (null: unreadable). */
+export interface OrderedRule {
+  readonly id: string;
+  readonly rule: AclRule | null;
+}
+
+export interface MapEntry {
+  readonly key: string;
+  /** Index of the rule (in the ordered input) the key routes to. */
+  readonly route: number;
+}
+
+/** One step of the frontend, in order: a map lookup, or chain lines for these rules. */
+export type RouteStep = { readonly kind: "map"; readonly map: MapSpec; readonly entries: readonly MapEntry[] } | { readonly kind: "chain"; readonly routes: readonly number[] };
+
+/**
+ * The frontend's steps for rules already in precedence order (template-data.ts `Routes`).
+ * Within a mapped rank, each run of consecutive rules that fit one map is one lookup, and a
+ * rule that fits none is a chain line between the runs, so the order holds whatever mix a
+ * rank has; the usual rank (every rule fits) is one lookup. A mapped rank with no rules
+ * still has its lookup, so adding its first rule changes the map, not the config's text. Pure.
+ *
+ * @example routeSteps([{ id: "/a", rule: parseAcl("hdr(host) -i a.com").rule }]) // host.map has a.com → 0
+ */
+export function routeSteps(rules: readonly OrderedRule[]): RouteStep[] {
+  const byRank = new Map<number, number[]>();
+  const rest: number[] = [];
+  rules.forEach((entry, index) => {
+    const rank = entry.rule === null ? null : precedenceKey(entry.rule).rank;
+    if (rank === null || rank > 4) rest.push(index);
+    else byRank.set(rank, [...(byRank.get(rank) ?? []), index]);
+  });
+  const steps: RouteStep[] = [];
+  const uses = new Map<string, number>();
+  for (const rank of MAPPED_RANKS) {
+    for (const run of runsOf(rank, byRank.get(rank) ?? [], rules)) {
+      if (run.map === null) {
+        steps.push({ kind: "chain", routes: run.indices });
+        continue;
+      }
+      const use = (uses.get(run.map.name) ?? 0) + 1;
+      uses.set(run.map.name, use);
+      const map = use === 1 ? run.map : { ...run.map, name: run.map.name.replace(/\.map$/, `.${use}.map`) };
+      steps.push({ kind: "map", map, entries: entriesOf(map, run.indices, rules) });
+    }
+  }
+  if (rest.length > 0) steps.push({ kind: "chain", routes: rest });
+  return steps;
+}
+
+/** A rank's rules cut into runs served by one map each (null: chain lines). */
+function runsOf(rank: number, indices: readonly number[], rules: readonly OrderedRule[]): { map: MapSpec | null; indices: number[] }[] {
+  const candidates = MAPS.filter((map) => map.rank === rank);
+  if (indices.length === 0) return [{ map: candidates.find((map) => map.folded)!, indices: [] }];
+  const runs: { map: MapSpec | null; indices: number[] }[] = [];
+  for (const index of indices) {
+    const rule = rules[index]!.rule!;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && (last.map === null ? !candidates.some((map) => fits(rule, map)) : fits(rule, last.map))) {
+      last.indices.push(index);
+      continue;
+    }
+    runs.push({ map: candidates.find((map) => fits(rule, map)) ?? null, indices: [index] });
+  }
+  return runs;
+}
+
+/** Whether a rule is exactly "the sample equals (or starts with) one of these keys" for this map. */
+export function fits(rule: AclRule, map: MapSpec): boolean {
+  if (rule.converters.length > 0 || rule.occurrence !== null || rule.patterns.length === 0) return false;
+  if (precedenceKey(rule).rank !== map.rank) return false;
+  const method = map.converter === "map_str" ? "str" : "beg";
+  if (rule.method !== method) return false;
+  // The chain places a rule of several prefixes by its shortest; a prefix map would place each by its own length.
+  if (method === "beg" && rule.patterns.length > 1) return false;
+  const subject = subjectOf(rule);
+  const folded = subject === "host" || rule.ignoreCase;
+  if (folded !== map.folded) return false;
+  return rule.patterns.every((pattern) => mapKeyProblem(pattern) === null);
+}
+
+function entriesOf(map: MapSpec, indices: readonly number[], rules: readonly OrderedRule[]): MapEntry[] {
+  const entries: MapEntry[] = [];
+  const seen = new Set<string>();
+  for (const index of indices) {
+    for (const pattern of rules[index]!.rule!.patterns) {
+      const key = map.folded ? pattern.toLowerCase() : pattern;
+      // The chain tests this rule first: a later rule with the same key would never be reached.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      entries.push({ key, route: index });
+    }
+  }
+  return entries;
+}
+
+/**
+ * Why a pattern cannot be a map key, or null. A map line is `key value`: the key ends at the
+ * first blank, a line starting with '#' is a comment, and HAProxy reads no escapes there.
+ */
+export function mapKeyProblem(key: string): string | null {
+  if (key === "") return "an empty key";
+  for (const char of key) {
+    const code = char.codePointAt(0)!;
+    if (code <= 0x20 || code === 0x7f) return `the character ${describeChar(char)}`;
+    if (code > 0x7e) return `the non-ASCII character ${describeChar(char)}`;
+  }
+  if (key.startsWith("#")) return "a leading '#', which starts a comment";
+  if (key.includes("\\")) return "a backslash";
+  return null;
+}
+
+/** A character as a message names it: printable ones quoted, the others by code point. */
+export function describeChar(char: string): string {
+  const code = char.codePointAt(0)!;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (code === 0x20) return `' ' (space, ${hex})`;
+  return code < 0x20 || code === 0x7f ? `${hex} (a control character)` : `'${char}' (${hex})`;
+}

@@ -8,7 +8,7 @@ import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, t
 import type { Service } from "../store/types.ts";
 import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
 import type { RoutingProblem } from "./problems.ts";
-import { sectionInstances } from "./section-instances.ts";
+import { SectionInstances } from "./section-instances.ts";
 import { usableServices, type UsableServices } from "./usable-rules.ts";
 
 /** What compiling needs from the world outside: asked for beforehand, so compiling stays pure. */
@@ -53,6 +53,7 @@ export class Compiler {
   readonly #addresses = new AgentAddresses();
   readonly #settingsChecker = new AppSettingsChecker();
   readonly #templateData = new TemplateDataBuilder();
+  readonly #instances = new SectionInstances();
   /**
    * The rules last sorted out and the result: the same list with the same verdicts keeps the
    * same usable list, so template-data.ts need not compare 10,000 rules by content per event.
@@ -74,7 +75,7 @@ export class Compiler {
     const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
     const data = this.#templateData.build(apps, rules.services, this.settings);
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
-    const config = slotConfig(this.render.pieces(data), input.previous, sectionInstances(apps));
+    const config = slotConfig(this.render.pieces(data), input.previous, this.#instances.of(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
     return { config, maps: this.#mapFiles(data.Maps), data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
   }

@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import type { Config } from "./config/config.ts";
 import { runtimePaths, type RuntimePaths } from "./config/paths.ts";
 import { AclChecker } from "./haproxy/acl-check.ts";
@@ -25,6 +24,7 @@ import { RoutingPipeline } from "./sync/pipeline.ts";
 import { Reconciler } from "./sync/reconciler.ts";
 import { refuseBrokenTemplate } from "./sync/template-check.ts";
 import type { Logger } from "./system/log.ts";
+import { ensureWritableDir } from "./system/writable-dir.ts";
 
 /**
  * How long the first event of a burst waits for others before the run starts. Short: while
@@ -77,7 +77,7 @@ export class Appliance implements ApplianceView {
 
   static async create(config: Config, log: Logger, version: string): Promise<Appliance> {
     const paths = runtimePaths(config);
-    await mkdir(paths.dataDir, { recursive: true });
+    await ensureWritableDir(paths.dataDir, "BAMBOO_DATA_DIR");
     const credentials = await resolveCredentials(config, paths.dataDir, log);
     const template = await loadTemplateSource(config.haproxy.templatePath);
     const render = compileTemplate(template.name, template.source);
@@ -122,7 +122,7 @@ export class Appliance implements ApplianceView {
       services: () => store.list(),
       apply: async (snapshot, reasons) => {
         const outcome = await pipeline.apply(snapshot, reasons);
-        if (outcome.kind === "invalid" && !applier.status().serving) appliance.#fatal.resolve(outcome.message);
+        if (!applier.status().serving && (outcome.kind === "invalid" || (outcome.kind === "failed" && lacksRights(outcome.message)))) appliance.#fatal.resolve(outcome.message);
         return outcome;
       },
       log,
@@ -216,4 +216,9 @@ function aclPolicyOf(config: Config): AclPolicy {
   const parsed = parsePolicy(config.bamboo.aclPolicy);
   if (!parsed.ok) throw new Error(`BAMBOO_ACL_POLICY: ${parsed.message}`);
   return parsed.policy;
+}
+
+/** A first start HAProxy cannot do as this user (a port below 1024): retrying cannot help. */
+function lacksRights(message: string): boolean {
+  return /Permission denied/i.test(message);
 }

@@ -218,7 +218,7 @@ export class ConfigApplier {
     try {
       await this.options.process.start();
     } catch (error) {
-      const message = `HAProxy did not start: ${errorMessage(error)}`;
+      const message = `HAProxy did not start: ${withHint(errorMessage(error))}`;
       this.#update({ lastError: message });
       return { kind: "failed", message };
     }
@@ -301,4 +301,13 @@ export function reasonKind(reason: string): string {
   const section = /^(global|defaults|frontend|backend|listen|preamble)\b.*\b(added|removed|changed)$/.exec(reason);
   if (section) return `${section[1]} ${section[2]}`;
   return reason.replace(/:.*$/, "");
+}
+
+/** HAProxy's reason, with the setting to change when the reason is one a user hits on a first run. */
+function withHint(reason: string): string {
+  if (/cannot bind socket \(Permission denied\)/.test(reason)) {
+    return `${reason}; this user may not listen on a port below 1024: set HAPROXY_HTTP_BIND to a higher port (e.g. 127.0.0.1:8081), or run as root or with cap_net_bind_service`;
+  }
+  if (/cannot bind socket \(Address already in use\)/.test(reason)) return `${reason}; another program listens there: stop it or set HAPROXY_HTTP_BIND`;
+  return reason;
 }

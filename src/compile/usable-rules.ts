@@ -1,4 +1,5 @@
 import type { AclVerdict } from "../haproxy/acl-check.ts";
+import { storedRuleKeyProblem } from "../routing/acl/index.ts";
 import type { Service } from "../store/types.ts";
 import type { RoutingProblem } from "./problems.ts";
 
@@ -10,13 +11,20 @@ export interface UsableServices {
 /**
  * The services whose rule HAProxy accepts. A stored rule it rejects (one written into
  * ZooKeeper by another tool, say) is left out, so its app falls back to its default path
- * rule instead of breaking every app's config; it is reported. Pure.
+ * rule instead of breaking every app's config; it is reported. So is a rule with a pattern no
+ * map file could hold as a key (an escaped blank), which the API would have refused. Pure.
  */
 export function usableServices(services: readonly Service[], verdicts: ReadonlyMap<string, AclVerdict>): UsableServices {
   const usable: Service[] = [];
   const problems: RoutingProblem[] = [];
   for (const service of services) {
-    const verdict = service.acl === "" ? { ok: true as const } : (verdicts.get(service.acl) ?? { ok: false as const, message: "HAProxy was not asked about it" });
+    const keyProblem = storedRuleKeyProblem(service.acl);
+    const verdict =
+      service.acl === ""
+        ? { ok: true as const }
+        : keyProblem !== null
+          ? { ok: false as const, message: keyProblem }
+          : (verdicts.get(service.acl) ?? { ok: false as const, message: "HAProxy was not asked about it" });
     if (verdict.ok) usable.push(service);
     else problems.push({ id: service.id, message: `rule not routed, the app falls back to its default path rule: ${verdict.message}` });
   }

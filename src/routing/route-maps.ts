@@ -1,4 +1,4 @@
-import { precedenceKey, subjectOf, type AclRule } from "./acl/index.ts";
+import { mapKeyProblem, precedenceKey, subjectOf, type AclRule } from "./acl/index.ts";
 
 /**
  * Which rules the frontend can find with one map lookup instead of testing them one by one.
@@ -140,28 +140,4 @@ function entriesOf(map: MapSpec, indices: readonly number[], rules: readonly Ord
     }
   }
   return entries;
-}
-
-/**
- * Why a pattern cannot be a map key, or null. A map line is `key value`: the key ends at the
- * first blank, a line starting with '#' is a comment, and HAProxy reads no escapes there.
- */
-export function mapKeyProblem(key: string): string | null {
-  if (key === "") return "an empty key";
-  for (const char of key) {
-    const code = char.codePointAt(0)!;
-    if (code <= 0x20 || code === 0x7f) return `the character ${describeChar(char)}`;
-    if (code > 0x7e) return `the non-ASCII character ${describeChar(char)}`;
-  }
-  if (key.startsWith("#")) return "a leading '#', which starts a comment";
-  if (key.includes("\\")) return "a backslash";
-  return null;
-}
-
-/** A character as a message names it: printable ones quoted, the others by code point. */
-export function describeChar(char: string): string {
-  const code = char.codePointAt(0)!;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  if (code === 0x20) return `' ' (space, ${hex})`;
-  return code < 0x20 || code === 0x7f ? `${hex} (a control character)` : `'${char}' (${hex})`;
 }

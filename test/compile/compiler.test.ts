@@ -37,6 +37,11 @@ describe("Compiler: what is not routed as written", () => {
       { acl: "path_beg -i /a", problem: "rule not routed, the app falls back to its default path rule: HAProxy rejects the ACL: unknown fetch method 'nosuchfetch'" },
     ],
     [
+      "a stored rule whose pattern no map file could hold as a key (written by another tool) falls back too",
+      { apps: [web("/a")], services: [makeService("/a", "path_beg /a\\ b")], answers: { hosts: new Map(), rules: new Map([["path_beg /a\\ b", { ok: true }]]) } },
+      { acl: "path_beg -i /a", problem: "rule not routed, the app falls back to its default path rule: pattern '/a b' holds the character ' ' (space, U+0020), which a map file's key cannot hold" },
+    ],
+    [
       "a stored rule HAProxy was not asked about is not routed either",
       { apps: [web("/a")], services: [makeService("/a", "hdr(host) -i a.local")] },
       { acl: "path_beg -i /a", problem: "rule not routed, the app falls back to its default path rule: HAProxy was not asked about it" },

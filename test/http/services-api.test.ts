@@ -31,3 +31,27 @@ test.each([
   expect(((await response.json()) as { error: string }).error).toContain(text);
   expect(store.list()).toEqual([]);
 });
+
+test.each([
+  ["an escaped space in a path", "path_beg /a\\ b", "the character ' ' (space, U+0020)"],
+  ["a quoted space in a host", "hdr(host) -i 'a b.example'", "the character ' ' (space, U+0020)"],
+  ["a tab", "path_beg /a\tb", "control character 0x09"],
+  ["a non-ASCII host", "hdr(host) -i é.example", "non-ASCII character 'é'"],
+])("a rule with %s, which no map file could hold as a key, answers 400 naming the character", async (_name, acl, text) => {
+  const store = new FileStore(join(dir, `keys-${text.length}-${acl.length}.json`));
+  await store.start();
+  const router = new Router((error) => {
+    throw error;
+  });
+  mountServicesApi(router, { store, aclChecker: { check: async () => ({ ok: true }) }, policy: DEFAULT_POLICY, credential: { user: "admin", password: "pw" } });
+  const response = await router.handle(
+    new Request("http://127.0.0.1/api/services", {
+      method: "POST",
+      headers: { authorization: `Basic ${btoa("admin:pw")}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: "/a", acl }),
+    }),
+  );
+  expect(response.status).toBe(400);
+  expect(((await response.json()) as { error: string }).error).toContain(text);
+  expect(store.list()).toEqual([]);
+});

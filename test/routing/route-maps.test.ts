@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseAcl, type AclRule } from "../../src/routing/acl/index.ts";
-import { describeChar, mapKeyProblem, routeSteps, type RouteStep } from "../../src/routing/route-maps.ts";
+import { describeChar, mapKeyProblem, storedRuleKeyProblem } from "../../src/routing/acl/map-keys.ts";
+import { routeSteps, type RouteStep } from "../../src/routing/route-maps.ts";
 
 const rule = (text: string): AclRule => {
   const parsed = parseAcl(text);
@@ -60,5 +61,16 @@ describe("mapKeyProblem", () => {
 
   test("names printable characters by themselves and code point", () => {
     expect(describeChar("\"")).toBe("'\"' (U+0022)");
+  });
+});
+
+describe("storedRuleKeyProblem", () => {
+  test.each([
+    ["path_beg -i /api", null],
+    ["hdr(host) -i a.example b.example", null],
+    ["path_beg /a\\ b", "pattern '/a b' holds the character ' ' (space, U+0020), which a map file's key cannot hold"],
+    ["hdr(host) -i 'a b.example'", "pattern 'a b.example' holds the character ' ' (space, U+0020), which a map file's key cannot hold"],
+  ])("%j → %j", (acl, problem) => {
+    expect(storedRuleKeyProblem(acl)).toBe(problem);
   });
 });

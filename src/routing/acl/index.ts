@@ -18,3 +18,4 @@ export { compareByPrecedence, orderByPrecedence, precedenceKey, type PrecedenceK
 export type { AclRule, Converter, FetchName, MatchMethod, Subject } from "./model.ts";
 export { matchesValue } from "./match.ts";
 export { subjectOf } from "./model.ts";
+export { describeChar, mapKeyProblem, storedRuleKeyProblem } from "./map-keys.ts";

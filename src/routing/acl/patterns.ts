@@ -1,4 +1,5 @@
 import type { AclRule, Subject } from "./model.ts";
+import { describeChar } from "./map-keys.ts";
 import type { Word } from "./tokenise.ts";
 
 export type PatternCheck = { ok: true } | { ok: false; message: string };
@@ -7,6 +8,8 @@ const HOST = /^[A-Za-z0-9._:[\]-]*$/;
 // RFC 3986 path characters plus '%' for percent-encoding.
 const PATH = /^[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$/;
 const METHOD = /^[A-Za-z]+$/;
+const HOST_CHAR = /[A-Za-z0-9._:[\]-]/;
+const PATH_CHAR = /[A-Za-z0-9._~!$&'()*+,;=:@/%-]/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?:\/(?:3[0-2]|[12]?[0-9]))?$/;
 const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:\/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$/;
 const LENGTH = /^(?:[0-9]{1,6}|[0-9]{1,6}:[0-9]{0,6}|:[0-9]{1,6})$/;
@@ -46,10 +49,10 @@ function literalProblem(rule: AclRule, subject: Subject, pattern: string): strin
   switch (subject) {
     case "host":
       if (pattern.includes("*")) return "HAProxy patterns are not wildcards; to match every sub-domain write hdr_end(host) -i .example.com";
-      return HOST.test(pattern) ? null : "a host name may only contain letters, digits, '.', '-', ':' (port) and brackets (IPv6)";
+      return HOST.test(pattern) ? null : `${refused(pattern, HOST_CHAR)}a host name may only contain letters, digits, '.', '-', ':' (port) and brackets (IPv6)`;
     case "path":
       if (pattern.includes("?")) return "the path never contains the query string; match it with url_param(<name>)";
-      if (!PATH.test(pattern)) return "a path may only contain URL path characters; percent-encode anything else (a space is %20)";
+      if (!PATH.test(pattern)) return `${refused(pattern, PATH_CHAR)}a path may only contain URL path characters; percent-encode anything else (a space is %20)`;
       if ((rule.method === "str" || rule.method === "beg") && pattern !== "" && !pattern.startsWith("/")) {
         return `a path always starts with '/': did you mean '/${pattern}'?`;
       }
@@ -59,7 +62,8 @@ function literalProblem(rule: AclRule, subject: Subject, pattern: string): strin
       const host = slash === -1 ? pattern : pattern.slice(0, slash);
       const path = slash === -1 ? "" : pattern.slice(slash);
       if (pattern.includes("?") || pattern.includes("*")) return "base is the host followed by the path, without query string or wildcards";
-      return HOST.test(host) && PATH.test(path) ? null : "base is the host followed by the path, e.g. app.example.com/api";
+      if (!HOST.test(host)) return `${refused(host, HOST_CHAR)}base is the host followed by the path, e.g. app.example.com/api`;
+      return PATH.test(path) ? null : `${refused(path, PATH_CHAR)}base is the host followed by the path, e.g. app.example.com/api`;
     }
     case "method":
       return METHOD.test(pattern) ? null : "an HTTP method is a word such as GET or POST";
@@ -67,6 +71,12 @@ function literalProblem(rule: AclRule, subject: Subject, pattern: string): strin
       // Header and parameter values are free text; the tokeniser already refused what is unsafe.
       return null;
   }
+}
+
+/** "the character ' ' (space, U+0020) is not allowed: " for the first character outside `allowed`; host and path patterns become map keys, so the message names it. */
+function refused(pattern: string, allowed: RegExp): string {
+  for (const char of pattern) if (!allowed.test(char)) return `the character ${describeChar(char)} is not allowed: `;
+  return "";
 }
 
 /**

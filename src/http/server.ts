@@ -6,13 +6,15 @@ import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
-import { HttpError, jsonResponse } from "./errors.ts";
+import { contentTypeRefusal, crossSiteRefusal } from "./cross-site.ts";
+import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { OverviewFeed } from "./overview-feed.ts";
 import { parseRequestTest } from "./request-test-body.ts";
 import { MAX_BODY_BYTES, readJsonBody } from "./request-body.ts";
 import { Router } from "./router.ts";
 import { mountServicesApi } from "./services-api.ts";
+import { SignInGuard } from "./sign-in-guard.ts";
 import { proxyStatsPage } from "./stats-proxy.ts";
 import type { RequestTestAnswer } from "./ui/api-types.ts";
 import { serveUi } from "./ui/serve.ts";
@@ -100,14 +102,40 @@ export interface ListenOptions {
   readonly port: number;
 }
 
-export function listen(deps: HttpDeps, options: ListenOptions): ReturnType<typeof Bun.serve> {
+/**
+ * The router behind two guards every request passes: writes from another site (or not
+ * declared as JSON) are refused before any handler runs, and an address that keeps failing
+ * to sign in is paused before its credentials are looked at again.
+ */
+export function createHandler(deps: HttpDeps, guard = new SignInGuard()): (request: Request, clientAddress: string) => Promise<Response> {
   const router = createRouter(deps);
+  return async (request, clientAddress) => {
+    const path = new URL(request.url).pathname;
+    const refusal = crossSiteRefusal(request) ?? (path.startsWith("/api/") ? contentTypeRefusal(request) : null);
+    if (refusal) return errorResponse(new HttpError(refusal.status, refusal.message));
+    if (!request.headers.has("authorization")) return router.handle(request);
+    const pauseMs = guard.pauseMs(clientAddress);
+    if (pauseMs > 0) {
+      const seconds = Math.ceil(pauseMs / 1000);
+      return jsonResponse({ error: `too many failed sign-ins from ${clientAddress}: try again in ${seconds} s` }, 429, { "retry-after": String(seconds) });
+    }
+    const response = await router.handle(request);
+    if (response.status === 401) {
+      const pause = guard.failed(clientAddress);
+      deps.log.warn("failed sign-in", { address: clientAddress, method: request.method, path, pausedForMs: pause || undefined });
+    }
+    return response;
+  };
+}
+
+export function listen(deps: HttpDeps, options: ListenOptions): ReturnType<typeof Bun.serve> {
+  const handle = createHandler(deps);
   return Bun.serve({
     hostname: options.hostname === "" ? "0.0.0.0" : options.hostname,
     port: options.port,
     // Long enough for the stats page and the UI's event stream (which pings every 15 s).
     idleTimeout: 60,
     maxRequestBodySize: MAX_BODY_BYTES * 4,
-    fetch: (request) => router.handle(request),
+    fetch: (request, server) => handle(request, server.requestIP(request)?.address ?? "unknown"),
   });
 }

@@ -118,12 +118,13 @@ describe("write calls", () => {
     try {
       await bamboo.waitReady();
       const body = JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" });
-      const anonymous = await fetch(`${bamboo.api}/api/services`, { method: "POST", body });
+      const json = { "content-type": "application/json" };
+      const anonymous = await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: json });
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get("www-authenticate")).toContain("Basic");
-      const wrong = await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { authorization: `Basic ${btoa("admin:nope")}` } });
+      const wrong = await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { ...json, authorization: `Basic ${btoa("admin:nope")}` } });
       expect(wrong.status).toBe(401);
-      const right = await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { authorization: `Basic ${btoa("admin:s3cret")}` } });
+      const right = await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { ...json, authorization: `Basic ${btoa("admin:s3cret")}` } });
       expect(right.status).toBe(200);
       expect((await fetch(`${bamboo.api}/api/services`)).status).toBe(200);
     } finally {

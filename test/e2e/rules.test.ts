@@ -135,8 +135,9 @@ describe("secure by default", () => {
       expect(password.length).toBeGreaterThan(16);
       expect(bamboo.logs()).toContain(`generated a password and stored it in ${file}`);
       const body = JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" });
-      expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body })).status).toBe(401);
-      expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: basicAuth("admin", password) })).status).toBe(200);
+      const json = { "content-type": "application/json" };
+      expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: json })).status).toBe(401);
+      expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { ...json, ...basicAuth("admin", password) } })).status).toBe(200);
     } finally {
       await bamboo.stop();
       await sim.stop();
@@ -148,7 +149,7 @@ describe("secure by default", () => {
     const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_AUTH: "false" } });
     try {
       await bamboo.waitReady();
-      const response = await fetch(`${bamboo.api}/api/services`, { method: "POST", body: JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" }) });
+      const response = await fetch(`${bamboo.api}/api/services`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" }) });
       expect(response.status).toBe(200);
       expect(bamboo.logs()).toContain("BAMBOO_API_AUTH=false");
     } finally {

@@ -1,8 +1,9 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../system/log.ts";
 import { contentVersion, LatestWriter, writeFileAtomic } from "./config-file.ts";
-import { changedMapFiles, sameMapFiles, writeMapFiles, type MapFile } from "./map-files.ts";
-import { commandText, plan, type Plan } from "./plan.ts";
+import { writeMapFiles, type MapFile } from "./map-files.ts";
+import { commandText, mapVersionCommands, plan, planMaps, type Plan } from "./plan.ts";
+import { prepareMapCommand, preparedMapVersion } from "./runtime-api.ts";
 import { serverStateFor } from "./server-state.ts";
 import { textPieces, type SlottedConfig } from "./slots.ts";
 import { validateConfig } from "./validate.ts";
@@ -141,20 +142,17 @@ export class ConfigApplier {
     if (!haproxy.isRunning()) return this.#start(next, maps, reasons);
     if (this.#reloadBecause !== null) return this.#reload(next, maps, [this.#reloadBecause]);
     const decision: Plan = plan(this.#running, next);
-    if (decision.kind !== "reload" && !sameMapFiles(this.#runningMaps, maps)) {
-      return this.#reload(next, maps, changedMapFiles(this.#runningMaps, maps).map((file) => `map ${file.path} changed`));
+    if (decision.kind === "reload") return this.#reload(next, maps, decision.reasons);
+    const mapPlan = planMaps(this.#runningMaps, maps);
+    if (mapPlan.kind === "reload") return this.#reload(next, maps, mapPlan.reasons);
+    if (decision.kind === "none" && mapPlan.kind === "none") {
+      // Comments may still differ; the next render compares against this one.
+      if (next.reread.some((section, i) => section !== next.replaced[i])) this.#disk.write(textPieces(next));
+      this.#running = next;
+      return { kind: "unchanged" };
     }
-    switch (decision.kind) {
-      case "none":
-        // Comments may still differ; the next render compares against this one.
-        if (next.reread.some((section, i) => section !== next.replaced[i])) this.#disk.write(textPieces(next));
-        this.#running = next;
-        return { kind: "unchanged" };
-      case "runtime":
-        return this.#applyAtRuntime(next, decision.commands.map(commandText), reasons);
-      case "reload":
-        return this.#reload(next, maps, decision.reasons);
-    }
+    const commands = decision.kind === "runtime" ? decision.commands.map(commandText) : [];
+    return this.#applyAtRuntime(next, commands, mapPlan.kind === "runtime" ? mapPlan.maps : [], maps, reasons);
   }
 
   /**
@@ -168,24 +166,39 @@ export class ConfigApplier {
     this.#update({ serving: true });
   }
 
-  async #applyAtRuntime(next: SlottedConfig, commands: readonly string[], reasons: readonly string[]): Promise<ApplyOutcome> {
+  async #applyAtRuntime(next: SlottedConfig, commands: readonly string[], changedMaps: readonly MapFile[], maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome> {
     const { runtime, log } = this.options;
+    let operations = commands.length;
     try {
-      await runtime.run(commands);
+      if (commands.length > 0) await runtime.run(commands);
+      for (const map of changedMaps) {
+        const version = preparedMapVersion(await runtime.send(prepareMapCommand(map.path)));
+        const fill = mapVersionCommands(version, map);
+        await runtime.run(fill);
+        operations += 1 + fill.length;
+      }
     } catch (error) {
       log.warn("runtime API update failed; reloading instead", { error, reasons });
-      return this.#reload(next, this.#runningMaps, [`runtime API failed: ${errorMessage(error)}`]);
+      return this.#reload(next, maps, [`runtime API failed: ${errorMessage(error)}`]);
     }
     this.#running = next;
+    this.#runningMaps = maps;
     // A crash before the file catches up is covered by restarted(): the next apply reloads.
     this.#disk.write(textPieces(next));
+    // A later reload or restart reads the files: they must hold what now runs (runtime changes die with the worker).
+    try {
+      await writeMapFiles(changedMaps);
+    } catch (error) {
+      this.#reloadBecause = `map files could not be written after a runtime change: ${errorMessage(error)}`;
+      log.error("could not write the map files; the next apply reloads", { error: errorMessage(error) });
+    }
     this.#update({
-      runtimeOperations: this.#status.runtimeOperations + commands.length,
+      runtimeOperations: this.#status.runtimeOperations + operations,
       runtimeApplies: this.#status.runtimeApplies + 1,
       lastError: null,
     });
-    log.debug("applied through the runtime API", { operations: commands.length, reasons });
-    return { kind: "runtime", operations: commands.length };
+    log.debug("applied through the runtime API", { operations, maps: changedMaps.length, reasons });
+    return { kind: "runtime", operations };
   }
 
   async #validateAndWrite(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome | null> {
@@ -194,13 +207,13 @@ export class ConfigApplier {
     await this.#disk.settled();
     // HAProxy reads the maps when it loads the config, haproxy -c included; the running
     // worker keeps the maps it loaded, so only a restart could see them before the config.
-    await writeMapFiles(changedMapFiles(this.#runningMaps, maps));
+    await writeMapFiles(maps);
     const candidate = `${configPath}.candidate`;
     await writeFileAtomic(candidate, textPieces(next));
     const verdict = await validateConfig(bin, candidate);
     await rm(candidate, { force: true });
     if (!verdict.ok) {
-      await this.#restoreMaps(maps);
+      await this.#restoreMaps();
       const message = `HAProxy refuses the generated config: ${verdict.message}`;
       this.#update({ invalidConfigs: this.#status.invalidConfigs + 1, lastError: message });
       log.error("config rejected by haproxy -c", { reasons, error: verdict.message });
@@ -245,7 +258,7 @@ export class ConfigApplier {
     this.#lastReloadAtMs = now();
     if (!outcome.ok) {
       if (this.#running !== null) await writeFileAtomic(configPath, textPieces(this.#running));
-      await this.#restoreMaps(maps);
+      await this.#restoreMaps();
       const message = `reload failed, the previous config keeps serving: ${outcome.message}`;
       this.#update({ failedReloads: this.#status.failedReloads + 1, lastError: message });
       return { kind: "failed", message };
@@ -267,9 +280,9 @@ export class ConfigApplier {
     return { kind: "reloaded", durationMs: outcome.durationMs };
   }
 
-  /** After a refused config: the files on disk go back to what the running config was loaded with, for a restart to find. */
-  async #restoreMaps(written: readonly MapFile[]): Promise<void> {
-    await writeMapFiles(changedMapFiles(written, this.#runningMaps));
+  /** After a refused config: the files on disk go back to what the running config uses, for a restart to find. */
+  async #restoreMaps(): Promise<void> {
+    await writeMapFiles(this.#runningMaps);
   }
 
   /** Health state of slots that keep their task survives the reload through the state file. */

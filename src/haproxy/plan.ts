@@ -1,4 +1,5 @@
-import { setServerAddrCommand, setServerStateCommand } from "./runtime-api.ts";
+import { changedMapFiles, type MapFile } from "./map-files.ts";
+import { addMapEntryCommand, commitMapCommand, isRuntimeMapWord, setServerAddrCommand, setServerStateCommand } from "./runtime-api.ts";
 import { sameStructure, slotName, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
 
 /** One runtime API command with what it is for, so a failure can be reported precisely. */
@@ -56,6 +57,31 @@ function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, Bac
   return candidates.flatMap((section): [string, BackendSlots, BackendSlots | undefined][] =>
     section.slots === null || section.slots === before.get(section.header) ? [] : [[section.header, section.slots, before.get(section.header)]],
   );
+}
+
+/** How the running maps become the next ones: unchanged, replaced at run time, or only by a reload. */
+export type MapPlan = { readonly kind: "none" } | { readonly kind: "runtime"; readonly maps: readonly MapFile[] } | { readonly kind: "reload"; readonly reasons: readonly string[] };
+
+/**
+ * The map files whose entries changed, each to be replaced whole at run time (`prepare map`,
+ * `add map @version`, `commit map`: requests see the old map or the new one). A map the
+ * running config does not name, or a key the CLI cannot carry, needs the file and a reload.
+ */
+export function planMaps(running: readonly MapFile[], next: readonly MapFile[]): MapPlan {
+  const changed = changedMapFiles(running, next);
+  if (changed.length === 0) return { kind: "none" };
+  const known = new Set(running.map((file) => file.path));
+  const reasons: string[] = [];
+  for (const file of changed) {
+    if (!known.has(file.path)) reasons.push(`map ${file.path} added`);
+    else if (!file.entries.every((entry) => isRuntimeMapWord(entry.key) && isRuntimeMapWord(entry.value))) reasons.push(`map ${file.path}: a key the runtime API cannot carry`);
+  }
+  return reasons.length > 0 ? { kind: "reload", reasons } : { kind: "runtime", maps: changed };
+}
+
+/** The runtime commands that fill a prepared version of a map with its entries, then commit it. */
+export function mapVersionCommands(version: number, map: MapFile): string[] {
+  return [...map.entries.map((entry) => addMapEntryCommand(version, map.path, entry.key, entry.value)), commitMapCommand(version, map.path)];
 }
 
 /** The runtime API text of a command, through the builders that refuse what would split it. */

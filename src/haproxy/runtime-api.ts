@@ -104,6 +104,55 @@ export function setServerStateCommand(backend: string, server: string, state: Se
   return `set server ${backend}/${server} state ${state}`;
 }
 
+/** The command that starts an empty, invisible version of a map: `prepare map <path>`; its reply names the version. */
+export function prepareMapCommand(map: string): string {
+  assertMapPath(map);
+  return `prepare map ${map}`;
+}
+
+/** The version number in `prepare map`'s reply ("New version created: 3"). */
+export function preparedMapVersion(reply: string): number {
+  const match = /New version created:\s*([0-9]+)/.exec(reply);
+  if (!match) throw new RangeError(`unexpected reply to prepare map: ${JSON.stringify(reply.trim())}`);
+  return Number(match[1]);
+}
+
+/** The command that adds one entry to a prepared version of a map. */
+export function addMapEntryCommand(version: number, map: string, key: string, value: string): string {
+  assertVersion(version);
+  assertMapPath(map);
+  assertMapWord(key, "key");
+  assertMapWord(value, "value");
+  return `add map @${version} ${map} ${key} ${value}`;
+}
+
+/** The command that makes a prepared version the map's whole content, at once. */
+export function commitMapCommand(version: number, map: string): string {
+  assertVersion(version);
+  assertMapPath(map);
+  return `commit map @${version} ${map}`;
+}
+
+/**
+ * Whether a key or value can travel in a runtime command: the CLI splits commands at ';'
+ * and words at blanks, so a key holding either is only ever written to the map file.
+ */
+export function isRuntimeMapWord(word: string): boolean {
+  return /^[\x21-\x7e]+$/.test(word) && !word.includes(";") && !word.includes("\\");
+}
+
+function assertMapWord(word: string, what: "key" | "value"): void {
+  if (!isRuntimeMapWord(word)) throw new RangeError(`invalid map ${what}: ${JSON.stringify(word)}`);
+}
+
+function assertMapPath(map: string): void {
+  if (!map.startsWith("/") || !isRuntimeMapWord(map)) throw new RangeError(`invalid map path: ${JSON.stringify(map)}`);
+}
+
+function assertVersion(version: number): void {
+  if (!Number.isSafeInteger(version) || version < 0) throw new RangeError(`invalid map version ${version}`);
+}
+
 /** Groups commands so that each group, newline-joined, fits in `maxBytes`. */
 export function chunkCommands(commands: readonly string[], maxBytes: number): string[][] {
   const batches: string[][] = [];

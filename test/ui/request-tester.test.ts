@@ -49,6 +49,8 @@ describe("the request tester", () => {
     await waitForText(page, ".test-answer", (t) => t.includes("/ghost"), "the matching app");
     expect(await page.locator(".test-answer").getAttribute("data-verdict")).toBe("routed");
     expect(await page.locator(".test-answer .servers li").count()).toBe(2);
+    // Issue 16: an exact host is found by a map lookup, and the page says which entry.
+    expect(await page.locator(".test-answer .matched-via").textContent()).toBe("map lookup: key ghost.local in host.map");
   });
 
   test("says when no rule matches", async () => {

@@ -8,7 +8,8 @@
  * starts, so bamboo sees them in its first full sync rather than as 30,000 events). Then:
  *  - event→routable: one at a time, a probed app is scaled up by one; the time from the
  *    scale call (the simulator's TASK_RUNNING) to the first request HAProxy sends to the
- *    new task (see first-hit.ts). Probed apps rotate so each stays within its server slots.
+ *    new task (see first-hit.ts). Probed apps run 2 instances, which get 4 server slots
+ *    (src/haproxy/slots.ts), and rotate so each is scaled up at most twice: within its slots.
  *  - an event storm: 500 apps scaled 1→2 as fast as the simulator can (deployment_info,
  *    TASK_RUNNING and deployment_success each, 1,500 events); the /v2 requests bamboo made
  *    for it (counted by the simulator), per 1,000 events.
@@ -20,7 +21,8 @@ import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { probeUntilHit, watchFirstHit } from "./first-hit.ts";
 import { fmt, machineLine, memoryMiB, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 
-const PROBED_APPS = 20;
+const PROBED_APPS = 50;
+const PROBED_INSTANCES = 2;
 const STORM_APPS = 500;
 
 interface SizeFigures {
@@ -32,6 +34,8 @@ interface SizeFigures {
   readonly stormEvents: number;
   readonly stormRequests: number;
   readonly stormSeconds: number;
+  /** Reloads during the storm: 1→2 outgrows a single-instance app's one slot (src/haproxy/slots.ts). */
+  readonly stormReloads: number;
   readonly bamboo: { rss: number; peak: number };
   readonly haproxyWorker: { rss: number; peak: number } | null;
 }
@@ -88,7 +92,7 @@ async function measureSize(apps: number, samples: number): Promise<SizeFigures> 
   let bamboo: BenchBamboo | null = null;
   try {
     const deployStart = performance.now();
-    for (let i = 0; i < apps; i++) await sim.deployApp({ id: appId(i), instances: 1 });
+    for (let i = 0; i < apps; i++) await sim.deployApp({ id: appId(i), instances: i < PROBED_APPS ? PROBED_INSTANCES : 1 });
     const deploySeconds = (performance.now() - deployStart) / 1000;
     bamboo = await startBamboo(sim.url);
     const readySeconds = (await waitReady(bamboo, 300_000)) / 1000;
@@ -105,6 +109,7 @@ async function measureSize(apps: number, samples: number): Promise<SizeFigures> 
       })().catch(() => undefined);
     }
     const { latencies, unroutable } = await measureLatencies(sim, b, samples).finally(() => viewer.abort());
+    const reloadsBefore = (await b.status()).haproxy.reloads;
     const stormFigures = await storm(sim, b, apps);
     const status = await b.status();
     const workerPid = status.haproxy.workerPid;
@@ -117,6 +122,7 @@ async function measureSize(apps: number, samples: number): Promise<SizeFigures> 
       stormEvents: stormFigures.events,
       stormRequests: stormFigures.requests,
       stormSeconds: stormFigures.seconds,
+      stormReloads: status.haproxy.reloads - reloadsBefore,
       bamboo: await memoryMiB(b.pid),
       haproxyWorker: workerPid ? await memoryMiB(workerPid).catch(() => null) : null,
     };
@@ -152,13 +158,14 @@ async function main(): Promise<void> {
   );
   printTable(
     "Event storm and memory",
-    ["apps", "storm events", "Marathon requests", "per 1,000 events", "storm → quiet", "bamboo RSS", "bamboo peak RSS", "haproxy worker RSS"],
+    ["apps", "storm events", "Marathon requests", "per 1,000 events", "storm → quiet", "storm reloads", "bamboo RSS", "bamboo peak RSS", "haproxy worker RSS"],
     results.map((r) => [
       String(r.apps),
       String(r.stormEvents),
       String(r.stormRequests),
       fmt((r.stormRequests * 1000) / r.stormEvents),
       `${fmt(r.stormSeconds)} s`,
+      String(r.stormReloads),
       `${fmt(r.bamboo.rss, 0)} MiB`,
       `${fmt(r.bamboo.peak, 0)} MiB`,
       r.haproxyWorker ? `${fmt(r.haproxyWorker.rss, 0)} MiB` : "n/a",

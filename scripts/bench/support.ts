@@ -3,7 +3,7 @@
  * memory, and the statistics and table printing every benchmark uses. Benchmarks print; they
  * never fail on a figure (exit 0 whatever was measured).
  */
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -29,6 +29,8 @@ export interface BenchStatus {
 
 export interface BenchBamboo {
   readonly api: string;
+  /** The API's credentials, for writes and /api/state. */
+  readonly auth: Readonly<Record<string, string>>;
   /** `http://127.0.0.1:<port>`: HAProxy's HTTP frontend. */
   readonly http: string;
   readonly httpPort: number;
@@ -44,8 +46,9 @@ export interface BenchBamboo {
  * Logs go to a file, not memory: at 10,000 apps they are large and nobody reads them unless
  * something went wrong.
  */
-export async function startBamboo(marathonUrl: string, env: Record<string, string> = {}): Promise<BenchBamboo> {
+export async function startBamboo(marathonUrl: string, env: Record<string, string> = {}, services: readonly BenchService[] = []): Promise<BenchBamboo> {
   const dir = await mkdtemp(join(tmpdir(), "bamboo-bench-"));
+  if (services.length > 0) await seedServices(join(dir, "data"), services);
   const bin = join(dir, "bamboo");
   await copyFile(DIST_BIN, bin);
   const [apiPort, httpPort] = [await freePort(), await freePort()];
@@ -71,6 +74,7 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
   const status = async (): Promise<BenchStatus> => (await (await fetch(`${api}/api/status`, { headers: auth })).json()) as BenchStatus;
   return {
     api,
+    auth,
     http: `http://127.0.0.1:${httpPort}`,
     httpPort,
     pid: proc.pid,
@@ -95,6 +99,23 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A routing rule as the file store keeps it. */
+export interface BenchService {
+  readonly id: string;
+  readonly acl: string;
+}
+
+/**
+ * Writes rules into the file store before bamboo starts: storing thousands through the API
+ * would reload HAProxy for nearly every write while routing is a chain of rules, and take
+ * longer than the rest of a benchmark. The layout is src/store/services-file.ts's.
+ */
+async function seedServices(dataDir: string, services: readonly BenchService[]): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const body = { format: "bamboo-services/1", services: services.map((s) => ({ id: s.id, acl: s.acl, config: { Acl: s.acl } })) };
+  await writeFile(join(dataDir, "services.json"), JSON.stringify(body));
 }
 
 /** Polls `probe` every `everyMs` until true; false once `timeoutMs` has passed. */

@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly delayMs: number;
   /** Hard upper bound on the run; stop() usually ends it sooner. */
   readonly maxSeconds: number;
+  /** Headers sent with every request, e.g. a Host for host-routed apps. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -38,8 +40,9 @@ export interface RunningLoad {
   stop(): Promise<LoadResult>;
 }
 
-function luaScript(paths: readonly string[], delayMs: number): string {
+function luaScript(paths: readonly string[], delayMs: number, headers: Readonly<Record<string, string>>): string {
   const list = paths.map((p) => JSON.stringify(p)).join(",\n  ");
+  const headerTable = Object.entries(headers).map(([name, value]) => `[${JSON.stringify(name)}] = ${JSON.stringify(value)}`).join(", ");
   return `
 local paths = {
   ${list}
@@ -56,7 +59,7 @@ function init(args)
 end
 function request()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], { ${headerTable} })
 end
 function delay()
   return ${delayMs}
@@ -72,7 +75,7 @@ end
 export async function startLoad(options: LoadOptions): Promise<RunningLoad> {
   const dir = await mkdtemp(join(tmpdir(), "bench-wrk-"));
   const script = join(dir, "spread.lua");
-  await writeFile(script, luaScript(options.paths, options.delayMs));
+  await writeFile(script, luaScript(options.paths, options.delayMs, options.headers ?? {}));
   const proc = Bun.spawn(
     ["wrk", "-t", String(options.threads), "-c", String(options.connections), "-d", `${options.maxSeconds}s`, "--timeout", "5s", "-s", script, options.base],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe" },

@@ -1,0 +1,206 @@
+/**
+ * Issue 16 item 7: does routing stay fast as apps grow, and does a rule write route at once
+ * without a reload?
+ *
+ *   node_modules/.bin/bun scripts/bench/routing.ts [--sizes 1,1000,5000,10000] [--seconds 10] [--writes 100]
+ *
+ * For each size N: N apps of one task each in the Marathon simulator, then two runs of
+ * dist/bamboo against them:
+ *  - host-routed: every app has its own rule `hdr(host) -i app-<i>.example`, seeded into the
+ *    file store before bamboo starts (see support.ts: 10,000 writes through the API would
+ *    each reload while routing is a chain, far beyond this benchmark's time);
+ *  - path-routed: no rules, every app routed by its default `path_beg -i /<id>`.
+ * In each, wrk sends keep-alive requests to the app HAProxy's frontend tests last (the last
+ * of the running config's Routes) and the rate is compared with the same run at 1 app.
+ * At the largest size, on the host-routed run: the RSS of bamboo and of HAProxy's worker, then
+ * up to --writes rule writes through the API, one at a time, each moving one app to a new
+ * host; write → routable is the time from sending the write to the first request for the new
+ * host that reaches the app's task, and reloads are counted over all writes.
+ * Every loop is bounded in count and time; prints PASS/FAIL per target and exits 0.
+ */
+import { MarathonSim } from "../../test/support/marathon-sim.ts";
+import { fmt, machineLine, memoryMiB, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo, type BenchService } from "./support.ts";
+import { startLoad } from "./wrk.ts";
+
+/** Keep-alive load as fast as it goes: few enough connections that the 2 cores are not swamped by wrk itself. */
+const LOAD = { connections: 20, threads: 1, delayMs: 0 } as const;
+const WRITE_PROBE_TIMEOUT_MS = 10_000;
+/** The write phase stops after this long whatever --writes says: under chain routing each write reloads. */
+const WRITES_MAX_SECONDS = 180;
+
+type Routing = "host" | "path";
+
+interface RateFigure {
+  readonly apps: number;
+  readonly routing: Routing;
+  readonly target: string;
+  readonly requestsPerSecond: number;
+  readonly failed: number;
+}
+
+interface WriteFigures {
+  readonly latencies: readonly number[];
+  readonly unroutable: number;
+  readonly writes: number;
+  readonly reloads: number;
+}
+
+interface Memory {
+  readonly bamboo: { rss: number; peak: number };
+  readonly haproxyWorker: { rss: number; peak: number } | null;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
+}
+
+const appId = (i: number) => `/routing/app${String(i).padStart(5, "0")}`;
+const hostOf = (i: number) => `app-${i}.example`;
+
+/** The route HAProxy's frontend tests last, as the running config's template data orders them. */
+async function lastRoute(bamboo: BenchBamboo): Promise<{ id: string; acl: string }> {
+  const state = (await (await fetch(`${bamboo.api}/api/state`, { headers: bamboo.auth })).json()) as { Routes: { Id: string; Acl: string }[] };
+  const last = state.Routes.at(-1);
+  if (!last) throw new Error("the running config has no routes");
+  return { id: last.Id, acl: last.Acl };
+}
+
+/** How to reach a route: the host its rule names, or the path of the app's default rule. */
+function requestFor(route: { id: string; acl: string }): { path: string; headers: Record<string, string> } {
+  const host = /hdr\(host\) -i (\S+)/.exec(route.acl)?.[1];
+  return host ? { path: "/", headers: { Host: host } } : { path: route.id, headers: {} };
+}
+
+async function routes(bamboo: BenchBamboo, path: string, headers: Record<string, string>): Promise<boolean> {
+  return fetch(`${bamboo.http}${path}`, { headers }).then((r) => r.status === 200, () => false);
+}
+
+async function measureRate(bamboo: BenchBamboo, apps: number, routing: Routing, seconds: number): Promise<RateFigure> {
+  const route = await lastRoute(bamboo);
+  const { path, headers } = requestFor(route);
+  if (!(await until(() => routes(bamboo, path, headers), 60_000, 200))) throw new Error(`${route.id} not routed; see ${bamboo.logPath}`);
+  const load = await startLoad({ ...LOAD, base: bamboo.http, paths: [path], headers, maxSeconds: seconds + 30 });
+  await Bun.sleep(seconds * 1000);
+  const result = await load.stop();
+  const target = headers.Host ? `Host ${headers.Host}` : path;
+  return { apps, routing, target, requestsPerSecond: result.requests / result.seconds, failed: result.failed };
+}
+
+/** Moves apps to new hosts one write at a time; each write is timed until the app's task answers for the new host. */
+async function measureWrites(sim: MarathonSim, bamboo: BenchBamboo, apps: number, writes: number): Promise<WriteFigures> {
+  const latencies: number[] = [];
+  let unroutable = 0;
+  let done = 0;
+  const reloadsBefore = (await bamboo.status()).haproxy.reloads;
+  const deadline = performance.now() + WRITES_MAX_SECONDS * 1000;
+  for (let w = 0; w < writes && performance.now() < deadline; w++) {
+    // Spread over the chain, so the moved rules are not all at one end of it.
+    const id = appId(Math.floor((w * apps) / writes));
+    const host = `moved-${w}.example`;
+    const tasks = new Set(sim.tasks(id).map((task) => task.id));
+    const start = performance.now();
+    const answer = await fetch(`${bamboo.api}/api/services/${id}`, {
+      method: "PUT",
+      headers: { ...bamboo.auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ acl: `hdr(host) -i ${host}` }),
+    });
+    if (!answer.ok) throw new Error(`write ${w} answered ${answer.status}: ${await answer.text()}`);
+    done++;
+    const reached = await until(
+      () => fetch(`${bamboo.http}/`, { headers: { Host: host } }).then((r) => r.status === 200 && tasks.has(r.headers.get("X-Task-Id") ?? ""), () => false),
+      WRITE_PROBE_TIMEOUT_MS,
+      5,
+    );
+    if (reached) latencies.push(performance.now() - start);
+    else unroutable++;
+  }
+  // A reload is counted once confirmed: give the last write's a moment to be.
+  await Bun.sleep(2_000);
+  return { latencies, unroutable, writes: done, reloads: (await bamboo.status()).haproxy.reloads - reloadsBefore };
+}
+
+async function measureSize(apps: number, seconds: number, writes: number, largest: boolean): Promise<{ rates: RateFigure[]; writes: WriteFigures | null; memory: Memory | null }> {
+  const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
+  const rates: RateFigure[] = [];
+  let writeFigures: WriteFigures | null = null;
+  let memory: Memory | null = null;
+  try {
+    for (let i = 0; i < apps; i++) await sim.deployApp({ id: appId(i), instances: 1 });
+    for (const routing of ["path", "host"] as const) {
+      const services: BenchService[] = routing === "host" ? Array.from({ length: apps }, (_, i) => ({ id: appId(i), acl: `hdr(host) -i ${hostOf(i)}` })) : [];
+      const bamboo = await startBamboo(sim.url, {}, services);
+      try {
+        await waitReady(bamboo, 300_000);
+        rates.push(await measureRate(bamboo, apps, routing, seconds));
+        if (largest && routing === "host") {
+          const workerPid = (await bamboo.status()).haproxy.workerPid;
+          memory = { bamboo: await memoryMiB(bamboo.pid), haproxyWorker: workerPid ? await memoryMiB(workerPid).catch(() => null) : null };
+          writeFigures = await measureWrites(sim, bamboo, apps, writes);
+        }
+      } finally {
+        await bamboo.stop();
+      }
+    }
+  } finally {
+    await sim.stop();
+  }
+  return { rates, writes: writeFigures, memory };
+}
+
+async function main(): Promise<void> {
+  const sizes = arg("--sizes", "1,1000,5000,10000").split(",").map(Number).sort((a, b) => a - b);
+  const seconds = Number(arg("--seconds", "10"));
+  const writes = Number(arg("--writes", "100"));
+  const largest = sizes.at(-1)!;
+  console.log(`routing benchmark · ${await machineLine()}`);
+  const rates: RateFigure[] = [];
+  let writeFigures: WriteFigures | null = null;
+  let memory: Memory | null = null;
+  for (const apps of sizes) {
+    console.log(`… ${apps} apps`);
+    const figures = await measureSize(apps, seconds, writes, apps === largest);
+    rates.push(...figures.rates);
+    writeFigures ??= figures.writes;
+    memory ??= figures.memory;
+  }
+
+  const base = (routing: Routing) => rates.find((r) => r.routing === routing && r.apps === sizes[0]);
+  printTable(
+    `Keep-alive req/s to the app the frontend tests last (wrk ${LOAD.connections} connections, ${seconds} s each), as a ratio to ${sizes[0]} app(s)`,
+    ["apps", "routing", "request", "req/s", "failed", "ratio", "target ≥ 0.9"],
+    rates.map((r) => {
+      const ratio = r.requestsPerSecond / (base(r.routing)?.requestsPerSecond ?? NaN);
+      return [String(r.apps), r.routing, r.target, fmt(r.requestsPerSecond, 0), String(r.failed), fmt(ratio, 2), verdict(ratio >= 0.9)];
+    }),
+  );
+  if (writeFigures) {
+    const w = writeFigures;
+    const p99 = percentile(w.latencies, 99);
+    printTable(
+      `Rule writes at ${largest} apps: ${w.writes} writes through the API, one at a time (at most ${WRITES_MAX_SECONDS} s)`,
+      ["figure", "measured", "target", "verdict"],
+      [
+        ["write → routable p50", `${fmt(percentile(w.latencies, 50))} ms`, "", ""],
+        ["write → routable p99", `${fmt(p99)} ms`, "≤ 100 ms", verdict(p99 <= 100 && w.unroutable === 0)],
+        ["writes never routed in 10 s", String(w.unroutable), "0", verdict(w.unroutable === 0)],
+        ["reloads per write", fmt(w.writes > 0 ? w.reloads / w.writes : NaN, 2), "0", verdict(w.reloads === 0)],
+      ],
+    );
+  }
+  if (memory) {
+    printTable(
+      `Memory at ${largest} host-routed apps (before the writes)`,
+      ["process", "RSS", "peak RSS", "target", "verdict"],
+      [
+        ["bamboo", `${fmt(memory.bamboo.rss, 0)} MiB`, `${fmt(memory.bamboo.peak, 0)} MiB`, "peak ≤ 150 MiB", verdict(memory.bamboo.peak <= 150)],
+        memory.haproxyWorker
+          ? ["haproxy worker", `${fmt(memory.haproxyWorker.rss, 0)} MiB`, `${fmt(memory.haproxyWorker.peak, 0)} MiB`, "≤ 200 MiB", verdict(memory.haproxyWorker.rss <= 200)]
+          : ["haproxy worker", "n/a", "n/a", "≤ 200 MiB", "FAIL"],
+      ],
+    );
+  }
+}
+
+await main();
+process.exit(0);

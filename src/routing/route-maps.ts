@@ -76,7 +76,11 @@ export function routeSteps(rules: readonly OrderedRule[]): RouteStep[] {
   rules.forEach((entry, index) => {
     const rank = entry.rule === null ? null : precedenceKey(entry.rule).rank;
     if (rank === null || rank > 4) rest.push(index);
-    else byRank.set(rank, [...(byRank.get(rank) ?? []), index]);
+    else {
+      const indices = byRank.get(rank);
+      if (indices === undefined) byRank.set(rank, [index]);
+      else indices.push(index);
+    }
   });
   const steps: RouteStep[] = [];
   const uses = new Map<string, number>();

@@ -43,12 +43,11 @@ const MAPS: readonly MapSpec[] = [
   { name: "path-prefix-case.map", rank: 4, sample: "path", converter: "map_beg", folded: false },
 ];
 
-/** The ranks a map can serve; later ranks are always chained. */
-export const MAPPED_RANKS = [0, 1, 2, 3, 4] as const;
+/** The ranks a map can serve, in the chain's order; later ranks are always chained. */
+const MAPPED_RANKS: readonly number[] = [0, 1, 2, 3, 4];
 
-/** A rule the frontend routes, in the chain's order, with its parsed form (null: unreadable). */
+/** A rule the frontend routes, in the chain's order: its parsed form, null when unreadable. */
 export interface OrderedRule {
-  readonly id: string;
   readonly rule: AclRule | null;
 }
 
@@ -68,14 +67,14 @@ export type RouteStep = { readonly kind: "map"; readonly map: MapSpec; readonly 
  * rank has; the usual rank (every rule fits) is one lookup. A mapped rank with no rules
  * still has its lookup, so adding its first rule changes the map, not the config's text. Pure.
  *
- * @example routeSteps([{ id: "/a", rule: parseAcl("hdr(host) -i a.com").rule }]) // host.map has a.com → 0
+ * @example routeSteps([{ rule: parseAcl("hdr(host) -i a.com").rule }]) // host.map has a.com → 0
  */
 export function routeSteps(rules: readonly OrderedRule[]): RouteStep[] {
   const byRank = new Map<number, number[]>();
   const rest: number[] = [];
   rules.forEach((entry, index) => {
     const rank = entry.rule === null ? null : precedenceKey(entry.rule).rank;
-    if (rank === null || rank > 4) rest.push(index);
+    if (rank === null || !MAPPED_RANKS.includes(rank)) rest.push(index);
     else {
       const indices = byRank.get(rank);
       if (indices === undefined) byRank.set(rank, [index]);

@@ -180,8 +180,8 @@ export class TemplateDataBuilder {
     const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => this.#templateAppOf(app, byId.get(app.id)));
     const order = this.#routingOrder(templateApps, settings.MapDir);
     const routes = order.positions.map((position) => templateApps[position]!);
-    const maps = [...order.maps];
-    const frontend = order.steps.map((step): FrontendStep => (step.kind === "map" ? { Map: maps.shift()!, Chain: [] } : { Map: null, Chain: step.routes.map((index) => routes[index]!) }));
+    let mapIndex = 0;
+    const frontend = order.steps.map((step): FrontendStep => (step.kind === "map" ? { Map: order.maps[mapIndex++]!, Chain: [] } : { Map: null, Chain: step.routes.map((index) => routes[index]!) }));
     return {
       Apps: templateApps,
       Routes: routes,
@@ -220,11 +220,11 @@ export class TemplateDataBuilder {
     const key = apps.map((app) => `${app.Id}\u0000${app.Acl}`).join("\u0001");
     if (key === this.#order.key && mapDir === this.#order.mapDir) return this.#order;
     const ranked: { id: string; rule: AclRule; position: number }[] = [];
-    const unreadable: { id: string; rule: null; position: number }[] = [];
+    const unreadable: { rule: null; position: number }[] = [];
     apps.forEach((app, position) => {
       const parsed = this.#parsed(app.Acl);
       if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
-      else unreadable.push({ id: app.Id, rule: null, position });
+      else unreadable.push({ rule: null, position });
     });
     const ordered = [...orderByPrecedence(ranked), ...unreadable];
     const steps = routeSteps(ordered);

@@ -1,5 +1,5 @@
 import { changedMapFiles, type MapFile } from "./map-files.ts";
-import { addMapEntryCommand, commitMapCommand, isRuntimeMapWord, setServerAddrCommand, setServerStateCommand } from "./runtime-api.ts";
+import { addMapEntriesCommands, commitMapCommand, isRuntimeMapWord, setServerAddrCommand, setServerStateCommand } from "./runtime-api.ts";
 import { sameStructure, slotName, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
 
 /** One runtime API command with what it is for, so a failure can be reported precisely. */
@@ -81,7 +81,7 @@ export function planMaps(running: readonly MapFile[], next: readonly MapFile[]):
 
 /** The runtime commands that fill a prepared version of a map with its entries, then commit it. */
 export function mapVersionCommands(version: number, map: MapFile): string[] {
-  return [...map.entries.map((entry) => addMapEntryCommand(version, map.path, entry.key, entry.value)), commitMapCommand(version, map.path)];
+  return [...addMapEntriesCommands(version, map.path, map.entries), commitMapCommand(version, map.path)];
 }
 
 /** The runtime API text of a command, through the builders that refuse what would split it. */

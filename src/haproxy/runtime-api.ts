@@ -117,13 +117,32 @@ export function preparedMapVersion(reply: string): number {
   return Number(match[1]);
 }
 
-/** The command that adds one entry to a prepared version of a map. */
-export function addMapEntryCommand(version: number, map: string, key: string, value: string): string {
+/**
+ * Commands that add entries to a prepared version of a map, each carrying as many as fit
+ * `maxBytes` as a payload (`add map @N <map> <<`, one `key value` line each, an empty
+ * line). One line per entry is less than half the bytes of one command per entry, and the
+ * bytes decide the round trips: replacing a 10,000-entry map took 78 ms one command each.
+ */
+export function addMapEntriesCommands(version: number, map: string, entries: readonly { readonly key: string; readonly value: string }[], maxBytes = DEFAULT_MAX_BATCH_BYTES): string[] {
+  const head = `add map @${version} ${map} <<\n`;
   assertVersion(version);
   assertMapPath(map);
-  assertMapWord(key, "key");
-  assertMapWord(value, "value");
-  return `add map @${version} ${map} ${key} ${value}`;
+  const commands: string[] = [];
+  let lines = "";
+  for (const { key, value } of entries) {
+    assertMapWord(key, "key");
+    assertMapWord(value, "value");
+    const line = `${key} ${value}\n`;
+    // The empty last line and the newline between batched commands: 2 bytes (keys are ASCII).
+    if (head.length + line.length + 2 > maxBytes) throw new RangeError(`map entry longer than ${maxBytes} bytes: ${key.slice(0, 80)}...`);
+    if (lines !== "" && head.length + lines.length + line.length + 2 > maxBytes) {
+      commands.push(`${head}${lines}\n`);
+      lines = "";
+    }
+    lines += line;
+  }
+  if (lines !== "") commands.push(`${head}${lines}\n`);
+  return commands;
 }
 
 /** The command that makes a prepared version the map's whole content, at once. */
@@ -153,7 +172,10 @@ function assertVersion(version: number): void {
   if (!Number.isSafeInteger(version) || version < 0) throw new RangeError(`invalid map version ${version}`);
 }
 
-/** Groups commands so that each group, newline-joined, fits in `maxBytes`. */
+/**
+ * Groups commands so that each group, newline-joined, fits in `maxBytes`. A command with a
+ * payload goes alone: its empty last line ends the payload, and nothing may follow it.
+ */
 export function chunkCommands(commands: readonly string[], maxBytes: number): string[][] {
   const batches: string[][] = [];
   let current: string[] = [];
@@ -162,6 +184,13 @@ export function chunkCommands(commands: readonly string[], maxBytes: number): st
     assertSingleCommand(command);
     const bytes = Buffer.byteLength(command) + 1;
     if (bytes > maxBytes) throw new RangeError(`command longer than ${maxBytes} bytes: ${command.slice(0, 80)}...`);
+    if (PAYLOAD_COMMAND.test(command)) {
+      if (current.length > 0) batches.push(current);
+      batches.push([command]);
+      current = [];
+      size = 0;
+      continue;
+    }
     if (size + bytes > maxBytes && current.length > 0) {
       batches.push(current);
       current = [];
@@ -191,9 +220,13 @@ export function splitReplies(raw: string, count: number): string[] {
   return replies;
 }
 
-// A ';' or newline inside one command would make HAProxy run two commands.
+/** A command line ending in `<<`, then non-empty payload lines, then the empty line that ends them. */
+const PAYLOAD_COMMAND = /^[^;\n\r]+ <<\n(?:[^;\n\r]+\n)+\n$/;
+
+// A ';' or newline inside one command would make HAProxy run two commands; a payload's
+// lines are data, and only its empty last line ends it.
 function assertSingleCommand(command: string): void {
-  if (/[;\n\r]/.test(command)) throw new RangeError(`one command expected, got: ${JSON.stringify(command)}`);
+  if (/[;\n\r]/.test(command) && !PAYLOAD_COMMAND.test(command)) throw new RangeError(`one command expected, got: ${JSON.stringify(command)}`);
 }
 
 // Names and addresses are pasted into a space-separated command line: whitespace, ';' or

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { MapFile } from "../../src/haproxy/map-files.ts";
 import { mapFileText } from "../../src/haproxy/map-files.ts";
 import { mapVersionCommands, planMaps } from "../../src/haproxy/plan.ts";
-import { addMapEntryCommand, commitMapCommand, prepareMapCommand, preparedMapVersion } from "../../src/haproxy/runtime-api.ts";
+import { addMapEntriesCommands, chunkCommands, commitMapCommand, prepareMapCommand, preparedMapVersion } from "../../src/haproxy/runtime-api.ts";
 
 const HOSTS = "/data/maps/host.map";
 const file = (path: string, ...pairs: [string, string][]): MapFile => ({ path, entries: pairs.map(([key, value]) => ({ key, value })) });
@@ -21,22 +21,40 @@ describe("planMaps", () => {
   });
 
   test("a map's new version is filled with every entry, then committed", () => {
-    expect(mapVersionCommands(3, file(HOSTS, ["a.example", "::a-cluster"]))).toEqual([`add map @3 ${HOSTS} a.example ::a-cluster`, `commit map @3 ${HOSTS}`]);
+    expect(mapVersionCommands(3, file(HOSTS, ["a.example", "::a-cluster"], ["b.example", "::b-cluster"]))).toEqual([
+      `add map @3 ${HOSTS} <<\na.example ::a-cluster\nb.example ::b-cluster\n\n`,
+      `commit map @3 ${HOSTS}`,
+    ]);
+  });
+
+  test("an empty map is one commit of an empty version", () => {
+    expect(mapVersionCommands(3, file(HOSTS))).toEqual([`commit map @3 ${HOSTS}`]);
   });
 });
 
 describe("map command builders", () => {
+  test("payloads are cut to fit the buffer, each sent alone, and together hold every entry in order", () => {
+    const entries = Array.from({ length: 500 }, (_, i) => ({ key: `/app-${i}`, value: `::app-${i}-cluster` }));
+    const commands = addMapEntriesCommands(2, HOSTS, entries, 1_000);
+    expect(commands.length).toBeGreaterThan(10);
+    for (const command of commands) expect(Buffer.byteLength(command) + 1).toBeLessThanOrEqual(1_000);
+    const lines = commands.flatMap((command) => command.split("\n").slice(1, -2));
+    expect(lines).toEqual(entries.map((entry) => `${entry.key} ${entry.value}`));
+    expect(chunkCommands(["show info", ...commands.slice(0, 2), "show stat"], 1_000).map((batch) => batch.length)).toEqual([1, 1, 1, 1]);
+  });
+
   test("build HAProxy's commands", () => {
     expect(prepareMapCommand(HOSTS)).toBe(`prepare map ${HOSTS}`);
-    expect(addMapEntryCommand(0, HOSTS, "a.example", "::a-cluster")).toBe(`add map @0 ${HOSTS} a.example ::a-cluster`);
+    expect(addMapEntriesCommands(0, HOSTS, [{ key: "a.example", value: "::a-cluster" }])).toEqual([`add map @0 ${HOSTS} <<\na.example ::a-cluster\n\n`]);
     expect(commitMapCommand(12, HOSTS)).toBe(`commit map @12 ${HOSTS}`);
     expect(preparedMapVersion("New version created: 7\n")).toBe(7);
   });
 
   test.each<[string, () => unknown]>([
-    ["a key with a blank", () => addMapEntryCommand(1, HOSTS, "a b", "::a-cluster")],
-    ["a key with ';'", () => addMapEntryCommand(1, HOSTS, "a;b", "::a-cluster")],
-    ["a value with a newline", () => addMapEntryCommand(1, HOSTS, "a", "::a\nshow info")],
+    ["a key with a blank", () => addMapEntriesCommands(1, HOSTS, [{ key: "a b", value: "::a-cluster" }])],
+    ["a key with ';'", () => addMapEntriesCommands(1, HOSTS, [{ key: "a;b", value: "::a-cluster" }])],
+    ["a value with a newline", () => addMapEntriesCommands(1, HOSTS, [{ key: "a", value: "::a\nshow info" }])],
+    ["an empty key, which would end the payload", () => addMapEntriesCommands(1, HOSTS, [{ key: "", value: "::a-cluster" }])],
     ["a relative map path", () => prepareMapCommand("host.map")],
     ["a negative version", () => commitMapCommand(-1, HOSTS)],
     ["an unexpected prepare reply", () => preparedMapVersion("Unknown command")],

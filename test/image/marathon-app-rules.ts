@@ -103,6 +103,28 @@ export function marathonAppProblems(app: unknown): string[] {
       });
   }
 
+  const readiness = app.readinessChecks;
+  if (readiness !== undefined) {
+    const portNames = new Set(Array.isArray(app.portDefinitions) ? app.portDefinitions.map((port) => (isObject(port) ? port.name : undefined)) : []);
+    if (!Array.isArray(readiness)) add("/readinessChecks", "must be an array");
+    else if (readiness.length > 1) add("/readinessChecks", "Marathon allows at most one readiness check");
+    else
+      readiness.forEach((check, i) => {
+        const path = `/readinessChecks/${i}`;
+        if (!isObject(check)) return add(path, "must be an object");
+        if (typeof check.name !== "string" || check.name === "") add(`${path}/name`, "must be a non-empty string");
+        if (!["HTTP", "HTTPS"].includes(String(check.protocol ?? "HTTP"))) add(`${path}/protocol`, "must be HTTP or HTTPS");
+        if (typeof check.path !== "string" || !check.path.startsWith("/")) add(`${path}/path`, "must start with /");
+        if (typeof check.portName !== "string" || !portNames.has(check.portName)) add(`${path}/portName`, "must name one of the port definitions");
+        if (!(Number.isInteger(check.intervalSeconds) && (check.intervalSeconds as number) > 0)) add(`${path}/intervalSeconds`, "must be an integer > 0");
+        if (!(Number.isInteger(check.timeoutSeconds) && (check.timeoutSeconds as number) > 0)) add(`${path}/timeoutSeconds`, "must be an integer > 0");
+        else if (typeof check.intervalSeconds === "number" && (check.timeoutSeconds as number) >= check.intervalSeconds) add(`${path}/timeoutSeconds`, "must be shorter than intervalSeconds");
+        const codes = check.httpStatusCodesForReady;
+        if (codes !== undefined && !(Array.isArray(codes) && codes.length > 0 && codes.every((code) => Number.isInteger(code) && code >= 100 && code <= 599)))
+          add(`${path}/httpStatusCodesForReady`, "must be a non-empty list of HTTP status codes");
+      });
+  }
+
   const upgrade = app.upgradeStrategy;
   if (upgrade !== undefined) {
     if (!isObject(upgrade)) add("/upgradeStrategy", "must be an object");

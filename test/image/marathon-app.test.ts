@@ -42,6 +42,9 @@ describe("image/marathon.json follows Marathon's rules", () => {
     ["a health check with port and portIndex", (a) => (a.healthChecks[0].port = 8000), "not both"],
     ["a health check path without /", (a) => (a.healthChecks[0].path = "status"), "/healthChecks/0/path"],
     ["a timeout as long as the interval", (a) => (a.healthChecks[0].timeoutSeconds = 10), "/healthChecks/0/timeoutSeconds"],
+    ["a readiness check on an unknown port name", (a) => (a.readinessChecks[0].portName = "admin"), "/readinessChecks/0/portName"],
+    ["two readiness checks", (a) => a.readinessChecks.push({ ...a.readinessChecks[0] }), "at most one readiness check"],
+    ["a readiness timeout as long as its interval", (a) => (a.readinessChecks[0].timeoutSeconds = 5), "/readinessChecks/0/timeoutSeconds"],
     ["an unknown health check protocol", (a) => (a.healthChecks[0].protocol = "GRPC"), "/healthChecks/0/protocol"],
     ["a health capacity above 1", (a) => (a.upgradeStrategy.minimumHealthCapacity = 1.5), "/upgradeStrategy/minimumHealthCapacity"],
     ["a negative over-capacity", (a) => (a.upgradeStrategy.maximumOverCapacity = -0.1), "/upgradeStrategy/maximumOverCapacity"],
@@ -65,11 +68,15 @@ describe("image/marathon.json deploys the appliance safely", () => {
     expect(app.requirePorts).toBe(true);
   });
 
-  test("health-checks GET /status on the API port", () => {
+  test("health-checks liveness (GET /healthz) and waits for readiness (GET /status) on the API port", () => {
     const [check] = app.healthChecks;
     expect(check.protocol).toBe("HTTP");
-    expect(check.path).toBe("/status");
+    expect(check.path).toBe("/healthz");
     expect(app.portDefinitions[check.portIndex].port).toBe(8000);
+    const [ready] = app.readinessChecks;
+    expect(ready.path).toBe("/status");
+    expect(app.portDefinitions.find((p: { name: string }) => p.name === ready.portName).port).toBe(8000);
+    expect(ready.httpStatusCodesForReady).toEqual([200]);
     expect(app.env.BAMBOO_BIND.endsWith(":8000")).toBe(true);
   });
 

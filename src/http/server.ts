@@ -80,7 +80,14 @@ export function createRouter(deps: HttpDeps): Router {
     if (!result.ok) throw new HttpError(400, result.message);
     return jsonResponse({ name, id: result.id });
   });
-  mountServicesApi(router, { store: deps.store, aclChecker: deps.aclChecker, policy: deps.policy, credential: credentials.api });
+  mountServicesApi(router, {
+    store: deps.store,
+    aclChecker: deps.aclChecker,
+    policy: deps.policy,
+    credential: credentials.api,
+    // The apps HAProxy routes by their default rule now.
+    defaultRules: () => new Map(view.readings().applied.data.Apps.filter((app) => !app.HasService).map((app) => [app.Id, app.Acl])),
+  });
   router.on("POST", "/api/marathon/event_callback", async (request) => {
     view.marathonCallback(await readJsonBody(request));
     return jsonResponse({ accepted: true });

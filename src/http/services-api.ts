@@ -15,6 +15,8 @@ export interface ServicesApiDeps {
   readonly policy: AclPolicy;
   /** null: auth turned off. */
   readonly credential: Credential | null;
+  /** The default rules of the routed apps, by id: what a new rule may not claim either. */
+  readonly defaultRules: () => ReadonlyMap<string, string>;
 }
 
 /** Bamboo's wire shape of a service. */
@@ -76,7 +78,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
  */
 async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, allowOverlap: boolean) {
   const others = new Map(deps.store.list().filter((service) => service.id !== write.id).map((service) => [service.id, service.acl]));
-  const verdict = validateRule({ id: write.id, acl: write.acl, others, policy: deps.policy, allowOverlap });
+  const verdict = validateRule({ id: write.id, acl: write.acl, others, defaults: deps.defaultRules(), policy: deps.policy, allowOverlap });
   if (!verdict.ok) {
     throw new HttpError(verdict.status, `${write.id}: ${verdict.message}`, verdict.conflictsWith ? { conflictsWith: verdict.conflictsWith } : {});
   }

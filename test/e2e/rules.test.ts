@@ -49,6 +49,16 @@ describe("rules shared by many teams", () => {
     expect(await shopRouted()).toBe(true);
   });
 
+  test("claiming the path another app routes by its default rule is refused with 409 naming that app", async () => {
+    const usersTask = sim.tasks("/users")[0]!.id;
+    const response = await put("/blog", "path_beg -i /users");
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as { error: string; conflictsWith: string[] };
+    expect(body.conflictsWith).toEqual(["/users"]);
+    expect(body.error).toContain("/users by its default rule");
+    expect([...(await spread(`${bamboo.http}/users/`, 3)).keys()]).toEqual([usersTask]);
+  });
+
   test("a nested path overlaps and needs ?allowOverlap=true; the most specific rule then wins", async () => {
     const refused = await put("/users", "path_beg -i /api/users");
     expect(refused.status).toBe(409);

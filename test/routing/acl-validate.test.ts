@@ -149,3 +149,51 @@ describe("auditStoredRules", () => {
     expect(auditStoredRules([{ id: "/a", acl: "hdr(host) -i a.local" }, { id: "/b", acl: "path_beg /b" }], DEFAULT_POLICY)).toEqual([]);
   });
 });
+
+describe("validateRule and the default rules of apps without a stored rule", () => {
+  const defaults = new Map([
+    ["/web", "path_beg -i /web"],
+    ["/blog", "path_beg -i /blog"],
+  ]);
+  const check = (id: string, acl: string, allowOverlap = false) => validateRule({ id, acl, others: STORED, defaults, policy: DEFAULT_POLICY, allowOverlap });
+
+  test("claiming the path another app routes by its default rule is a conflict naming that app", () => {
+    const result = check("/aaa", "path_beg -i /web");
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.status).toBe(409);
+      expect(result.conflictsWith).toEqual(["/web"]);
+      expect(result.message).toContain("/web by its default rule");
+    }
+  });
+
+  test("a path inside another app's default prefix overlaps it", () => {
+    const result = check("/aaa", "path_beg -i /web/api");
+    expect(result.ok).toBe(false);
+    expect(check("/aaa", "path_beg -i /web/api", true).ok).toBe(true);
+  });
+
+  test("an app's own default rule, and a default replaced by a stored rule, do not count", () => {
+    expect(check("/web", "path_beg -i /web").ok).toBe(true);
+    // /blog has a stored host rule: its default path is free.
+    expect(check("/aaa", "path_beg -i /blog").ok).toBe(true);
+  });
+});
+
+describe("validateRule says why once", () => {
+  test.each([
+    ["path_beg -i /", "the rule would take other apps' traffic: pattern '/' matches every path we tried ('/', '/index.html', '/api/v1/users', ...)"],
+    ["hdr(user-agent) -m found", "the rule would take other apps' traffic: '-m found' on the user-agent header matches nearly every request"],
+  ])("%s", (acl, message) => {
+    const result = validate(acl);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.message.startsWith(message)).toBe(true);
+      expect(result.message.match(/other apps' traffic/g)).toHaveLength(1);
+    }
+  });
+
+  test("presence of a header only some clients send stays allowed", () => {
+    expect(validate("hdr(x-canary) -m found").ok).toBe(true);
+  });
+});

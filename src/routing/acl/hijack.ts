@@ -20,6 +20,9 @@ const PANELS: Readonly<Partial<Record<Subject, readonly string[]>>> = {
 /** Two-label public suffixes under which unrelated organisations register names. */
 const SHARED_SUFFIXES = new Set(["co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "co.jp", "co.nz", "co.za", "com.br", "com.cn", "co.in", "com.mx"]);
 
+/** Headers nearly every request carries: their mere presence says nothing about which app is asked for. */
+const EVERYDAY_HEADERS = new Set(["host", "user-agent", "accept", "accept-encoding", "accept-language", "connection", "cache-control", "x-forwarded-for", "x-forwarded-proto", "x-real-ip", "upgrade-insecure-requests", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-dest", "referer", "cookie", "content-length", "content-type", "pragma", "te"]);
+
 /** Methods HAProxy answers for nearly every request, so routing on them alone takes everyone's traffic. */
 const COMMON_METHODS = new Set(["GET", "HEAD", "POST"]);
 
@@ -37,6 +40,9 @@ export function checkHijack(rule: AclRule): HijackVerdict {
 
   const mainSubject = subject === "host" || subject === "path" || subject === "base";
   if (mainSubject && rule.method === "found") return refuse(`'-m found' on ${describe(subject)} matches every request: every request has one`);
+  if (subject === "header" && rule.method === "found" && rule.name !== null && EVERYDAY_HEADERS.has(rule.name)) {
+    return refuse(`'-m found' on the ${rule.name} header matches nearly every request: browsers and clients send it`);
+  }
   if (mainSubject && rule.method === "len") return refuse(`matching the length of ${describe(subject)} says nothing about which app is asked for and matches nearly every request`);
   if (subject === "method") {
     const common = rule.patterns.find((pattern) => COMMON_METHODS.has(pattern.toUpperCase()));
@@ -73,7 +79,7 @@ function patternHijacks(rule: AclRule, subject: Subject, pattern: string): strin
   const single: AclRule = { ...rule, patterns: [pattern] };
   const foldCase = subject === "host";
   if (panel.every((sample) => matchesValue(single, sample, { foldCase, hostDomains: foldCase }))) {
-    return `matches every ${describe(subject)} we tried (${panel.slice(0, 3).map((sample) => `'${sample}'`).join(", ")}, ...), so it would take other apps' traffic`;
+    return `matches every ${describe(subject)} we tried (${panel.slice(0, 3).map((sample) => `'${sample}'`).join(", ")}, ...)`;
   }
   return null;
 }

@@ -13,6 +13,11 @@ export interface ValidateRuleInput {
   readonly acl: string;
   /** Every stored service's ACL by id; the candidate's own id, empty and unparseable ACLs are skipped. */
   readonly others: ReadonlyMap<string, string>;
+  /**
+   * The default rules (`path_beg -i <id>`) of routed apps with no stored service: claiming what
+   * one of them routes is a conflict exactly as claiming a stored rule is.
+   */
+  readonly defaults?: ReadonlyMap<string, string>;
   readonly policy: AclPolicy;
   /** Accept rules that overlap others (they are then ordered by precedence); claims of the very same thing are refused regardless. */
   readonly allowOverlap: boolean;
@@ -53,10 +58,15 @@ export function validateRule(input: ValidateRuleInput): ValidateRuleResult {
   const rule = parsed.rule;
   const hijack = checkHijack(rule);
   if (!hijack.ok) return { ok: false, status: 400, message: `the rule would take other apps' traffic: ${hijack.message}` };
+  const defaults = input.defaults ?? new Map<string, string>();
   const allowed = checkAgainstPolicy(rule, input.policy);
   if (!allowed.ok) return { ok: false, status: 400, message: allowed.message };
 
-  const conflicts = findConflicts({ id: input.id, rule }, parseOthers(input.others));
+  const claims = new Map([...defaults].filter(([id]) => id !== input.id && !input.others.has(id)));
+  for (const [id, acl] of input.others) claims.set(id, acl);
+  const conflicts = findConflicts({ id: input.id, rule }, parseOthers(claims));
+  const listClashes = (clashes: readonly Conflict[]) =>
+    clashes.map((conflict) => `${conflict.otherId}${input.others.has(conflict.otherId) ? "" : " by its default rule"} (${conflict.detail})`).join("; ");
   const same = conflicts.filter((conflict) => conflict.kind === "same");
   if (same.length > 0) {
     return { ok: false, status: 409, message: `already claimed by ${listClashes(same)}; choose another host or path, or ask the owner to change theirs`, conflictsWith: same.map((conflict) => conflict.otherId) };
@@ -70,10 +80,6 @@ export function validateRule(input: ValidateRuleInput): ValidateRuleResult {
     };
   }
   return { ok: true, rule, canonical: renderAcl(rule), overlaps: conflicts };
-}
-
-function listClashes(conflicts: readonly Conflict[]): string {
-  return conflicts.map((conflict) => `${conflict.otherId} (${conflict.detail})`).join("; ");
 }
 
 /** Others' rules that can be compared; the rest are left to {@link auditStoredRules} to report. */

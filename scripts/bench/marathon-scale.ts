@@ -111,6 +111,8 @@ async function measureSize(apps: number, samples: number): Promise<SizeFigures> 
     const { latencies, unroutable } = await measureLatencies(sim, b, samples).finally(() => viewer.abort());
     const reloadsBefore = (await b.status()).haproxy.reloads;
     const stormFigures = await storm(sim, b, apps);
+    // A reload at 10,000 apps takes seconds to be confirmed, after the storm looks quiet.
+    await until(async () => (await b.status()).haproxy.reloads > reloadsBefore, 15_000, 250);
     const status = await b.status();
     const workerPid = status.haproxy.workerPid;
     return {

@@ -217,7 +217,8 @@ describe.skipIf(!isRoot)("a full or read-only data directory", () => {
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]).status).toBe(0);
     await mkdir(join(mountPoint, "data"));
     sim = await MarathonSim.start({ heartbeatMs: 1_000 });
-    await sim.deployApp({ id: "/a", instances: 1 });
+    // Two instances: four server slots, room to scale at run time while the disk is full.
+    await sim.deployApp({ id: "/a", instances: 2 });
     bamboo = await startAppliance({ marathonUrl: sim.url, dataDir: join(mountPoint, "data") });
     await bamboo.waitReady();
   });
@@ -234,7 +235,7 @@ describe.skipIf(!isRoot)("a full or read-only data directory", () => {
     // Fill the disk: dd stops at ENOSPC.
     spawnSync("dd", ["if=/dev/zero", `of=${join(mountPoint, "filler")}`, "bs=64k"]);
     // Task churn still applies through the runtime API; the file lagging behind it is reported.
-    await sim.scale("/a", 2);
+    await sim.scale("/a", 3);
     const aTasks = sim.tasks("/a").map((t) => t.id);
     await eventually("the scaled app routed", () => routesTo(bamboo, "/a", aTasks), 5_000);
     await eventually("the lagging file reported", async () => (await status(bamboo)).config.fileError?.includes("no space left") === true);

@@ -59,7 +59,14 @@ export async function startUiBackend(options: RigOptions = {}): Promise<UiBacken
   await options.setup?.(sim);
   const env: Record<string, string> = options.password ? { BAMBOO_API_PASSWORD: options.password } : {};
   const bamboo = await startAppliance({ marathonUrl: sim.url, env });
-  await bamboo.waitReady();
+  try {
+    await bamboo.waitReady();
+  } catch (error) {
+    // A failed start must not leave its processes behind for the next tests to trip over.
+    await bamboo.stop();
+    await sim.stop();
+    throw error;
+  }
   return {
     sim,
     bamboo,

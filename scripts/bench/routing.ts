@@ -120,11 +120,25 @@ async function measureWrites(sim: MarathonSim, bamboo: BenchBamboo, apps: number
   return { latencies, unroutable, writes: done, reloads: (await bamboo.status()).haproxy.reloads - reloadsBefore };
 }
 
-async function measureSize(apps: number, seconds: number, writes: number, largest: boolean): Promise<{ rates: RateFigure[]; writes: WriteFigures | null; memory: Memory | null }> {
+interface SizeFigures {
+  readonly rates: RateFigure[];
+  readonly writes: WriteFigures | null;
+  readonly memory: Memory | null;
+  /** What stopped a run, with the end of bamboo's log: the figures measured before it are kept. */
+  readonly failures: string[];
+}
+
+async function logTail(bamboo: BenchBamboo, lines: number): Promise<string> {
+  const text = await Bun.file(bamboo.logPath).text().catch(() => "");
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+async function measureSize(apps: number, seconds: number, writes: number, largest: boolean): Promise<SizeFigures> {
   const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
   const rates: RateFigure[] = [];
   let writeFigures: WriteFigures | null = null;
   let memory: Memory | null = null;
+  const failures: string[] = [];
   try {
     for (let i = 0; i < apps; i++) await sim.deployApp({ id: appId(i), instances: 1 });
     for (const routing of ["path", "host"] as const) {
@@ -138,6 +152,8 @@ async function measureSize(apps: number, seconds: number, writes: number, larges
           memory = { bamboo: await memoryMiB(bamboo.pid), haproxyWorker: workerPid ? await memoryMiB(workerPid).catch(() => null) : null };
           writeFigures = await measureWrites(sim, bamboo, apps, writes);
         }
+      } catch (error) {
+        failures.push(`${apps} apps, ${routing}-routed: ${(error as Error).message}\n${await logTail(bamboo, 5)}`);
       } finally {
         await bamboo.stop();
       }
@@ -145,7 +161,7 @@ async function measureSize(apps: number, seconds: number, writes: number, larges
   } finally {
     await sim.stop();
   }
-  return { rates, writes: writeFigures, memory };
+  return { rates, writes: writeFigures, memory, failures };
 }
 
 async function main(): Promise<void> {
@@ -157,12 +173,14 @@ async function main(): Promise<void> {
   const rates: RateFigure[] = [];
   let writeFigures: WriteFigures | null = null;
   let memory: Memory | null = null;
+  const failures: string[] = [];
   for (const apps of sizes) {
     console.log(`… ${apps} apps`);
     const figures = await measureSize(apps, seconds, writes, apps === largest);
     rates.push(...figures.rates);
     writeFigures ??= figures.writes;
     memory ??= figures.memory;
+    failures.push(...figures.failures);
   }
 
   const base = (routing: Routing) => rates.find((r) => r.routing === routing && r.apps === sizes[0]);
@@ -200,6 +218,7 @@ async function main(): Promise<void> {
       ],
     );
   }
+  for (const failure of failures) console.log(`\nnot measured: ${failure}`);
 }
 
 await main();

@@ -19,6 +19,7 @@ import { proxyStatsPage } from "./stats-proxy.ts";
 import type { RequestTestAnswer } from "./ui/api-types.ts";
 import { serveUi } from "./ui/serve.ts";
 import { metricsOf, notReadyReason, statusOf, type LoopReadings } from "./views.ts";
+import { whenApplied } from "./write-applied.ts";
 
 /** The read-only view of the appliance that the HTTP layer serves. */
 export interface ApplianceView {
@@ -87,6 +88,7 @@ export function createRouter(deps: HttpDeps): Router {
     credential: credentials.api,
     // The apps HAProxy routes by their default rule now.
     defaultRules: () => new Map(view.readings().applied.data.Apps.filter((app) => !app.HasService).map((app) => [app.Id, app.Acl])),
+    applied: (id, acl) => whenApplied(() => view.readings(), id, acl),
   });
   router.on("POST", "/api/marathon/event_callback", async (request) => {
     view.marathonCallback(await readJsonBody(request));

@@ -8,6 +8,7 @@ import { HttpError, jsonResponse } from "./errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import type { Router } from "./router.ts";
 import { parseServiceWrite, type ServiceWrite } from "./service-request.ts";
+import type { AppliedBy } from "./write-applied.ts";
 
 export interface ServicesApiDeps {
   readonly store: Store;
@@ -17,7 +18,12 @@ export interface ServicesApiDeps {
   readonly credential: Credential | null;
   /** The default rules of the routed apps, by id: what a new rule may not claim either. */
   readonly defaultRules: () => ReadonlyMap<string, string>;
+  /** Resolves once HAProxy runs service `id` with `acl` (null: without it), saying how; bounded. */
+  readonly applied: (id: string, acl: string | null) => Promise<AppliedBy>;
 }
+
+/** The header a write's answer carries: `runtime`, `reload`, or `pending` (stored, not yet run). */
+export const APPLIED_HEADER = "x-bamboo-applied";
 
 /** Bamboo's wire shape of a service. */
 export function toWire(service: Service) {
@@ -54,7 +60,8 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
     const checked = await checkWrite(parsed.write, deps, flag(flags, "allowOverlap"));
     if (flag(flags, "dryRun")) return jsonResponse({ ...toWire(checked.service), dryRun: true, overlaps: checked.overlaps });
     await guardStore(() => store.put(checked.service));
-    return jsonResponse(toWire(checked.service));
+    // Bamboo's body, unchanged; how HAProxy took it is a header, so no client sees a new field.
+    return jsonResponse(toWire(checked.service), 200, { [APPLIED_HEADER]: await deps.applied(checked.service.id, checked.service.acl) });
   };
 
   router.on("POST", "/api/services", (request) => write(request));
@@ -68,7 +75,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
     if (flag(new URL(request.url).searchParams, "dryRun")) return jsonResponse({ dryRun: true, deleted: id });
     await guardStore(() => store.delete(id));
     // Bamboo answered a JSON null; clients that parse the body keep working.
-    return jsonResponse(null);
+    return jsonResponse(null, 200, { [APPLIED_HEADER]: await deps.applied(id, null) });
   });
 }
 

@@ -32,21 +32,33 @@ describe("rule writes without a reload", () => {
     await eventually("default rules routed", () => routedTo("/shop", "/shop"));
     const before = await haproxy();
 
-    expect((await put("/shop", "hdr(host) -i shop.example.com")).status).toBe(200);
-    await eventually("the new host routed", () => routedTo("/shop", "/", "SHOP.example.com"));
+    const added = await put("/shop", "hdr(host) -i shop.example.com");
+    expect(added.status).toBe(200);
+    // The answer says how HAProxy took the rule; it runs by the time the answer comes.
+    expect(added.headers.get("x-bamboo-applied")).toBe("runtime");
+    expect(await routedTo("/shop", "/", "SHOP.example.com")).toBe(true);
     expect(await hostMap()).toBe("shop.example.com ::shop-cluster\n");
 
     expect((await put("/shop", "hdr(host) -i store.example.com")).status).toBe(200);
     await eventually("the changed host routed", () => routedTo("/shop", "/", "store.example.com"));
     expect((await spread(`${bamboo.http}/`, 1, { host: "shop.example.com" })).get("HTTP 503")).toBe(1);
 
-    expect((await fetch(`${bamboo.api}/api/services//shop`, { method: "DELETE", headers: bamboo.writer })).status).toBeLessThan(300);
+    const deleted = await fetch(`${bamboo.api}/api/services//shop`, { method: "DELETE", headers: bamboo.writer });
+    expect(deleted.status).toBeLessThan(300);
+    expect(deleted.headers.get("x-bamboo-applied")).toBe("runtime");
     await eventually("the default rule routes again", () => routedTo("/shop", "/shop"));
     expect(await hostMap()).toBe("");
 
     const after = await haproxy();
     expect(after.reloads).toBe(before.reloads);
     expect(after.runtimeApplies).toBeGreaterThanOrEqual(before.runtimeApplies + 3);
+  });
+
+  test("a rule that needs the chain is applied by a reload, and the answer says so", async () => {
+    const response = await put("/blog", "hdr(x-canary) -m found");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-bamboo-applied")).toBe("reload");
+    expect((await spread(`${bamboo.http}/`, 2, { host: "elsewhere.example", "x-canary": "1" })).get(task("/blog"))).toBe(2);
   });
 
   test("a reload afterwards comes back with the rules written at run time", async () => {

@@ -19,7 +19,7 @@ import { parsePolicy, type AclPolicy } from "./routing/acl/index.ts";
 import { createStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
 import { HostResolver } from "./sync/host-resolver.ts";
-import type { RoutingProblem } from "./compile/problems.ts";
+import { newProblems, type RoutingProblem } from "./compile/problems.ts";
 import { RoutingPipeline } from "./sync/pipeline.ts";
 import { Reconciler } from "./sync/reconciler.ts";
 import { refuseBrokenTemplate } from "./sync/template-check.ts";
@@ -113,8 +113,9 @@ export class Appliance implements ApplianceView {
       marathon: {
         fetchApps: async () => {
           const list = await marathon.fetchApps();
-          for (const problem of list.problems) log.warn("marathon app left out", { ...problem });
-          listProblems = list.problems.map((problem) => ({ id: problem.appId, message: `Marathon's entry: ${problem.message}` }));
+          const problems = list.problems.map((problem) => ({ id: problem.appId, message: `Marathon's entry: ${problem.message}` }));
+          for (const problem of newProblems(listProblems, problems)) log.warn("marathon app left out", { ...problem });
+          listProblems = problems;
           return list;
         },
         fetchApp: (id) => marathon.fetchApp(id),

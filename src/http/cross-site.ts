@@ -16,10 +16,10 @@ export function crossSiteRefusal(request: Request): { status: number; message: s
     return { status: 403, message: `refused: the request came from another site (Sec-Fetch-Site: ${fetchSite}); use the API from a script or this appliance's own page` };
   }
   const origin = request.headers.get("origin");
-  if (origin !== null && origin !== "null" && !sameHost(origin, request)) {
+  // "null" is an opaque origin (a sandboxed frame, a file): never this appliance's page.
+  if (origin !== null && (origin === "null" || !sameHost(origin, request))) {
     return { status: 403, message: `refused: the request came from another origin (${origin}); use the API from a script or this appliance's own page` };
   }
-  if (origin === "null") return { status: 403, message: "refused: the request came from an opaque origin (Origin: null)" };
   return null;
 }
 

@@ -3,7 +3,7 @@ import type { AclChecker } from "../haproxy/acl-check.ts";
 import { culpritApps } from "../haproxy/culprits.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import { Compiler } from "../compile/compiler.ts";
-import type { RoutingProblem } from "../compile/problems.ts";
+import { newProblems, type RoutingProblem } from "../compile/problems.ts";
 import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
 import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
@@ -118,11 +118,7 @@ export class RoutingPipeline {
   }
 
   #publish(applied: AppliedState): void {
-    const key = (problem: RoutingProblem) => `${problem.id}\u0000${problem.message}`;
-    const known = new Set(this.#applied.problems.map(key));
-    for (const problem of applied.problems) {
-      if (!known.has(key(problem))) this.deps.log.warn("not routed as written", { ...problem });
-    }
+    for (const problem of newProblems(this.#applied.problems, applied.problems)) this.deps.log.warn("not routed as written", { ...problem });
     if (this.#pending !== null) this.deps.log.info("the wanted config is applied again", { pendingMs: Date.now() - this.#pending.sinceMs });
     this.#applied = applied;
     this.#pending = null;

@@ -152,7 +152,8 @@ export class ConfigApplier {
       return { kind: "unchanged" };
     }
     const commands = decision.kind === "runtime" ? decision.commands.map(commandText) : [];
-    return this.#applyAtRuntime(next, commands, mapPlan.kind === "runtime" ? mapPlan.maps : [], maps, reasons);
+    const mapChange = mapPlan.kind === "runtime" ? mapPlan : { edits: [], replace: [], changed: [] };
+    return this.#applyAtRuntime(next, [...commands, ...mapChange.edits], mapChange.replace, mapChange.changed, maps, reasons);
   }
 
   /**
@@ -166,12 +167,20 @@ export class ConfigApplier {
     this.#update({ serving: true });
   }
 
-  async #applyAtRuntime(next: SlottedConfig, commands: readonly string[], changedMaps: readonly MapFile[], maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome> {
+  /** `commands` first (slots, then key edits of maps), then each of `replacedMaps` whole; `changedMaps` are rewritten on disk. */
+  async #applyAtRuntime(
+    next: SlottedConfig,
+    commands: readonly string[],
+    replacedMaps: readonly MapFile[],
+    changedMaps: readonly MapFile[],
+    maps: readonly MapFile[],
+    reasons: readonly string[],
+  ): Promise<ApplyOutcome> {
     const { runtime, log } = this.options;
     let operations = commands.length;
     try {
       if (commands.length > 0) await runtime.run(commands);
-      for (const map of changedMaps) {
+      for (const map of replacedMaps) {
         const version = preparedMapVersion(await runtime.send(prepareMapCommand(map.path)));
         const fill = mapVersionCommands(version, map);
         await runtime.run(fill);

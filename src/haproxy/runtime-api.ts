@@ -23,7 +23,7 @@ const DEFAULT_MAX_BATCH_BYTES = 16_384 - 1_024;
  * send are empty or informational ("IP changed from ...", "no need to change the addr").
  */
 const ERROR_REPLY =
-  /^(No such |Unknown command|Invalid |Require |Permission denied|Can't |Cannot |Missing |Unknown |Unable |Out of memory|Failed|Not found|Backend is using a static LB algorithm|'[^']+' expects )/;
+  /^(No such |Unknown command|Invalid |Require |Permission denied|Can't |Cannot |Missing |Unknown |Unable |Out of memory|Failed|Not found|entry not found|Key not found|Backend is using a static LB algorithm|'[^']+' expects )/;
 
 /** True when `reply` is one of HAProxy's error answers. */
 export function isErrorReply(reply: string): boolean {
@@ -145,6 +145,29 @@ export function addMapEntriesCommands(version: number, map: string, entries: rea
   return commands;
 }
 
+/** The command that adds one entry to the live map: `add map <map> <key> <value>`. */
+export function addMapEntryCommand(map: string, key: string, value: string): string {
+  assertMapPath(map);
+  assertLiveMapKey(key);
+  assertMapWord(value, "value");
+  return `add map ${map} ${key} ${value}`;
+}
+
+/** The command that changes the value of a key in the live map. */
+export function setMapEntryCommand(map: string, key: string, value: string): string {
+  assertMapPath(map);
+  assertLiveMapKey(key);
+  assertMapWord(value, "value");
+  return `set map ${map} ${key} ${value}`;
+}
+
+/** The command that removes a key from the live map. */
+export function deleteMapEntryCommand(map: string, key: string): string {
+  assertMapPath(map);
+  assertLiveMapKey(key);
+  return `del map ${map} ${key}`;
+}
+
 /** The command that makes a prepared version the map's whole content, at once. */
 export function commitMapCommand(version: number, map: string): string {
   assertVersion(version);
@@ -162,6 +185,12 @@ export function isRuntimeMapWord(word: string): boolean {
 
 function assertMapWord(word: string, what: "key" | "value"): void {
   if (!isRuntimeMapWord(word)) throw new RangeError(`invalid map ${what}: ${JSON.stringify(word)}`);
+}
+
+// `set map` and `del map` read a key starting with '#' as an entry's reference number.
+function assertLiveMapKey(key: string): void {
+  assertMapWord(key, "key");
+  if (key.startsWith("#")) throw new RangeError(`invalid map key: ${JSON.stringify(key)}`);
 }
 
 function assertMapPath(map: string): void {

@@ -72,12 +72,22 @@ test("the map files are written before HAProxy loads the config that names them"
   expect(await onDisk()).toBe("a.example a\n");
 });
 
-test("changed entries only: the map is replaced at run time, atomically, and the file follows", async () => {
+test("a changed key is edited in the live map, and the file follows", async () => {
   const { apply, calls, applier, onDisk } = setup();
   await apply(hosts("a.example"));
-  expect(await apply(hosts("a.example", "b.example"))).toEqual({ kind: "runtime", operations: 3 });
-  expect(calls.slice(1)).toEqual([`prepare map ${MAP}`, `add map @4 ${MAP} <<\na.example a\nb.example a\n\n`, `commit map @4 ${MAP}`]);
-  expect(await onDisk()).toBe("a.example a\nb.example a\n");
+  expect(await apply(hosts("b.example"))).toEqual({ kind: "runtime", operations: 2 });
+  expect(calls.slice(1)).toEqual([`add map ${MAP} b.example a`, `del map ${MAP} a.example`]);
+  expect(await onDisk()).toBe("b.example a\n");
+  expect(applier.status().reloads).toBe(0);
+});
+
+test("many changed keys: the map is replaced at run time, atomically, and the file follows", async () => {
+  const { apply, calls, applier, onDisk } = setup();
+  await apply(hosts("a.example"));
+  const keys = Array.from({ length: 100 }, (_, i) => `h${i}.example`);
+  expect(await apply(hosts("a.example", ...keys))).toEqual({ kind: "runtime", operations: 3 });
+  expect(calls.slice(1)).toEqual([`prepare map ${MAP}`, `add map @4 ${MAP} <<\na.example a\n${keys.map((key) => `${key} a\n`).join("")}\n`, `commit map @4 ${MAP}`]);
+  expect(await onDisk()).toBe(`a.example a\n${keys.map((key) => `${key} a\n`).join("")}`);
   expect(applier.status().reloads).toBe(0);
 });
 

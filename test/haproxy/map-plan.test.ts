@@ -2,22 +2,47 @@ import { describe, expect, test } from "bun:test";
 import type { MapFile } from "../../src/haproxy/map-files.ts";
 import { mapFileText } from "../../src/haproxy/map-files.ts";
 import { mapVersionCommands, planMaps } from "../../src/haproxy/plan.ts";
-import { addMapEntriesCommands, chunkCommands, commitMapCommand, prepareMapCommand, preparedMapVersion } from "../../src/haproxy/runtime-api.ts";
+import { addMapEntriesCommands, addMapEntryCommand, chunkCommands, commitMapCommand, deleteMapEntryCommand, prepareMapCommand, preparedMapVersion, setMapEntryCommand } from "../../src/haproxy/runtime-api.ts";
 
 const HOSTS = "/data/maps/host.map";
 const file = (path: string, ...pairs: [string, string][]): MapFile => ({ path, entries: pairs.map(([key, value]) => ({ key, value })) });
 
 describe("planMaps", () => {
   const running = [file(HOSTS, ["a.example", "::a-cluster"]), file("/data/maps/path-prefix.map", ["/a", "::a-cluster"])];
+  const withB = file(HOSTS, ["a.example", "::a-cluster"], ["b.example", "::b-cluster"]);
+  const many = (count: number, value: string) => file(HOSTS, ...Array.from({ length: count }, (_, i): [string, string] => [`h${i}.example`, value]));
 
   test.each<[string, MapFile[], ReturnType<typeof planMaps>]>([
     ["the same files", running, { kind: "none" }],
-    ["an entry added: that map is replaced at run time", [file(HOSTS, ["a.example", "::a-cluster"], ["b.example", "::b-cluster"]), running[1]!], { kind: "runtime", maps: [file(HOSTS, ["a.example", "::a-cluster"], ["b.example", "::b-cluster"])] }],
-    ["an entry removed", [file(HOSTS), running[1]!], { kind: "runtime", maps: [file(HOSTS)] }],
+    ["an entry added: one key edit in the live map", [withB, running[1]!], { kind: "runtime", edits: [`add map ${HOSTS} b.example ::b-cluster`], replace: [], changed: [withB] }],
+    ["an entry removed", [file(HOSTS), running[1]!], { kind: "runtime", edits: [`del map ${HOSTS} a.example`], replace: [], changed: [file(HOSTS)] }],
+    ["a value changed", [file(HOSTS, ["a.example", "::z-cluster"]), running[1]!], { kind: "runtime", edits: [`set map ${HOSTS} a.example ::z-cluster`], replace: [], changed: [file(HOSTS, ["a.example", "::z-cluster"])] }],
+    [
+      "a rule moved to another key: the new key is added before the old one goes, in every map",
+      [file(HOSTS, ["c.example", "::a-cluster"]), file("/data/maps/path-prefix.map", ["/b", "::a-cluster"])],
+      {
+        kind: "runtime",
+        edits: [`add map ${HOSTS} c.example ::a-cluster`, "add map /data/maps/path-prefix.map /b ::a-cluster", `del map ${HOSTS} a.example`, "del map /data/maps/path-prefix.map /a"],
+        replace: [],
+        changed: [file(HOSTS, ["c.example", "::a-cluster"]), file("/data/maps/path-prefix.map", ["/b", "::a-cluster"])],
+      },
+    ],
     ["a map the running config does not name", [...running, file("/data/maps/path.map", ["/x", "::a-cluster"])], { kind: "reload", reasons: ["map /data/maps/path.map added"] }],
     ["a key the CLI would split at ';'", [file(HOSTS, ["/a;b", "::a-cluster"]), running[1]!], { kind: "reload", reasons: [`map ${HOSTS}: a key the runtime API cannot carry`] }],
   ])("%s", (_name, next, expected) => {
     expect(planMaps(running, next)).toEqual(expected);
+  });
+
+  test.each<[string, MapFile, MapFile]>([
+    ["more keys changed than a few edits", many(64, "::x-cluster"), many(65, "::y-cluster")],
+    ["a key the running map repeats: HAProxy answers its first entry, an edit would change all", file(HOSTS, ["a.example", "::a-cluster"], ["a.example", "::b-cluster"]), file(HOSTS, ["a.example", "::c-cluster"])],
+  ])("the map is replaced whole: %s", (_name, before, after) => {
+    expect(planMaps([before], [after])).toEqual({ kind: "runtime", edits: [], replace: [after], changed: [after] });
+  });
+
+  test("up to 64 changed keys are edits", () => {
+    const plan = planMaps([file(HOSTS)], [many(64, "::x-cluster")]);
+    expect(plan.kind === "runtime" && plan.edits.length).toBe(64);
   });
 
   test("a map's new version is filled with every entry, then committed", () => {
@@ -48,6 +73,9 @@ describe("map command builders", () => {
     expect(addMapEntriesCommands(0, HOSTS, [{ key: "a.example", value: "::a-cluster" }])).toEqual([`add map @0 ${HOSTS} <<\na.example ::a-cluster\n\n`]);
     expect(commitMapCommand(12, HOSTS)).toBe(`commit map @12 ${HOSTS}`);
     expect(preparedMapVersion("New version created: 7\n")).toBe(7);
+    expect(addMapEntryCommand(HOSTS, "a.example", "::a-cluster")).toBe(`add map ${HOSTS} a.example ::a-cluster`);
+    expect(setMapEntryCommand(HOSTS, "a.example", "::a-cluster")).toBe(`set map ${HOSTS} a.example ::a-cluster`);
+    expect(deleteMapEntryCommand(HOSTS, "a.example")).toBe(`del map ${HOSTS} a.example`);
   });
 
   test.each<[string, () => unknown]>([
@@ -58,6 +86,9 @@ describe("map command builders", () => {
     ["a relative map path", () => prepareMapCommand("host.map")],
     ["a negative version", () => commitMapCommand(-1, HOSTS)],
     ["an unexpected prepare reply", () => preparedMapVersion("Unknown command")],
+    ["a live key starting with '#', which set and del read as a reference", () => deleteMapEntryCommand(HOSTS, "#1")],
+    ["a live key with a blank", () => setMapEntryCommand(HOSTS, "a b", "::a-cluster")],
+    ["a live value with ';'", () => addMapEntryCommand(HOSTS, "a", "::a;show info")],
   ])("refuse %s", (_name, build) => {
     expect(build).toThrow(RangeError);
   });

@@ -59,6 +59,9 @@ describe("replies", () => {
     expect(isErrorReply("Invalid addr '999.1.1.1' by 'stats socket command'\n")).toBe(true);
     expect(isErrorReply("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n")).toBe(true);
     expect(isErrorReply("Unknown command, but maybe one of the following ones is a better match:\n")).toBe(true);
+    // A map edit of a key the live map does not hold: what runs is not what bamboo thinks.
+    expect(isErrorReply("entry not found.\n\n")).toBe(true);
+    expect(isErrorReply("Key not found.\n\n")).toBe(true);
     expect(isErrorReply("IP changed from '127.0.0.1' to '127.0.0.2' by 'stats socket command'\n\n")).toBe(false);
     expect(isErrorReply("no need to change the addr by 'stats socket command'\n\n")).toBe(false);
     expect(isErrorReply("\n")).toBe(false);

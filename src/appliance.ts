@@ -16,6 +16,7 @@ import { MarathonClient } from "./marathon/client.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
 import { parsePolicy, type AclPolicy } from "./routing/acl/index.ts";
+import { isPlainKeyRule } from "./routing/route-maps.ts";
 import { createStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
 import { HostResolver } from "./sync/host-resolver.ts";
@@ -83,7 +84,7 @@ export class Appliance implements ApplianceView {
     const render = compileTemplate(template.name, template.source);
     await refuseBrokenTemplate(config, paths, render, template.name);
     const store = createStore(config, paths, log);
-    const aclChecker = new AclChecker(config.haproxy.bin);
+    const aclChecker = new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule });
     const supervisor = new HAProxySupervisor({
       bin: config.haproxy.bin,
       configPath: paths.haproxyConfig,

@@ -6,6 +6,7 @@ import { AclChecker } from "../haproxy/acl-check.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import { templateSettings } from "../haproxy/template-settings.ts";
 import type { App } from "../marathon/types.ts";
+import { isPlainKeyRule } from "../routing/route-maps.ts";
 import type { Service } from "../store/types.ts";
 import { HostResolver } from "../sync/host-resolver.ts";
 import { OutsideAnswerSource } from "../sync/outside-answers.ts";
@@ -15,7 +16,7 @@ import { OutsideAnswerSource } from "../sync/outside-answers.ts";
  * rules and DNS about the agents, as serve asks them, and the result compiled afresh.
  */
 export async function compileOnce(config: Config, paths: RuntimePaths, render: RenderConfig, snapshot: { readonly apps: readonly App[]; readonly services: readonly Service[] }): Promise<Compiled> {
-  const answers = await new OutsideAnswerSource({ aclChecker: new AclChecker(config.haproxy.bin), resolver: new HostResolver() }).answersFor(snapshot);
+  const answers = await new OutsideAnswerSource({ aclChecker: new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule }), resolver: new HostResolver() }).answersFor(snapshot);
   return new Compiler(render, templateSettings(config, paths)).compile({ ...snapshot, answers, previous: null });
 }
 

@@ -1,4 +1,4 @@
-import { mapKeyProblem, precedenceKey, subjectOf, type AclRule } from "./acl/index.ts";
+import { mapKeyProblem, parseAcl, precedenceKey, renderAcl, subjectOf, type AclRule } from "./acl/index.ts";
 
 /**
  * Which rules the frontend can find with one map lookup instead of testing them one by one.
@@ -69,11 +69,12 @@ export type RouteStep = { readonly kind: "map"; readonly map: MapSpec; readonly 
  *
  * @example routeSteps([{ rule: parseAcl("hdr(host) -i a.com").rule }]) // host.map has a.com → 0
  */
-export function routeSteps(rules: readonly OrderedRule[]): RouteStep[] {
+export function routeSteps(rules: readonly OrderedRule[], place: (rule: AclRule) => Placement = placementOf): RouteStep[] {
   const byRank = new Map<number, number[]>();
   const rest: number[] = [];
-  rules.forEach((entry, index) => {
-    const rank = entry.rule === null ? null : precedenceKey(entry.rule).rank;
+  const places = rules.map((entry) => (entry.rule === null ? null : place(entry.rule)));
+  places.forEach((placement, index) => {
+    const rank = placement === null ? null : placement.rank;
     if (rank === null || !MAPPED_RANKS.includes(rank)) rest.push(index);
     else {
       const indices = byRank.get(rank);
@@ -84,7 +85,7 @@ export function routeSteps(rules: readonly OrderedRule[]): RouteStep[] {
   const steps: RouteStep[] = [];
   const uses = new Map<string, number>();
   for (const rank of MAPPED_RANKS) {
-    for (const run of runsOf(rank, byRank.get(rank) ?? [], rules)) {
+    for (const run of runsOf(rank, byRank.get(rank) ?? [], places)) {
       if (run.map === null) {
         steps.push({ kind: "chain", routes: run.indices });
         continue;
@@ -99,19 +100,29 @@ export function routeSteps(rules: readonly OrderedRule[]): RouteStep[] {
   return steps;
 }
 
+/** Where the frontend finds a rule: its rank (precedence.ts) and the map that serves it, null when none does. */
+export interface Placement {
+  readonly rank: number;
+  readonly map: MapSpec | null;
+}
+
+/**
+ * A rule's placement; a rule fits at most one map (the rank and the case folding decide
+ * which). Pure, so its answers can be kept by rule (template-data.ts does).
+ */
+export function placementOf(rule: AclRule): Placement {
+  return { rank: precedenceKey(rule).rank, map: MAPS.find((map) => fits(rule, map)) ?? null };
+}
+
 /** A rank's rules cut into runs served by one map each (null: chain lines). */
-function runsOf(rank: number, indices: readonly number[], rules: readonly OrderedRule[]): { map: MapSpec | null; indices: number[] }[] {
-  const candidates = MAPS.filter((map) => map.rank === rank);
-  if (indices.length === 0) return [{ map: candidates.find((map) => map.folded)!, indices: [] }];
+function runsOf(rank: number, indices: readonly number[], places: readonly (Placement | null)[]): { map: MapSpec | null; indices: number[] }[] {
+  if (indices.length === 0) return [{ map: MAPS.find((map) => map.rank === rank && map.folded)!, indices: [] }];
   const runs: { map: MapSpec | null; indices: number[] }[] = [];
   for (const index of indices) {
-    const rule = rules[index]!.rule!;
+    const map = places[index]!.map;
     const last = runs[runs.length - 1];
-    if (last !== undefined && (last.map === null ? !candidates.some((map) => fits(rule, map)) : fits(rule, last.map))) {
-      last.indices.push(index);
-      continue;
-    }
-    runs.push({ map: candidates.find((map) => fits(rule, map)) ?? null, indices: [index] });
+    if (last !== undefined && last.map === map) last.indices.push(index);
+    else runs.push({ map, indices: [index] });
   }
   return runs;
 }
@@ -128,6 +139,21 @@ export function fits(rule: AclRule, map: MapSpec): boolean {
   const folded = subject === "host" || rule.ignoreCase;
   if (folded !== map.folded) return false;
   return rule.patterns.every((pattern) => mapKeyProblem(pattern) === null);
+}
+
+/** Characters that mean nothing to HAProxy's config parser (no quotes, escapes, variables, comments or blanks). */
+const INERT_PATTERN = /^[A-Za-z0-9._~:/?&=+,;@!*%-]+$/;
+
+/**
+ * Whether `acl` is the canonical text (render.ts) of a rule a map serves, every pattern in
+ * inert characters: a rule bamboo reads completely, which HAProxy accepts whatever the keys
+ * (test/haproxy/plain-key-rules.test.ts checks random ones against the binary). Asking
+ * HAProxy about one costs a rule write a `haproxy -c` run, ~50 ms.
+ */
+export function isPlainKeyRule(acl: string): boolean {
+  const parsed = parseAcl(acl);
+  if (!parsed.ok || renderAcl(parsed.rule) !== acl) return false;
+  return parsed.rule.patterns.every((pattern) => INERT_PATTERN.test(pattern) && !pattern.startsWith("-")) && MAPS.some((map) => fits(parsed.rule, map));
 }
 
 function entriesOf(map: MapSpec, indices: readonly number[], rules: readonly OrderedRule[]): MapEntry[] {

@@ -3,6 +3,7 @@ import type { MapFile } from "../haproxy/map-files.ts";
 import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import type { App } from "../marathon/types.ts";
+import { memoByText, storedRuleKeyProblem } from "../routing/acl/index.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
 import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
@@ -54,6 +55,8 @@ export class Compiler {
   readonly #settingsChecker = new AppSettingsChecker();
   readonly #templateData = new TemplateDataBuilder();
   readonly #instances = new SectionInstances();
+  /** Every rule is checked again whenever one changes. */
+  readonly #keyProblem = memoByText(storedRuleKeyProblem);
   /**
    * The rules last sorted out and the result: the same list with the same verdicts keeps the
    * same usable list, so template-data.ts need not compare 10,000 rules by content per event.
@@ -89,7 +92,7 @@ export class Compiler {
 
   #usableServices(services: readonly Service[], verdicts: OutsideAnswers["rules"]): UsableServices {
     if (this.#usable?.services === services && this.#usable.verdicts === verdicts) return this.#usable.result;
-    const result = usableServices(services, verdicts);
+    const result = usableServices(services, verdicts, this.#keyProblem);
     this.#usable = { services, verdicts, result };
     return result;
   }

@@ -14,16 +14,20 @@ export interface UsableServices {
  * rule instead of breaking every app's config; it is reported. So is a rule with a pattern no
  * map file could hold as a key (an escaped blank), which the API would have refused. Pure.
  */
-export function usableServices(services: readonly Service[], verdicts: ReadonlyMap<string, AclVerdict>): UsableServices {
+export function usableServices(
+  services: readonly Service[],
+  verdicts: ReadonlyMap<string, AclVerdict>,
+  keyProblem: (acl: string) => string | null = storedRuleKeyProblem,
+): UsableServices {
   const usable: Service[] = [];
   const problems: RoutingProblem[] = [];
   for (const service of services) {
-    const keyProblem = storedRuleKeyProblem(service.acl);
+    const problem = keyProblem(service.acl);
     const verdict =
       service.acl === ""
         ? { ok: true as const }
-        : keyProblem !== null
-          ? { ok: false as const, message: keyProblem }
+        : problem !== null
+          ? { ok: false as const, message: problem }
           : (verdicts.get(service.acl) ?? { ok: false as const, message: "HAProxy was not asked about it" });
     if (verdict.ok) usable.push(service);
     else problems.push({ id: service.id, message: `rule not routed, the app falls back to its default path rule: ${verdict.message}` });

@@ -1,5 +1,5 @@
 import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
-import { validateRule, type AclPolicy } from "../routing/acl/index.ts";
+import { memoByText, parseAcl, validateRule, type AclPolicy, type ParseResult } from "../routing/acl/index.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
 import { makeService, StoreError, StoreUnavailableError, type Service, type Store } from "../store/types.ts";
 import { requireCredential } from "./auth.ts";
@@ -38,6 +38,8 @@ export function toWire(service: Service) {
  */
 export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
   const { store, credential } = deps;
+  // Every write compares its rule with every stored one.
+  const parse = memoByText(parseAcl);
 
   router.on("GET", "/api/services", () => {
     const byId: Record<string, ReturnType<typeof toWire>> = {};
@@ -57,7 +59,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
     const flags = new URL(request.url).searchParams;
     const parsed = parseServiceWrite(await readJsonBody(request), urlId);
     if (!parsed.ok) throw new HttpError(400, parsed.message);
-    const checked = await checkWrite(parsed.write, deps, flag(flags, "allowOverlap"));
+    const checked = await checkWrite(parsed.write, deps, parse, flag(flags, "allowOverlap"));
     if (flag(flags, "dryRun")) return jsonResponse({ ...toWire(checked.service), dryRun: true, overlaps: checked.overlaps });
     await guardStore(() => store.put(checked.service));
     // Bamboo's body, unchanged; how HAProxy took it is a header, so no client sees a new field.
@@ -83,9 +85,9 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
  * Everything a write must pass, in order: our parser, the hijack check, the policy and
  * other services' claims (validateRule), then HAProxy itself on the canonical text.
  */
-async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, allowOverlap: boolean) {
+async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, parse: (text: string) => ParseResult, allowOverlap: boolean) {
   const others = new Map(deps.store.list().filter((service) => service.id !== write.id).map((service) => [service.id, service.acl]));
-  const verdict = validateRule({ id: write.id, acl: write.acl, others, defaults: deps.defaultRules(), policy: deps.policy, allowOverlap });
+  const verdict = validateRule({ id: write.id, acl: write.acl, others, defaults: deps.defaultRules(), policy: deps.policy, allowOverlap, parse });
   if (!verdict.ok) {
     throw new HttpError(verdict.status, `${write.id}: ${verdict.message}`, verdict.conflictsWith ? { conflictsWith: verdict.conflictsWith } : {});
   }

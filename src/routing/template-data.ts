@@ -1,8 +1,8 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
-import type { Service } from "../store/types.ts";
-import { orderByPrecedence, parseAcl, type AclRule, type ParseResult } from "./acl/index.ts";
+import { sameService, type Service } from "../store/types.ts";
+import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, type AclRule } from "./acl/index.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
-import { routeSteps, type RouteStep } from "./route-maps.ts";
+import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
 
 /**
  * The data users' templates are written against: Bamboo's names and shapes
@@ -159,21 +159,24 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
  */
 export class TemplateDataBuilder {
   readonly #apps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
-  #services: { readonly input: readonly Service[]; readonly key: string; readonly result: Readonly<Record<string, TemplateService>> } = { input: [], key: "[]", result: {} };
+  #services: {
+    readonly input: readonly Service[];
+    /** The service each of `result`'s entries was made from, by id. */
+    readonly sources: ReadonlyMap<string, Service>;
+    readonly result: Readonly<Record<string, TemplateService>>;
+  } = { input: [], sources: new Map(), result: {} };
   /** The last routing order and its frontend. */
   #order: RoutingOrder = {
-    key: "",
+    apps: [],
     mapDir: "",
     positions: [],
     steps: [],
     maps: [],
   };
-  /**
-   * Parsed rules by their text: rules are ranked again whenever one changes, and the parser
-   * is pure, so its answers can be kept. Bounded: cleared when it outgrows any realistic
-   * rule count.
-   */
-  readonly #parsedRules = new Map<string, ParseResult>();
+  /** Rules are ranked again whenever one changes. */
+  readonly #parse = memoByText(parseAcl);
+  readonly #precedence = memoByObject(precedenceKey);
+  readonly #placement = memoByObject(placementOf);
 
   build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
     const byId = new Map(services.map((service) => [service.id, service]));
@@ -202,32 +205,38 @@ export class TemplateDataBuilder {
   }
 
   #templateServicesOf(services: readonly Service[]): Readonly<Record<string, TemplateService>> {
-    // The same list as last time (task events change no rule); else compared by content, since a full re-read of the store makes new objects.
+    // The same list as last time: task events change no rule.
     const last = this.#services;
     if (services === last.input) return last.result;
-    const sorted = [...services].sort((a, b) => compare(a.id, b.id));
-    const key = JSON.stringify(sorted.map((service) => [service.id, service.acl, service.config]));
-    if (key !== last.key) {
-      const result: Record<string, TemplateService> = {};
-      for (const service of sorted) result[clean(service.id)] = { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
-      this.#services = { input: services, key, result };
-    } else this.#services = { ...last, input: services };
+    // A write changes one service and the store keeps the others' objects; a full re-read of the store makes new ones, compared by content.
+    const sorted = isSortedById(services) ? services : [...services].sort((a, b) => compare(a.id, b.id));
+    const sources = new Map<string, Service>();
+    const result: Record<string, TemplateService> = {};
+    let changed = sorted.length !== last.sources.size;
+    for (const service of sorted) {
+      const before = last.sources.get(service.id);
+      const same = before !== undefined && (before === service || sameService(before, service));
+      if (!same) changed = true;
+      const id = clean(service.id);
+      result[id] = same ? last.result[id]! : { Id: id, Acl: clean(service.acl), Config: cleanMap(service.config) };
+      sources.set(service.id, service);
+    }
+    this.#services = { input: services, sources, result: changed ? result : last.result };
     return this.#services.result;
   }
 
   #routingOrder(apps: readonly TemplateApp[], mapDir: string): RoutingOrder {
     // Task events change no rule: sorting 10,000 rules and building their maps again each time is wasted work.
-    const key = apps.map((app) => `${app.Id}\u0000${app.Acl}`).join("\u0001");
-    if (key === this.#order.key && mapDir === this.#order.mapDir) return this.#order;
+    if (mapDir === this.#order.mapDir && sameRules(apps, this.#order.apps)) return this.#order;
     const ranked: { id: string; rule: AclRule; position: number }[] = [];
     const unreadable: { rule: null; position: number }[] = [];
     apps.forEach((app, position) => {
-      const parsed = this.#parsed(app.Acl);
+      const parsed = this.#parse(app.Acl);
       if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
       else unreadable.push({ rule: null, position });
     });
-    const ordered = [...orderByPrecedence(ranked), ...unreadable];
-    const steps = routeSteps(ordered);
+    const ordered = [...orderByPrecedence(ranked, this.#precedence), ...unreadable];
+    const steps = routeSteps(ordered, this.#placement);
     const maps = steps.flatMap((step): TemplateMap[] =>
       step.kind === "chain"
         ? []
@@ -244,26 +253,14 @@ export class TemplateDataBuilder {
             },
           ],
     );
-    this.#order = { key, mapDir, positions: ordered.map((entry) => entry.position), steps, maps };
+    this.#order = { apps, mapDir, positions: ordered.map((entry) => entry.position), steps, maps };
     return this.#order;
-  }
-
-  #parsed(text: string): ParseResult {
-    let parsed = this.#parsedRules.get(text);
-    if (parsed === undefined) {
-      if (this.#parsedRules.size >= MAX_PARSED_RULES) this.#parsedRules.clear();
-      parsed = parseAcl(text);
-      this.#parsedRules.set(text, parsed);
-    }
-    return parsed;
   }
 }
 
-const MAX_PARSED_RULES = 50_000;
-
 interface RoutingOrder {
-  /** The ids and rules it was computed for. */
-  readonly key: string;
+  /** The apps it was computed for: only their ids and rules count. */
+  readonly apps: readonly TemplateApp[];
   readonly mapDir: string;
   /** Positions in the id-sorted apps, most specific rule first. */
   readonly positions: readonly number[];
@@ -335,6 +332,19 @@ function toTemplateTask(task: Task): TemplateTask {
     State: clean(task.state),
     Ready: task.ready,
   };
+}
+
+function sameRules(apps: readonly TemplateApp[], before: readonly TemplateApp[]): boolean {
+  if (apps.length !== before.length) return false;
+  for (let i = 0; i < apps.length; i++) {
+    if (apps[i] !== before[i] && (apps[i]!.Id !== before[i]!.Id || apps[i]!.Acl !== before[i]!.Acl)) return false;
+  }
+  return true;
+}
+
+function isSortedById(services: readonly Service[]): boolean {
+  for (let i = 1; i < services.length; i++) if (compare(services[i - 1]!.id, services[i]!.id) > 0) return false;
+  return true;
 }
 
 function compare(a: string, b: string): number {

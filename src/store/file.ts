@@ -44,14 +44,11 @@ export class FileStore implements Store {
   }
 
   put(service: Service): Promise<void> {
-    return this.#write((next) => {
-      next.set(service.id, service);
-      return true;
-    }).then(() => undefined);
+    return this.#write((list) => withService(list, service)).then(() => undefined);
   }
 
   delete(id: string): Promise<boolean> {
-    return this.#write((next) => next.delete(id));
+    return this.#write((list) => (list.some((service) => service.id === id) ? list.filter((service) => service.id !== id) : null));
   }
 
   watch(listener: (services: readonly Service[]) => void): () => void {
@@ -67,14 +64,13 @@ export class FileStore implements Store {
   }
 
   /**
-   * Applies `change` to a copy, writes the copy, and only then makes it the
-   * served state: a failed write leaves memory and file as they were.
+   * Writes the list `change` makes of the current one (null: nothing to change), and only
+   * then makes it the served state: a failed write leaves memory and file as they were.
    */
-  #write(change: (next: Map<string, Service>) => boolean): Promise<boolean> {
+  #write(change: (list: readonly Service[]) => readonly Service[] | null): Promise<boolean> {
     const run = async (): Promise<boolean> => {
-      const next = new Map(this.#services.list().map((s) => [s.id, s] as const));
-      if (!change(next)) return false;
-      const services = [...next.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const services = change(this.#services.list());
+      if (services === null) return false;
       try {
         await writeServicesFile(this.path, services);
       } catch (error) {
@@ -92,4 +88,17 @@ export class FileStore implements Store {
     this.#queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/** The id-sorted list with `service` in its place: a new list, the others' objects kept. */
+function withService(list: readonly Service[], service: Service): Service[] {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]!.id < service.id) low = middle + 1;
+    else high = middle;
+  }
+  const replaces = list[low]?.id === service.id ? 1 : 0;
+  return [...list.slice(0, low), service, ...list.slice(low + replaces)];
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Service, StoreLog } from "./types.ts";
+import { sameService, type Service, type StoreLog } from "./types.ts";
 
 type Listener = (services: readonly Service[]) => void;
 
@@ -14,7 +14,7 @@ export class ServiceSet {
   readonly #byId = new Map<string, Service>();
   readonly #listeners = new Set<Listener>();
   #sorted: readonly Service[] = Object.freeze([]);
-  #lastNotified = "[]";
+  #lastNotified: readonly Service[] = Object.freeze([]);
 
   constructor(private readonly log?: StoreLog) {}
 
@@ -42,11 +42,13 @@ export class ServiceSet {
     return existed;
   }
 
-  /** Replaces everything at once (a full read or a loaded file). */
+  /** Replaces everything at once (a full read, a loaded file, a file store's write). */
   replaceAll(services: readonly Service[]): void {
     this.#byId.clear();
     for (const service of services) this.#byId.set(service.id, freeze(service));
-    this.#resort();
+    // A file store's write hands over the sorted list with one service changed: sorting 10,000 ids again costs the write.
+    if (services.length === this.#byId.size && isSortedById(services)) this.#sorted = Object.freeze(services.map((service) => this.#byId.get(service.id)!));
+    else this.#resort();
   }
 
   subscribe(listener: Listener): () => void {
@@ -58,10 +60,9 @@ export class ServiceSet {
 
   /** Tells every listener about the current list if it differs from the last one told; true if it did. */
   notify(): boolean {
-    const fingerprint = JSON.stringify(this.#sorted);
-    if (fingerprint === this.#lastNotified) return false;
-    this.#lastNotified = fingerprint;
     const list = this.#sorted;
+    if (sameServices(list, this.#lastNotified)) return false;
+    this.#lastNotified = list;
     for (const listener of [...this.#listeners]) {
       try {
         listener(list);
@@ -79,6 +80,19 @@ export class ServiceSet {
   }
 }
 
+/** A frozen copy, or the service itself when it already is one (the store's own objects come back on every write). */
 function freeze(service: Service): Service {
+  if (Object.isFrozen(service) && Object.isFrozen(service.config)) return service;
   return Object.freeze({ id: service.id, acl: service.acl, config: Object.freeze({ ...service.config }) });
+}
+
+function isSortedById(services: readonly Service[]): boolean {
+  for (let i = 1; i < services.length; i++) if (services[i - 1]!.id >= services[i]!.id) return false;
+  return true;
+}
+
+function sameServices(a: readonly Service[], b: readonly Service[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((service, i) => sameService(service, b[i]!));
 }

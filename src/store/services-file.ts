@@ -45,7 +45,7 @@ export async function readServicesFile(path: string): Promise<Service[] | null> 
 export async function writeServicesFile(path: string, services: readonly Service[]): Promise<void> {
   const body: ServicesFileShape = {
     format: FORMAT,
-    services: services.map((s) => ({ id: s.id, acl: s.acl, config: { ...s.config } })),
+    services: services.map((s) => ({ id: s.id, acl: s.acl, config: s.config })),
   };
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });

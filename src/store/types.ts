@@ -69,3 +69,11 @@ export function makeService(id: string, acl: string, config: Record<string, stri
   else delete merged.Acl;
   return { id, acl, config: merged };
 }
+
+/** Whether two services say the same: id, rule and every config entry. */
+export function sameService(a: Service, b: Service): boolean {
+  if (a === b) return true;
+  if (a.id !== b.id || a.acl !== b.acl) return false;
+  const keys = Object.keys(a.config);
+  return keys.length === Object.keys(b.config).length && keys.every((key) => a.config[key] === b.config[key]);
+}

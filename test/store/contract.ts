@@ -59,6 +59,15 @@ export function runStoreContract(name: string, makeBackend: () => Promise<StoreB
       expect(store.list().map((s) => s.id)).toEqual(["/a", "/b"]);
     });
 
+    test("the list stays sorted by id whatever order services are put and deleted in", async () => {
+      const store = await fresh();
+      for (const id of ["/m", "/c", "/x", "/a", "/m/n", "/d", "/z"]) await store.put(makeService(id, `hdr(host) -i ${id.slice(1).replace("/", "-")}.local`));
+      await store.put(makeService("/d", "hdr(host) -i d2.local"));
+      await store.delete("/x");
+      expect(store.list().map((s) => s.id)).toEqual(["/a", "/c", "/d", "/m", "/m/n", "/z"]);
+      expect(store.get("/d")?.acl).toBe("hdr(host) -i d2.local");
+    });
+
     test("put replaces an existing service", async () => {
       const store = await fresh();
       await store.put(makeService("/a", "hdr(host) -i old", { weight: "1" }));

@@ -33,7 +33,7 @@ export interface Conflict {
  * - Overlaps are found from example requests (see `samples.ts`), so each reported overlap is
  *   real; two regexes whose literal parts say nothing about each other are not reported.
  */
-export function findConflicts(candidate: { readonly id: string; readonly rule: AclRule }, others: ReadonlyMap<string, AclRule>): Conflict[] {
+export function findConflicts(candidate: { readonly id: string; readonly rule: AclRule }, others: Iterable<readonly [string, AclRule]>): Conflict[] {
   const conflicts: Conflict[] = [];
   for (const [otherId, other] of others) {
     if (otherId === candidate.id) continue;
@@ -61,12 +61,19 @@ export function compareRules(mine: AclRule, theirs: AclRule): { kind: "same" | "
 
 /** A pattern both rules hold with the same method, compared as the subject requires. */
 function sharedPattern(a: AclRule, b: AclRule, subject: Subject): string | null {
-  if (a.method !== b.method || a.converters.join() !== b.converters.join()) return null;
+  if (a.method !== b.method || !sameConverters(a, b)) return null;
   if (a.method === "found") return "";
   const fold = subject === "host" || subject === "method" || (a.ignoreCase && b.ignoreCase);
-  const key = (pattern: string) => (fold ? pattern.toLowerCase() : pattern);
-  const theirs = new Set(b.patterns.map(key));
-  return a.patterns.find((pattern) => theirs.has(key(pattern))) ?? null;
+  // Rules hold a pattern or two: comparing pairs allocates nothing, which counts at 20,000 rules per write.
+  for (const mine of a.patterns) {
+    const myKey = fold ? mine.toLowerCase() : mine;
+    for (const theirs of b.patterns) if ((fold ? theirs.toLowerCase() : theirs) === myKey) return mine;
+  }
+  return null;
+}
+
+function sameConverters(a: AclRule, b: AclRule): boolean {
+  return a.converters.length === b.converters.length && a.converters.every((converter, i) => converter === b.converters[i]);
 }
 
 function optionsFor(subject: Subject): MatchOptions {

@@ -92,10 +92,12 @@ export interface RankedRule {
 
 /** Sort comparator: negative when `a` must come before `b` in the `use_backend` chain. */
 export function compareByPrecedence(a: RankedRule, b: RankedRule): number {
-  const ka = precedenceKey(a.rule);
-  const kb = precedenceKey(b.rule);
-  if (ka.rank !== kb.rank) return ka.rank - kb.rank;
-  if (ka.specificity !== kb.specificity) return kb.specificity - ka.specificity;
+  return compareKeyed({ id: a.id, key: precedenceKey(a.rule) }, { id: b.id, key: precedenceKey(b.rule) });
+}
+
+function compareKeyed(a: { readonly id: string; readonly key: PrecedenceKey }, b: { readonly id: string; readonly key: PrecedenceKey }): number {
+  if (a.key.rank !== b.key.rank) return a.key.rank - b.key.rank;
+  if (a.key.specificity !== b.key.specificity) return b.key.specificity - a.key.specificity;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
@@ -105,6 +107,8 @@ export function compareByPrecedence(a: RankedRule, b: RankedRule): number {
  *
  * @example orderByPrecedence([{ id: "/site", rule: hostSuffix }, { id: "/blog", rule: exactHost }]) // blog first
  */
-export function orderByPrecedence<T extends RankedRule>(entries: readonly T[]): T[] {
-  return [...entries].sort(compareByPrecedence);
+export function orderByPrecedence<T extends RankedRule>(entries: readonly T[], keyOf: (rule: AclRule) => PrecedenceKey = precedenceKey): T[] {
+  // One key per rule rather than two per comparison: 10,000 rules are ranked at every rule write.
+  const keyed = entries.map((entry) => ({ entry, id: entry.id, key: keyOf(entry.rule) }));
+  return keyed.sort(compareKeyed).map((keyedEntry) => keyedEntry.entry);
 }

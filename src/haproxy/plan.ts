@@ -1,4 +1,4 @@
-import { changedMapFiles, type MapFile } from "./map-files.ts";
+import { changedMapFiles, type MapFile, type MapFileEntry } from "./map-files.ts";
 import {
   addMapEntriesCommands,
   addMapEntryCommand,
@@ -102,46 +102,67 @@ export function planMaps(running: readonly MapFile[], next: readonly MapFile[]):
   const replace: MapFile[] = [];
   for (const file of changed) {
     const before = byPath.get(file.path);
-    if (before === undefined) reasons.push(`map ${file.path} added`);
-    else if (!file.entries.every((entry) => isRuntimeMapWord(entry.key) && isRuntimeMapWord(entry.value))) reasons.push(`map ${file.path}: a key the runtime API cannot carry`);
+    if (before === undefined) {
+      reasons.push(`map ${file.path} added`);
+      continue;
+    }
+    const edits = keyEdits(before, file);
+    // Only what travels through the CLI must fit a command: 10,000 unchanged keys need no check per write.
+    const carried = edits === null ? file.entries : [...edits.add, ...edits.set, ...edits.remove.map((key) => ({ key, value: "-" }))];
+    if (!carried.every((entry) => isRuntimeMapWord(entry.key) && isRuntimeMapWord(entry.value))) reasons.push(`map ${file.path}: a key the runtime API cannot carry`);
+    else if (edits === null) replace.push(file);
     else {
-      const live = liveEdits(before, file);
-      if (live === null) replace.push(file);
-      else {
-        upserts.push(...live.upserts);
-        deletes.push(...live.deletes);
-      }
+      upserts.push(...edits.add.map((entry) => addMapEntryCommand(file.path, entry.key, entry.value)), ...edits.set.map((entry) => setMapEntryCommand(file.path, entry.key, entry.value)));
+      deletes.push(...edits.remove.map((key) => deleteMapEntryCommand(file.path, key)));
     }
   }
   if (reasons.length > 0) return { kind: "reload", reasons };
   return { kind: "runtime", edits: [...upserts, ...deletes], replace, changed };
 }
 
-/** The key edits that turn `before` into `after`, or null when there are too many or a key repeats (HAProxy answers a repeated key's first entry). */
-function liveEdits(before: MapFile, after: MapFile): { upserts: string[]; deletes: string[] } | null {
-  const old = valuesByKey(before);
-  const next = valuesByKey(after);
-  if (old === null || next === null) return null;
-  const upserts: string[] = [];
-  const deletes: string[] = [];
-  const tooMany = () => upserts.length + deletes.length === MAX_LIVE_EDITS;
-  for (const [key, value] of next) {
-    const was = old.get(key);
-    if (was === value) continue;
-    if (key.startsWith("#") || tooMany()) return null;
-    upserts.push(was === undefined ? addMapEntryCommand(after.path, key, value) : setMapEntryCommand(after.path, key, value));
-  }
-  for (const key of old.keys()) {
-    if (next.has(key)) continue;
-    if (key.startsWith("#") || tooMany()) return null;
-    deletes.push(deleteMapEntryCommand(after.path, key));
-  }
-  return { upserts, deletes };
+interface KeyEdits {
+  readonly add: readonly MapFileEntry[];
+  readonly set: readonly MapFileEntry[];
+  readonly remove: readonly string[];
 }
 
-function valuesByKey(file: MapFile): Map<string, string> | null {
+/**
+ * The key edits that turn `before` into `after`, or null when the map is better replaced:
+ * too many, a key `set`/`del` would read as a reference ('#'), or a repeated key (HAProxy
+ * answers its first entry, an edit would change every one). Keys are unique by construction
+ * (routing/route-maps.ts), so the entries both files share at the start and at the end are
+ * the same keys with the same values and only the part between them is compared by key.
+ */
+function keyEdits(before: MapFile, after: MapFile): KeyEdits | null {
+  const [a, b] = [before.entries, after.entries];
+  let start = 0;
+  while (start < a.length && start < b.length && sameEntry(a[start]!, b[start]!)) start++;
+  let [endA, endB] = [a.length, b.length];
+  while (endA > start && endB > start && sameEntry(a[endA - 1]!, b[endB - 1]!)) [endA, endB] = [endA - 1, endB - 1];
+  const old = valuesByKey(a, start, endA);
+  const next = valuesByKey(b, start, endB);
+  if (old === null || next === null) return null;
+  const add: MapFileEntry[] = [];
+  const set: MapFileEntry[] = [];
+  const remove: string[] = [];
+  for (const [key, value] of next) {
+    const was = old.get(key);
+    if (was === undefined) add.push({ key, value });
+    else if (was !== value) set.push({ key, value });
+  }
+  for (const key of old.keys()) if (!next.has(key)) remove.push(key);
+  const keys = [...add.map((entry) => entry.key), ...set.map((entry) => entry.key), ...remove];
+  return keys.length > MAX_LIVE_EDITS || keys.some((key) => key.startsWith("#")) ? null : { add, set, remove };
+}
+
+function sameEntry(a: MapFileEntry, b: MapFileEntry): boolean {
+  return a === b || (a.key === b.key && a.value === b.value);
+}
+
+function valuesByKey(entries: readonly MapFileEntry[], from: number, to: number): Map<string, string> | null {
   const values = new Map<string, string>();
-  for (const entry of file.entries) {
+  for (let i = from; i < to; i++) {
+    const entry = entries[i]!;
     if (values.has(entry.key)) return null;
     values.set(entry.key, entry.value);
   }

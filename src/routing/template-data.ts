@@ -161,10 +161,10 @@ export class TemplateDataBuilder {
   readonly #apps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
   #services: {
     readonly input: readonly Service[];
-    /** The service each of `result`'s entries was made from, by id. */
-    readonly sources: ReadonlyMap<string, Service>;
+    /** What `result` was made from, sorted by id. */
+    readonly sorted: readonly Service[];
     readonly result: Readonly<Record<string, TemplateService>>;
-  } = { input: [], sources: new Map(), result: {} };
+  } = { input: [], sorted: [], result: {} };
   /** The last routing order and its frontend. */
   #order: RoutingOrder = {
     apps: [],
@@ -208,21 +208,19 @@ export class TemplateDataBuilder {
     // The same list as last time: task events change no rule.
     const last = this.#services;
     if (services === last.input) return last.result;
-    // A write changes one service and the store keeps the others' objects; a full re-read of the store makes new ones, compared by content.
     const sorted = isSortedById(services) ? services : [...services].sort((a, b) => compare(a.id, b.id));
-    const sources = new Map<string, Service>();
-    const result: Record<string, TemplateService> = {};
-    let changed = sorted.length !== last.sources.size;
-    for (const service of sorted) {
-      const before = last.sources.get(service.id);
-      const same = before !== undefined && (before === service || sameService(before, service));
-      if (!same) changed = true;
-      const id = clean(service.id);
-      result[id] = same ? last.result[id]! : { Id: id, Acl: clean(service.acl), Config: cleanMap(service.config) };
-      sources.set(service.id, service);
+    const diff = diffSorted(last.sorted, sorted);
+    let result = last.result;
+    if (diff === null) result = Object.fromEntries(sorted.map((service) => [clean(service.id), toTemplateService(service)]));
+    else if (diff.changed.length > 0 || diff.removed.length > 0) {
+      // A write changes one service of 10,000: copy the rest as they are, in the same order.
+      const copy = { ...last.result };
+      for (const service of diff.changed) copy[clean(service.id)] = toTemplateService(service);
+      for (const id of diff.removed) delete copy[clean(id)];
+      result = copy;
     }
-    this.#services = { input: services, sources, result: changed ? result : last.result };
-    return this.#services.result;
+    this.#services = { input: services, sorted, result };
+    return result;
   }
 
   #routingOrder(apps: readonly TemplateApp[], mapDir: string): RoutingOrder {
@@ -340,6 +338,28 @@ function sameRules(apps: readonly TemplateApp[], before: readonly TemplateApp[])
     if (apps[i] !== before[i] && (apps[i]!.Id !== before[i]!.Id || apps[i]!.Acl !== before[i]!.Acl)) return false;
   }
   return true;
+}
+
+function toTemplateService(service: Service): TemplateService {
+  return { Id: clean(service.id), Acl: clean(service.acl), Config: cleanMap(service.config) };
+}
+
+/**
+ * What changed between two id-sorted lists: services whose content differs and ids gone;
+ * null when one was added, which the record's key order (sorted) cannot take in place.
+ */
+function diffSorted(before: readonly Service[], after: readonly Service[]): { changed: Service[]; removed: string[] } | null {
+  const changed: Service[] = [];
+  const removed: string[] = [];
+  let i = 0;
+  for (const service of after) {
+    while (i < before.length && before[i]!.id < service.id) removed.push(before[i++]!.id);
+    if (i === before.length || before[i]!.id !== service.id) return null;
+    if (!sameService(before[i]!, service)) changed.push(service);
+    i++;
+  }
+  while (i < before.length) removed.push(before[i++]!.id);
+  return { changed, removed };
 }
 
 function isSortedById(services: readonly Service[]): boolean {

@@ -40,6 +40,13 @@ describe("planMaps", () => {
     expect(planMaps([before], [after])).toEqual({ kind: "runtime", edits: [], replace: [after], changed: [after] });
   });
 
+  test("an entry moved within a long map: only its keys are edited, whatever shifted around it", () => {
+    const hostsOf = (...keys: string[]) => file(HOSTS, ...keys.map((key): [string, string] => [key, `::${key[0]}-cluster`]));
+    const before = hostsOf("a.example", "b.example", "c.example", "d.example", "e.example");
+    const after = hostsOf("a.example", "c.example", "d.example", "x.example", "e.example");
+    expect(planMaps([before], [after])).toEqual({ kind: "runtime", edits: [`add map ${HOSTS} x.example ::x-cluster`, `del map ${HOSTS} b.example`], replace: [], changed: [after] });
+  });
+
   test("up to 64 changed keys are edits", () => {
     const plan = planMaps([file(HOSTS)], [many(64, "::x-cluster")]);
     expect(plan.kind === "runtime" && plan.edits.length).toBe(64);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { AppSettingsChecker } from "../../src/routing/app-settings.ts";
 import { TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
@@ -95,6 +96,30 @@ describe("TemplateDataBuilder", () => {
     expect(second.Apps[0]).not.toBe(first.Apps[0]!);
     expect(second.Apps[0]!.Acl).toBe("path_beg -i /ghost");
     expect(second.Services).toEqual({});
+  });
+
+  test("kept up to date from list to list, it builds what a fresh builder builds", () => {
+    const ids = ["/a", "/b", "/b/c", "/d", "/e"];
+    const ruleArb = fc.constantFrom("", "hdr(host) -i a.example", "hdr(host) -i b.example", "path_beg -i /x", "path -i /x/y", "hdr(x-tenant) blue");
+    const stepArb = fc.record({
+      apps: fc.subarray(ids),
+      services: fc.array(fc.tuple(fc.constantFrom(...ids), ruleArb, fc.constantFrom<Record<string, string>>({}, { weight: "2" })), { maxLength: 5 }),
+    });
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 6 }), (steps) => {
+        const builder = new TemplateDataBuilder();
+        for (const step of steps) {
+          const apps = step.apps.map((id) => app({ id }));
+          // One service per id, in any order, as a store re-read or another instance's write hands them over.
+          const services = [...new Map(step.services.map(([id, acl, config]) => [id, makeService(id, acl, config)])).values()];
+          const [kept, fresh] = [builder.build(apps, services, SETTINGS), toTemplateData(apps, services, SETTINGS)];
+          expect(kept).toEqual(fresh);
+          // A template iterating Services sees them in id order either way.
+          expect(Object.keys(kept.Services)).toEqual(Object.keys(fresh.Services));
+        }
+      }),
+      { numRuns: 300, seed: 16 },
+    );
   });
 
   test("Routes follow rule precedence and are ranked again when a rule changes", () => {

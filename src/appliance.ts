@@ -207,6 +207,10 @@ export class Appliance implements ApplianceView {
     };
   }
 
+  onApplied(listener: () => void): () => void {
+    return this.pipeline.onApplied(listener);
+  }
+
   marathonCallback(event: unknown): void {
     const change = this.watcher.changeFromCallback(event);
     if (change) this.reconciler.notify(change);

@@ -1,7 +1,8 @@
 import type { AclChecker } from "../haproxy/acl-check.ts";
-import type { AclPolicy } from "../routing/acl/index.ts";
+import { memoByObject, type AclPolicy } from "../routing/acl/index.ts";
 import { sanitizeAppId } from "../routing/app-id.ts";
 import { RequestTester } from "../routing/request-test.ts";
+import type { TemplateData } from "../routing/template-data.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import { requireCredential } from "./auth.ts";
@@ -25,6 +26,8 @@ import { whenApplied } from "./write-applied.ts";
 export interface ApplianceView {
   /** Every part's report, read now; the views in views.ts are computed from it. */
   readings(): LoopReadings;
+  /** Called after every attempt to apply a state to HAProxy; returns the unsubscribe. */
+  onApplied(listener: () => void): () => void;
   /** Legacy callback mode: an event Marathon posted. */
   marathonCallback(event: unknown): void;
 }
@@ -81,14 +84,16 @@ export function createRouter(deps: HttpDeps): Router {
     if (!result.ok) throw new HttpError(400, result.message);
     return jsonResponse({ name, id: result.id });
   });
+  // Read at every write; the applied data changes far less often than that at 10,000 apps.
+  const defaultRulesOf = memoByObject((data: TemplateData) => new Map(data.Apps.filter((app) => !app.HasService).map((app) => [app.Id, app.Acl])));
   mountServicesApi(router, {
     store: deps.store,
     aclChecker: deps.aclChecker,
     policy: deps.policy,
     credential: credentials.api,
     // The apps HAProxy routes by their default rule now.
-    defaultRules: () => new Map(view.readings().applied.data.Apps.filter((app) => !app.HasService).map((app) => [app.Id, app.Acl])),
-    applied: (id, acl) => whenApplied(() => view.readings(), id, acl),
+    defaultRules: () => defaultRulesOf(view.readings().applied.data),
+    applied: (id, acl) => whenApplied(view, id, acl),
   });
   router.on("POST", "/api/marathon/event_callback", async (request) => {
     view.marathonCallback(await readJsonBody(request));

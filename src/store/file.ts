@@ -4,13 +4,14 @@
  * @module
  */
 
-import { readServicesFile, writeServicesFile } from "./services-file.ts";
+import { ServicesFile } from "./services-file.ts";
 import { ServiceSet } from "./service-set.ts";
 import { StoreUnavailableError, type Service, type Store, type StoreLog, type StoreStatus } from "./types.ts";
 
 /** Services in one local JSON file (e.g. `BAMBOO_DATA_DIR/services.json`). */
 export class FileStore implements Store {
   readonly #services: ServiceSet;
+  readonly #file: ServicesFile;
   // Writes run one at a time so the file always reflects a whole, ordered history.
   #queue: Promise<unknown> = Promise.resolve();
   #lastSync: string | null = null;
@@ -25,11 +26,12 @@ export class FileStore implements Store {
     private readonly log?: StoreLog,
   ) {
     this.#services = new ServiceSet(log);
+    this.#file = new ServicesFile(path);
   }
 
   /** Loads the file; a missing file is an empty store, a corrupt one throws {@link StoreError}. */
   async start(): Promise<void> {
-    const loaded = await readServicesFile(this.path);
+    const loaded = await this.#file.read();
     this.#services.replaceAll(loaded ?? []);
     this.#lastSync = new Date().toISOString();
     this.log?.info("file store loaded", { path: this.path, services: this.#services.list().length });
@@ -72,7 +74,7 @@ export class FileStore implements Store {
       const services = change(this.#services.list());
       if (services === null) return false;
       try {
-        await writeServicesFile(this.path, services);
+        await this.#file.write(services);
       } catch (error) {
         this.#lastError = `cannot write ${this.path}: ${(error as Error).message}`;
         this.log?.error("file store write failed", { path: this.path, error: (error as Error).message });

@@ -8,7 +8,7 @@
 
 import type { ACL } from "node-zookeeper-client";
 import { backoffDelay } from "../system/backoff.ts";
-import { readServicesFile, writeServicesFile } from "./services-file.ts";
+import { ServicesFile } from "./services-file.ts";
 import { ServiceSet } from "./service-set.ts";
 import { encodeNodeBody, encodeNodeName } from "./znode-codec.ts";
 import { chrootHint, ensureBasePath, serviceAcl } from "./zk-layout.ts";
@@ -41,6 +41,7 @@ export class ZooKeeperStore implements Store {
   readonly #options: Required<Omit<ZooKeeperStoreOptions, "log">>;
   readonly #log?: StoreLog;
   readonly #services: ServiceSet;
+  readonly #snapshot: ServicesFile;
   readonly #mirror: ZkMirror;
   readonly #acl: ACL[];
   #session: ZkSession | null = null;
@@ -70,6 +71,7 @@ export class ZooKeeperStore implements Store {
       bootWaitMs: options.bootWaitMs ?? 5_000,
     };
     this.#log = options.log;
+    this.#snapshot = new ServicesFile(options.snapshotPath);
     this.#services = new ServiceSet(options.log);
     this.#mirror = new ZkMirror(this.#options.path, {
       // Events during a full read are handled too: ignoring one would lose its watch.
@@ -83,7 +85,7 @@ export class ZooKeeperStore implements Store {
   /** Serves the snapshot, connects, and waits (at most bootWaitMs) for a first full read. */
   async start(): Promise<void> {
     try {
-      const saved = await readServicesFile(this.#options.snapshotPath);
+      const saved = await this.#snapshot.read();
       if (saved) this.#services.replaceAll(saved);
     } catch (error) {
       this.#log?.warn("ignoring the ZooKeeper snapshot file", { error: (error as Error).message });
@@ -303,7 +305,7 @@ export class ZooKeeperStore implements Store {
 
   #saveSnapshot(services: readonly Service[]): void {
     this.#snapshotWrite = this.#snapshotWrite
-      .then(() => writeServicesFile(this.#options.snapshotPath, services))
+      .then(() => this.#snapshot.write(services))
       .catch((error: unknown) => this.#log?.warn("could not save the ZooKeeper snapshot", { error: (error as Error).message }));
   }
 

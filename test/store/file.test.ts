@@ -37,6 +37,26 @@ describe("file store", () => {
     });
   });
 
+  test("one service per line: the file diffs and greps well", async () => {
+    const dir = join(root, `lines-${++counter}`);
+    const store = await started(join(dir, "services.json"));
+    await store.put(makeService("/b", "hdr(host) -i b.local"));
+    await store.put(makeService("/a", "path_beg -i /a"));
+    await store.put(makeService("/b", "hdr(host) -i b2.local"));
+    expect(await readFile(join(dir, "services.json"), "utf8")).toBe(
+      [
+        '{"format":"bamboo-services/1","services":[',
+        '{"id":"/a","acl":"path_beg -i /a","config":{"Acl":"path_beg -i /a"}},',
+        '{"id":"/b","acl":"hdr(host) -i b2.local","config":{"Acl":"hdr(host) -i b2.local"}}',
+        "]}",
+        "",
+      ].join("\n"),
+    );
+    await store.delete("/a");
+    await store.delete("/b");
+    expect(JSON.parse(await readFile(join(dir, "services.json"), "utf8"))).toEqual({ format: "bamboo-services/1", services: [] });
+  });
+
   test("a corrupt file stops start-up with an error naming the file, and is left untouched", async () => {
     const path = join(root, `corrupt-${++counter}.json`);
     await writeFile(path, '{"format":"bamboo-services/1","services":[{"id":"/a"');

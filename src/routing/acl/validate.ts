@@ -4,6 +4,7 @@ import type { AclRule } from "./model.ts";
 import { parseAcl, type ParseResult } from "./parse.ts";
 import { checkAgainstPolicy, type AclPolicy } from "./policy.ts";
 import { renderAcl } from "./render.ts";
+import { takesAllOf } from "./takeover.ts";
 
 /** What the API's write path and dry run pass in. */
 export interface ValidateRuleInput {
@@ -64,12 +65,26 @@ export function validateRule(input: ValidateRuleInput): ValidateRuleResult {
   const allowed = checkAgainstPolicy(rule, input.policy);
   if (!allowed.ok) return { ok: false, status: 400, message: allowed.message };
 
-  const conflicts = findConflicts({ id: input.id, rule }, claimedRules(input, defaults));
+  const claims = claimedRules(input, defaults);
+  const conflicts = findConflicts({ id: input.id, rule }, claims);
   const listClashes = (clashes: readonly Conflict[]) =>
     clashes.map((conflict) => `${conflict.otherId}${input.others.has(conflict.otherId) ? "" : " by its default rule"} (${conflict.detail})`).join("; ");
   const same = conflicts.filter((conflict) => conflict.kind === "same");
   if (same.length > 0) {
     return { ok: false, status: 409, message: `already claimed by ${listClashes(same)}; choose another host or path, or ask the owner to change theirs`, conflictsWith: same.map((conflict) => conflict.otherId) };
+  }
+  const takeovers = conflicts.flatMap((conflict) => {
+    const other = claims.find(([id]) => id === conflict.otherId)![1];
+    const example = takesAllOf({ id: input.id, rule }, { id: conflict.otherId, rule: other });
+    return example === null ? [] : [{ ...conflict, example }];
+  });
+  if (takeovers.length > 0) {
+    return {
+      ok: false,
+      status: 409,
+      message: `would take every request of ${takeovers.map((takeover) => `${takeover.otherId}${input.others.has(takeover.otherId) ? "" : " (its default rule)"}, e.g. '${takeover.example}'`).join("; ")}, since it is tested first; narrow the rule to a part of that traffic, or ask the owner`,
+      conflictsWith: takeovers.map((takeover) => takeover.otherId),
+    };
   }
   if (conflicts.length > 0 && !input.allowOverlap) {
     return {

@@ -151,7 +151,8 @@ export class Reconciler {
   servicesChanged(): void {
     this.#servicesChanged = true;
     this.#reasons.add("services changed");
-    this.#schedule(this.deps.settings.coalesceMs);
+    // A rule write waits for its apply: no delay. Writes arriving during a run are taken by the next one together.
+    this.#schedule(0);
   }
 
   /** Resolves when no change is pending or running; for tests and orderly shutdown. */

@@ -31,6 +31,14 @@ export interface Config {
     readonly apiPassword: string;
     /** False only when the operator chose to run the API open. */
     readonly apiAuth: boolean;
+    /** The read-only user; reads need it or the admin's credentials. */
+    readonly viewerUser: string;
+    /** "" until the serve command fills in the stored or generated password. */
+    readonly viewerPassword: string;
+    /** False: reads are open to anyone, as in Bamboo; writes still need the admin. */
+    readonly readAuth: boolean;
+    /** False: /metrics alone is open to anyone, for a Prometheus scraper. */
+    readonly metricsAuth: boolean;
     /** BAMBOO_ACL_POLICY as written; its meaning is routing's (src/routing/acl/policy.ts), checked at start. */
     readonly aclPolicy: string;
   };

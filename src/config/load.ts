@@ -114,6 +114,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
       apiAuth: get("BAMBOO_API_AUTH"),
+      viewerUser: get("BAMBOO_VIEWER_USER"),
+      viewerPassword: get("BAMBOO_VIEWER_PASSWORD"),
+      readAuth: get("BAMBOO_API_READ_AUTH"),
+      metricsAuth: get("BAMBOO_METRICS_AUTH"),
       aclPolicy: get("BAMBOO_ACL_POLICY"),
     },
     zookeeper: {
@@ -171,6 +175,9 @@ function crossCheck(config: Config): string[] {
   }
   if (config.marathon.user !== "" && config.marathon.password === "") {
     problems.push("MARATHON_USER is set but MARATHON_PASSWORD is empty: set both for basic auth");
+  }
+  if (config.bamboo.viewerUser === config.bamboo.apiUser) {
+    problems.push(`BAMBOO_VIEWER_USER='${config.bamboo.viewerUser}' is also BAMBOO_API_USER: give the read-only viewer a name of its own`);
   }
   if (config.bamboo.dataDir === "") problems.push("BAMBOO_DATA_DIR: expected a directory path");
   if (config.haproxy.bin === "") problems.push("HAPROXY_BIN: expected the path or name of the haproxy executable");

@@ -2,12 +2,19 @@ import { timingSafeEqual } from "node:crypto";
 import type { Credential } from "./credentials.ts";
 import { HttpError } from "./errors.ts";
 
+/** A credential and what it lets its holder do. */
+export interface Account<Role extends string> {
+  readonly role: Role;
+  readonly credential: Credential;
+}
+
 /**
- * Checks HTTP basic auth against one credential; null means auth is off. Compared in
- * constant time so a password cannot be guessed byte by byte from response times.
+ * The role of the account whose HTTP basic credentials `request` carries; 401 when it
+ * carries none or none that match. `what` says what needs them, for the message.
+ * Compared in constant time, and against every account whichever matches, so neither a
+ * password nor which user exists can be guessed from response times.
  */
-export function requireCredential(request: Request, credential: Credential | null, what: string): void {
-  if (credential === null) return;
+export function signedInRole<Role extends string>(request: Request, accounts: readonly Account<Role>[], what: string): Role {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
   if (!match) throw new HttpError(401, `${what} needs HTTP basic auth`);
@@ -15,10 +22,20 @@ export function requireCredential(request: Request, credential: Credential | nul
   const colon = decoded.indexOf(":");
   const user = colon < 0 ? decoded : decoded.slice(0, colon);
   const password = colon < 0 ? "" : decoded.slice(colon + 1);
-  // Both comparisons always run, so a wrong user takes as long as a wrong password.
-  const userOk = sameText(user, credential.user);
-  const passwordOk = sameText(password, credential.password);
-  if (!(userOk && passwordOk)) throw new HttpError(401, `wrong user or password for ${what}`);
+  let role: Role | null = null;
+  for (const account of accounts) {
+    // Both comparisons always run, so a wrong user takes as long as a wrong password.
+    const userOk = sameText(user, account.credential.user);
+    const passwordOk = sameText(password, account.credential.password);
+    if (userOk && passwordOk && role === null) role = account.role;
+  }
+  if (role === null) throw new HttpError(401, `wrong user or password for ${what}`);
+  return role;
+}
+
+/** Checks HTTP basic auth against one credential; null means auth is off. */
+export function requireCredential(request: Request, credential: Credential | null, what: string): void {
+  if (credential !== null) signedInRole(request, [{ role: "allowed", credential }], what);
 }
 
 function sameText(a: string, b: string): boolean {

@@ -9,16 +9,26 @@ export interface Credential {
   readonly password: string;
 }
 
+/** Who may call the API: the admin reads and writes, the viewer only reads. */
+export interface ApiAccess {
+  readonly admin: Credential;
+  /** null: reads are open to anyone (BAMBOO_API_READ_AUTH=false), as Bamboo had them. */
+  readonly viewer: Credential | null;
+  /** /metrics alone needs no credentials (BAMBOO_METRICS_AUTH=false), for a Prometheus scraper. */
+  readonly metricsOpen: boolean;
+}
+
 export interface Credentials {
   /** null: the operator turned auth off with BAMBOO_API_AUTH=false. */
-  readonly api: Credential | null;
+  readonly api: ApiAccess | null;
   readonly stats: Credential;
 }
 
 /**
  * Secure by default: a password that is not configured is generated at first start,
  * kept in the data directory readable by bamboo only, and read back on later starts, so
- * a fresh appliance never accepts anonymous writes or shows the stats page to anyone.
+ * a fresh appliance never accepts anonymous writes, shows its apps and rules to anyone, or
+ * shows the stats page to anyone.
  */
 export async function resolveCredentials(config: Config, dataDir: string, log: Logger): Promise<Credentials> {
   const stats = {
@@ -29,11 +39,20 @@ export async function resolveCredentials(config: Config, dataDir: string, log: L
     log.warn("BAMBOO_API_AUTH=false: anyone who reaches the API can change routing rules and read app environments");
     return { api: null, stats };
   }
-  const api = {
+  const admin = {
     user: config.bamboo.apiUser,
     password: await secret(config.bamboo.apiPassword, `${dataDir}/api-password`, "BAMBOO_API_PASSWORD", log),
   };
-  return { api, stats };
+  if (!config.bamboo.readAuth) {
+    log.warn("BAMBOO_API_READ_AUTH=false: anyone who reaches the API can read every app, rule, task address and app environment");
+    return { api: { admin, viewer: null, metricsOpen: true }, stats };
+  }
+  const viewer = {
+    user: config.bamboo.viewerUser,
+    password: await secret(config.bamboo.viewerPassword, `${dataDir}/viewer-password`, "BAMBOO_VIEWER_PASSWORD", log),
+  };
+  if (!config.bamboo.metricsAuth) log.warn("BAMBOO_METRICS_AUTH=false: anyone who reaches the API can read /metrics");
+  return { api: { admin, viewer, metricsOpen: !config.bamboo.metricsAuth }, stats };
 }
 
 async function secret(configured: string, file: string, setting: string, log: Logger): Promise<string> {

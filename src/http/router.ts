@@ -1,5 +1,4 @@
-import { errorResponse, HttpError } from "./errors.ts";
-import { UI_REQUEST_HEADER } from "./ui/api-types.ts";
+import { errorResponse, errorResponseTo, HttpError } from "./errors.ts";
 
 export type Handler = (request: Request, params: { readonly rest: string }) => Response | Promise<Response>;
 
@@ -35,8 +34,7 @@ export class Router {
       try {
         return await route.handler(request, { rest });
       } catch (error) {
-        // The UI shows its own sign-in form; the browser's native prompt would get in its way.
-        if (error instanceof HttpError) return errorResponse(error, { challenge: !request.headers.has(UI_REQUEST_HEADER) });
+        if (error instanceof HttpError) return errorResponseTo(request, error);
         this.onError(error, request);
         return errorResponse(new HttpError(500, "internal error; the appliance log has the details"));
       }

@@ -5,10 +5,11 @@ import { RequestTester } from "../routing/request-test.ts";
 import type { TemplateData } from "../routing/template-data.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
+import { authorize } from "./access.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { contentTypeRefusal, crossSiteRefusal } from "./cross-site.ts";
-import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
+import { errorResponse, errorResponseTo, HttpError, jsonResponse } from "./errors.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { OverviewFeed } from "./overview-feed.ts";
 import { parseRequestTest } from "./request-test-body.ts";
@@ -43,12 +44,14 @@ export interface HttpDeps {
   readonly log: Logger;
 }
 
-/** Builds the API's routes; separate from listening so tests can call `handle` directly. */
+/**
+ * Builds the API's routes; separate from listening so tests can call `handle` directly.
+ * Who may call each is decided before routing, by {@link createHandler} (access.ts).
+ */
 export function createRouter(deps: HttpDeps): Router {
   const { view, log, credentials } = deps;
   const router = new Router((error, request) => log.error("request failed", { method: request.method, url: request.url, error }));
   const tester = new RequestTester();
-  const reader = (request: Request) => requireCredential(request, credentials.api, "reading app environments and routing state");
 
   // Liveness, for Marathon's health check: the process answers. It stays 200 while Marathon
   // or ZooKeeper is down, so Marathon does not kill an appliance that is waiting for them.
@@ -59,10 +62,7 @@ export function createRouter(deps: HttpDeps): Router {
     return reason === "" ? new Response("OK") : new Response(`NOT READY: ${reason}`, { status: 503 });
   });
   // What HAProxy runs: the template data of the last config it accepted.
-  router.on("GET", "/api/state", (request) => {
-    reader(request);
-    return jsonResponse(view.readings().applied.data);
-  });
+  router.on("GET", "/api/state", () => jsonResponse(view.readings().applied.data));
   router.on("GET", "/api/status", () => jsonResponse(statusOf(view.readings())));
   router.on("GET", "/metrics", () => new Response(renderMetrics(metricsOf(view.readings())), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
   router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));
@@ -90,7 +90,7 @@ export function createRouter(deps: HttpDeps): Router {
     store: deps.store,
     aclChecker: deps.aclChecker,
     policy: deps.policy,
-    credential: credentials.api,
+    credential: credentials.api?.admin ?? null,
     // The apps HAProxy routes by their default rule now.
     defaultRules: () => defaultRulesOf(view.readings().applied.data),
     applied: (id, acl) => whenApplied(view, id, acl),
@@ -117,23 +117,33 @@ export interface ListenOptions {
 }
 
 /**
- * The router behind two guards every request passes: writes from another site (or not
- * declared as JSON) are refused before any handler runs, and an address that keeps failing
- * to sign in is paused before its credentials are looked at again.
+ * The router behind three guards every request passes: writes from another site (or not
+ * declared as JSON) are refused before any handler runs, an address that keeps failing to
+ * sign in is paused before its credentials are looked at again, and a request that needs
+ * a role (reads: viewer or admin; writes: admin) gets 401 or 403 without one.
  */
 export function createHandler(deps: HttpDeps, guard = new SignInGuard()): (request: Request, clientAddress: string) => Promise<Response> {
   const router = createRouter(deps);
+  const route = (request: Request): Promise<Response> => {
+    try {
+      authorize(request, deps.credentials.api);
+    } catch (error) {
+      if (error instanceof HttpError) return Promise.resolve(errorResponseTo(request, error));
+      throw error;
+    }
+    return router.handle(request);
+  };
   return async (request, clientAddress) => {
     const path = new URL(request.url).pathname;
     const refusal = crossSiteRefusal(request) ?? (path.startsWith("/api/") ? contentTypeRefusal(request) : null);
     if (refusal) return errorResponse(new HttpError(refusal.status, refusal.message));
-    if (!request.headers.has("authorization")) return router.handle(request);
+    if (!request.headers.has("authorization")) return route(request);
     const pauseMs = guard.pauseMs(clientAddress);
     if (pauseMs > 0) {
       const seconds = Math.ceil(pauseMs / 1000);
       return jsonResponse({ error: `too many failed sign-ins from ${clientAddress}: try again in ${seconds} s` }, 429, { "retry-after": String(seconds) });
     }
-    const response = await router.handle(request);
+    const response = await route(request);
     if (response.status === 401) {
       const pause = guard.failed(clientAddress);
       deps.log.warn("failed sign-in", { address: clientAddress, method: request.method, path, pausedForMs: pause || undefined });

@@ -23,6 +23,13 @@ describe("loadConfig", () => {
     expect(warnings).toEqual([]);
   });
 
+  test("reads need the viewer or the admin unless opened on purpose", () => {
+    const { config } = loadConfig({ env: {} });
+    expect([config.bamboo.viewerUser, config.bamboo.viewerPassword, config.bamboo.readAuth, config.bamboo.metricsAuth]).toEqual(["viewer", "", true, true]);
+    const opened = loadConfig({ env: { BAMBOO_API_READ_AUTH: "false" }, file: { Bamboo: { Api: { MetricsAuth: false, ViewerUser: "ops" } } } }).config;
+    expect([opened.bamboo.viewerUser, opened.bamboo.readAuth, opened.bamboo.metricsAuth]).toEqual(["ops", false, false]);
+  });
+
   test("a Bamboo config file is read with case-insensitive keys", () => {
     const file = {
       marathon: { endpoint: "http://m1:8080, http://m2:8080/", useeventstream: false },
@@ -62,6 +69,8 @@ describe("loadConfig", () => {
     [{ BAMBOO_ZK_PATH: "relative/path" }, "BAMBOO_ZK_PATH='relative/path': expected an absolute ZooKeeper path"],
     [{ BAMBOO_ZK_AUTH: "nopassword" }, "BAMBOO_ZK_AUTH: expected 'user:password'"],
     [{ BAMBOO_API_USER: "a\nb" }, "BAMBOO_API_USER='a\nb': expected text without newlines"],
+    [{ BAMBOO_API_READ_AUTH: "maybe" }, "BAMBOO_API_READ_AUTH='maybe': expected true or false"],
+    [{ BAMBOO_VIEWER_USER: "admin" }, "BAMBOO_VIEWER_USER='admin' is also BAMBOO_API_USER: give the read-only viewer a name of its own"],
   ])("invalid %p is refused naming the setting", (env, expected) => {
     const problems = problemsOf(() => loadConfig({ env }));
     expect(problems.join("\n")).toContain(expected);

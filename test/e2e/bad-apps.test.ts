@@ -30,7 +30,7 @@ describe("an app whose data breaks the config", () => {
     await sim?.stop();
   });
 
-  const problems = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { problems: { id: string; message: string }[] }).problems;
+  const problems = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { problems: { id: string; message: string }[] }).problems;
 
   test("a BAMBOO_TCP_PORT that is not a port is ignored and reported; the app is still routed", async () => {
     expect(await problems()).toContainEqual({ id: "/db", message: "env BAMBOO_TCP_PORT='postgres' ignored: expected a port number from 1 to 65535" });

@@ -60,7 +60,7 @@ describe("a Bamboo-style template", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const haproxy = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { haproxy: { reloads: number; runtimeOperations: number } }).haproxy;
+  const haproxy = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { haproxy: { reloads: number; runtimeOperations: number } }).haproxy;
   const tasksOf = (appId: string) => sim.tasks(appId).map((t) => t.id).sort();
   const routes = (host: string, appId: string) => async () =>
     JSON.stringify([...(await spread(`${bamboo.http}/`, tasksOf(appId).length * 2 + 1, { host })).keys()].sort()) === JSON.stringify(tasksOf(appId));

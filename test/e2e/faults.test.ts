@@ -24,9 +24,9 @@ interface Status {
   problems: { id: string; message: string }[];
 }
 
-const status = async (bamboo: RunningAppliance) => (await (await fetch(`${bamboo.api}/api/status`)).json()) as Status;
+const status = async (bamboo: RunningAppliance) => (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as Status;
 const metric = async (bamboo: RunningAppliance, name: string) => {
-  const text = await (await fetch(`${bamboo.api}/metrics`)).text();
+  const text = await (await fetch(`${bamboo.api}/metrics`, { headers: bamboo.reader })).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? NaN : Number(line.split(" ")[1]);
 };

@@ -22,7 +22,7 @@ describe("the appliance when Marathon misbehaves", () => {
   const live = () => sim.tasks("/web").filter((t) => t.state === "TASK_RUNNING").map((t) => t.id).sort();
   const reached = async () => [...(await spread(`${bamboo.http}/web`, live().length * 3 + 2)).keys()].sort();
   const routesLive = async () => JSON.stringify(await reached()) === JSON.stringify(live());
-  const status = async () => (await (await fetch(`${bamboo.api}/api/status`)).json()) as { marathon: { lastError: string | null; sync: { lastError: string | null } } };
+  const status = async () => (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { lastError: string | null; sync: { lastError: string | null } } };
 
   test("502 'no leader' during an election keeps every route", async () => {
     await eventually("routed", routesLive);
@@ -38,8 +38,8 @@ describe("the appliance when Marathon misbehaves", () => {
     sim.hideHealthResults(true);
     sim.emit("deployment_success", { id: "failover" });
     // The periodic resync (1 s) reads the answer without health results at least once.
-    const before = ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { marathon: { sync: { runs: number } } }).marathon.sync.runs;
-    await eventually("a resync ran", async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { marathon: { sync: { runs: number } } }).marathon.sync.runs > before + 1, 10_000);
+    const before = ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { sync: { runs: number } } }).marathon.sync.runs;
+    await eventually("a resync ran", async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { sync: { runs: number } } }).marathon.sync.runs > before + 1, 10_000);
     expect(await routesLive()).toBe(true);
     sim.hideHealthResults(false);
   });
@@ -51,7 +51,7 @@ describe("the appliance when Marathon misbehaves", () => {
   });
 
   test("a stalled stream is noticed and reopened", async () => {
-    const watcher = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { marathon: { reconnects: number; streamConnected: boolean } }).marathon;
+    const watcher = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { reconnects: number; streamConnected: boolean } }).marathon;
     const before = (await watcher()).reconnects;
     sim.stallStreams();
     await eventually("the silent stream replaced", async () => {
@@ -65,7 +65,7 @@ describe("the appliance when Marathon misbehaves", () => {
   test("a storm of 1,000 events costs a handful of Marathon requests", async () => {
     await eventually("settled", routesLive);
     const before = sim.requests("/v2/apps") + sim.requests("/v2/apps/web");
-    const received = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { marathon: { eventsReceived: number } }).marathon.eventsReceived;
+    const received = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { eventsReceived: number } }).marathon.eventsReceived;
     const receivedBefore = await received();
     const [taskId] = live();
     for (let i = 0; i < 1000; i++) {

@@ -49,7 +49,7 @@ describe("the appliance when Marathon's answers are hostile", () => {
 
   const live = () => sim.tasks("/web").map((t) => t.id).sort();
   const routesLive = async () => JSON.stringify([...(await spread(`${bamboo.http}/web`, 8)).keys()].sort()) === JSON.stringify(live());
-  const status = async () => (await (await fetch(`${bamboo.api}/api/status`)).json()) as Status;
+  const status = async () => (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as Status;
   const watcher = async () => (await status()).marathon;
 
   /**

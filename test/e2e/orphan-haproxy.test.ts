@@ -20,8 +20,8 @@ interface HAProxyStatus {
   leftover: LeftoverState | null;
 }
 
-async function haproxyStatus(api: string): Promise<HAProxyStatus> {
-  return ((await (await fetch(`${api}/api/status`)).json()) as { haproxy: HAProxyStatus }).haproxy;
+async function haproxyStatus(bamboo: RunningAppliance): Promise<HAProxyStatus> {
+  return ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { haproxy: HAProxyStatus }).haproxy;
 }
 
 /** Live HAProxy processes (masters and workers) whose command line names `dataDir`. */
@@ -81,7 +81,7 @@ test.skipIf(Bun.which("setpriv") === null)("bamboo killed with SIGKILL: its HAPr
   const bamboo = await startAppliance({ marathonUrl: sim.url });
   try {
     await bamboo.waitReady();
-    const { masterPid, workerPid } = await haproxyStatus(bamboo.api);
+    const { masterPid, workerPid } = await haproxyStatus(bamboo);
     expect(await haproxiesOf(bamboo.dataDir)).toContain(masterPid!);
     bamboo.process.kill("SIGKILL");
     await bamboo.process.exited;
@@ -104,8 +104,8 @@ test("an HAProxy left on the data directory is retired once the new one serves: 
     const bamboo = await startAppliance({ marathonUrl: sim.url, dataDir, env: { HAPROXY_HTTP_BIND: `127.0.0.1:${port}` } });
     try {
       await bamboo.waitReady();
-      await withLogs(bamboo, eventually("the leftover to be retired", async () => (await haproxyStatus(bamboo.api)).leftover?.action === "retired", 10_000));
-      expect((await haproxyStatus(bamboo.api)).leftover).toMatchObject({ pids: [leftover.pid], signal: "SIGUSR1" });
+      await withLogs(bamboo, eventually("the leftover to be retired", async () => (await haproxyStatus(bamboo)).leftover?.action === "retired", 10_000));
+      expect((await haproxyStatus(bamboo)).leftover).toMatchObject({ pids: [leftover.pid], signal: "SIGUSR1" });
       expect(await processAlive(leftover.pid)).toBe(false);
       expect(bamboo.logs()).toContain("found an HAProxy left by an earlier run on this data directory");
 
@@ -116,7 +116,7 @@ test("an HAProxy left on the data directory is retired once the new one serves: 
       await eventually("the new rule routed", async () => (await spread(url, 3, { host: "shop.example.com" })).get(green) === 3);
       expect(await spread(url, 40, { host: "shop.example.com" })).toEqual(new Map([[green, 40]]));
       expect(listenersOn(port)).toBe(1);
-      const { masterPid } = await haproxyStatus(bamboo.api);
+      const { masterPid } = await haproxyStatus(bamboo);
       const ours = await haproxiesOf(dataDir);
       expect(ours).toContain(masterPid!);
       expect(ours).not.toContain(leftover.pid);
@@ -138,9 +138,9 @@ test("SIGTERM of a bamboo whose HAProxy never started (Marathon unreachable) sti
     try {
       await withLogs(
         bamboo,
-        eventually("the leftover to be reported", async () => (await haproxyStatus(bamboo.api).catch(() => null))?.leftover?.action === "found", 15_000),
+        eventually("the leftover to be reported", async () => (await haproxyStatus(bamboo).catch(() => null))?.leftover?.action === "found", 15_000),
       );
-      expect((await haproxyStatus(bamboo.api)).masterPid).toBeNull();
+      expect((await haproxyStatus(bamboo)).masterPid).toBeNull();
       bamboo.process.kill("SIGTERM");
       expect(await bamboo.process.exited).toBe(0);
       expect(await processAlive(leftover.pid)).toBe(false);

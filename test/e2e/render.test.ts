@@ -45,7 +45,7 @@ describe("bamboo render", () => {
     bamboo = await startAppliance({ marathonUrl: sim.url, dataDir });
     await bamboo.waitReady();
     await eventually("serve settled with every fallback reported", async () => {
-      const status = (await (await fetch(`${bamboo.api}/api/status`)).json()) as Status;
+      const status = (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as Status;
       const ids = new Set(status.problems.map((problem) => problem.id));
       return status.config.pending === null && status.config.fileError === null && ids.has("/legacy") && ids.has("/db");
     });
@@ -87,7 +87,7 @@ describe("bamboo render", () => {
 
   test("it reports on stderr what serve reports as problems", async () => {
     const rendered = await run(["render", "--apps", join(saved, "apps.json"), "--services", join(saved, "services.json")], offline());
-    const status = (await (await fetch(`${bamboo.api}/api/status`)).json()) as Status;
+    const status = (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as Status;
     const served = status.problems.filter((problem) => problem.id === "/legacy" || problem.id === "/db").map((problem) => `warning: ${problem.id}: ${problem.message}`);
     expect(served).toHaveLength(2);
     expect(rendered.stderr.trim().split("\n").sort()).toEqual(served.sort());

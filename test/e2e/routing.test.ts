@@ -31,7 +31,7 @@ describe("an app routed through the appliance", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ Id: "/ghost", Acl: "hdr(host) -i ghost.local", Config: { Acl: "hdr(host) -i ghost.local" } });
-    expect(await (await fetch(`${bamboo.api}/api/services`)).json()).toEqual({
+    expect(await (await fetch(`${bamboo.api}/api/services`, { headers: bamboo.reader })).json()).toEqual({
       "/ghost": { Id: "/ghost", Acl: "hdr(host) -i ghost.local", Config: { Acl: "hdr(host) -i ghost.local" } },
     });
   });
@@ -78,7 +78,7 @@ describe("an app routed through the appliance", () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: string };
     expect(body.error).toContain("/ghost: the rule is not accepted: unknown flag '-q'");
-    expect(await (await fetch(`${bamboo.api}/api/services`)).json()).toEqual({});
+    expect(await (await fetch(`${bamboo.api}/api/services`, { headers: bamboo.reader })).json()).toEqual({});
   });
 
   test("an ACL with a newline cannot inject configuration", async () => {
@@ -126,7 +126,7 @@ describe("write calls", () => {
       expect(wrong.status).toBe(401);
       const right = await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { ...json, authorization: `Basic ${btoa("admin:s3cret")}` } });
       expect(right.status).toBe(200);
-      expect((await fetch(`${bamboo.api}/api/services`)).status).toBe(200);
+      expect((await fetch(`${bamboo.api}/api/services`, { headers: bamboo.reader })).status).toBe(200);
     } finally {
       await bamboo.stop();
       await sim.stop();

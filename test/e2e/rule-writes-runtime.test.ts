@@ -23,7 +23,7 @@ describe("rule writes without a reload", () => {
   });
 
   const put = (id: string, acl: string) => fetch(`${bamboo.api}/api/services`, { method: "POST", headers: bamboo.writer, body: JSON.stringify({ id, acl }) });
-  const haproxy = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { haproxy: { reloads: number; runtimeApplies: number } }).haproxy;
+  const haproxy = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { haproxy: { reloads: number; runtimeApplies: number } }).haproxy;
   const task = (id: string) => sim.tasks(id)[0]!.id;
   const routedTo = async (id: string, path: string, host = "elsewhere.example") => (await spread(`${bamboo.http}${path}`, 2, { host })).get(task(id)) === 2;
   const hostMap = () => readFile(join(bamboo.dataDir, "maps", "host.map"), "utf8");

@@ -28,7 +28,7 @@ describe("rules shared by many teams", () => {
   async function put(id: string, acl: string, query = "") {
     return fetch(`${bamboo.api}/api/services${query}`, { method: "POST", headers: bamboo.writer, body: JSON.stringify({ id, acl }) });
   }
-  const stored = async () => Object.keys(await (await fetch(`${bamboo.api}/api/services`)).json()).sort();
+  const stored = async () => Object.keys(await (await fetch(`${bamboo.api}/api/services`, { headers: bamboo.reader })).json()).sort();
   const shopTask = () => sim.tasks("/shop")[0]!.id;
   const shopRouted = async () => (await spread(`${bamboo.http}/`, 3, { host: "shop.example.com" })).get(shopTask()) === 3;
 
@@ -71,7 +71,7 @@ describe("rules shared by many teams", () => {
     expect((await spread(`${bamboo.http}/api/orders`, 2)).get(apiTask)).toBe(2);
     // HAProxy routes as soon as its new worker runs; the overview follows once the reload is confirmed.
     await eventually("the overlap listed in the overview", async () => {
-      const overview = (await (await fetch(`${bamboo.api}/api/overview`)).json()) as { overlaps: { id: string; otherId: string }[] };
+      const overview = (await (await fetch(`${bamboo.api}/api/overview`, { headers: bamboo.reader })).json()) as { overlaps: { id: string; otherId: string }[] };
       return overview.overlaps.some((o) => [o.id, o.otherId].sort().join() === "/api,/users");
     });
   });
@@ -109,18 +109,46 @@ describe("rules shared by many teams", () => {
   });
 
   test("service names become Marathon app ids through the API and the CLI", async () => {
-    const answer = await fetch(`${bamboo.api}/api/sanitize-id?name=${encodeURIComponent("Team/Payments API")}`);
+    const answer = await fetch(`${bamboo.api}/api/sanitize-id?name=${encodeURIComponent("Team/Payments API")}`, { headers: bamboo.reader });
     expect(await answer.json()).toEqual({ name: "Team/Payments API", id: "/team/payments-api" });
-    expect((await fetch(`${bamboo.api}/api/sanitize-id?name=---`)).status).toBe(400);
+    expect((await fetch(`${bamboo.api}/api/sanitize-id?name=---`, { headers: bamboo.reader })).status).toBe(400);
     const proc = Bun.spawn([BAMBOO_BIN, "sanitize-id", "My Service_v2"], { stdout: "pipe" });
     expect(await proc.exited).toBe(0);
     expect((await new Response(proc.stdout).text()).trim()).toBe("/my-service-v2");
   });
 
-  test("app environments need credentials; /status stays open", async () => {
-    expect((await fetch(`${bamboo.api}/api/state`)).status).toBe(401);
-    expect((await fetch(`${bamboo.api}/api/state`, { headers: bamboo.writer })).status).toBe(200);
-    expect((await fetch(`${bamboo.api}/status`)).status).toBe(200);
+  test("every read needs the viewer or the admin; the health checks stay open; the viewer may not write", async () => {
+    const reads: [string, RequestInit][] = [
+      ["/api/overview", {}],
+      ["/api/status", {}],
+      ["/api/state", {}],
+      ["/api/services", {}],
+      ["/api/services//shop", {}],
+      ["/api/sanitize-id?name=shop", {}],
+      ["/metrics", {}],
+      ["/api/request-test", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "/", host: "shop.example.com" }) }],
+    ];
+    for (const [path, init] of reads) {
+      const anonymous = await fetch(`${bamboo.api}${path}`, init);
+      expect({ path, status: anonymous.status, challenge: anonymous.headers.get("www-authenticate") }).toEqual({ path, status: 401, challenge: 'Basic realm="bamboo", charset="UTF-8"' });
+      const asViewer = await fetch(`${bamboo.api}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...bamboo.reader } });
+      expect({ path, status: asViewer.status }).toEqual({ path, status: 200 });
+      const asAdmin = await fetch(`${bamboo.api}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...bamboo.writer } });
+      expect({ path, status: asAdmin.status }).toEqual({ path, status: 200 });
+    }
+    // The live stream too: its first event is the overview.
+    const stream = await fetch(`${bamboo.api}/api/events`, { headers: bamboo.reader });
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    const first = new TextDecoder().decode((await stream.body!.getReader().read()).value);
+    expect(first).toContain("event: overview");
+    await stream.body!.cancel().catch(() => undefined);
+    expect((await fetch(`${bamboo.api}/api/events`)).status).toBe(401);
+    for (const path of ["/status", "/healthz", "/"]) expect({ path, status: (await fetch(`${bamboo.api}${path}`)).status }).toEqual({ path, status: 200 });
+
+    const write = await fetch(`${bamboo.api}/api/services`, { method: "POST", headers: { "content-type": "application/json", ...bamboo.reader }, body: JSON.stringify({ id: "/viewers-rule", acl: "hdr(host) -i viewers.example.com" }) });
+    expect(write.status).toBe(403);
+    expect(((await write.json()) as { error: string }).error).toBe("viewer may only read: changing routing rules needs the admin user (BAMBOO_API_USER)");
+    expect(await stored()).not.toContain("/viewers-rule");
   });
 
   test("bodies that are too large, not JSON or of the wrong shape get 4xx and change nothing", async () => {
@@ -136,7 +164,7 @@ describe("rules shared by many teams", () => {
 describe("secure by default", () => {
   test("a password is generated at first start, kept private, and required for writes", async () => {
     const sim = await MarathonSim.start();
-    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_PASSWORD: "" } });
+    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_PASSWORD: "", BAMBOO_VIEWER_PASSWORD: "" } });
     try {
       await bamboo.waitReady();
       const file = `${bamboo.dataDir}/api-password`;
@@ -148,6 +176,47 @@ describe("secure by default", () => {
       const json = { "content-type": "application/json" };
       expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: json })).status).toBe(401);
       expect((await fetch(`${bamboo.api}/api/services`, { method: "POST", body, headers: { ...json, ...basicAuth("admin", password) } })).status).toBe(200);
+
+      // The viewer's password likewise, and it reads.
+      const viewerFile = `${bamboo.dataDir}/viewer-password`;
+      expect((await stat(viewerFile)).mode & 0o777).toBe(0o600);
+      const viewerPassword = (await Bun.file(viewerFile).text()).trim();
+      expect(viewerPassword.length).toBeGreaterThan(16);
+      expect(viewerPassword).not.toBe(password);
+      expect(bamboo.logs()).toContain(`BAMBOO_VIEWER_PASSWORD is not set: generated a password and stored it in ${viewerFile}`);
+      expect((await fetch(`${bamboo.api}/api/status`)).status).toBe(401);
+      expect((await fetch(`${bamboo.api}/api/status`, { headers: basicAuth("viewer", viewerPassword) })).status).toBe(200);
+    } finally {
+      await bamboo.stop();
+      await sim.stop();
+    }
+  });
+
+  test("BAMBOO_API_READ_AUTH=false opens reads as Bamboo had them, says so, and writes still need the admin", async () => {
+    const sim = await MarathonSim.start();
+    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_API_READ_AUTH: "false" } });
+    try {
+      await bamboo.waitReady();
+      for (const path of ["/api/overview", "/api/status", "/api/state", "/api/services", "/metrics"]) expect({ path, status: (await fetch(`${bamboo.api}${path}`)).status }).toEqual({ path, status: 200 });
+      const write = await fetch(`${bamboo.api}/api/services`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" }) });
+      expect(write.status).toBe(401);
+      expect(bamboo.logs()).toContain("BAMBOO_API_READ_AUTH=false: anyone who reaches the API can read");
+    } finally {
+      await bamboo.stop();
+      await sim.stop();
+    }
+  });
+
+  test("BAMBOO_METRICS_AUTH=false opens /metrics alone, for a Prometheus scraper", async () => {
+    const sim = await MarathonSim.start();
+    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_METRICS_AUTH: "false" } });
+    try {
+      await bamboo.waitReady();
+      const metrics = await fetch(`${bamboo.api}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain("bamboo_");
+      expect((await fetch(`${bamboo.api}/api/status`)).status).toBe(401);
+      expect(bamboo.logs()).toContain("BAMBOO_METRICS_AUTH=false");
     } finally {
       await bamboo.stop();
       await sim.stop();
@@ -161,6 +230,7 @@ describe("secure by default", () => {
       await bamboo.waitReady();
       const response = await fetch(`${bamboo.api}/api/services`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: "/a", acl: "hdr(host) -i a.local" }) });
       expect(response.status).toBe(200);
+      expect((await fetch(`${bamboo.api}/api/status`)).status).toBe(200);
       expect(bamboo.logs()).toContain("BAMBOO_API_AUTH=false");
     } finally {
       await bamboo.stop();

@@ -29,7 +29,7 @@ describe("zero-reload updates", () => {
     await sim?.stop();
   });
 
-  const haproxy = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { haproxy: HAProxyStatus }).haproxy;
+  const haproxy = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { haproxy: HAProxyStatus }).haproxy;
   const live = (appId: string) => sim.tasks(appId).filter((t) => t.state === "TASK_RUNNING").map((t) => t.id).sort();
   /** Enough requests that leastconn's rotation reaches every server at least twice. */
   const reached = async (appId: string) => [...(await spread(`${bamboo.http}${appId}`, live(appId).length * 3 + 2)).keys()].sort();
@@ -49,7 +49,7 @@ describe("zero-reload updates", () => {
     expect(after.masterPid).toBe(before.masterPid);
     expect(after.reloads).toBe(before.reloads);
     expect(after.runtimeOperations).toBeGreaterThan(before.runtimeOperations);
-    const metrics = await (await fetch(`${bamboo.api}/metrics`)).text();
+    const metrics = await (await fetch(`${bamboo.api}/metrics`, { headers: bamboo.reader })).text();
     expect(metrics).toContain(`bamboo_haproxy_runtime_operations_total ${after.runtimeOperations}`);
   });
 

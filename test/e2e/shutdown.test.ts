@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { eventually, spread, startAppliance } from "../support/appliance.ts";
+import { eventually, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
 
 const haproxyAlive = (pid: number) => {
@@ -11,8 +11,8 @@ const haproxyAlive = (pid: number) => {
   }
 };
 
-async function masterPid(api: string): Promise<number> {
-  return ((await (await fetch(`${api}/api/status`)).json()) as { haproxy: { masterPid: number } }).haproxy.masterPid;
+async function masterPid(bamboo: RunningAppliance): Promise<number> {
+  return ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { haproxy: { masterPid: number } }).haproxy.masterPid;
 }
 
 test("SIGTERM: /status turns 503 at once, traffic flows through the drain period, then HAProxy stops and bamboo exits 0", async () => {
@@ -21,7 +21,7 @@ test("SIGTERM: /status turns 503 at once, traffic flows through the drain period
   const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_DRAIN_PERIOD: "2s" } });
   try {
     await bamboo.waitReady();
-    const pid = await masterPid(bamboo.api);
+    const pid = await masterPid(bamboo);
     bamboo.process.kill("SIGTERM");
     await eventually("status 503", async () => (await fetch(`${bamboo.api}/status`)).status === 503);
     expect(await (await fetch(`${bamboo.api}/status`)).text()).toContain("shutting down");
@@ -41,7 +41,7 @@ test("a second signal hurries the stop past the drain period", async () => {
   const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_DRAIN_PERIOD: "1h" } });
   try {
     await bamboo.waitReady();
-    const pid = await masterPid(bamboo.api);
+    const pid = await masterPid(bamboo);
     bamboo.process.kill("SIGTERM");
     await eventually("status 503", async () => (await fetch(`${bamboo.api}/status`)).status === 503);
     bamboo.process.kill("SIGINT");

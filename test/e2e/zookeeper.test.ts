@@ -36,14 +36,14 @@ describe("two appliances on one ZooKeeper path", () => {
   test("a rule written through one appliance is routed by the other", async () => {
     expect((await put(first, "hdr(host) -i ghost.local")).status).toBe(200);
     await eventually("the other appliance routes the host", routesHost(second, "ghost.local"), 10_000);
-    const status = (await (await fetch(`${second.api}/api/status`)).json()) as { store: { kind: string; connected: boolean } };
+    const status = (await (await fetch(`${second.api}/api/status`, { headers: second.reader })).json()) as { store: { kind: string; connected: boolean } };
     expect(status.store).toMatchObject({ kind: "zookeeper", connected: true });
   });
 
   test("with ZooKeeper down both keep routing, writes get 503 and change nothing, and it heals", async () => {
     await zk.kill();
     await eventually("store seen as disconnected", async () => {
-      const status = (await (await fetch(`${first.api}/api/status`)).json()) as { store: { connected: boolean } };
+      const status = (await (await fetch(`${first.api}/api/status`, { headers: first.reader })).json()) as { store: { connected: boolean } };
       return !status.store.connected;
     }, 15_000);
     expect(await routesHost(first, "ghost.local")()).toBe(true);
@@ -54,7 +54,7 @@ describe("two appliances on one ZooKeeper path", () => {
     await zk.restart();
     // Each appliance reconnects on its own backoff (up to 10 s after a long outage).
     const storeConnected = (bamboo: RunningAppliance) => async () =>
-      ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { store: { connected: boolean } }).store.connected;
+      ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { store: { connected: boolean } }).store.connected;
     await eventually("the first appliance reconnected", storeConnected(first), 20_000);
     await eventually("writes accepted again", async () => (await put(second, "hdr(host) -i ghost2.local")).status === 200, 20_000);
     await eventually("the first appliance follows", routesHost(first, "ghost2.local"), 5_000);

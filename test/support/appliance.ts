@@ -13,8 +13,10 @@ export const BAMBOO_BIN = new URL("../../dist/bamboo", import.meta.url).pathname
 
 export { freePort };
 
-/** The API password the tests' appliances use unless a test sets its own. */
+/** The API (admin) password the tests' appliances use unless a test sets its own. */
 export const TEST_API_PASSWORD = "e2e-secret";
+/** The read-only viewer's password, likewise. */
+export const TEST_VIEWER_PASSWORD = "e2e-viewer";
 export const TEST_STATS_PASSWORD = "e2e-stats";
 
 /** Basic auth for `user:password`, as a header object for fetch. */
@@ -23,8 +25,10 @@ export function basicAuth(user: string, password: string): Record<string, string
 }
 
 export interface RunningAppliance {
-  /** Headers for write calls: JSON content type and the API credentials. */
+  /** Headers for write calls: JSON content type and the API (admin) credentials. */
   readonly writer: Record<string, string>;
+  /** Headers for reads: the viewer's credentials, as a dashboard or a script would use. */
+  readonly reader: Record<string, string>;
   /** `http://127.0.0.1:<port>` of the API. */
   readonly api: string;
   /** `http://127.0.0.1:<port>` of HAProxy's HTTP frontend. */
@@ -66,6 +70,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
     HAPROXY_HARD_STOP_AFTER: "5s",
     BAMBOO_DRAIN_PERIOD: "0s",
     BAMBOO_API_PASSWORD: TEST_API_PASSWORD,
+    BAMBOO_VIEWER_PASSWORD: TEST_VIEWER_PASSWORD,
     HAPROXY_STATS_PASSWORD: TEST_STATS_PASSWORD,
     ...options.env,
   };
@@ -87,6 +92,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
   const password = options.env?.BAMBOO_API_PASSWORD ?? TEST_API_PASSWORD;
   return {
     writer: { "content-type": "application/json", ...basicAuth(options.env?.BAMBOO_API_USER ?? "admin", password) },
+    reader: basicAuth(options.env?.BAMBOO_VIEWER_USER ?? "viewer", options.env?.BAMBOO_VIEWER_PASSWORD ?? TEST_VIEWER_PASSWORD),
     api,
     http: `http://127.0.0.1:${httpPort}`,
     dataDir,

@@ -43,7 +43,7 @@ describe("dist/bamboo as PID 1", () => {
   });
 
   const zombies = () => childrenOf(hostPid).filter((child) => child.state === "Z");
-  const masterPid = async () => ((await (await fetch(`${bamboo.api}/api/status`)).json()) as { haproxy: { masterPid: number | null; restarts: number } }).haproxy;
+  const masterPid = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { haproxy: { masterPid: number | null; restarts: number } }).haproxy;
 
   test("reloads and HAProxy crashes leave no zombie behind", async () => {
     for (const id of ["/two", "/three", "/four"]) {

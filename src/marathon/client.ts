@@ -6,7 +6,7 @@ import type { Logger } from "../system/log.ts";
 import { MarathonError } from "./errors.ts";
 import { TaskHealthMemory } from "./health-memory.ts";
 import { isObject } from "./json-read.ts";
-import { appOfSingleAnswer, appsOfListAnswer, normaliseApp, normaliseApps } from "./normalise.ts";
+import { appListOf, appOfSingleAnswer, appsOfListAnswer, normaliseApp } from "./normalise.ts";
 import type { MarathonTransport } from "./transport.ts";
 import type { App, AppList } from "./types.ts";
 
@@ -49,10 +49,12 @@ export class MarathonClient {
    * empty list would remove every route.
    */
   async fetchApps(): Promise<AppList> {
-    const answer = await this.#transport.json(APPS_PATH);
-    const raw = appsOfListAnswer(answer.body);
-    if (raw === null) throw notMarathon(answer.url, "an 'apps' list");
-    const list = normaliseApps(raw, this.#now());
+    // Apps are normalised as they arrive (answer-body.ts): the clock is read when the first one is in.
+    let nowMs: number | null = null;
+    const answer = await this.#transport.json(APPS_PATH, { split: { key: "apps", element: (raw) => normaliseApp(raw, (nowMs ??= this.#now())) } });
+    // The split leaves the list empty in the body: its shape still tells Marathon's answer from another.
+    if (appsOfListAnswer(answer.body) === null) throw notMarathon(answer.url, "an 'apps' list");
+    const list = appListOf(answer.elements);
     return { ...list, apps: this.#memory.applyAll(list.apps) };
   }
 

@@ -3,7 +3,8 @@
  * It refuses garbage at its first invalid byte, before the garbage is buffered, and bounds
  * nesting, so JSON.parse only ever sees a complete document of sane depth: 50 MB of `[`
  * once took JSON.parse to 5.8 GB. It builds no values; it only says whether the bytes so far
- * can still be JSON, and where they stopped being so.
+ * can still be JSON, and where they stopped being so, and (on request) where each element of
+ * one top-level array starts and ends, so a reader can parse them one at a time.
  */
 
 /** Where the input stopped being JSON, and why. */
@@ -18,6 +19,12 @@ export interface JsonSyntaxOptions {
   readonly maxDepth: number;
   /** The document must be an object (what every Marathon endpoint bamboo reads answers). */
   readonly objectOnly: boolean;
+  /**
+   * Reports the elements of the array at this key of the top-level object (`apps`): each one's
+   * byte range, [start, end), as soon as its last byte is checked. Only the checked bytes of a
+   * whole element are reported; whether the document as a whole is JSON is known at {@link JsonSyntaxChecker.end}.
+   */
+  readonly elementsOf?: { readonly key: string; readonly element: (start: number, end: number) => void };
 }
 
 // Where the checker is; the number states are named after what was read last.
@@ -54,6 +61,9 @@ const LITERALS: Readonly<Record<number, string>> = { 0x74: "true", 0x66: "false"
 /** Bytes allowed after a backslash: " \ / b f n r t (u is handled apart). */
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 
+/** A top-level key longer than this is not the one split: only the start of each is kept for comparing. */
+const MAX_SPLIT_KEY = 64;
+
 export class JsonSyntaxChecker {
   readonly #options: JsonSyntaxOptions;
   readonly #stack: Uint8Array;
@@ -70,10 +80,18 @@ export class JsonSyntaxChecker {
   #utf8High = 0xbf;
   #literal = "";
   #literalAt = 0;
+  /** The split key's bytes; the bytes of the top-level key being read, while one is (else null). */
+  readonly #splitKey: Uint8Array | null;
+  #topKey: number[] | null = null;
+  /** The last top-level key read was the split key; its array is open; where its current element started (-1: none). */
+  #afterSplitKey = false;
+  #splitting = false;
+  #elementStart = -1;
 
   constructor(options: JsonSyntaxOptions) {
     this.#options = options;
     this.#stack = new Uint8Array(options.maxDepth);
+    this.#splitKey = options.elementsOf ? new TextEncoder().encode(options.elementsOf.key) : null;
   }
 
   /** Checks the next bytes; null while they can still be the start of a JSON document, else the first error (it stays). */
@@ -84,8 +102,10 @@ export class JsonSyntaxChecker {
     while (i < n) {
       if (this.#state === STRING) {
         // The bulk of a Marathon answer is string content: skip plain ASCII without the full step.
+        const from = i;
         let b = bytes[i]!;
         while (b >= 0x20 && b < 0x80 && b !== QUOTE && b !== BACKSLASH && ++i < n) b = bytes[i]!;
+        if (this.#topKey !== null) this.#keepKeyBytes(bytes, from, i);
         if (i === n) break;
       }
       const b = bytes[i]!;
@@ -120,11 +140,11 @@ export class JsonSyntaxChecker {
         return this.#value(b, at, "a value");
       case ARRAY_FIRST:
         if (isSpace(b)) return false;
-        if (b === 0x5d) return this.#close();
+        if (b === 0x5d) return this.#close(at + 1);
         return this.#value(b, at, "a value or ']'");
       case OBJECT_FIRST:
         if (isSpace(b)) return false;
-        if (b === 0x7d) return this.#close();
+        if (b === 0x7d) return this.#close(at + 1);
         if (b !== QUOTE) return this.#unexpected(b, at, "a key in double quotes or '}'");
         return this.#string(true);
       case KEY:
@@ -143,7 +163,7 @@ export class JsonSyntaxChecker {
           this.#state = inObject ? KEY : VALUE;
           return false;
         }
-        if (b === (inObject ? 0x7d : 0x5d)) return this.#close();
+        if (b === (inObject ? 0x7d : 0x5d)) return this.#close(at + 1);
         return this.#unexpected(b, at, inObject ? "',' or '}'" : "',' or ']'");
       }
       case DONE:
@@ -151,11 +171,18 @@ export class JsonSyntaxChecker {
         return this.#unexpected(b, at, "nothing after the end of the JSON");
       case STRING:
         if (b === QUOTE) {
-          if (this.#key) this.#state = COLON;
-          else this.#valueDone();
-        } else if (b === BACKSLASH) this.#state = ESCAPE;
+          if (this.#key) this.#keyDone();
+          else this.#valueDone(at + 1);
+        } else if (b === BACKSLASH) {
+          // A key with an escape or a non-ASCII byte is never the split key: Marathon writes `apps` plainly.
+          this.#topKey = null;
+          this.#state = ESCAPE;
+        }
         else if (b < 0x20) this.#unexpected(b, at, "no control character in a string (they must be escaped)");
-        else if (b >= 0x80) this.#utf8Lead(b, at);
+        else if (b >= 0x80) {
+          this.#topKey = null;
+          this.#utf8Lead(b, at);
+        }
         return false;
       case ESCAPE:
         if (b === 0x75) {
@@ -187,7 +214,7 @@ export class JsonSyntaxChecker {
         }
         if (b === 0x2e) this.#state = DOT;
         else if (b === 0x65 || b === 0x45) this.#state = EXP_MARK;
-        else return this.#numberDone();
+        else return this.#numberDone(at);
         return false;
       case DOT:
         if (!isDigit(b)) return this.#unexpected(b, at, "a digit after '.'");
@@ -199,7 +226,7 @@ export class JsonSyntaxChecker {
           this.#state = EXP_MARK;
           return false;
         }
-        return this.#numberDone();
+        return this.#numberDone(at);
       case EXP_MARK:
         if (b === 0x2b || b === 0x2d) this.#state = EXP_SIGN;
         else if (isDigit(b)) this.#state = EXP;
@@ -211,12 +238,12 @@ export class JsonSyntaxChecker {
         return false;
       case EXP:
         if (isDigit(b)) return false;
-        return this.#numberDone();
+        return this.#numberDone(at);
       default: {
         // LITERAL, the one state left: inside true, false or null.
         const want = this.#literal.charCodeAt(this.#literalAt);
         if (b !== want) return this.#unexpected(b, at, `'${this.#literal[this.#literalAt]}' of ${this.#literal}`);
-        if (++this.#literalAt === this.#literal.length) this.#valueDone();
+        if (++this.#literalAt === this.#literal.length) this.#valueDone(at + 1);
         return false;
       }
     }
@@ -224,6 +251,11 @@ export class JsonSyntaxChecker {
 
   /** The first byte of a value. */
   #value(b: number, at: number, expected: string): boolean {
+    if (this.#splitting && this.#depth === 2) this.#elementStart = at;
+    else if (this.#depth === 1) {
+      this.#splitting = this.#afterSplitKey && b === 0x5b;
+      this.#afterSplitKey = false;
+    }
     if (b === 0x7b || b === 0x5b) {
       if (this.#depth === this.#options.maxDepth) return this.#fail(at, `nesting deeper than ${this.#options.maxDepth} at byte ${at}`);
       this.#stack[this.#depth++] = b === 0x7b ? OBJECT : ARRAY;
@@ -245,22 +277,47 @@ export class JsonSyntaxChecker {
   #string(key: boolean): boolean {
     this.#key = key;
     this.#state = STRING;
+    if (key && this.#depth === 1 && this.#splitKey !== null) this.#topKey = [];
     return false;
   }
 
-  #close(): boolean {
+  /** `end` is the offset just past the value that ended. */
+  #close(end: number): boolean {
     this.#depth--;
-    this.#valueDone();
+    if (this.#depth === 1) this.#splitting = false;
+    this.#valueDone(end);
     return false;
   }
 
-  #numberDone(): boolean {
-    this.#valueDone();
+  /** A number ends at the byte after it, `end`, which is read again. */
+  #numberDone(end: number): boolean {
+    this.#valueDone(end);
     return true;
   }
 
-  #valueDone(): void {
+  #valueDone(end: number): void {
     this.#state = this.#depth === 0 ? DONE : AFTER;
+    if (this.#elementStart >= 0 && this.#depth === 2) {
+      const start = this.#elementStart;
+      this.#elementStart = -1;
+      this.#options.elementsOf!.element(start, end);
+    }
+  }
+
+  #keyDone(): void {
+    this.#state = COLON;
+    const key = this.#topKey;
+    this.#topKey = null;
+    this.#afterSplitKey = false;
+    if (key === null) return;
+    const wanted = this.#splitKey!;
+    this.#afterSplitKey = key.length === wanted.length && key.every((byte, i) => byte === wanted[i]);
+  }
+
+  /** Bytes of a top-level key, as they are read: enough of them to compare with the split key. */
+  #keepKeyBytes(bytes: Uint8Array, from: number, to: number): void {
+    const key = this.#topKey!;
+    for (let i = from; i < to && key.length <= MAX_SPLIT_KEY; i++) key.push(bytes[i]!);
   }
 
   #utf8Lead(b: number, at: number): void {

@@ -39,11 +39,15 @@ export function normaliseAppList(body: unknown, nowMs: number): AppList {
 
 /** Normalises raw app objects (with or without embedded tasks), sorted by id; duplicates are reported. */
 export function normaliseApps(rawApps: readonly unknown[], nowMs: number): AppList {
+  return appListOf(rawApps.map((raw) => normaliseApp(raw, nowMs)));
+}
+
+/** Apps normalised one by one, in Marathon's order, as a list sorted by id; duplicates are reported. */
+export function appListOf(normalised: readonly NormalisedApp[]): AppList {
   const problems: NormaliseProblem[] = [];
   const byId = new Map<string, App>();
   const unreadable: string[] = [];
-  for (const raw of rawApps) {
-    const one = normaliseApp(raw, nowMs);
+  for (const one of normalised) {
     problems.push(...one.problems);
     if (one.app === null) {
       unreadable.push(one.problems[0]?.appId ?? "");

@@ -2,7 +2,7 @@
  * HTTP to Marathon: endpoint failover, leader redirects followed by hand, credentials, CA and
  * timeouts. The only module of src/marathon that opens connections.
  */
-import { readErrorText, readJsonBody } from "./answer-body.ts";
+import { readErrorText, readJsonBody, type ElementSplit } from "./answer-body.ts";
 import { hintFor, MarathonError, type MarathonAttempt } from "./errors.ts";
 import { formatSize } from "./sizes.ts";
 import { errorMessage } from "../system/error-message.ts";
@@ -23,17 +23,21 @@ export interface MarathonConnection {
 }
 
 /** A JSON answer and where it came from. */
-export interface JsonAnswer {
+export interface JsonAnswer<T = never> {
   readonly status: number;
   readonly body: unknown;
   readonly url: string;
+  /** The elements of the array {@link RequestOptions.split} names, as it made them; that array is empty in `body`. */
+  readonly elements: readonly T[];
 }
 
-export interface RequestOptions {
+export interface RequestOptions<T = never> {
   readonly method?: string;
   readonly body?: string;
   /** Statuses other than 2xx that are a real answer (e.g. 404 "app does not exist"), given the parsed body. */
   readonly accept?: (status: number, body: unknown) => boolean;
+  /** A big list read element by element (answer-body.ts): only in a 2xx answer. */
+  readonly split?: ElementSplit<T>;
 }
 
 /** Enough hops for non-leader → leader plus a proxy or two; more means a redirect loop. */
@@ -73,7 +77,7 @@ export class MarathonTransport {
    * A JSON request, tried on each endpoint in turn; the timeout covers reading the body too,
    * so an endless answer ends at the size limit or the timeout, whichever comes first.
    */
-  async json(path: string, options: RequestOptions = {}): Promise<JsonAnswer> {
+  async json<T = never>(path: string, options: RequestOptions<T> = {}): Promise<JsonAnswer<T>> {
     const method = options.method ?? "GET";
     const attempts: MarathonAttempt[] = [];
     for (const index of this.#order()) {
@@ -85,7 +89,7 @@ export class MarathonTransport {
         const read = await this.#body(response, `${method} ${path}`, url, options);
         if (read.accepted) {
           this.#answered(index, response);
-          return { status: response.status, body: read.body, url };
+          return { status: response.status, body: read.body, url, elements: read.elements };
         }
         attempts.push({ url, status: response.status, detail: read.detail });
         // Another endpoint will not accept credentials this one refused; stop before locking the account.
@@ -144,15 +148,20 @@ export class MarathonTransport {
    * A 2xx answer must be one JSON object within the size limit; another status is an answer
    * only when `options.accept` says so, and is read only as far as its message needs.
    */
-  async #body(response: Response, request: string, url: string, options: RequestOptions): Promise<{ accepted: true; body: unknown } | { accepted: false; detail: string }> {
+  async #body<T>(
+    response: Response,
+    request: string,
+    url: string,
+    options: RequestOptions<T>,
+  ): Promise<{ accepted: true; body: unknown; elements: readonly T[] } | { accepted: false; detail: string }> {
     if (!response.ok) {
       const text = await readErrorText(response);
       const body = parseJson(text);
-      if (options.accept?.(response.status, body) === true) return { accepted: true, body };
+      if (options.accept?.(response.status, body) === true) return { accepted: true, body, elements: [] };
       return { accepted: false, detail: `answered ${response.status} ${response.statusText} ${snippet(text)}`.trim() };
     }
-    const read = await readJsonBody(response, this.#conn.maxResponseBytes);
-    if (read.kind === "json") return { accepted: true, body: read.value };
+    const read = await readJsonBody(response, this.#conn.maxResponseBytes, options.split);
+    if (read.kind === "json") return { accepted: true, body: read.value, elements: read.elements };
     if (read.kind === "not-json") return { accepted: false, detail: `answered ${response.status}, but ${read.detail}` };
     // Every endpoint serves the same cluster: asking the next one would read as much again.
     const limit = formatSize(this.#conn.maxResponseBytes);

@@ -149,3 +149,44 @@ describe("agrees with JSON.parse", () => {
     );
   });
 });
+
+/** The texts of the elements the checker reports for `key`, with `bytes` fed in pieces cut at `cuts`. */
+function elements(input: string, key: string, cuts: readonly number[] = []): { texts: string[]; error: JsonSyntaxError | null } {
+  const bytes = utf8(input);
+  const texts: string[] = [];
+  const checker = new JsonSyntaxChecker({ maxDepth: 64, objectOnly: true, elementsOf: { key, element: (start, end) => texts.push(new TextDecoder().decode(bytes.subarray(start, end))) } });
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    const error = checker.feed(bytes.subarray(from, cut));
+    if (error !== null) return { texts, error };
+    from = cut;
+  }
+  return { texts, error: checker.end() };
+}
+
+describe("elements of one top-level array", () => {
+  const doc = '{"version":1, "apps" : [ {"id":"/a","tasks":[{"id":"t"}]} , 12.5e3,"x\\"]",true ,null,[1,[2]],-0 ], "after":{"apps":[9]}}';
+
+  test("each element's exact bytes, wherever the input is split", () => {
+    const wanted = ['{"id":"/a","tasks":[{"id":"t"}]}', "12.5e3", '"x\\"]"', "true", "null", "[1,[2]]", "-0"];
+    expect(elements(doc, "apps")).toEqual({ texts: wanted, error: null });
+    const length = utf8(doc).length;
+    for (let cut = 0; cut <= length; cut++) expect(elements(doc, "apps", [cut]).texts).toEqual(wanted);
+    expect(elements(doc, "apps", Array.from({ length }, (_, i) => i)).texts).toEqual(wanted);
+  });
+
+  test("only the array at that key of the top-level object: not a nested one of the same name, not another key", () => {
+    expect(elements('{"x":{"apps":[1]},"app":[2],"appsx":[3],"apps":{"a":4}}', "apps").texts).toEqual([]);
+    expect(elements('{"a":[{"apps":[1]}],"apps":[]}', "apps").texts).toEqual([]);
+  });
+
+  test("a key written with an escape or other bytes around the same letters is not the key", () => {
+    expect(elements('{"\\u0061pps":[1],"ap\\"ps":[2],"apps\u00e9":[3],"\u00e9apps":[4]}', "apps").texts).toEqual([]);
+  });
+
+  test("elements are reported before the document is known to be whole, and the error still comes", () => {
+    const result = elements('{"apps":[1,2] x', "apps");
+    expect(result.texts).toEqual(["1", "2"]);
+    expect(result.error?.message).toContain("expected ',' or '}'");
+  });
+});

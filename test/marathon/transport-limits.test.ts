@@ -155,3 +155,40 @@ describe("garbage", () => {
     await eventually(page.cancelled);
   });
 });
+
+describe("a list read element by element", () => {
+  /** `text` in chunks of `size` bytes, as a slow or small-buffered connection delivers it. */
+  const inChunks = (text: string, size: number) => {
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(at, (at += size)));
+      },
+    });
+  };
+  const apps = [{ id: "/a", env: { K: "é €" } }, { id: "/b", tasks: [{ id: "t", ports: [1, 2] }] }, { id: "/c" }];
+  const split = { key: "apps", element: (raw: unknown) => (raw as { id: string }).id };
+
+  test("each element is handed over as parsed, the list is empty in the body and the rest of it is kept, however the bytes arrive", async () => {
+    const text = JSON.stringify({ before: [1], apps, after: { apps: [2] } }, null, 1);
+    for (const size of [1, 7, 64, text.length]) {
+      const m = serve(() => new Response(inChunks(text, size)));
+      const answer = await transport([m.url]).json("/v2/apps", { split });
+      expect(answer.elements).toEqual(["/a", "/b", "/c"]);
+      expect(answer.body).toEqual({ before: [1], apps: [], after: { apps: [2] } });
+    }
+  });
+
+  test("an answer that stops being JSON after its elements is refused all the same", async () => {
+    const m = serve(() => new Response(inChunks(`{"apps":${JSON.stringify(apps)}} <html>`, 16)));
+    expect((await expectMarathonError(transport([m.url]).json("/v2/apps", { split }))).message).toContain("unexpected '<'");
+  });
+
+  test("the size limit counts every byte, the elements' too", async () => {
+    const many = JSON.stringify({ apps: Array.from({ length: LIMIT / 8 }, (_, i) => ({ id: `/${i}` })) });
+    const m = serve(() => new Response(inChunks(many, 1024)));
+    expect((await expectMarathonError(transport([m.url]).json("/v2/apps", { split }))).message).toContain("stopped reading after 64KiB");
+  });
+});

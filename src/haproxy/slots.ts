@@ -1,3 +1,4 @@
+import { edenGC } from "bun:jsc";
 import { commonPrefixOfPieces, commonSuffixOfPieces, textBetween } from "./pieces.ts";
 import { parseSection, significant, splitSections, type Section, type ServerLine } from "./config-structure.ts";
 
@@ -115,6 +116,14 @@ export function grownSlotCount(current: number, servers: number, instances: numb
   return Math.max(2 * current, servers, slotCountFor(0, instances));
 }
 
+/**
+ * Slotting a section leaves its lines and their parts behind as garbage, which the collector
+ * lets pile up in proportion to the heap: slotting a whole config of 10,000 apps grew bamboo's
+ * peak memory by about 15 MB. The young objects are collected after each this much section
+ * text read, for well under a millisecond each time; a task event reads one section.
+ */
+const COLLECT_EVERY_SLOTTED = 256 * 1024;
+
 /** The app's `instances` for a section header, undefined when no app owns that section. */
 export type InstancesOf = (header: string) => number | undefined;
 
@@ -146,6 +155,7 @@ export function slotConfig(rendered: string | readonly string[], previous: Slott
   const reread: SlottedSection[] = [];
   const rereadStarts: number[] = [];
   const slotReasons: string[] = [];
+  let slottedSinceCollect = 0;
   for (const raw of splitSections(textBetween(pieces, middleStart, middleEnd))) {
     // Text cut at a header has nothing before it: that empty preamble is not a section.
     if (middleStart > 0 && raw.header === "") continue;
@@ -156,6 +166,11 @@ export function slotConfig(rendered: string | readonly string[], previous: Slott
       const result = slotSection(parseSection(raw), last?.slots ?? undefined, instancesOf);
       slotReasons.push(...result.reasons);
       section = { header: raw.header, headerLength: raw.headerLength, body: raw.body, text: result.text, structure: result.structure, slots: result.slots };
+      slottedSinceCollect += result.text.length;
+      if (slottedSinceCollect >= COLLECT_EVERY_SLOTTED) {
+        slottedSinceCollect = 0;
+        edenGC();
+      }
     }
     reread.push(section);
     rereadStarts.push(middleStart + raw.start);

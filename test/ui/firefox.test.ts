@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { eventually, spread } from "../support/appliance.ts";
-import { DEADLINE_MS, putService, startUiBackend, storedServices, type UiBackend } from "./harness.ts";
+import { CREDENTIALS_KEY, DEADLINE_MS, putService, startUiBackend, storedServices, VIEWER, type UiBackend } from "./harness.ts";
 
 /**
  * The main flows again in Debian's Firefox ESR. Playwright drives Firefox only in its own
@@ -42,13 +42,17 @@ describe("the UI in Firefox", () => {
     await backend?.stop();
   });
 
-  /** A page in a fresh browser context (its own sessionStorage), opened at the UI. */
-  const open = async (hash = "", width = 1280, height = 800): Promise<Page> => {
+  /**
+   * A page in a fresh browser context (its own sessionStorage), opened at the UI; signed in
+   * as the viewer, as after the first prompt, unless `signedIn` is false.
+   */
+  const open = async (hash = "", width = 1280, height = 800, signedIn = true): Promise<Page> => {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
     page.setDefaultTimeout(DEADLINE_MS);
     page.on("pageerror", (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
     await page.setViewport({ width, height });
+    if (signedIn) await page.evaluateOnNewDocument((key, value) => sessionStorage.setItem(key, value), CREDENTIALS_KEY, JSON.stringify(VIEWER));
     await page.goto(`${backend.bamboo.api}/${hash}`);
     return page;
   };
@@ -84,11 +88,34 @@ describe("the UI in Firefox", () => {
     await waitForText(page, ".result-count", (t) => t.startsWith("1 app shown"), "one app left");
   });
 
-  test("a rule is checked, signed in for, saved, and HAProxy routes the host", async () => {
+  test("opened without credentials it asks; as the viewer it shows the apps live and may not write", async () => {
+    const page = await open("", 1280, 800, false);
+    await waitForText(page, "#sign-in-reason", (t) => t.includes("viewer"), "the sign-in prompt for reading");
+    await page.locator('dialog input[name="user"]').fill(VIEWER.user);
+    await page.locator('dialog input[name="password"]').fill(VIEWER.password);
+    await page.locator('dialog form:has(input[name="password"]) button[type="submit"]').click();
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "2", "/ghost listed after signing in");
+    await waitForText(page, '[data-testid="live"]', (t) => t === "Live", "the live stream following");
+    await backend.sim.scale("/ghost", 3);
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "3", "/ghost scaled to 3, pushed live");
+    await backend.sim.scale("/ghost", 2);
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-instances', (t) => t === "2", "/ghost back at 2");
+
+    await page.locator('button[aria-label="Add rule for /blog"]').click();
+    await page.locator('dialog input[name="acl"]').fill("hdr(host) -i blog.local");
+    await waitForText(page, "dialog .field-error", (t) => t.includes("Signed in as viewer, who may only read"), "the viewer's write refused");
+    await page.keyboard.press("Escape");
+    expect((await storedServices(backend))["/blog"]).toBeUndefined();
+  });
+
+  test("a rule is checked, signed in for as the admin, saved, and HAProxy routes the host", async () => {
     const page = await open();
     await page.locator('button[aria-label="Add rule for /blog"]').click();
     await page.locator('dialog input[name="acl"]').fill("hdr(host) -i blog.local");
     await page.locator(RULE_SUBMIT).click();
+    // Signed in as the viewer, the check offers to sign in as the admin.
+    await waitForText(page, "#sign-in-reason", (t) => t.includes("who may only read"), "the prompt for the admin");
+    await page.locator('dialog input[name="user"]').fill("admin");
     await page.locator('dialog input[name="password"]').fill(PASSWORD);
     await page.locator('dialog form:has(input[name="password"]) button[type="submit"]').click();
     await waitForText(page, "dialog .check", (t) => t.startsWith("Accepted"), "the dry-run answer");

@@ -3,8 +3,13 @@
  * Chromium driven by playwright-core, all on loopback. Each test gets a fresh browser
  * context, so sessionStorage (the API credentials) never leaks from one test to the next.
  */
+
+/** The key the page keeps its credentials under (src/http/ui/client/credentials.ts). */
+export const CREDENTIALS_KEY = "bamboo.api-credentials";
+/** The viewer, as the tests' appliances have it: enough to read, not to write. */
+export const VIEWER = { user: "viewer", password: TEST_VIEWER_PASSWORD };
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { startAppliance, type RunningAppliance } from "../support/appliance.ts";
+import { startAppliance, TEST_VIEWER_PASSWORD, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
 import type { Overview } from "../../src/http/ui/api-types.ts";
 
@@ -34,21 +39,27 @@ export function launchChromium(): Promise<Browser> {
 export interface UiBackend {
   readonly sim: MarathonSim;
   readonly bamboo: RunningAppliance;
-  /** Basic auth for direct API calls. */
+  /** Basic auth (the admin's) for direct API calls. */
   authHeaders(): Record<string, string>;
   stop(): Promise<void>;
 }
 
 export interface UiRig extends UiBackend {
   readonly browser: Browser;
-  /** A page in a new context, opened at the UI (optionally at a hash view), with errors collected. */
-  open(options?: { hash?: string; width?: number; height?: number }): Promise<Page>;
+  /**
+   * A page in a new context, opened at the UI (optionally at a hash view), with errors
+   * collected. It starts signed in as the viewer, as after the first prompt, unless
+   * `signedIn` is false.
+   */
+  open(options?: { hash?: string; width?: number; height?: number; signedIn?: boolean }): Promise<Page>;
   /** Page errors seen so far; a test may assert there were none. */
   readonly pageErrors: string[];
 }
 
 export interface RigOptions {
   readonly password?: string;
+  /** More settings for the appliance, e.g. BAMBOO_API_READ_AUTH. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Apps to deploy before bamboo starts; runs with the simulator. */
   readonly setup?: (sim: MarathonSim) => Promise<void>;
 }
@@ -57,7 +68,7 @@ export interface RigOptions {
 export async function startUiBackend(options: RigOptions = {}): Promise<UiBackend> {
   const sim = await MarathonSim.start({ heartbeatMs: 1_000 });
   await options.setup?.(sim);
-  const env: Record<string, string> = options.password ? { BAMBOO_API_PASSWORD: options.password } : {};
+  const env: Record<string, string> = { ...options.env, ...(options.password ? { BAMBOO_API_PASSWORD: options.password } : {}) };
   const bamboo = await startAppliance({ marathonUrl: sim.url, env });
   try {
     await bamboo.waitReady();
@@ -90,9 +101,10 @@ export async function startUiRig(options: RigOptions = {}): Promise<UiRig> {
     ...backend,
     browser,
     pageErrors,
-    async open({ hash = "", width = 1280, height = 800 } = {}) {
+    async open({ hash = "", width = 1280, height = 800, signedIn = true } = {}) {
       const context = await browser.newContext({ viewport: { width, height } });
       contexts.push(context);
+      if (signedIn) await context.addInitScript(([key, value]) => sessionStorage.setItem(key, value), [CREDENTIALS_KEY, JSON.stringify(VIEWER)] as const);
       const page = await context.newPage();
       page.setDefaultTimeout(DEADLINE_MS);
       page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -118,7 +130,7 @@ export async function putService(rig: UiBackend, id: string, acl: string): Promi
   // Stored is not yet applied: the page shows what HAProxy runs, so wait until that has the rule.
   const deadline = performance.now() + DEADLINE_MS;
   for (;;) {
-    const overview = (await (await fetch(`${rig.bamboo.api}/api/overview`)).json()) as Overview;
+    const overview = (await (await fetch(`${rig.bamboo.api}/api/overview`, { headers: rig.bamboo.reader })).json()) as Overview;
     if (overview.apps.some((app) => app.id === id && app.rule.acl === acl) || overview.orphanServices.some((service) => service.id === id && service.acl === acl)) return;
     if (performance.now() > deadline) throw new Error(`${id}'s rule ${acl} was stored but not applied within ${DEADLINE_MS} ms`);
     await Bun.sleep(20);
@@ -126,7 +138,7 @@ export async function putService(rig: UiBackend, id: string, acl: string): Promi
 }
 
 export async function storedServices(rig: UiBackend): Promise<Record<string, { Acl: string }>> {
-  return (await (await fetch(`${rig.bamboo.api}/api/services`)).json()) as Record<string, { Acl: string }>;
+  return (await (await fetch(`${rig.bamboo.api}/api/services`, { headers: rig.bamboo.reader })).json()) as Record<string, { Acl: string }>;
 }
 
 /** The row of an app in the overview table. */

@@ -5,7 +5,11 @@ import { appRow, putService, startUiRig, storedServices, waitForText, type UiRig
 
 const PASSWORD = "s3cret";
 
-/** Editing rules from the page against an appliance whose writes need basic auth. */
+/**
+ * Editing rules from the page against an appliance whose writes need basic auth. Reads are
+ * open here (BAMBOO_API_READ_AUTH=false, as Bamboo had them), so the page signs in at its
+ * first write; test/ui/sign-in.test.ts covers the default, where the first read asks.
+ */
 // A browser test waits on several page conditions, each with its own deadline.
 setDefaultTimeout(30_000);
 
@@ -15,6 +19,7 @@ describe("editing rules from the page", () => {
   beforeAll(async () => {
     rig = await startUiRig({
       password: PASSWORD,
+      env: { BAMBOO_API_READ_AUTH: "false" },
       setup: async (sim) => {
         await sim.deployApp({ id: "/ghost", instances: 1 });
         await sim.deployApp({ id: "/blog", instances: 1 });
@@ -35,7 +40,7 @@ describe("editing rules from the page", () => {
   const signInDialog = (page: Page) => page.locator("dialog.modal").filter({ hasText: "Sign in to change rules" });
 
   test("cancelling the sign-in prompt writes nothing", async () => {
-    const page = await rig.open();
+    const page = await rig.open({ signedIn: false });
     const editor = await editorFor(page, "/blog");
     await editor.getByLabel("Rule (HAProxy ACL)").fill("hdr(host) -i blog.local");
     await editor.getByRole("button", { name: "Check rule" }).click();
@@ -47,7 +52,7 @@ describe("editing rules from the page", () => {
   });
 
   test("401 asks for credentials, retries, shows the dry run, then saves; HAProxy routes the host", async () => {
-    const page = await rig.open();
+    const page = await rig.open({ signedIn: false });
     const challenges: (string | null)[] = [];
     page.on("response", (response) => {
       if (response.status() === 401) challenges.push(response.headers()["www-authenticate"] ?? null);
@@ -83,7 +88,7 @@ describe("editing rules from the page", () => {
   });
 
   test("a rule that hijacks another service's host is refused next to the field and not stored", async () => {
-    const page = await rig.open();
+    const page = await rig.open({ signedIn: false });
     // Sign in up front, as someone who already edited a rule in this tab would be.
     await page.evaluate((password) => sessionStorage.setItem("bamboo.api-credentials", JSON.stringify({ user: "admin", password })), PASSWORD);
     const editor = await editorFor(page, "/shop");
@@ -103,7 +108,7 @@ describe("editing rules from the page", () => {
   });
 
   test("a rule HAProxy rejects is explained in plain words next to the field", async () => {
-    const page = await rig.open();
+    const page = await rig.open({ signedIn: false });
     await page.evaluate((password) => sessionStorage.setItem("bamboo.api-credentials", JSON.stringify({ user: "admin", password })), PASSWORD);
     const editor = await editorFor(page, "/shop");
     await editor.getByLabel("Rule (HAProxy ACL)").fill("hdr(host) -q shop.local");
@@ -115,7 +120,7 @@ describe("editing rules from the page", () => {
 
   test("a rule is deleted after a confirmation, and the app falls back to the default rule", async () => {
     await putService(rig, "/shop", "hdr(host) -i shop.local");
-    const page = await rig.open();
+    const page = await rig.open({ signedIn: false });
     await page.evaluate((password) => sessionStorage.setItem("bamboo.api-credentials", JSON.stringify({ user: "admin", password })), PASSWORD);
     await waitForText(page, 'tr[data-app-id="/shop"] .c-rule', (t) => t.includes("shop.local"), "/shop's rule listed");
     const editor = await editorFor(page, "/shop");

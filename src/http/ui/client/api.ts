@@ -30,54 +30,100 @@ export class SignInCancelled extends Error {
   }
 }
 
-/** Asks the user for the API credentials; resolves null when they cancel. */
-export type CredentialsPrompt = (reason: string) => Promise<Credentials | null>;
+/** What the sign-in prompt says: a title naming what needs it, and why it is shown now. */
+export interface SignInRequest {
+  readonly title: string;
+  readonly reason: string;
+}
+
+/** Asks the user for credentials; resolves null when they cancel. */
+export type CredentialsPrompt = (request: SignInRequest) => Promise<Credentials | null>;
+
+/**
+ * When a 401 (or a viewer's 403 on a write) may open the sign-in prompt: `always` for what
+ * the user just asked for, `unless-declined` for the page's own background reads (once the
+ * user cancelled, they wait for a sign-in instead of asking again and again), `never` for
+ * checks made while typing.
+ */
+export type AskPolicy = "always" | "unless-declined" | "never";
 
 interface CallOptions {
   readonly method?: string;
   readonly body?: unknown;
-  /** On a 401, ask for credentials and send again; off for background checks. */
-  readonly askOn401?: boolean;
+  readonly ask: AskPolicy;
+  /** Changes routing rules: only the admin may, and a prompt for it says so. */
+  readonly writes?: boolean;
+  readonly accept?: string;
   readonly signal?: AbortSignal;
 }
+
+const READ_SIGN_IN = "Sign in to see the apps";
+const WRITE_SIGN_IN = "Sign in to change rules";
+const READ_REASON = "Reading the apps and routing state needs a user and password: the viewer's, or the admin's.";
 
 /**
  * The appliance's API as the page calls it. One instance per page (main.tsx), handed to
  * components through ApiContext; the sign-in dialog gives it its prompt when it mounts, so
- * this needs no knowledge of the page.
+ * this needs no knowledge of the page. Every call, reads and the live stream included,
+ * carries the credentials the user entered; the browser's own are never used.
  */
 export class ApiClient {
   #prompt: CredentialsPrompt = async () => null;
+  /** The prompt on screen, shared by every call that needs it meanwhile. */
+  #asking: Promise<Credentials | null> | null = null;
+  /** The user cancelled the last prompt; background reads wait for a sign-in. */
+  #declined = false;
+  #onSignedIn: (() => void)[] = [];
 
   setCredentialsPrompt(prompt: CredentialsPrompt): void {
     this.#prompt = prompt;
   }
 
+  /** Asks for credentials now (the page's Sign in button); true once they were entered. */
+  async signIn(): Promise<boolean> {
+    return (await this.#ask({ title: READ_SIGN_IN, reason: READ_REASON })) !== null;
+  }
+
+  /** Resolves the next time the user signs in, for reads that wait after a cancelled prompt. */
+  whenSignedIn(): Promise<void> {
+    return new Promise((resolve) => this.#onSignedIn.push(resolve));
+  }
+
   status(signal?: AbortSignal): Promise<ApplianceStatus> {
-    return this.#call<ApplianceStatus>("/api/status", { signal });
+    return this.#json<ApplianceStatus>("/api/status", { ask: "unless-declined", signal });
+  }
+
+  /** The live overview stream (`/api/events`), opened with the page's credentials; the caller reads the body. */
+  events(path: string, signal: AbortSignal): Promise<Response> {
+    return this.#send(path, { ask: "unless-declined", accept: "text/event-stream", signal });
   }
 
   requestTest(body: RequestTestBody): Promise<RequestTestAnswer> {
-    return this.#call<RequestTestAnswer>("/api/request-test", { method: "POST", body });
+    return this.#json<RequestTestAnswer>("/api/request-test", { method: "POST", body, ask: "always" });
   }
 
   /** Creating uses POST (the id goes in the body); changing uses PUT on the service's path. */
   dryRun(body: ServiceWriteBody, existing: boolean, askOn401: boolean, signal?: AbortSignal): Promise<DryRunAnswer> {
-    return this.#call<DryRunAnswer>(`${writePath(body.id, existing)}?dryRun=true`, { method: existing ? "PUT" : "POST", body, askOn401, signal });
+    return this.#json<DryRunAnswer>(`${writePath(body.id, existing)}?dryRun=true`, { method: existing ? "PUT" : "POST", body, ask: askOn401 ? "always" : "never", writes: true, signal });
   }
 
   save(body: ServiceWriteBody, existing: boolean): Promise<WireService> {
-    return this.#call<WireService>(writePath(body.id, existing), { method: existing ? "PUT" : "POST", body, askOn401: true });
+    return this.#json<WireService>(writePath(body.id, existing), { method: existing ? "PUT" : "POST", body, ask: "always", writes: true });
   }
 
   remove(id: string): Promise<null> {
-    return this.#call<null>(servicePath(id), { method: "DELETE", askOn401: true });
+    return this.#json<null>(servicePath(id), { method: "DELETE", ask: "always", writes: true });
   }
 
-  async #call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  async #json<T>(path: string, options: CallOptions): Promise<T> {
+    return (await (await this.#send(path, options)).json()) as T;
+  }
+
+  async #send(path: string, options: CallOptions): Promise<Response> {
+    const write = options.writes === true;
     for (;;) {
       const credentials = loadCredentials();
-      const headers: Record<string, string> = { accept: "application/json", [UI_REQUEST_HEADER]: "1" };
+      const headers: Record<string, string> = { accept: options.accept ?? "application/json", [UI_REQUEST_HEADER]: "1" };
       if (options.body !== undefined) headers["content-type"] = "application/json";
       if (credentials) headers.authorization = basicAuthHeader(credentials);
       const response = await fetch(path, {
@@ -85,18 +131,43 @@ export class ApiClient {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: options.signal,
+        cache: "no-store",
         // The page keeps its own credentials; never let the browser attach remembered ones.
         credentials: "omit",
       });
-      if (response.ok) return (await response.json()) as T;
+      if (response.ok) return response;
       const error = await readError(response);
-      if (response.status !== 401 || !options.askOn401) throw error;
-      const reason = credentials ? "That user and password were not accepted. Try again." : "Changing routing rules needs the API user and password.";
-      const entered = await this.#prompt(reason);
-      if (!entered) throw new SignInCancelled();
-      saveCredentials(entered);
+      const refusedViewer = response.status === 403 && write && credentials !== null;
+      if ((response.status !== 401 && !refusedViewer) || options.ask === "never") throw error;
+      // Someone signed in while this was under way: try with the new credentials first.
+      if (!sameCredentials(credentials, loadCredentials())) continue;
+      if (options.ask === "unless-declined" && this.#declined) throw new SignInCancelled();
+      const request = refusedViewer
+        ? { title: WRITE_SIGN_IN, reason: `Signed in as ${credentials.user}, who may only read. Changing routing rules needs the admin user and password.` }
+        : { title: write ? WRITE_SIGN_IN : READ_SIGN_IN, reason: credentials ? "That user and password were not accepted. Try again." : write ? "Changing routing rules needs the admin user and password." : READ_REASON };
+      const entered = await this.#ask(request);
+      // Cancelled: a viewer's refusal keeps the appliance's own words.
+      if (!entered) throw refusedViewer ? error : new SignInCancelled();
     }
   }
+
+  /** One prompt at a time: calls that need it while it is open wait for its answer. */
+  #ask(request: SignInRequest): Promise<Credentials | null> {
+    this.#asking ??= this.#prompt(request).then((entered) => {
+      this.#asking = null;
+      this.#declined = entered === null;
+      if (entered) {
+        saveCredentials(entered);
+        for (const resolve of this.#onSignedIn.splice(0)) resolve();
+      }
+      return entered;
+    });
+    return this.#asking;
+  }
+}
+
+function sameCredentials(a: Credentials | null, b: Credentials | null): boolean {
+  return a?.user === b?.user && a?.password === b?.password;
 }
 
 async function readError(response: Response): Promise<ApiError> {

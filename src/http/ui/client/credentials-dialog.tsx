@@ -1,16 +1,17 @@
 import { useEffect, useState } from "preact/hooks";
 import { useApi } from "./api-context.ts";
+import type { SignInRequest } from "./api.ts";
 import type { Credentials } from "./credentials.ts";
 import { Modal } from "./modal.tsx";
 
-interface Pending {
-  readonly reason: string;
+interface Pending extends SignInRequest {
   readonly resolve: (credentials: Credentials | null) => void;
 }
 
 /**
- * The page's own sign-in prompt, opened by the ApiClient when a write gets 401. Cancelling answers
- * null, so the write is dropped; the entered values live in sessionStorage only.
+ * The page's own sign-in prompt, opened by the ApiClient when a call gets 401 (or a viewer's
+ * write 403). Cancelling answers null, so a write is dropped; the entered values live in
+ * sessionStorage only.
  */
 export function CredentialsDialog() {
   const api = useApi();
@@ -19,7 +20,7 @@ export function CredentialsDialog() {
   const [password, setPassword] = useState("");
 
   useEffect(() => {
-    api.setCredentialsPrompt((reason) => new Promise((resolve) => setPending({ reason, resolve })));
+    api.setCredentialsPrompt((request) => new Promise((resolve) => setPending({ ...request, resolve })));
   }, [api]);
 
   if (!pending) return null;
@@ -29,7 +30,7 @@ export function CredentialsDialog() {
     setPassword("");
   };
   return (
-    <Modal title="Sign in to change rules" labelId="sign-in-title" onCancel={() => finish(null)}>
+    <Modal title={pending.title} labelId="sign-in-title" onCancel={() => finish(null)}>
       <form
         class="stack"
         onSubmit={(event) => {

@@ -1,4 +1,5 @@
 import type { Overview } from "../api-types.ts";
+import { useApi } from "./api-context.ts";
 import type { LiveState } from "./use-overview.ts";
 import type { View } from "./use-hash-view.ts";
 
@@ -12,9 +13,11 @@ const LIVE_WORDS: Readonly<Record<LiveState, string>> = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting…",
+  "signed-out": "Not signed in",
 };
 
 export function Header(props: { view: View; live: LiveState; overview: Overview | null }) {
+  const api = useApi();
   const problems = props.overview ? props.overview.warnings.length + props.overview.overlaps.length : 0;
   return (
     <header class="top">
@@ -40,6 +43,12 @@ export function Header(props: { view: View; live: LiveState; overview: Overview 
       <span class={`live live-${props.live}`} data-testid="live">
         {LIVE_WORDS[props.live]}
       </span>
+      {props.live === "signed-out" && (
+        // The sign-in prompt was cancelled; the page reads nothing until the user asks again.
+        <button type="button" onClick={() => void api.signIn()}>
+          Sign in
+        </button>
+      )}
     </header>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ApplianceStatus } from "../api-types.ts";
+import { SignInCancelled } from "./api.ts";
 import { useApi } from "./api-context.ts";
 import { errorMessage } from "../../../system/error-message.ts";
 
@@ -29,7 +30,8 @@ export function useStatus(active: boolean): StatusResult {
           setResult({ status: await api.status(controller.signal), error: null });
         } catch (error) {
           if (controller.signal.aborted) return;
-          setResult((current) => ({ status: current.status, error: errorMessage(error) }));
+          const message = error instanceof SignInCancelled ? "sign in (at the top of the page) to see it" : errorMessage(error);
+          setResult((current) => ({ status: current.status, error: message }));
         }
       }
       if (!controller.signal.aborted) timer = setTimeout(poll, POLL_MS);

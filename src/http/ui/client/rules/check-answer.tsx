@@ -32,7 +32,7 @@ export function CheckAnswer(props: { result: CheckResult | null; onSignIn: () =>
       )}
       {result?.kind === "needs-sign-in" && (
         <div class="answer answer-warn">
-          Checking needs the API user and password.{" "}
+          Checking needs the admin user and password.{" "}
           <button type="button" class="link" onClick={props.onSignIn}>
             Sign in and check
           </button>

@@ -6,7 +6,7 @@ import type { Logger } from "../system/log.ts";
 import { MarathonError } from "./errors.ts";
 import { TaskHealthMemory } from "./health-memory.ts";
 import { isObject } from "./json-read.ts";
-import { appListOf, appOfSingleAnswer, appsOfListAnswer, normaliseApp } from "./normalise.ts";
+import { appListOf, appOfSingleAnswer, appsOfListAnswer, normaliseApp, type NormalisedApp } from "./normalise.ts";
 import type { MarathonTransport } from "./transport.ts";
 import type { App, AppList } from "./types.ts";
 
@@ -25,6 +25,13 @@ export class MarathonClient {
   readonly #now: () => number;
   readonly #memory = new TaskHealthMemory();
   readonly #log: Logger | undefined;
+  /**
+   * The apps of the last full list, as normalised (before the health memory). An app Marathon
+   * answers the same again is this object, not a copy: the copy is garbage as soon as it is
+   * read instead of once the whole list is in. At 10,000 apps that is about 8 MB less memory
+   * held through every full fetch, and the caller's own identity check is instant.
+   */
+  #lastList: ReadonlyMap<string, App> = new Map();
 
   /** `transport` is shared with the watcher: an endpoint or leader either learns serves both. */
   constructor(transport: MarathonTransport, deps: MarathonClientDeps = {}) {
@@ -51,10 +58,17 @@ export class MarathonClient {
   async fetchApps(): Promise<AppList> {
     // Apps are normalised as they arrive (answer-body.ts): the clock is read when the first one is in.
     let nowMs: number | null = null;
-    const answer = await this.#transport.json(APPS_PATH, { split: { key: "apps", element: (raw) => normaliseApp(raw, (nowMs ??= this.#now())) } });
+    const last = this.#lastList;
+    const element = (raw: unknown): NormalisedApp => {
+      const one = normaliseApp(raw, (nowMs ??= this.#now()));
+      const known = one.app === null ? undefined : last.get(one.app.id);
+      return known !== undefined && Bun.deepEquals(known, one.app, true) ? { app: known, problems: one.problems } : one;
+    };
+    const answer = await this.#transport.json(APPS_PATH, { split: { key: "apps", element } });
     // The split leaves the list empty in the body: its shape still tells Marathon's answer from another.
     if (appsOfListAnswer(answer.body) === null) throw notMarathon(answer.url, "an 'apps' list");
     const list = appListOf(answer.elements);
+    this.#lastList = new Map(list.apps.map((app) => [app.id, app]));
     return { ...list, apps: this.#memory.applyAll(list.apps) };
   }
 

@@ -104,6 +104,21 @@ describe("auth and redirects", () => {
   });
 });
 
+describe("a full list fetched again", () => {
+  test("an app Marathon answers the same is the object of the last list; a changed one is new", async () => {
+    const s = await sim();
+    await s.deployApp({ id: "/same", instances: 1 });
+    await s.deployApp({ id: "/scaled", instances: 1 });
+    const client = new MarathonClient(connection([s.url]));
+    const first = (await client.fetchApps()).apps;
+    await s.scale("/scaled", 2);
+    const second = (await client.fetchApps()).apps;
+    expect(second[0]).toBe(first[0]!);
+    expect(second[1]).not.toBe(first[1]!);
+    expect(second[1]?.tasks).toHaveLength(2);
+  });
+});
+
 describe("failover and errors", () => {
   test("a dead first endpoint does not stop anything, and the working one is tried first afterwards", async () => {
     const s = await sim();

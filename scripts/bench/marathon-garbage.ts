@@ -39,7 +39,7 @@ interface SyncStatus {
   readonly marathon: { readonly sync: { readonly lastError: string | null } };
 }
 
-const syncError = async (b: BenchBamboo) => ((await (await fetch(`${b.api}/api/status`)).json()) as SyncStatus).marathon.sync.lastError;
+const syncError = async (b: BenchBamboo) => ((await (await fetch(`${b.api}/api/status`, { headers: b.auth })).json()) as SyncStatus).marathon.sync.lastError;
 
 interface GarbageFigures {
   readonly kind: string;

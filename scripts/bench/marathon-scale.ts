@@ -103,7 +103,7 @@ async function measureSize(apps: number, samples: number): Promise<SizeFigures> 
     // --with-ui: a browser's live overview stream stays open while the samples are taken.
     const viewer = new AbortController();
     if (process.argv.includes("--with-ui")) {
-      const reader = (await fetch(`${b.api}/api/events`, { signal: viewer.signal })).body!.getReader();
+      const reader = (await fetch(`${b.api}/api/events`, { headers: b.auth, signal: viewer.signal })).body!.getReader();
       void (async () => {
         while (!(await reader.read()).done);
       })().catch(() => undefined);

@@ -29,7 +29,7 @@ export interface BenchStatus {
 
 export interface BenchBamboo {
   readonly api: string;
-  /** The API's credentials, for writes and /api/state. */
+  /** The admin's credentials, for writes and every read (reads need credentials too). */
   readonly auth: Readonly<Record<string, string>>;
   /** `http://127.0.0.1:<port>`: HAProxy's HTTP frontend. */
   readonly http: string;

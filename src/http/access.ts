@@ -39,6 +39,6 @@ export function authorize(request: Request, access: ApiAccess | null): void {
   if (access.viewer !== null) accounts.push({ role: "viewer", credential: access.viewer });
   const role = signedInRole(request, accounts, need === "read" ? "reading apps, rules and the appliance's state (as the viewer or the admin user)" : "changing routing rules (as the admin user)");
   if (need === "write" && role !== "admin") {
-    throw new HttpError(403, `${access.viewer?.user ?? role} may only read: changing routing rules needs the admin user (BAMBOO_API_USER)`);
+    throw new HttpError(403, `signed in as ${access.viewer?.user ?? role}, who may only read: changing routing rules needs the admin user (BAMBOO_API_USER)`);
   }
 }

@@ -1,4 +1,5 @@
 import { matchesValue } from "./match.ts";
+import { isPublicSuffix } from "./public-suffix.ts";
 import { isLiteralMethod, subjectOf, type AclRule, type Subject } from "./model.ts";
 
 /** The verdict of {@link checkHijack}. */
@@ -16,9 +17,6 @@ const PANELS: Readonly<Partial<Record<Subject, readonly string[]>>> = {
   header: ["a", "value", "1", "Mozilla/5.0 (X11)", "acme-corp", "x y"],
   param: ["a", "value", "1", "acme-corp", "x y"],
 };
-
-/** Two-label public suffixes under which unrelated organisations register names. */
-const SHARED_SUFFIXES = new Set(["co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "co.jp", "co.nz", "co.za", "com.br", "com.cn", "co.in", "com.mx"]);
 
 /** Headers nearly every request carries: their mere presence says nothing about which app is asked for. */
 const EVERYDAY_HEADERS = new Set(["host", "user-agent", "accept", "accept-encoding", "accept-language", "connection", "cache-control", "x-forwarded-for", "x-forwarded-proto", "x-real-ip", "upgrade-insecure-requests", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-dest", "referer", "cookie", "content-length", "content-type", "pragma", "te"]);
@@ -179,7 +177,7 @@ function patternHijacks(rule: AclRule, subject: Subject, pattern: string): strin
 function hostHijacks(rule: AclRule, pattern: string): string | null {
   const labels = pattern.toLowerCase().replace(/:[0-9]*$/, "").split(".").filter((label) => label !== "");
   if (labels.length === 0 && rule.method !== "str" && rule.method !== "dir") return "names no domain at all, only delimiters; name your own domain, e.g. .example.com";
-  const tooShort = labels.length < 2 || SHARED_SUFFIXES.has(labels.join("."));
+  const tooShort = isPublicSuffix(labels.join("."));
   if ((rule.method === "end" || rule.method === "dom") && tooShort) {
     return `names only a top-level or shared suffix, so it matches every host under '.${labels.join(".")}'; name your own domain, e.g. .example.com`;
   }

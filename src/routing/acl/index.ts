@@ -20,3 +20,4 @@ export type { AclRule, Converter, FetchName, MatchMethod, Subject } from "./mode
 export { matchesValue } from "./match.ts";
 export { subjectOf } from "./model.ts";
 export { describeChar, mapKeyProblem, storedRuleKeyProblem } from "./map-keys.ts";
+export { isPublicSuffix } from "./public-suffix.ts";

@@ -92,9 +92,13 @@ export function normaliseApp(raw: unknown, nowMs: number): NormalisedApp {
   }
 }
 
+/** Shared by every app without health checks, most of them: one empty list instead of one each. */
+const NO_HEALTH_CHECKS: readonly HealthCheck[] = Object.freeze([]);
+
 function readApp(raw: JsonObject, id: string, nowMs: number): NormalisedApp {
   const layout = portLayoutOf(raw);
-  const healthChecks = optArray(raw, "healthChecks", "app").map((hc, i) => readHealthCheck(hc, `app.healthChecks[${i}]`));
+  const declaredChecks = optArray(raw, "healthChecks", "app");
+  const healthChecks = declaredChecks.length === 0 ? NO_HEALTH_CHECKS : declaredChecks.map((hc, i) => readHealthCheck(hc, `app.healthChecks[${i}]`));
   const readiness = readinessContextOf(raw);
   const problems: NormaliseProblem[] = [];
   const tasks: Task[] = [];

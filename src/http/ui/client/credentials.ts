@@ -1,6 +1,7 @@
 /**
- * The API user and password, kept for this tab only: sessionStorage dies with the tab, so a
- * shared or borrowed machine does not keep write access to the routing rules.
+ * The API user and password (the viewer's or the admin's), kept for this tab only:
+ * sessionStorage dies with the tab, so a shared or borrowed machine does not keep access to
+ * the apps and their routing rules.
  */
 const KEY = "bamboo.api-credentials";
 

@@ -4,7 +4,10 @@
  * cold loads (fresh browser context each: no cache), and how long a filter keystroke takes.
  *
  *   node_modules/.bin/bun scripts/bench/ui-load.ts            # the UI with a synthetic 1,000-app API
- *   node_modules/.bin/bun scripts/bench/ui-load.ts http://127.0.0.1:8000   # a running appliance
+ *   BAMBOO_VIEWER_PASSWORD=... node_modules/.bin/bun scripts/bench/ui-load.ts http://127.0.0.1:8000   # a running appliance
+ *
+ * A running appliance's reads need a user: the page starts signed in as BAMBOO_VIEWER_USER
+ * (default viewer) with BAMBOO_VIEWER_PASSWORD, as after its first sign-in prompt.
  *
  * The synthetic API serves the real bundled UI (src/http/ui/serve.ts) and answers the
  * overview contract, so the figure is the page's own cost, not Marathon's or HAProxy's.
@@ -64,6 +67,11 @@ function startSyntheticApi(): { url: string; stop: () => void } {
 }
 
 const target = process.argv[2];
+const viewer = target ? { user: process.env.BAMBOO_VIEWER_USER || "viewer", password: process.env.BAMBOO_VIEWER_PASSWORD ?? "" } : null;
+if (viewer?.password === "") {
+  console.error("ui-load: the appliance's reads need a user: set BAMBOO_VIEWER_PASSWORD (its data directory's viewer-password)");
+  process.exit(2);
+}
 const api = target ? { url: target.replace(/\/$/, ""), stop: () => {} } : startSyntheticApi();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
@@ -79,6 +87,7 @@ let appCount = 0;
 try {
   for (let run = 0; run < RUNS; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    if (viewer) await context.addInitScript(([key, value]) => sessionStorage.setItem(key, value), ["bamboo.api-credentials", JSON.stringify(viewer)] as const);
     const page = await context.newPage();
     if (!target) {
       // The same machine's floor: a blank page from the same server, to read the figure against.

@@ -90,7 +90,6 @@ export function createRouter(deps: HttpDeps): Router {
     store: deps.store,
     aclChecker: deps.aclChecker,
     policy: deps.policy,
-    credential: credentials.api?.admin ?? null,
     // The apps HAProxy routes by their default rule now.
     defaultRules: () => defaultRulesOf(view.readings().applied.data),
     applied: (id, acl) => whenApplied(view, id, acl),

@@ -2,8 +2,6 @@ import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
 import { memoByText, parseAcl, validateRule, type AclPolicy, type ParseResult } from "../routing/acl/index.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
 import { makeService, StoreError, StoreUnavailableError, type Service, type Store } from "../store/types.ts";
-import { requireCredential } from "./auth.ts";
-import type { Credential } from "./credentials.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import type { Router } from "./router.ts";
@@ -14,8 +12,6 @@ export interface ServicesApiDeps {
   readonly store: Store;
   readonly aclChecker: Pick<AclChecker, "check">;
   readonly policy: AclPolicy;
-  /** null: auth turned off. */
-  readonly credential: Credential | null;
   /** The default rules of the routed apps, by id: what a new rule may not claim either. */
   readonly defaultRules: () => ReadonlyMap<string, string>;
   /** Resolves once HAProxy runs service `id` with `acl` (null: without it), saying how; bounded. */
@@ -37,7 +33,8 @@ export function toWire(service: Service) {
  * (most specific wins).
  */
 export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
-  const { store, credential } = deps;
+  // Who may write is decided before any handler runs (access.ts).
+  const { store } = deps;
   // Every write compares its rule with every stored one.
   const parse = memoByText(parseAcl);
 
@@ -55,7 +52,6 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
   });
 
   const write = async (request: Request, urlId?: string) => {
-    requireCredential(request, credential, "changing routing rules");
     const flags = new URL(request.url).searchParams;
     const parsed = parseServiceWrite(await readJsonBody(request), urlId);
     if (!parsed.ok) throw new HttpError(400, parsed.message);
@@ -70,7 +66,6 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
   router.on("PUT", "/api/services/*", (request, { rest }) => write(request, rest));
 
   router.on("DELETE", "/api/services/*", async (request, { rest }) => {
-    requireCredential(request, credential, "changing routing rules");
     if (rest === "" || rest === "/") throw new HttpError(400, "can not use empty ID");
     const id = normaliseServiceId(rest);
     if (!store.get(id)) throw new HttpError(404, `no service with id ${id}`);

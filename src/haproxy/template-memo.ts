@@ -217,7 +217,13 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
     const pieces: string[] = [];
     for (let index = 0; index < items.length; index++) {
       const item: unknown = items[index];
-      if (data) Object.assign(data, { key: index, index, first: index === 0, last: index === items.length - 1 });
+      if (data) {
+        // Set one by one: an object literal to assign from would be one more object per item and render.
+        data.key = index;
+        data.index = index;
+        data.first = index === 0;
+        data.last = index === items.length - 1;
+      }
       // An item that is its own context would not open a scope (Handlebars compares them): no memo.
       if (item === null || typeof item !== "object" || item === this) {
         pieces.push(body(options, item, data, index));

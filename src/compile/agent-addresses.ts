@@ -18,6 +18,10 @@ export function isHostName(host: string): boolean {
   return host !== "" && isIP(host) === 0;
 }
 
+function onNamedHost(task: Task): boolean {
+  return isHostName(task.host);
+}
+
 /** The agents' host names the apps' tasks run on: what DNS must be asked before compiling. */
 export function agentHostNames(apps: readonly App[]): Set<string> {
   const names = new Set<string>();
@@ -37,6 +41,8 @@ export class AgentAddresses {
   apply(apps: readonly App[], answers: ReadonlyMap<string, HostAnswer>): AppsWithAddresses {
     const problems: RoutingProblem[] = [];
     const resolved = apps.map((app) => {
+      // Agents named by address need no answer: the app as it is, with nothing allocated for it at every compile.
+      if (!app.tasks.some(onNamedHost)) return app;
       const { app: result, problems: own } = this.#appWithAddresses(app, answers);
       problems.push(...own);
       return result;
@@ -50,7 +56,6 @@ export class AgentAddresses {
    * downstream (template-data.ts), costing a full render at 10,000 apps.
    */
   #appWithAddresses(app: App, answers: ReadonlyMap<string, HostAnswer>): { app: App; problems: readonly RoutingProblem[] } {
-    if (!app.tasks.some((task) => isHostName(task.host))) return { app, problems: [] };
     const answerOf = (host: string) => answers.get(host) ?? { address: null, error: "DNS was not asked" };
     const key = app.tasks.map((task) => (isHostName(task.host) ? answerKey(answerOf(task.host)) : "")).join("\u0000");
     const known = this.#resolved.get(app);

@@ -84,6 +84,8 @@ export class Reconciler {
   #servicesChanged = false;
   #reasons = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** True while the first run's timer is the wait of {@link start}, which a notice cuts short. */
+  #firstRunWaiting = false;
   #lazyTimer: ReturnType<typeof setTimeout> | null = null;
   #lazyReasons = new Set<string>();
   #resyncTimer: ReturnType<typeof setInterval> | null = null;
@@ -109,9 +111,15 @@ export class Reconciler {
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  start(): void {
+  /**
+   * Starts syncing. The first full fetch waits up to `firstRunWithinMs` for a first notice
+   * (the event stream's "connected", which asks for a full sync anyway): a fetch started
+   * before it would be followed by a second one, 7 MB more at 10,000 apps at start-up.
+   */
+  start(firstRunWithinMs = 0): void {
     this.#resyncTimer = setInterval(() => this.notify({ kind: "all", reason: "periodic resync" }), this.deps.settings.resyncIntervalMs);
-    this.#schedule(0);
+    this.#schedule(firstRunWithinMs);
+    this.#firstRunWaiting = firstRunWithinMs > 0;
   }
 
   stop(): void {
@@ -175,11 +183,18 @@ export class Reconciler {
   }
 
   #schedule(delayMs: number): void {
+    if (this.#firstRunWaiting && this.#timer !== null) {
+      // The notice the first run waited for: run as it asks rather than when the wait ends.
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#firstRunWaiting = false;
     if (this.#stopped || this.#timer !== null) return;
     // A run in progress picks the new marks up when it ends (see #run).
     if (this.#running !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      this.#firstRunWaiting = false;
       this.#running = this.#run().finally(() => {
         this.#running = null;
         if (this.#hasWork() && !this.#stopped) this.#schedule(this.#retryMs || this.deps.settings.coalesceMs);

@@ -57,6 +57,25 @@ describe("Reconciler", () => {
     expect(reconciler.status().synced).toBe(true);
   });
 
+  test("the first run waits for the stream's first notice: one full fetch, not two", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" })]);
+    reconciler.start(60_000);
+    reconciler.notify({ kind: "all", reason: "stream connected" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(1);
+    expect(applied).toHaveLength(1);
+  });
+
+  test("without a notice, the first run starts when the wait ends", async () => {
+    const { marathon, reconciler } = setup([app({ id: "/a" })]);
+    reconciler.start(30);
+    expect(marathon.fullFetches).toBe(0);
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(marathon.fullFetches).toBe(1);
+  });
+
   test("an event naming an app refetches that app only", async () => {
     const { marathon, applied, reconciler } = setup([app({ id: "/a" }), app({ id: "/b" })]);
     reconciler.start();

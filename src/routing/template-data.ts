@@ -134,11 +134,16 @@ export interface HAProxyTemplateSettings {
  * able to add lines to HAProxy's configuration, whatever the template does with it.
  */
 function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\x00-\x1f\x7f]/.test(text) ? text.replace(/[\x00-\x1f\x7f]/g, " ") : text;
+  return CONTROL.test(text) ? text.replace(/[\x00-\x1f\x7f]/g, " ") : text;
 }
 
-function cleanMap(map: Readonly<Record<string, string>>): Record<string, string> {
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+function cleanMap(map: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  // Nearly every env and label set is clean already: 20,000 copies at 10,000 apps were memory for nothing.
+  const dirty = Object.entries(map).some(([key, value]) => CONTROL.test(key) || CONTROL.test(value));
+  if (!dirty) return map;
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(map)) out[clean(key)] = clean(value);
   return out;

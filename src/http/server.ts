@@ -10,6 +10,7 @@ import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { contentTypeRefusal, crossSiteRefusal } from "./cross-site.ts";
 import { errorResponse, errorResponseTo, HttpError, jsonResponse } from "./errors.ts";
+import { jsonStreamResponse } from "./json-stream.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { OverviewFeed } from "./overview-feed.ts";
 import { parseRequestTest } from "./request-test-body.ts";
@@ -62,7 +63,7 @@ export function createRouter(deps: HttpDeps): Router {
     return reason === "" ? new Response("OK") : new Response(`NOT READY: ${reason}`, { status: 503 });
   });
   // What HAProxy runs: the template data of the last config it accepted.
-  router.on("GET", "/api/state", () => jsonResponse(view.readings().applied.data));
+  router.on("GET", "/api/state", () => jsonStreamResponse(view.readings().applied.data));
   router.on("GET", "/api/status", () => jsonResponse(statusOf(view.readings())));
   router.on("GET", "/metrics", () => new Response(renderMetrics(metricsOf(view.readings())), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
   router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));

@@ -1,0 +1,35 @@
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { jsonPieces, jsonStreamResponse } from "../../src/http/json-stream.ts";
+
+test("the pieces are JSON.stringify's text, at every depth", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 4 }), (value, depth) => {
+      expect([...jsonPieces(value, depth)].join("")).toBe(JSON.stringify(value));
+    }),
+    { numRuns: 500, seed: 16 },
+  );
+});
+
+test("undefined, functions and Dates are written as JSON.stringify writes them", () => {
+  const value = { a: undefined, b: [undefined, () => 1, 2], c: new Date(0), d: { e: undefined, f: "x" } };
+  expect([...jsonPieces(value, 3)].join("")).toBe(JSON.stringify(value));
+});
+
+test("a large answer streams in chunks and reads back whole", async () => {
+  const value = { Apps: Array.from({ length: 5_000 }, (_, i) => ({ Id: `/app-${i}`, Env: { A: "x".repeat(40) } })) };
+  const response = jsonStreamResponse(value);
+  expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  const reader = response.body!.getReader();
+  let chunks = 0;
+  let text = "";
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value: bytes } = await reader.read();
+    if (done) break;
+    chunks++;
+    text += decoder.decode(bytes, { stream: true });
+  }
+  expect(chunks).toBeGreaterThan(3);
+  expect(text).toBe(JSON.stringify(value));
+});

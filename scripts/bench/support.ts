@@ -7,7 +7,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { basicAuth, freePort } from "../../test/support/appliance.ts";
+import { basicAuth, freePorts } from "../../test/support/appliance.ts";
 
 /** BAMBOO_BENCH_BIN benchmarks another build (or a wrapper that profiles it) instead of dist/bamboo. */
 const DIST_BIN = process.env.BAMBOO_BENCH_BIN ?? new URL("../../dist/bamboo", import.meta.url).pathname;
@@ -51,7 +51,7 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
   if (services.length > 0) await seedServices(join(dir, "data"), services);
   const bin = join(dir, "bamboo");
   await copyFile(DIST_BIN, bin);
-  const [apiPort, httpPort] = [await freePort(), await freePort()];
+  const [apiPort, httpPort] = await freePorts(2);
   const logPath = join(dir, "bamboo.log");
   const proc: Subprocess = Bun.spawn([bin], {
     env: {

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BAMBOO_BIN, eventually, freePort, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
+import { BAMBOO_BIN, eventually, freePorts, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
 
 interface ConfigStatus {
@@ -47,11 +47,12 @@ async function customTemplate(edit: (source: string) => string): Promise<string>
 /** Runs dist/bamboo until it exits on its own; returns its exit code and output. */
 async function runUntilExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), "bamboo-e2e-"));
+  const [apiPort, httpPort] = await freePorts(2);
   const proc = Bun.spawn([BAMBOO_BIN], {
     env: {
       PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-      BAMBOO_BIND: `127.0.0.1:${await freePort()}`,
-      HAPROXY_HTTP_BIND: `127.0.0.1:${await freePort()}`,
+      BAMBOO_BIND: `127.0.0.1:${apiPort}`,
+      HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
       BAMBOO_DATA_DIR: dataDir,
       BAMBOO_API_PASSWORD: "x",
       HAPROXY_STATS_PASSWORD: "x",

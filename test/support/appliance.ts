@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { waitFor } from "./marathon-wait.ts";
-import { freePort } from "./ports.ts";
+import { freePort, freePorts } from "./ports.ts";
 
 export const BAMBOO_BIN = new URL("../../dist/bamboo", import.meta.url).pathname;
 
-export { freePort };
+export { freePort, freePorts };
 
 /** The API (admin) password the tests' appliances use unless a test sets its own. */
 export const TEST_API_PASSWORD = "e2e-secret";
@@ -57,7 +57,7 @@ export interface ApplianceOptions {
 
 export async function startAppliance(options: ApplianceOptions): Promise<RunningAppliance> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bamboo-e2e-")));
-  const [apiPort, httpPort] = [await freePort(), await freePort()];
+  const [apiPort, httpPort] = await freePorts(2);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
     MARATHON_ENDPOINT: options.marathonUrl,

@@ -3,13 +3,13 @@ import { crtListText, planCertificates, type ServedCertificate } from "../../src
 
 const LIST = "/data/certs/list.txt";
 const pem = (tag: string, size = 64) => `-----BEGIN CERTIFICATE-----\n${tag.padEnd(size, "A")}\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nKEY${tag}\n-----END PRIVATE KEY-----\n`;
-const cert = (name: string, tag: string, hosts: string[], size?: number): ServedCertificate => ({ path: `/data/certs/${name}.pem`, pem: pem(tag, size), hosts });
+const cert = (name: string, tag: string, hosts: readonly string[], size?: number): ServedCertificate => ({ path: `/data/certs/${name}.pem`, pem: pem(tag, size), hosts });
 const commands = (plan: ReturnType<typeof planCertificates>) => (plan.kind === "runtime" ? plan.steps.map((step) => step.command.split("\n")[0]) : plan);
 
 const shop = cert("shop", "S1", ["shop.example", "*.shop.example"]);
 const blog = cert("blog", "B1", ["blog.example"]);
 
-test.each<[string, ServedCertificate[], ServedCertificate[], unknown]>([
+test.each<[string, ServedCertificate[], ServedCertificate[], ReturnType<typeof commands>]>([
   ["the same certificates", [shop, blog], [shop, blog], { kind: "none" }],
   ["a new one: created, filled, committed, listed", [shop], [shop, blog], ["new ssl cert /data/certs/blog.pem", "set ssl cert /data/certs/blog.pem <<", "commit ssl cert /data/certs/blog.pem", `add ssl crt-list ${LIST} <<`]],
   ["a renewal: filled and committed in place", [shop], [cert("shop", "S2", shop.hosts)], ["set ssl cert /data/certs/shop.pem <<", "commit ssl cert /data/certs/shop.pem"]],

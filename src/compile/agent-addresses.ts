@@ -15,7 +15,27 @@ export interface AppsWithAddresses {
 }
 
 export function isHostName(host: string): boolean {
-  return host !== "" && isIP(host) === 0;
+  // Most agents are named by address: a quick IPv4 read spares node's isIP regex 10,000 times a compile.
+  return host !== "" && !isDottedQuad(host) && isIP(host) === 0;
+}
+
+/** `a.b.c.d`, each 0-255 without a leading zero: what isIP calls IPv4. */
+function isDottedQuad(text: string): boolean {
+  let dots = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46) {
+      if (digits === 0 || ++dots > 3) return false;
+      [value, digits] = [0, 0];
+    } else if (code >= 48 && code <= 57) {
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (code - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else return false;
+  }
+  return dots === 3 && digits > 0;
 }
 
 function onNamedHost(task: Task): boolean {

@@ -52,6 +52,8 @@ export function compareRules(mine: AclRule, theirs: AclRule): { kind: "same" | "
     if ((mySubject === "header" || mySubject === "param") && mine.name !== theirs.name) return null;
     const same = sharedPattern(mine, theirs, mySubject);
     if (same !== null) return { kind: "same", detail: `both claim ${describePattern(mine, mySubject, same)}` };
+    // Two exact matches compared with the same case rule meet only in a shared pattern: the pair of nearly every installation, 20,000 times a write.
+    if (bothExact(mine, theirs) && (mySubject === "host" || mine.ignoreCase === theirs.ignoreCase)) return null;
     return overlapWithin(mine, theirs, mySubject);
   }
   if (mySubject === "host" && theirSubject === "base") return overlapHostBase(mine, theirs, false);
@@ -70,6 +72,10 @@ function sharedPattern(a: AclRule, b: AclRule, subject: Subject): string | null 
     for (const theirs of b.patterns) if ((fold ? theirs.toLowerCase() : theirs) === myKey) return mine;
   }
   return null;
+}
+
+function bothExact(a: AclRule, b: AclRule): boolean {
+  return a.method === "str" && b.method === "str" && a.converters.length === 0 && b.converters.length === 0;
 }
 
 function sameConverters(a: AclRule, b: AclRule): boolean {

@@ -2,14 +2,16 @@
  * Issue 16 item 7: does routing stay fast as apps grow, and does a rule write route at once
  * without a reload?
  *
- *   node_modules/.bin/bun scripts/bench/routing.ts [--sizes 1,1000,5000,10000] [--seconds 10] [--writes 100]
+ *   node_modules/.bin/bun scripts/bench/routing.ts [--sizes 1,1000,5000,10000] [--seconds 10] [--writes 100] [--suffix]
  *
  * For each size N: N apps of one task each in the Marathon simulator, then two runs of
  * dist/bamboo against them:
  *  - host-routed: every app has its own rule `hdr(host) -i app-<i>.example`, seeded into the
  *    file store before bamboo starts (see support.ts: 10,000 writes through the API would
  *    each reload while routing is a chain, far beyond this benchmark's time);
- *  - path-routed: no rules, every app routed by its default `path_beg -i /<id>`.
+ *  - path-routed: no rules, every app routed by its default `path_beg -i /<id>`;
+ *  - with --suffix, suffix-routed: every app has `hdr_end(host) -i .app-<i>.example`, which no
+ *    map serves: the chain's cost, for deciding whether host suffixes need lookups too.
  * In each, wrk sends keep-alive requests to the app HAProxy's frontend tests last (the last
  * of the running config's Routes) and the rate is compared with the same run at 1 app.
  * At the largest size, on the host-routed run: the RSS of bamboo and of HAProxy's worker, then
@@ -28,7 +30,8 @@ const WRITE_PROBE_TIMEOUT_MS = 10_000;
 /** The write phase stops after this long whatever --writes says: under chain routing each write reloads. */
 const WRITES_MAX_SECONDS = 180;
 
-type Routing = "host" | "path";
+/** `suffix` (with --suffix): every app has `hdr_end(host) -i .app-<i>.example`, a rule no map serves (issue 16 item 1). */
+type Routing = "host" | "path" | "suffix";
 
 interface RateFigure {
   readonly apps: number;
@@ -68,6 +71,8 @@ async function lastRoute(bamboo: BenchBamboo): Promise<{ id: string; acl: string
 
 /** How to reach a route: the host its rule names, or the path of the app's default rule. */
 function requestFor(route: { id: string; acl: string }): { path: string; headers: Record<string, string> } {
+  const suffix = /hdr_end\(host\) -i (\S+)/.exec(route.acl)?.[1];
+  if (suffix) return { path: "/", headers: { Host: `www${suffix}` } };
   const host = /hdr\(host\) -i (\S+)/.exec(route.acl)?.[1];
   return host ? { path: "/", headers: { Host: host } } : { path: route.id, headers: {} };
 }
@@ -133,7 +138,7 @@ async function logTail(bamboo: BenchBamboo, lines: number): Promise<string> {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-async function measureSize(apps: number, seconds: number, writes: number, largest: boolean): Promise<SizeFigures> {
+async function measureSize(apps: number, seconds: number, writes: number, largest: boolean, routings: readonly Routing[]): Promise<SizeFigures> {
   const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
   const rates: RateFigure[] = [];
   let writeFigures: WriteFigures | null = null;
@@ -141,8 +146,8 @@ async function measureSize(apps: number, seconds: number, writes: number, larges
   const failures: string[] = [];
   try {
     for (let i = 0; i < apps; i++) await sim.deployApp({ id: appId(i), instances: 1 });
-    for (const routing of ["path", "host"] as const) {
-      const services: BenchService[] = routing === "host" ? Array.from({ length: apps }, (_, i) => ({ id: appId(i), acl: `hdr(host) -i ${hostOf(i)}` })) : [];
+    for (const routing of routings) {
+      const services: BenchService[] = routing === "path" ? [] : Array.from({ length: apps }, (_, i) => ({ id: appId(i), acl: routing === "host" ? `hdr(host) -i ${hostOf(i)}` : `hdr_end(host) -i .${hostOf(i)}` }));
       const bamboo = await startBamboo(sim.url, {}, services);
       try {
         await waitReady(bamboo, 300_000);
@@ -176,7 +181,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   for (const apps of sizes) {
     console.log(`… ${apps} apps`);
-    const figures = await measureSize(apps, seconds, writes, apps === largest);
+    const figures = await measureSize(apps, seconds, writes, apps === largest, process.argv.includes("--suffix") ? ["path", "host", "suffix"] : ["path", "host"]);
     rates.push(...figures.rates);
     writeFigures ??= figures.writes;
     memory ??= figures.memory;

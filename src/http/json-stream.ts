@@ -1,5 +1,15 @@
+import { edenGC } from "bun:jsc";
+
 /** Bytes gathered before a chunk is handed to the connection. */
 const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Every item's text, the chunks and their bytes are garbage as soon as they are sent, and the
+ * collector lets it pile up in proportion to the heap: streaming `/api/state` at 10,000 apps
+ * still raised bamboo's RSS from 148 to 200 MiB. Young objects are collected after each this
+ * much text, for well under a millisecond each time.
+ */
+const COLLECT_EVERY_CHARS = 1024 * 1024;
 
 /**
  * A JSON answer written as it is read, the same text JSON.stringify gives (no whitespace).
@@ -10,6 +20,7 @@ const CHUNK_CHARS = 64 * 1024;
 export function jsonStreamResponse(value: unknown, depth = 2, headers: Record<string, string> = {}): Response {
   const source = jsonPieces(value, depth);
   const encoder = new TextEncoder();
+  let sinceCollect = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
       let chunk = "";
@@ -23,6 +34,11 @@ export function jsonStreamResponse(value: unknown, depth = 2, headers: Record<st
         chunk += next.value;
       }
       controller.enqueue(encoder.encode(chunk));
+      sinceCollect += chunk.length;
+      if (sinceCollect >= COLLECT_EVERY_CHARS) {
+        sinceCollect = 0;
+        edenGC();
+      }
     },
   });
   return new Response(body, { headers: { "content-type": "application/json; charset=utf-8", ...headers } });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { errorMessage } from "../system/error-message.ts";
 import { validateConfig } from "./validate.ts";
 
 export type AclVerdict = { ok: true } | { ok: false; message: string };
@@ -90,8 +91,17 @@ export class AclChecker {
     this.#settled.set(acl, verdict);
   }
 
+  /**
+   * Never rejects: a temp file that cannot be written (a full disk) is "could not run", no
+   * verdict, so the rules are asked about again rather than a rejection staying in the cache.
+   */
   async #checkBatch(acls: readonly string[]): Promise<AclVerdict[]> {
-    const dir = await mkdtemp(join(tmpdir(), "bamboo-acl-"));
+    let dir: string;
+    try {
+      dir = await mkdtemp(join(tmpdir(), "bamboo-acl-"));
+    } catch (error) {
+      return acls.map(() => ({ ok: false, message: `could not run haproxy -c: ${errorMessage(error)}` }));
+    }
     const file = join(dir, "acl-check.cfg");
     try {
       const { text, firstAclLine } = aclBatchConfig(acls);
@@ -108,6 +118,8 @@ export class AclChecker {
         const alert = byLine.get(firstAclLine + index);
         return alert === undefined ? { ok: true } : { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(alert)}` };
       });
+    } catch (error) {
+      return acls.map(() => ({ ok: false, message: `could not run haproxy -c: ${errorMessage(error)}` }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

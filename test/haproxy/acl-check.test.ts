@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { AclChecker } from "../../src/haproxy/acl-check.ts";
+import { AclChecker, isFinal } from "../../src/haproxy/acl-check.ts";
 
 test("many stored rules are checked by one HAProxy run, each verdict on its own rule", async () => {
   const checker = new AclChecker("haproxy");
@@ -20,4 +20,19 @@ test("a rule with a newline is refused without running HAProxy", async () => {
   const verdicts = await new AclChecker("/nonexistent/haproxy").checkAll(["a\nb"]);
   expect(verdicts.get("a\nb")).toMatchObject({ ok: false });
   expect(JSON.stringify(verdicts.get("a\nb"))).toContain("control character");
+});
+
+test("a check that cannot write its temp file is no verdict: asked again once it can", async () => {
+  const checker = new AclChecker("haproxy");
+  const tmp = process.env.TMPDIR;
+  process.env.TMPDIR = "/nonexistent/bamboo-acl-check";
+  try {
+    const failed = await checker.check("hdr(x-tenant) blue");
+    expect(failed.ok).toBe(false);
+    expect(isFinal(failed)).toBe(false);
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+  }
+  expect(await checker.check("hdr(x-tenant) blue")).toEqual({ ok: true });
 });

@@ -21,10 +21,14 @@ export function mapFileText(entries: readonly MapFileEntry[]): string {
   return text;
 }
 
+export function sameEntry(a: MapFileEntry, b: MapFileEntry): boolean {
+  return a === b || (a.key === b.key && a.value === b.value);
+}
+
 function sameEntries(a: readonly MapFileEntry[], b: readonly MapFileEntry[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  return a.every((entry, i) => entry.key === b[i]!.key && entry.value === b[i]!.value);
+  return a.every((entry, i) => sameEntry(entry, b[i]!));
 }
 
 /** The map files whose path or entries differ from what `before` holds. */

@@ -1,4 +1,4 @@
-import { changedMapFiles, type MapFile, type MapFileEntry } from "./map-files.ts";
+import { changedMapFiles, sameEntry, type MapFile, type MapFileEntry } from "./map-files.ts";
 import {
   addMapEntriesCommands,
   addMapEntryCommand,
@@ -153,10 +153,6 @@ function keyEdits(before: MapFile, after: MapFile): KeyEdits | null {
   for (const key of old.keys()) if (!next.has(key)) remove.push(key);
   const keys = [...add.map((entry) => entry.key), ...set.map((entry) => entry.key), ...remove];
   return keys.length > MAX_LIVE_EDITS || keys.some((key) => key.startsWith("#")) ? null : { add, set, remove };
-}
-
-function sameEntry(a: MapFileEntry, b: MapFileEntry): boolean {
-  return a === b || (a.key === b.key && a.value === b.value);
 }
 
 function valuesByKey(entries: readonly MapFileEntry[], from: number, to: number): Map<string, string> | null {

@@ -194,7 +194,12 @@ function assertLiveMapKey(key: string): void {
 }
 
 function assertMapPath(map: string): void {
-  if (!map.startsWith("/") || !isRuntimeMapWord(map)) throw new RangeError(`invalid map path: ${JSON.stringify(map)}`);
+  assertCliPath(map, "map");
+}
+
+/** A file path pasted into a command line: absolute, printable, no blank, ';' or backslash. */
+export function assertCliPath(path: string, what: "map" | "certificate"): void {
+  if (!path.startsWith("/") || !isRuntimeMapWord(path)) throw new RangeError(`invalid ${what} path: ${JSON.stringify(path)}`);
 }
 
 function assertVersion(version: number): void {

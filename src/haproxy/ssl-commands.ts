@@ -1,3 +1,5 @@
+import { assertCliPath } from "./runtime-api.ts";
+
 /**
  * Runtime API commands that add, renew and remove a certificate without a reload (issue 18),
  * as HAProxy 2.6 takes them: a certificate is created empty (`new ssl cert`), filled in a
@@ -71,8 +73,7 @@ function payloadOf(pem: string): string {
   return body;
 }
 
-// Paths are pasted into a space-separated command line.
 function checkedPath(path: string): string {
-  if (!path.startsWith("/") || !/^[\x21-\x7e]+$/.test(path) || path.includes(";") || path.includes("\\")) throw new RangeError(`invalid certificate path: ${JSON.stringify(path)}`);
+  assertCliPath(path, "certificate");
   return path;
 }

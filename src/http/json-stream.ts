@@ -17,7 +17,7 @@ const COLLECT_EVERY_CHARS = 1024 * 1024;
  * item at a time: `/api/state` at 10,000 apps is 20 MB of JSON, which as one string raised
  * bamboo's memory peak by ~30 MB while the client read it.
  */
-export function jsonStreamResponse(value: unknown, depth = 2, headers: Record<string, string> = {}): Response {
+export function jsonStreamResponse(value: unknown, depth = 2): Response {
   const source = jsonPieces(value, depth);
   const encoder = new TextEncoder();
   let sinceCollect = 0;
@@ -41,7 +41,7 @@ export function jsonStreamResponse(value: unknown, depth = 2, headers: Record<st
       }
     },
   });
-  return new Response(body, { headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+  return new Response(body, { headers: { "content-type": "application/json; charset=utf-8" } });
 }
 
 /** The JSON text of `value` in pieces; below `depth` each value is one JSON.stringify. */

@@ -1,5 +1,5 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
-import { sameService, type Service } from "../store/types.ts";
+import { isSortedById, sameService, type Service } from "../store/types.ts";
 import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, type AclRule } from "./acl/index.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
@@ -365,11 +365,6 @@ function diffSorted(before: readonly Service[], after: readonly Service[]): { ch
   }
   while (i < before.length) removed.push(before[i++]!.id);
   return { changed, removed };
-}
-
-function isSortedById(services: readonly Service[]): boolean {
-  for (let i = 1; i < services.length; i++) if (compare(services[i - 1]!.id, services[i]!.id) > 0) return false;
-  return true;
 }
 
 function compare(a: string, b: string): number {

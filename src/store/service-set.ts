@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sameService, type Service, type StoreLog } from "./types.ts";
+import { isSortedById, sameService, type Service, type StoreLog } from "./types.ts";
 
 type Listener = (services: readonly Service[]) => void;
 
@@ -102,11 +102,6 @@ export class ServiceSet {
 function freeze(service: Service): Service {
   if (Object.isFrozen(service) && Object.isFrozen(service.config)) return service;
   return Object.freeze({ id: service.id, acl: service.acl, config: Object.freeze({ ...service.config }) });
-}
-
-function isSortedById(services: readonly Service[]): boolean {
-  for (let i = 1; i < services.length; i++) if (services[i - 1]!.id >= services[i]!.id) return false;
-  return true;
 }
 
 function sameServices(a: readonly Service[], b: readonly Service[]): boolean {

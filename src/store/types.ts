@@ -70,6 +70,12 @@ export function makeService(id: string, acl: string, config: Record<string, stri
   return { id, acl, config: merged };
 }
 
+/** Whether services are in strictly ascending id order, as the stores keep them. */
+export function isSortedById(services: readonly Service[]): boolean {
+  for (let i = 1; i < services.length; i++) if (services[i - 1]!.id >= services[i]!.id) return false;
+  return true;
+}
+
 /** Whether two services say the same: id, rule and every config entry. */
 export function sameService(a: Service, b: Service): boolean {
   if (a === b) return true;

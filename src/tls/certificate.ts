@@ -122,10 +122,14 @@ function hostsOf(certificate: X509Certificate): string[] {
     .filter((entry) => entry.startsWith("DNS:"))
     .map((entry) => entry.slice(4).toLowerCase());
   if (names.length > 0) return [...new Set(names)];
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
+  const cn = commonNameOf(certificate);
   return cn ? [cn.toLowerCase()] : [];
 }
 
 function nameOf(certificate: X509Certificate): string {
-  return `'${/(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1] ?? certificate.subject.replace(/\n/g, ", ")}'`;
+  return `'${commonNameOf(certificate) ?? certificate.subject.replace(/\n/g, ", ")}'`;
+}
+
+function commonNameOf(certificate: X509Certificate): string | undefined {
+  return /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
 }

@@ -16,15 +16,19 @@ export interface CheckedApps {
 export class AppSettingsChecker {
   /** Checked once per app object: a corrected copy made anew each time would look like a changed app downstream. */
   readonly #checked = new WeakMap<App, { readonly app: App; readonly problems: CheckedApps["problems"] }>();
+  /** The last list and its answer: a rule write checks the same apps again. */
+  #last: { readonly apps: readonly App[]; readonly result: CheckedApps } | null = null;
 
   check(apps: readonly App[]): CheckedApps {
+    if (this.#last?.apps === apps) return this.#last.result;
     const problems: { id: string; message: string }[] = [];
     const checked = apps.map((app) => {
       const result = this.#checkedApp(app);
       problems.push(...result.problems);
       return result.app;
     });
-    return { apps: checked, problems };
+    this.#last = { apps, result: { apps: checked, problems } };
+    return this.#last.result;
   }
 
   #checkedApp(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {

@@ -170,6 +170,8 @@ export class TemplateDataBuilder {
     readonly sorted: readonly Service[];
     readonly result: Readonly<Record<string, TemplateService>>;
   } = { input: [], sorted: [], result: {} };
+  /** The apps' template data last built; `apps` is null when that list did not come sorted. */
+  #appsOf: { readonly apps: readonly App[] | null; readonly services: readonly Service[]; readonly result: readonly TemplateApp[] } = { apps: null, services: [], result: [] };
   /** The last routing order and its frontend. */
   #order: RoutingOrder = {
     apps: [],
@@ -184,8 +186,7 @@ export class TemplateDataBuilder {
   readonly #placement = memoByObject(placementOf);
 
   build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
-    const byId = new Map(services.map((service) => [service.id, service]));
-    const templateApps = [...apps].sort((a, b) => compare(a.id, b.id)).map((app) => this.#templateAppOf(app, byId.get(app.id)));
+    const templateApps = this.#templateAppsOf(apps, services);
     const order = this.#routingOrder(templateApps, settings.MapDir);
     const routes = order.positions.map((position) => templateApps[position]!);
     let mapIndex = 0;
@@ -198,6 +199,34 @@ export class TemplateDataBuilder {
       Services: this.#templateServicesOf(services),
       HAProxy: settings,
     };
+  }
+
+  /**
+   * The apps' template data, sorted by id. A rule write brings the same apps with a service or
+   * two changed: only their apps are looked at again, not 10,000 apps and a map of their rules.
+   */
+  #templateAppsOf(apps: readonly App[], services: readonly Service[]): readonly TemplateApp[] {
+    const last = this.#appsOf;
+    const sorted = sortedById(services);
+    const changes = last.apps === apps ? serviceChanges(last.services, sorted) : null;
+    let result: readonly TemplateApp[];
+    let ordered = apps;
+    if (changes === null) {
+      const byId = new Map(sorted.map((service) => [service.id, service]));
+      ordered = sortedById(apps);
+      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id)));
+    } else {
+      // The same apps as last time, so last time's were sorted already: index i is apps[i].
+      const copy = [...last.result];
+      for (const [id, service] of [...changes.upserted.map((service) => [service.id, service] as const), ...changes.removed.map((id) => [id, undefined] as const)]) {
+        const index = indexById(copy, id);
+        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service);
+      }
+      result = copy;
+    }
+    // Only a list that came sorted can be updated by index next time.
+    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, result };
+    return result;
   }
 
   #templateAppOf(app: App, service: Service | undefined): TemplateApp {
@@ -213,15 +242,16 @@ export class TemplateDataBuilder {
     // The same list as last time: task events change no rule.
     const last = this.#services;
     if (services === last.input) return last.result;
-    const sorted = isSortedById(services) ? services : [...services].sort((a, b) => compare(a.id, b.id));
-    const diff = diffSorted(last.sorted, sorted);
+    const sorted = sortedById(services);
+    const changes = serviceChanges(last.sorted, sorted);
     let result = last.result;
-    if (diff === null) result = Object.fromEntries(sorted.map((service) => [clean(service.id), toTemplateService(service)]));
-    else if (diff.changed.length > 0 || diff.removed.length > 0) {
+    // The record's keys are in id order, which a new id cannot take in place.
+    if (changes === null || changes.added) result = Object.fromEntries(sorted.map((service) => [clean(service.id), toTemplateService(service)]));
+    else if (changes.upserted.length > 0 || changes.removed.length > 0) {
       // A write changes one service of 10,000: copy the rest as they are, in the same order.
       const copy = { ...last.result };
-      for (const service of diff.changed) copy[clean(service.id)] = toTemplateService(service);
-      for (const id of diff.removed) delete copy[clean(id)];
+      for (const service of changes.upserted) copy[clean(service.id)] = toTemplateService(service);
+      for (const id of changes.removed) delete copy[clean(id)];
       result = copy;
     }
     this.#services = { input: services, sorted, result };
@@ -350,21 +380,48 @@ function toTemplateService(service: Service): TemplateService {
 }
 
 /**
- * What changed between two id-sorted lists: services whose content differs and ids gone;
- * null when one was added, which the record's key order (sorted) cannot take in place.
+ * What changed between two id-sorted lists: services new or with other content, and ids
+ * gone; `added` when an id is new. Null when more changed than an update in place is worth.
  */
-function diffSorted(before: readonly Service[], after: readonly Service[]): { changed: Service[]; removed: string[] } | null {
-  const changed: Service[] = [];
+function serviceChanges(before: readonly Service[], after: readonly Service[]): { upserted: Service[]; removed: string[]; added: boolean } | null {
+  const upserted: Service[] = [];
   const removed: string[] = [];
+  let added = false;
   let i = 0;
   for (const service of after) {
     while (i < before.length && before[i]!.id < service.id) removed.push(before[i++]!.id);
-    if (i === before.length || before[i]!.id !== service.id) return null;
-    if (!sameService(before[i]!, service)) changed.push(service);
-    i++;
+    if (i < before.length && before[i]!.id === service.id) {
+      if (!sameService(before[i]!, service)) upserted.push(service);
+      i++;
+    } else {
+      upserted.push(service);
+      added = true;
+    }
+    if (upserted.length + removed.length > MAX_IN_PLACE_CHANGES) return null;
   }
   while (i < before.length) removed.push(before[i++]!.id);
-  return { changed, removed };
+  return upserted.length + removed.length > MAX_IN_PLACE_CHANGES ? null : { upserted, removed, added };
+}
+
+/** More changed services than this and the template data is built anew, not updated service by service. */
+const MAX_IN_PLACE_CHANGES = 256;
+
+/** `items` in id order: the list itself when it is sorted already, as the stores and the reconciler keep theirs. */
+function sortedById<T extends { readonly id: string }>(items: readonly T[]): readonly T[] {
+  return isSortedById(items) ? items : [...items].sort((a, b) => compare(a.id, b.id));
+}
+
+/** The index of the app with `id` in an id-sorted list, or -1. */
+function indexById(apps: readonly TemplateApp[], id: string): number {
+  let [low, high] = [0, apps.length - 1];
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const at = apps[middle]!.Id;
+    if (at === id) return middle;
+    if (at < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
 }
 
 function compare(a: string, b: string): number {

@@ -70,9 +70,9 @@ export function makeService(id: string, acl: string, config: Record<string, stri
   return { id, acl, config: merged };
 }
 
-/** Whether services are in strictly ascending id order, as the stores keep them. */
-export function isSortedById(services: readonly Service[]): boolean {
-  for (let i = 1; i < services.length; i++) if (services[i - 1]!.id >= services[i]!.id) return false;
+/** Whether services (or apps) are in strictly ascending id order, as the stores keep them. */
+export function isSortedById(items: readonly { readonly id: string }[]): boolean {
+  for (let i = 1; i < items.length; i++) if (items[i - 1]!.id >= items[i]!.id) return false;
   return true;
 }
 

@@ -13,6 +13,8 @@ const TTL_MS = 60_000;
  */
 export class HostResolver {
   readonly #cache = new Map<string, HostAnswer & { readonly at: number }>();
+  /** The last answer, handed out again while it holds: compile keeps its work for the same answers (compile/agent-addresses.ts). */
+  #last: ReadonlyMap<string, HostAnswer> | null = null;
 
   constructor(
     private readonly resolve: Lookup = async (host) => (await lookup(host)).address,
@@ -23,7 +25,10 @@ export class HostResolver {
   async lookupAll(names: Iterable<string>): Promise<ReadonlyMap<string, HostAnswer>> {
     const unique = [...new Set(names)];
     await Promise.all(unique.map((name) => this.#lookup(name)));
-    return new Map(unique.map((name) => [name, this.#cache.get(name)!]));
+    const last = this.#last;
+    if (last !== null && last.size === unique.length && unique.every((name) => last.get(name) === this.#cache.get(name))) return last;
+    this.#last = new Map(unique.map((name) => [name, this.#cache.get(name)!]));
+    return this.#last;
   }
 
   async #lookup(name: string): Promise<void> {

@@ -13,6 +13,8 @@ export class OutsideAnswerSource {
    * per task event.
    */
   #rules: { readonly services: readonly Service[]; readonly verdicts: OutsideAnswers["rules"] } | null = null;
+  /** The agents' names of the apps last asked about: a rule write hands over the same apps. */
+  #hosts: { readonly apps: readonly App[]; readonly names: ReadonlySet<string> } | null = null;
 
   constructor(
     private readonly deps: {
@@ -22,8 +24,13 @@ export class OutsideAnswerSource {
   ) {}
 
   async answersFor(snapshot: { readonly apps: readonly App[]; readonly services: readonly Service[] }): Promise<OutsideAnswers> {
-    const [rules, hosts] = await Promise.all([this.#verdicts(snapshot.services), this.deps.resolver.lookupAll(agentHostNames(snapshot.apps))]);
+    const [rules, hosts] = await Promise.all([this.#verdicts(snapshot.services), this.deps.resolver.lookupAll(this.#hostNames(snapshot.apps))]);
     return { hosts, rules };
+  }
+
+  #hostNames(apps: readonly App[]): ReadonlySet<string> {
+    if (this.#hosts?.apps !== apps) this.#hosts = { apps, names: agentHostNames(apps) };
+    return this.#hosts.names;
   }
 
   async #verdicts(services: readonly Service[]): Promise<OutsideAnswers["rules"]> {

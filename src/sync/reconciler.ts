@@ -78,6 +78,11 @@ const COLLECT_AFTER_CHANGED_APPS = 1_000;
  */
 export class Reconciler {
   #apps = new Map<string, App>();
+  /**
+   * {@link apps} until the apps change: a rule write then hands compile the same list, which
+   * spares sorting 10,000 apps and lets every stage keyed on the list skip its pass.
+   */
+  #sortedApps: readonly App[] | null = null;
   #staleApps = new Set<string>();
   #fullResyncWanted = true;
   #fetchedAll = false;
@@ -136,7 +141,8 @@ export class Reconciler {
 
   /** The apps as last fetched, sorted by id. */
   apps(): readonly App[] {
-    return [...this.#apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.#sortedApps ??= [...this.#apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.#sortedApps;
   }
 
   /** Marks what a Marathon event invalidated. */
@@ -234,13 +240,17 @@ export class Reconciler {
         // A held list still lets rule changes through, against the last known apps.
         if (!this.#holdShrink(next)) {
           changed = changedApps(this.#apps, next);
+          if (changed > 0) this.#sortedApps = null;
           this.#apps = next;
         }
       } else {
         this.#count(stale.length);
         const fetched = await Promise.all(stale.map(async (id) => [id, await marathon.fetchApp(id)] as const));
         for (const [id, app] of fetched) {
-          if (app) this.#apps.set(id, this.#known(app));
+          const known = app ? this.#known(app) : undefined;
+          if (known === this.#apps.get(id)) continue;
+          this.#sortedApps = null;
+          if (known) this.#apps.set(id, known);
           else this.#apps.delete(id);
         }
       }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { AppSettingsChecker } from "../../src/routing/app-settings.ts";
+import type { App } from "../../src/marathon/types.ts";
 import { TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
 import { app, httpHealthCheck, task } from "./builders.ts";
@@ -102,14 +103,17 @@ describe("TemplateDataBuilder", () => {
     const ids = ["/a", "/b", "/b/c", "/d", "/e"];
     const ruleArb = fc.constantFrom("", "hdr(host) -i a.example", "hdr(host) -i b.example", "path_beg -i /x", "path -i /x/y", "hdr(x-tenant) blue");
     const stepArb = fc.record({
+      // The same list again is what a rule write hands over: the builder then updates in place.
+      sameApps: fc.boolean(),
       apps: fc.subarray(ids),
       services: fc.array(fc.tuple(fc.constantFrom(...ids), ruleArb, fc.constantFrom<Record<string, string>>({}, { weight: "2" })), { maxLength: 5 }),
     });
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 6 }), (steps) => {
         const builder = new TemplateDataBuilder();
+        let apps: App[] = [];
         for (const step of steps) {
-          const apps = step.apps.map((id) => app({ id }));
+          if (!step.sameApps || apps.length === 0) apps = step.apps.map((id) => app({ id }));
           // One service per id, in any order, as a store re-read or another instance's write hands them over.
           const services = [...new Map(step.services.map(([id, acl, config]) => [id, makeService(id, acl, config)])).values()];
           const [kept, fresh] = [builder.build(apps, services, SETTINGS), toTemplateData(apps, services, SETTINGS)];

@@ -61,3 +61,13 @@ test("an app keeps its resolved object while its agents keep their addresses", a
   expect(moved).not.toBe(first);
   expect(moved.tasks[0]!.host).toBe("10.1.0.2");
 });
+
+test("the same answers come as the same map, so compile can keep its work", async () => {
+  let now = 0;
+  const resolver = new HostResolver(fakeDns, () => now);
+  const first = await resolver.lookupAll(["agent-1.example"]);
+  expect(await resolver.lookupAll(["agent-1.example"])).toBe(first);
+  expect(await resolver.lookupAll(["agent-1.example", "gone.example"])).not.toBe(first);
+  now = 120_000;
+  expect(await resolver.lookupAll(["agent-1.example"])).not.toBe(first);
+});

@@ -197,6 +197,23 @@ describe("Reconciler", () => {
     reconciler.stop();
     expect(marathon.fullFetches + marathon.appFetches).toBe(1);
     expect(applied.at(-1)!.snapshot.services.map((s) => s.acl)).toEqual(["hdr(host) -i a.local"]);
+    // The same apps, as the same list: compile keys its work on it (compile/compiler.ts).
+    expect(applied.at(-1)!.snapshot.apps).toBe(applied[0]!.snapshot.apps);
+  });
+
+  test("the app list is a new one exactly when an app changed", async () => {
+    const { marathon, applied, reconciler } = setup([app({ id: "/a" }), app({ id: "/b" })]);
+    reconciler.start();
+    await reconciler.whenIdle();
+    reconciler.notify({ kind: "app", appId: "/a" });
+    await reconciler.whenIdle();
+    expect(applied[1]!.snapshot.apps).toBe(applied[0]!.snapshot.apps);
+    marathon.apps.set("/a", app({ id: "/a", instances: 3 }));
+    reconciler.notify({ kind: "app", appId: "/a" });
+    await reconciler.whenIdle();
+    reconciler.stop();
+    expect(applied[2]!.snapshot.apps).not.toBe(applied[1]!.snapshot.apps);
+    expect(applied[2]!.snapshot.apps.map((a) => a.instances)).toEqual([3, app({ id: "/b" }).instances]);
   });
 });
 

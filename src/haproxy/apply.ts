@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../system/log.ts";
 import { contentVersion, LatestWriter, writeFileAtomic } from "./config-file.ts";
-import { writeMapFiles, type MapFile } from "./map-files.ts";
+import { mapFileText, writeMapFiles, type MapFile } from "./map-files.ts";
 import { commandText, mapVersionCommands, plan, planMaps, type Plan } from "./plan.ts";
 import { prepareMapCommand, preparedMapVersion } from "./runtime-api.ts";
 import { serverStateFor } from "./server-state.ts";
@@ -83,6 +83,8 @@ export class ConfigApplier {
   /** Set when HAProxy restarted on its own: what it runs is the file on disk, which may lag. */
   #reloadBecause: string | null = null;
   readonly #disk: LatestWriter;
+  /** One per map file changed at run time: like the config, rewritten off the rule write's path. */
+  readonly #mapDisk = new Map<string, LatestWriter>();
   #lastReloadAtMs = Number.NEGATIVE_INFINITY;
   #status: ApplyStatus = {
     serving: false,
@@ -106,7 +108,7 @@ export class ConfigApplier {
   }
 
   status(): ApplyStatus {
-    const configFileError = this.#disk.error();
+    const configFileError = [this.#disk, ...this.#mapDisk.values()].map((writer) => writer.error()).find((error) => error !== null) ?? null;
     return configFileError === this.#status.configFileError ? this.#status : { ...this.#status, configFileError };
   }
 
@@ -120,12 +122,12 @@ export class ConfigApplier {
 
   /** Stops background retries of the config file; for shutdown. */
   close(): void {
-    this.#disk.close();
+    for (const writer of [this.#disk, ...this.#mapDisk.values()]) writer.close();
   }
 
-  /** Resolves once the config file has caught up with what HAProxy runs. */
-  settled(): Promise<void> {
-    return this.#disk.settled();
+  /** Resolves once the config and map files have caught up with what HAProxy runs. */
+  async settled(): Promise<void> {
+    await Promise.all([this.#disk, ...this.#mapDisk.values()].map((writer) => writer.settled()));
   }
 
   /** The config HAProxy runs, null before it runs one: the next config keeps its slots (compile/compiler.ts). */
@@ -192,15 +194,11 @@ export class ConfigApplier {
     }
     this.#running = next;
     this.#runningMaps = maps;
-    // A crash before the file catches up is covered by restarted(): the next apply reloads.
+    // A later reload or restart reads the files: they must hold what now runs (runtime changes
+    // die with the worker). A crash before they catch up is covered by restarted(): the next
+    // apply reloads, and a reload writes every file first.
     this.#disk.write(textPieces(next));
-    // A later reload or restart reads the files: they must hold what now runs (runtime changes die with the worker).
-    try {
-      await writeMapFiles(changedMaps);
-    } catch (error) {
-      this.#reloadBecause = `map files could not be written after a runtime change: ${errorMessage(error)}`;
-      log.error("could not write the map files; the next apply reloads", { error: errorMessage(error) });
-    }
+    for (const map of changedMaps) this.#mapWriter(map.path).write([mapFileText(map.entries)]);
     this.#update({
       runtimeOperations: this.#status.runtimeOperations + operations,
       runtimeApplies: this.#status.runtimeApplies + 1,
@@ -210,10 +208,17 @@ export class ConfigApplier {
     return { kind: "runtime", operations };
   }
 
+  #mapWriter(path: string): LatestWriter {
+    let writer = this.#mapDisk.get(path);
+    if (writer === undefined) this.#mapDisk.set(path, (writer = new LatestWriter(path, this.options.log)));
+    return writer;
+  }
+
   async #validateAndWrite(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome | null> {
     const { configPath, bin, log } = this.options;
-    // A runtime change's write still under way must not land after this one.
-    await this.#disk.settled();
+    // A runtime change's write still under way must not land after this one, nor a retry of one later.
+    await this.settled();
+    for (const writer of [this.#disk, ...this.#mapDisk.values()]) writer.supersede();
     // HAProxy reads the maps when it loads the config, haproxy -c included; the running
     // worker keeps the maps it loaded, so only a restart could see them before the config.
     await writeMapFiles(maps);

@@ -59,7 +59,7 @@ function* batches(pieces: readonly string[]): Generator<string> {
 const RETRY = { initialMs: 500, maxMs: 2_000 };
 
 /**
- * Keeps a file at the latest text it was given (as pieces), writing in the background: a write asked
+ * Keeps a file HAProxy reads (its config, a map) at the latest text it was given (as pieces), writing in the background: a write asked
  * for while another is under way waits for it, and only the newest text is written then.
  * A failed write (a full or read-only disk) is logged once, reported by {@link error} and
  * retried on its own until it works, so the file catches up within seconds of the disk
@@ -87,12 +87,12 @@ export class LatestWriter {
       this.#pending = null;
       try {
         await writeFileAtomic(this.path, latest, { durable: false });
-        if (this.#error !== null) this.log.info("the HAProxy config file is written again", { path: this.path });
+        if (this.#error !== null) this.log.info("a file HAProxy reads is written again", { path: this.path });
         this.#error = null;
         this.#failures = 0;
       } catch (error) {
         const message = errorMessage(error);
-        if (this.#error === null) this.log.error("could not write the HAProxy config file; retrying", { path: this.path, error: message });
+        if (this.#error === null) this.log.error("could not write a file HAProxy reads; retrying", { path: this.path, error: message });
         this.#error = message;
         this.#retryLater(latest);
       }
@@ -107,6 +107,16 @@ export class LatestWriter {
   /** Resolves once every write asked for so far is done (or has failed and awaits its retry). */
   settled(): Promise<void> {
     return this.#chain;
+  }
+
+  /**
+   * Forgets a failed write and its retry: the file is about to be written directly with newer
+   * text (a reload writes every file first), which a late retry would overwrite with older.
+   */
+  supersede(): void {
+    this.close();
+    this.#error = null;
+    this.#failures = 0;
   }
 
   /** Stops retrying; for shutdown. */

@@ -62,7 +62,7 @@ function setup() {
     log: silentLogger,
   });
   const apply = (maps: MapFile[], extra = "") => applier.apply(slotConfig(rendered(extra), applier.running()), ["test"], maps);
-  return { calls, applier, apply, onDisk: () => Bun.file(MAP).text() };
+  return { calls, applier, apply, onDisk: async () => (await applier.settled(), Bun.file(MAP).text()) };
 }
 
 test("the map files are written before HAProxy loads the config that names them", async () => {

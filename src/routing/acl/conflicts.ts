@@ -79,7 +79,10 @@ function bothExact(a: AclRule, b: AclRule): boolean {
 }
 
 function sameConverters(a: AclRule, b: AclRule): boolean {
-  return a.converters.length === b.converters.length && a.converters.every((converter, i) => converter === b.converters[i]);
+  if (a.converters.length !== b.converters.length) return false;
+  // Almost every rule has none: no callback for 20,000 pairs per write.
+  for (let i = 0; i < a.converters.length; i++) if (a.converters[i] !== b.converters[i]) return false;
+  return true;
 }
 
 function optionsFor(subject: Subject): MatchOptions {

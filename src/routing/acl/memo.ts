@@ -12,7 +12,9 @@ const DEFAULT_MAX_TEXTS = 50_000;
 export function memoByText<T>(compute: (text: string) => T, maxTexts = DEFAULT_MAX_TEXTS): (text: string) => T {
   const byText = new Map<string, T>();
   return (text) => {
-    if (byText.has(text)) return byText.get(text)!;
+    // One lookup, not has() then get(): this runs for every stored rule on every write.
+    const known = byText.get(text);
+    if (known !== undefined || byText.has(text)) return known as T;
     if (byText.size >= maxTexts) byText.clear();
     const value = compute(text);
     byText.set(text, value);

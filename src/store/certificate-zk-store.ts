@@ -1,0 +1,469 @@
+/**
+ * API certificates in ZooKeeper, shared by every bamboo instance: one child node per
+ * certificate, named by the certificate and holding its PEM, private key included. The
+ * nodes sit beside the services node, never under it, because Bamboo instances read every
+ * child of that node as a service. With BAMBOO_ZK_AUTH only bamboo's digest identity can
+ * read or change them; without it anyone who reaches ZooKeeper can read the keys, which
+ * start() says once in the log.
+ *
+ * Reads are served from a local copy that survives every ZooKeeper failure (and a restart,
+ * through a private snapshot file); writes go to ZooKeeper or fail fast. Sessions,
+ * reconnects and expiry are handled as the services store handles them (zookeeper.ts).
+ * @module
+ */
+
+import zookeeper, { type ACL, type Event } from "node-zookeeper-client";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { backoffDelay } from "../system/backoff.ts";
+import { certificateNameProblem } from "../tls/certificate-name.ts";
+import { CertificateList, storeRefusal, writeFileDurably } from "./certificate-file-store.ts";
+import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
+import { chrootHint, ensureBasePath } from "./zk-layout.ts";
+import type { MirrorHost } from "./zk-mirror.ts";
+import { ZK_CODES, ZkOpError, ZkSession } from "./zk-session.ts";
+import { StoreError, StoreUnavailableError, type StoreLog } from "./types.ts";
+
+/**
+ * ZooKeeper refuses a request over jute.maxbuffer (1 MiB by default), and a write carries
+ * the path and ACL beside the data: leave them room.
+ */
+export const ZK_MAX_CERTIFICATE_BYTES = 1_000_000;
+
+const SNAPSHOT_FORMAT = "bamboo-certificates/1";
+const MAX_RESTART_DELAY_MS = 10_000;
+
+/**
+ * Where certificates live for a services path: its sibling `<path>-certificates`, e.g.
+ * `/marathon-haproxy/state-certificates`. Throws for the root, which has no sibling.
+ */
+export function certificatesZkPath(servicesPath: string): string {
+  const base = servicesPath.replace(/\/+$/, "");
+  if (base === "") throw new Error("the services path is ZooKeeper's root, which has no sibling for certificates: set BAMBOO_ZK_PATH to a node such as /marathon-haproxy/state");
+  return `${base}-certificates`;
+}
+
+/**
+ * Certificate nodes hold private keys: with auth, only bamboo's digest identity may do
+ * anything with them, reading included; without, they are open, as the services are.
+ */
+export function certificateAcl(auth: string): ACL[] {
+  if (auth === "") return zookeeper.ACL.OPEN_ACL_UNSAFE;
+  return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id("digest", ZkSession.digestId(auth)))];
+}
+
+export interface CertificateZkStoreOptions {
+  /** `host:port` entries; the last may end in `/chroot`. */
+  readonly hosts: readonly string[];
+  /** The node holding one child per certificate; see {@link certificatesZkPath}. */
+  readonly path: string;
+  /** `user:password` for digest auth, or "". */
+  readonly auth: string;
+  /** Last certificates seen (mode 0600), served while ZooKeeper cannot be reached at boot. */
+  readonly snapshotPath: string;
+  readonly sessionTimeoutMs?: number;
+  /** Longest wait for one answer before the server is treated as dead; default 2/3 of the session timeout. */
+  readonly opTimeoutMs?: number;
+  /** How long start() waits for a first full read before serving the snapshot. */
+  readonly bootWaitMs?: number;
+  readonly log?: StoreLog;
+}
+
+/** The ZooKeeper-backed {@link CertificateStore}. */
+export class CertificateZkStore implements CertificateStore {
+  readonly #options: Required<Omit<CertificateZkStoreOptions, "log">>;
+  readonly #log?: StoreLog;
+  readonly #list: CertificateList;
+  readonly #mirror: CertificateMirror;
+  readonly #acl: ACL[];
+  #session: ZkSession | null = null;
+  #synced = false;
+  #closed = false;
+  #lastError: string | null = null;
+  #failures = 0;
+  #readFailures = 0;
+  #disconnectedSince: number | null = null;
+  #fullReadRunning = false;
+  #fullReadAgain = false;
+  #firstSync: (() => void) | null = null;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #snapshotWrite: Promise<void> = Promise.resolve();
+
+  constructor(options: CertificateZkStoreOptions) {
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
+    this.#options = {
+      hosts: options.hosts,
+      path: options.path.replace(/\/+$/, ""),
+      auth: options.auth,
+      snapshotPath: options.snapshotPath,
+      sessionTimeoutMs,
+      opTimeoutMs: options.opTimeoutMs ?? Math.round((sessionTimeoutMs * 2) / 3),
+      bootWaitMs: options.bootWaitMs ?? 5_000,
+    };
+    this.#log = options.log;
+    this.#list = new CertificateList(options.log);
+    this.#mirror = new CertificateMirror(this.#options.path, {
+      // Events during a full read are handled too: ignoring one would lose its watch.
+      session: () => (this.#session?.connected ? this.#session : null),
+      changed: () => this.#publish(),
+      needFullRead: (reason) => this.#requestFullRead(reason),
+    }, options.log);
+    this.#acl = certificateAcl(options.auth);
+  }
+
+  /** Serves the snapshot, connects, and waits (at most bootWaitMs) for a first full read. */
+  async start(): Promise<void> {
+    if (this.#options.auth === "") {
+      this.#log?.warn("certificates in ZooKeeper are not protected: anyone who can reach ZooKeeper can read their private keys; set BAMBOO_ZK_AUTH", { path: this.#options.path });
+    }
+    this.#list.replaceAll(await this.#readSnapshot());
+    const synced = new Promise<void>((resolve) => (this.#firstSync = resolve));
+    this.#openSession();
+    this.#heartbeat = setInterval(() => this.#checkPeer(), Math.max(250, Math.round(this.#options.opTimeoutMs / 2)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.bootWaitMs)));
+    await Promise.race([synced, waited]);
+    clearTimeout(timer);
+    if (!this.#synced) {
+      this.#log?.warn("ZooKeeper not reachable yet; serving the last known certificates", {
+        hosts: this.#connectionString(), certificates: this.#list.list().length, error: this.#lastError,
+      });
+    }
+  }
+
+  list(): readonly StoredCertificate[] {
+    return this.#list.list();
+  }
+
+  get(name: string): StoredCertificate | undefined {
+    return this.#list.get(name);
+  }
+
+  async put(certificate: StoredCertificate): Promise<void> {
+    const refusal = storeRefusal(certificate, this.#list, ZK_MAX_CERTIFICATE_BYTES, "a ZooKeeper node");
+    if (refusal) throw refusal;
+    const what = `save certificate ${certificate.name}`;
+    const session = this.#writable(what);
+    const path = `${this.#options.path}/${certificate.name}`;
+    const body = Buffer.from(certificate.pem);
+    try {
+      await session.setData(path, body).catch(async (error: unknown) => {
+        if (!(error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE)) throw error;
+        await session.create(path, body, this.#acl).catch(async (createError: unknown) => {
+          // Another instance created it in between: ours is the later write.
+          if (!(createError instanceof ZkOpError && createError.code === ZK_CODES.NODE_EXISTS)) throw createError;
+          await session.setData(path, body);
+        });
+      });
+    } catch (error) {
+      throw this.#writeError(what, path, error);
+    }
+    this.#mirror.applyLocal(certificate.name, certificate.pem);
+    this.#publish();
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const what = `delete certificate ${name}`;
+    const session = this.#writable(what);
+    const path = `${this.#options.path}/${name}`;
+    if (certificateNameProblem(name) !== null) return false;
+    try {
+      await session.remove(path);
+    } catch (error) {
+      if (error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE) return false;
+      throw this.#writeError(what, path, error);
+    }
+    this.#mirror.applyLocal(name, null);
+    this.#publish();
+    return true;
+  }
+
+  watch(listener: (certificates: readonly StoredCertificate[]) => void): () => void {
+    return this.#list.subscribe(listener);
+  }
+
+  status(): CertificateStoreStatus {
+    return { kind: "zookeeper", connected: this.#synced && (this.#session?.connected ?? false), lastError: this.#lastError };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of [this.#restartTimer, this.#retryTimer]) if (timer) clearTimeout(timer);
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#session?.dispose();
+    this.#session = null;
+    this.#synced = false;
+    await this.#snapshotWrite;
+  }
+
+  #connectionString(): string {
+    return this.#options.hosts.join(",");
+  }
+
+  #openSession(): void {
+    if (this.#closed) return;
+    const session: ZkSession = new ZkSession(
+      { connectionString: this.#connectionString(), sessionTimeoutMs: this.#options.sessionTimeoutMs, opTimeoutMs: this.#options.opTimeoutMs, auth: this.#options.auth },
+      {
+        connected: () => {
+          this.#disconnectedSince = null;
+          this.#requestFullRead("connected");
+        },
+        disconnected: () => {
+          this.#synced = false;
+          this.#disconnectedSince = Date.now();
+          this.#lastError = "disconnected from ZooKeeper; serving the last known certificates";
+        },
+        lost: (reason) => this.#restart(reason),
+      },
+    );
+    this.#session = session;
+    this.#disconnectedSince = Date.now();
+    this.#mirror.resetWatches();
+    session.connect();
+  }
+
+  /** Drops the session and opens a new one, backing off when failures repeat. */
+  #restart(reason: string): void {
+    if (this.#closed) return;
+    this.#lastError = reason;
+    this.#log?.warn("opening a new ZooKeeper session for certificates", { reason });
+    this.#session?.dispose();
+    this.#session = null;
+    this.#synced = false;
+    const delay = backoffDelay(this.#failures, { initialMs: 500, maxMs: MAX_RESTART_DELAY_MS });
+    this.#failures += 1;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => this.#openSession(), delay);
+  }
+
+  /** Runs one full read at a time; a request during a read runs another one after it. */
+  #requestFullRead(reason: string): void {
+    if (this.#fullReadRunning) {
+      this.#fullReadAgain = true;
+      return;
+    }
+    const session = this.#session;
+    if (!session?.connected || this.#closed) return;
+    this.#fullReadRunning = true;
+    ensureBasePath(session, this.#options.path, this.#acl, this.#log)
+      .then(() => this.#mirror.fullRead(session))
+      .then(
+        () => {
+          if (session !== this.#session) return;
+          this.#synced = true;
+          this.#failures = 0;
+          this.#readFailures = 0;
+          this.#lastError = null;
+          this.#publish(true);
+          this.#firstSync?.();
+        },
+        (error: unknown) => {
+          this.#readFailures += 1;
+          this.#lastError = `reading ${this.#options.path} failed (${reason}): ${(error as Error).message}${chrootHint(this.#options.hosts, error)}`;
+          this.#log?.warn("full read of certificates from ZooKeeper failed", { error: this.#lastError });
+          if (error instanceof ZkOpError && error.code === "TIMEOUT" && session === this.#session) this.#restart(this.#lastError);
+          else if (session === this.#session && session.connected) this.#fullReadAgain = true;
+        },
+      )
+      .finally(() => {
+        this.#fullReadRunning = false;
+        if (!this.#fullReadAgain || this.#closed) return;
+        this.#fullReadAgain = false;
+        // A failing read retries with backoff, not in a tight loop.
+        this.#retryTimer = setTimeout(() => this.#requestFullRead("retry"), backoffDelay(this.#readFailures, { initialMs: 500, maxMs: MAX_RESTART_DELAY_MS }));
+      });
+  }
+
+  /** A silent peer is noticed only by asking it something; see ZooKeeperStore's checkPeer. */
+  #checkPeer(): void {
+    const session = this.#session;
+    if (!session || this.#closed) return;
+    if (!session.connected) {
+      const since = this.#disconnectedSince;
+      if (since !== null && Date.now() - since > this.#options.sessionTimeoutMs) {
+        this.#restart(`no connection to ZooKeeper (${this.#connectionString()}) for ${Date.now() - since} ms`);
+      }
+      return;
+    }
+    session.exists(this.#options.path).catch((error: unknown) => {
+      if (error instanceof ZkOpError && error.code === "TIMEOUT" && session === this.#session) this.#restart(`ZooKeeper stopped answering: ${error.message}`);
+    });
+  }
+
+  /** Makes the mirror the served state; the snapshot follows every change and every full read. */
+  #publish(afterFullRead = false): void {
+    if (!this.#synced) return;
+    this.#list.replaceAll(this.#mirror.certificates());
+    if (this.#list.notify() || afterFullRead) this.#saveSnapshot(this.#list.list());
+  }
+
+  async #readSnapshot(): Promise<StoredCertificate[]> {
+    let text: string;
+    try {
+      text = await readFile(this.#options.snapshotPath, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.#log?.warn("ignoring the ZooKeeper certificates snapshot", { file: this.#options.snapshotPath, error: (error as Error).message });
+      return [];
+    }
+    try {
+      const parsed = JSON.parse(text) as { format?: unknown; certificates?: unknown };
+      if (parsed?.format !== SNAPSHOT_FORMAT || !Array.isArray(parsed.certificates)) throw new Error(`expected a JSON object with "format": "${SNAPSHOT_FORMAT}"`);
+      return (parsed.certificates as unknown[]).filter((entry): entry is StoredCertificate => {
+        const { name, pem } = (entry ?? {}) as Partial<StoredCertificate>;
+        return typeof name === "string" && typeof pem === "string" && certificateNameProblem(name) === null;
+      }).map(({ name, pem }) => ({ name, pem }));
+    } catch (error) {
+      this.#log?.warn("ignoring the ZooKeeper certificates snapshot", { file: this.#options.snapshotPath, error: (error as Error).message });
+      return [];
+    }
+  }
+
+  #saveSnapshot(certificates: readonly StoredCertificate[]): void {
+    const path = this.#options.snapshotPath;
+    const text = `${JSON.stringify({ format: SNAPSHOT_FORMAT, certificates })}\n`;
+    this.#snapshotWrite = this.#snapshotWrite
+      .then(async () => {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFileDurably(path, text, 0o600);
+      })
+      .catch((error: unknown) => this.#log?.warn("could not save the ZooKeeper certificates snapshot", { error: (error as Error).message }));
+  }
+
+  #writable(what: string): ZkSession {
+    const session = this.#session;
+    if (this.#closed || !session?.connected || !this.#synced) {
+      throw new StoreUnavailableError(`cannot ${what}: ZooKeeper (${this.#connectionString()}) is not connected; nothing was changed, retry when it is back`);
+    }
+    return session;
+  }
+
+  #writeError(what: string, path: string, error: unknown): Error {
+    if (error instanceof ZkOpError && error.code === ZK_CODES.NO_AUTH) {
+      return new StoreError(`cannot ${what}: ZooKeeper refused to change ${path} (not authorised; check BAMBOO_ZK_AUTH)`, { cause: error });
+    }
+    if (error instanceof ZkOpError && typeof error.code === "number" && error.code < -100) {
+      return new StoreError(`cannot ${what}: ${error.message}`, { cause: error });
+    }
+    return new StoreUnavailableError(
+      `cannot ${what}: ZooKeeper (${this.#connectionString()}) did not confirm the change (${(error as Error).message}); it may not have been saved`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The local copy of the certificate nodes, kept in step as ZkMirror keeps the services: a
+ * full read arms every watch, and each one-shot watch is re-armed by the read it triggers.
+ * Child name → PEM (null: present but not usable, skipped).
+ */
+class CertificateMirror {
+  readonly #nodes = new Map<string, string | null>();
+  readonly #warned = new Map<string, string>();
+  // Children with an armed data watch; a local write adds a node without one.
+  readonly #watched = new Set<string>();
+
+  constructor(
+    private readonly basePath: string,
+    private readonly host: MirrorHost,
+    private readonly log?: StoreLog,
+  ) {}
+
+  certificates(): StoredCertificate[] {
+    const certificates: StoredCertificate[] = [];
+    for (const [name, pem] of this.#nodes) if (pem !== null) certificates.push({ name, pem });
+    return certificates;
+  }
+
+  /** Records a write this instance made, without waiting for its watch to fire. */
+  applyLocal(name: string, pem: string | null): void {
+    if (pem !== null) this.#nodes.set(name, pem);
+    else this.#forget(name);
+  }
+
+  /** A new session carries no watches: everything must be re-armed by a full read. */
+  resetWatches(): void {
+    this.#watched.clear();
+  }
+
+  /** Reads the children and every child, arming all watches. Throws on failure. */
+  fullRead(session: ZkSession): Promise<void> {
+    return this.#readChildren(session, true);
+  }
+
+  async #readChildren(session: ZkSession, all: boolean): Promise<void> {
+    const names = await session.getChildren(this.basePath, this.#onChildren);
+    const present = new Set(names);
+    for (const name of [...this.#nodes.keys()]) if (!present.has(name)) this.#forget(name);
+    const toRead = names.filter((name) => (all || !this.#watched.has(name)) && this.#usableName(name));
+    await Promise.all(toRead.map((name) => this.#readChild(session, name)));
+  }
+
+  async #readChild(session: ZkSession, name: string): Promise<void> {
+    let body: Buffer | null;
+    try {
+      body = await session.getData(`${this.basePath}/${name}`, this.#onChildData);
+    } catch (error) {
+      if (error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE) {
+        this.#forget(name);
+        return;
+      }
+      throw error;
+    }
+    this.#watched.add(name);
+    const pem = body?.toString("utf8") ?? "";
+    if (pem.includes("-----BEGIN ")) {
+      this.#nodes.set(name, pem);
+      this.#warned.delete(name);
+    } else {
+      this.#nodes.set(name, null);
+      this.#warnOnce(name, "the node holds no PEM block");
+    }
+  }
+
+  /** Nodes someone else put here under names bamboo cannot use are left alone, with a warning. */
+  #usableName(name: string): boolean {
+    const problem = certificateNameProblem(name);
+    if (problem) this.#warnOnce(name, problem);
+    return problem === null;
+  }
+
+  // Warn once per distinct problem: a bad node is seen again on every full read.
+  #warnOnce(name: string, reason: string): void {
+    if (this.#warned.get(name) === reason) return;
+    this.#warned.set(name, reason);
+    this.log?.warn("skipping a ZooKeeper certificate node that cannot be used", { path: `${this.basePath}/${name}`, reason });
+  }
+
+  readonly #onChildren = (): void => {
+    this.#incremental("children changed", (session) => this.#readChildren(session, false));
+  };
+
+  readonly #onChildData = (event: Event): void => {
+    const name = event.getPath().slice(this.basePath.length + 1);
+    this.#watched.delete(name);
+    if (event.getName() === "NODE_DELETED") {
+      this.#forget(name);
+      this.host.changed();
+      return;
+    }
+    this.#incremental(`node ${name} changed`, (session) => this.#readChild(session, name));
+  };
+
+  #forget(name: string): void {
+    this.#nodes.delete(name);
+    this.#watched.delete(name);
+    this.#warned.delete(name);
+  }
+
+  #incremental(what: string, read: (session: ZkSession) => Promise<void>): void {
+    const session = this.host.session();
+    if (!session) return;
+    read(session).then(
+      () => this.host.changed(),
+      (error: unknown) => this.host.needFullRead(`${what}, but re-reading failed: ${(error as Error).message}`),
+    );
+  }
+}

@@ -10,12 +10,14 @@ import { selfSignedCertificate } from "../../src/tls/self-signed.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper.ts";
 import { eventually } from "./contract.ts";
 import { rawClient, type RawZk } from "./raw-zk.ts";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
 let server: ZooKeeperServer;
 let raw: RawZk;
 let root: string;
 let counter = 0;
 const opened: CertificateStore[] = [];
+const proxies: TcpProxy[] = [];
 
 beforeAll(async () => {
   [server, root] = await Promise.all([startZooKeeper(), mkdtemp(join(tmpdir(), "bamboo-cert-stores-"))]);
@@ -24,6 +26,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((store) => store.close()));
+  for (const proxy of proxies.splice(0)) proxy.stop();
 });
 
 afterAll(async () => {
@@ -393,6 +396,31 @@ describe("certificate ZooKeeper store", () => {
     await eventually(() => store.get("blog") === undefined, "a change made after the restart", 2000);
     await store.put({ name: "late", pem: shop.pem });
     expect(await raw.get(`${path}/late`)).toBe(shop.pem);
+  }, SLOW_TEST_MS);
+
+  test("after its session expires it opens a new one, catches up and re-arms its watches", async () => {
+    const path = freshZkPath();
+    const proxy = startTcpProxy(server.port);
+    proxies.push(proxy);
+    const before = new Set(await server.sessions());
+    const store = await zkStore({ path, hosts: [proxy.address] });
+    await store.put(shop);
+    const mine = (await server.sessions()).filter((session) => !before.has(session));
+    expect(mine).toHaveLength(1);
+    proxy.setMode("refuse");
+    await eventually(() => !store.status().connected, "the partition to be noticed");
+    // Only once the server has dropped the session is it gone for good, so the store must open a new one.
+    const deadline = Date.now() + 15_000;
+    while ((await server.sessions()).includes(mine[0]!)) {
+      if (Date.now() > deadline) throw new Error(`session ${mine[0]} still alive`);
+      await Bun.sleep(100);
+    }
+    await raw.create(`${path}/during`, blog.pem);
+    proxy.setMode("pass");
+    await eventually(() => store.status().connected, "a new session", 10_000);
+    expect(store.get("during")?.pem).toBe(blog.pem);
+    await raw.create(`${path}/after`, shop.pem);
+    await eventually(() => store.get("after") !== undefined, "a watch on the new session", 1000);
   }, SLOW_TEST_MS);
 
   test("a corrupt snapshot is logged and ignored, not fatal", async () => {

@@ -113,9 +113,10 @@ async function readBounded(file: string): Promise<ReadResult> {
     if (stat.size > MAX_PEM_BYTES) return { ok: false, message: `${stat.size} bytes, more than ${MAX_PEM_BYTES}: not read; a certificate with its chain and key is a few kilobytes` };
     const buffer = Buffer.alloc(MAX_PEM_BYTES + 1);
     let length = 0;
-    for (;;) {
+    while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0 || (length += bytesRead) === buffer.length) break;
+      if (bytesRead === 0) break;
+      length += bytesRead;
     }
     if (length > MAX_PEM_BYTES) return { ok: false, message: `more than ${MAX_PEM_BYTES} bytes: not read; a certificate with its chain and key is a few kilobytes` };
     return { ok: true, text: buffer.subarray(0, length).toString("utf8") };
@@ -171,6 +172,7 @@ export class CertificateDirWatcher {
 
   /** Scans once and starts watching; resolves with the first scan. */
   async start(): Promise<CertificateDirScan> {
+    if (this.#periodic || this.#closed) return this.#scan;
     this.#arm();
     this.#scan = await scanCertificateDir(this.#dir, this.#now());
     if (!this.#closed) {

@@ -74,6 +74,8 @@ export function selfSignedCertificate(options: SelfSignedOptions): string {
   const algorithm = derSequence(derOid(OID.ecdsaWithSha256));
   const name = derSequence(derSet(derSequence(derOid(OID.commonName), derUtf8String(commonName))));
   // RFC 5280 §4.1.2.2: positive, at most 20 octets; 16 random ones make collisions moot.
+  // The top bit cleared keeps it positive without a padding byte, and a non-zero first
+  // byte keeps all 16 (DER drops leading zeros).
   const serial = randomBytes(16);
   serial[0] = serial[0]! & 0x7f || 0x01;
   const tbs = derSequence(

@@ -262,7 +262,7 @@ export class CertificateZkStore implements CertificateStore {
         },
         (error: unknown) => {
           this.#readFailures += 1;
-          this.#lastError = `reading ${this.#options.path} failed (${reason}): ${(error as Error).message}${chrootHint(this.#options.hosts, error)}`;
+          this.#lastError = `reading ${this.#options.path} failed (${reason}): ${(error as Error).message}${readHint(this.#options.hosts, error)}`;
           this.#log?.warn("full read of certificates from ZooKeeper failed", { error: this.#lastError });
           if (error instanceof ZkOpError && error.code === "TIMEOUT" && session === this.#session) this.#restart(this.#lastError);
           else if (session === this.#session && session.connected) this.#fullReadAgain = true;
@@ -352,6 +352,14 @@ export class CertificateZkStore implements CertificateStore {
       { cause: error },
     );
   }
+}
+
+/** What to do about a failed read, or "". */
+function readHint(hosts: readonly string[], error: unknown): string {
+  if (error instanceof ZkOpError && error.code === ZK_CODES.NO_AUTH) {
+    return " (certificate nodes can be read only with the BAMBOO_ZK_AUTH credentials that wrote them; use the same ones on every instance)";
+  }
+  return chrootHint(hosts, error);
 }
 
 /**

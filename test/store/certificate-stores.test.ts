@@ -359,6 +359,7 @@ describe("certificate ZooKeeper store", () => {
     expect(impostor.list()).toEqual([]);
     expect(impostor.status().connected).toBe(false);
     await eventually(() => (impostor.status().lastError ?? "").includes("NO_AUTH"), "the refused read");
+    expect(impostor.status().lastError).toContain("can be read only with the BAMBOO_ZK_AUTH credentials that wrote them");
   });
 
   test("skips nodes others put there under unusable names or without a PEM, with a warning", async () => {

@@ -93,7 +93,7 @@ export function routeSteps(rules: readonly OrderedRule[], place: (rule: AclRule)
       const use = (uses.get(run.map.name) ?? 0) + 1;
       uses.set(run.map.name, use);
       const map = use === 1 ? run.map : { ...run.map, name: run.map.name.replace(/\.map$/, `.${use}.map`) };
-      steps.push({ kind: "map", map, entries: entriesOf(map, run.indices, rules) });
+      steps.push({ kind: "map", map, entries: entriesOf(run.indices, places) });
     }
   }
   if (rest.length > 0) steps.push({ kind: "chain", routes: rest });
@@ -104,6 +104,8 @@ export function routeSteps(rules: readonly OrderedRule[], place: (rule: AclRule)
 export interface Placement {
   readonly rank: number;
   readonly map: MapSpec | null;
+  /** The rule's keys in that map (lower-cased for a folded map); none without a map. */
+  readonly keys: readonly string[];
 }
 
 /**
@@ -111,7 +113,9 @@ export interface Placement {
  * which). Pure, so its answers can be kept by rule (template-data.ts does).
  */
 export function placementOf(rule: AclRule): Placement {
-  return { rank: precedenceKey(rule).rank, map: MAPS.find((map) => fits(rule, map)) ?? null };
+  const map = MAPS.find((candidate) => fits(rule, candidate)) ?? null;
+  const keys = map === null ? [] : map.folded ? rule.patterns.map((pattern) => pattern.toLowerCase()) : rule.patterns;
+  return { rank: precedenceKey(rule).rank, map, keys };
 }
 
 /** A rank's rules cut into runs served by one map each (null: chain lines). */
@@ -156,12 +160,12 @@ export function isPlainKeyRule(acl: string): boolean {
   return parsed.rule.patterns.every((pattern) => INERT_PATTERN.test(pattern) && !pattern.startsWith("-")) && MAPS.some((map) => fits(parsed.rule, map));
 }
 
-function entriesOf(map: MapSpec, indices: readonly number[], rules: readonly OrderedRule[]): MapEntry[] {
+function entriesOf(indices: readonly number[], places: readonly (Placement | null)[]): MapEntry[] {
   const entries: MapEntry[] = [];
   const seen = new Set<string>();
   for (const index of indices) {
-    for (const pattern of rules[index]!.rule!.patterns) {
-      const key = map.folded ? pattern.toLowerCase() : pattern;
+    // Keys kept with the rule's placement: strings made once hash once, not at every write.
+    for (const key of places[index]!.keys) {
       // The chain tests this rule first: a later rule with the same key would never be reached.
       if (seen.has(key)) continue;
       seen.add(key);

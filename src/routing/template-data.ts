@@ -1,6 +1,6 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
 import { isSortedById, sameService, type Service } from "../store/types.ts";
-import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, type AclRule } from "./acl/index.ts";
+import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, reorderByPrecedence, type AclRule } from "./acl/index.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
 
@@ -176,6 +176,8 @@ export class TemplateDataBuilder {
   #order: RoutingOrder = {
     apps: [],
     mapDir: "",
+    ranked: [],
+    unreadable: [],
     positions: [],
     steps: [],
     maps: [],
@@ -259,16 +261,35 @@ export class TemplateDataBuilder {
   }
 
   #routingOrder(apps: readonly TemplateApp[], mapDir: string): RoutingOrder {
-    // Task events change no rule: sorting 10,000 rules and building their maps again each time is wasted work.
-    if (mapDir === this.#order.mapDir && sameRules(apps, this.#order.apps)) return this.#order;
-    const ranked: { id: string; rule: AclRule; position: number }[] = [];
-    const unreadable: { rule: null; position: number }[] = [];
-    apps.forEach((app, position) => {
-      const parsed = this.#parse(app.Acl);
-      if (parsed.ok) ranked.push({ id: app.Id, rule: parsed.rule, position });
-      else unreadable.push({ rule: null, position });
-    });
-    const ordered = [...orderByPrecedence(ranked, this.#precedence), ...unreadable];
+    const last = this.#order;
+    const changed = mapDir === last.mapDir ? changedRules(apps, last.apps) : null;
+    // Task events change no rule: ranking 10,000 rules and building their maps again each time is wasted work.
+    if (changed !== null && changed.length === 0) return last;
+    let ranked: readonly RankedApp[];
+    let unreadable: readonly UnreadableApp[];
+    if (changed === null) {
+      const readable: RankedApp[] = [];
+      const rest: UnreadableApp[] = [];
+      apps.forEach((app, position) => {
+        const parsed = this.#parse(app.Acl);
+        if (parsed.ok) readable.push({ id: app.Id, rule: parsed.rule, position });
+        else rest.push({ rule: null, position });
+      });
+      [ranked, unreadable] = [orderByPrecedence(readable, this.#precedence), rest];
+    } else {
+      // A rule write: the same apps with a rule or two changed are re-ranked alone.
+      const positions = new Set(changed);
+      const added: RankedApp[] = [];
+      const rest = last.unreadable.filter((entry) => !positions.has(entry.position));
+      for (const position of changed) {
+        const parsed = this.#parse(apps[position]!.Acl);
+        if (parsed.ok) added.push({ id: apps[position]!.Id, rule: parsed.rule, position });
+        else rest.push({ rule: null, position });
+      }
+      ranked = reorderByPrecedence(last.ranked, (entry) => positions.has(entry.position), added, this.#precedence);
+      unreadable = rest.sort((a, b) => a.position - b.position);
+    }
+    const ordered = [...ranked, ...unreadable];
     const steps = routeSteps(ordered, this.#placement);
     const maps = steps.flatMap((step): TemplateMap[] =>
       step.kind === "chain"
@@ -286,15 +307,30 @@ export class TemplateDataBuilder {
             },
           ],
     );
-    this.#order = { apps, mapDir, positions: ordered.map((entry) => entry.position), steps, maps };
+    this.#order = { apps, mapDir, ranked, unreadable, positions: ordered.map((entry) => entry.position), steps, maps };
     return this.#order;
   }
+}
+
+interface RankedApp {
+  readonly id: string;
+  readonly rule: AclRule;
+  /** Its index in the id-sorted apps. */
+  readonly position: number;
+}
+
+interface UnreadableApp {
+  readonly rule: null;
+  readonly position: number;
 }
 
 interface RoutingOrder {
   /** The apps it was computed for: only their ids and rules count. */
   readonly apps: readonly TemplateApp[];
   readonly mapDir: string;
+  /** The apps whose rule reads, most specific first; then those whose rule does not, by position. */
+  readonly ranked: readonly RankedApp[];
+  readonly unreadable: readonly UnreadableApp[];
   /** Positions in the id-sorted apps, most specific rule first. */
   readonly positions: readonly number[];
   readonly steps: readonly RouteStep[];
@@ -367,12 +403,20 @@ function toTemplateTask(task: Task): TemplateTask {
   };
 }
 
-function sameRules(apps: readonly TemplateApp[], before: readonly TemplateApp[]): boolean {
-  if (apps.length !== before.length) return false;
+/**
+ * The positions whose rule differs from `before`'s, when both list the same apps in the same
+ * order; null when the apps differ, or so many rules do that ranking them all is cheaper.
+ */
+function changedRules(apps: readonly TemplateApp[], before: readonly TemplateApp[]): number[] | null {
+  if (apps.length !== before.length) return null;
+  const changed: number[] = [];
   for (let i = 0; i < apps.length; i++) {
-    if (apps[i] !== before[i] && (apps[i]!.Id !== before[i]!.Id || apps[i]!.Acl !== before[i]!.Acl)) return false;
+    const [now, was] = [apps[i]!, before[i]!];
+    if (now === was) continue;
+    if (now.Id !== was.Id) return null;
+    if (now.Acl !== was.Acl && changed.push(i) > MAX_IN_PLACE_CHANGES) return null;
   }
-  return true;
+  return changed;
 }
 
 function toTemplateService(service: Service): TemplateService {

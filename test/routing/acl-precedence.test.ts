@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import type { AclRule } from "../../src/routing/acl/model.ts";
 import { parseAcl } from "../../src/routing/acl/parse.ts";
-import { orderByPrecedence, precedenceKey } from "../../src/routing/acl/precedence.ts";
+import { orderByPrecedence, precedenceKey, reorderByPrecedence } from "../../src/routing/acl/precedence.ts";
 
 function rule(acl: string): AclRule {
   const parsed = parseAcl(acl);
@@ -72,5 +73,24 @@ describe("orderByPrecedence", () => {
   test("the order does not depend on the input order", () => {
     const entries = [["/c", "path_beg /c"], ["/a", "hdr(host) -i a.com"], ["/b", "path_beg /b/long"]] as const;
     expect(order([...entries].reverse())).toEqual(order(entries));
+  });
+});
+
+describe("reorderByPrecedence", () => {
+  const rules = ["path_reg ^/a", "hdr(x-a) b", "hdr_end(host) -i .example.com", "path_beg /a", "path_beg /a/b", "path /a", "hdr(host) -i a.example", "base_beg a.example/x", "base a.example/x/y", "src 10.0.0.0/8"];
+  const entryArb = fc.tuple(fc.constantFrom("/a", "/b", "/c", "/d", "/e", "/f", "/g"), fc.constantFrom(...rules));
+
+  test("dropping and adding entries orders exactly as sorting everything again", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(entryArb, { selector: ([id]) => id, maxLength: 7 }), fc.array(entryArb, { maxLength: 4 }), (before, changes) => {
+        const changed = new Map(changes.map(([id, acl]) => [id, acl]));
+        const ordered = orderByPrecedence(before.map(([id, acl]) => ({ id, rule: rule(acl) })));
+        const added = [...changed].map(([id, acl]) => ({ id, rule: rule(acl) }));
+        const after = [...before.filter(([id]) => !changed.has(id)), ...changed];
+        const expected = orderByPrecedence(after.map(([id, acl]) => ({ id, rule: rule(acl) }))).map((entry) => entry.id);
+        expect(reorderByPrecedence(ordered, (entry) => changed.has(entry.id), added).map((entry) => entry.id)).toEqual(expected);
+      }),
+      { numRuns: 500, seed: 16 },
+    );
   });
 });

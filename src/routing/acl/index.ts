@@ -15,7 +15,7 @@ export { renderAcl } from "./render.ts";
 export { checkAgainstPolicy, DEFAULT_POLICY, parsePolicy, type AclPolicy, type PolicyGrant, type PolicyResult, type PolicyVerdict } from "./policy.ts";
 export { checkHijack, type HijackVerdict } from "./hijack.ts";
 export { compareRules, findConflicts, type Conflict } from "./conflicts.ts";
-export { compareByPrecedence, orderByPrecedence, precedenceKey, type PrecedenceKey, type RankedRule } from "./precedence.ts";
+export { compareByPrecedence, orderByPrecedence, precedenceKey, reorderByPrecedence, type PrecedenceKey, type RankedRule } from "./precedence.ts";
 export type { AclRule, Converter, FetchName, MatchMethod, Subject } from "./model.ts";
 export { matchesValue } from "./match.ts";
 export { subjectOf } from "./model.ts";

@@ -112,3 +112,31 @@ export function orderByPrecedence<T extends RankedRule>(entries: readonly T[], k
   const keyed = entries.map((entry) => ({ entry, id: entry.id, key: keyOf(entry.rule) }));
   return keyed.sort(compareKeyed).map((keyedEntry) => keyedEntry.entry);
 }
+
+/**
+ * {@link orderByPrecedence} of `ordered` without the entries `drop` picks, plus `added`: the
+ * same order, since ids are unique and the order is total, at the cost of a copy and a binary
+ * search per added entry instead of a sort. A rule write re-ranks one rule of 10,000 this way.
+ *
+ * @param ordered - entries already in precedence order (as orderByPrecedence returned them).
+ */
+export function reorderByPrecedence<T extends RankedRule>(
+  ordered: readonly T[],
+  drop: (entry: T) => boolean,
+  added: readonly T[],
+  keyOf: (rule: AclRule) => PrecedenceKey = precedenceKey,
+): T[] {
+  const result = ordered.filter((entry) => !drop(entry));
+  for (const entry of added) {
+    const keyed = { id: entry.id, key: keyOf(entry.rule) };
+    let [low, high] = [0, result.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const other = result[middle]!;
+      if (compareKeyed({ id: other.id, key: keyOf(other.rule) }, keyed) < 0) low = middle + 1;
+      else high = middle;
+    }
+    result.splice(low, 0, entry);
+  }
+  return result;
+}

@@ -18,6 +18,12 @@ import { MarathonWatcher } from "./marathon/watcher.ts";
 import { parsePolicy, type AclPolicy } from "./routing/acl/index.ts";
 import { isPlainKeyRule } from "./routing/route-maps.ts";
 import { createStore } from "./store/index.ts";
+import { createCertificateStore, type CertificateStore } from "./store/certificates.ts";
+import { CertificateSources } from "./sync/certificate-sources.ts";
+import { CertificateDirWatcher } from "./tls/certificate-dir.ts";
+import { loadDefaultCertificate, type DefaultCertificate } from "./tls/default-certificate.ts";
+import { writeFileAtomic } from "./system/atomic-file.ts";
+import { mkdir } from "node:fs/promises";
 import type { Store } from "./store/types.ts";
 import { HostResolver } from "./sync/host-resolver.ts";
 import { newProblems, type RoutingProblem } from "./compile/problems.ts";
@@ -61,6 +67,10 @@ export class Appliance implements ApplianceView {
     readonly paths: RuntimePaths,
     readonly aclPolicy: AclPolicy,
     readonly store: Store,
+    readonly certificateStore: CertificateStore,
+    private readonly certificates: CertificateSources,
+    private readonly certificateDir: CertificateDirWatcher | null,
+    readonly defaultCertificate: DefaultCertificate,
     readonly aclChecker: AclChecker,
     readonly credentials: Credentials,
     private readonly supervisor: HAProxySupervisor,
@@ -90,6 +100,12 @@ export class Appliance implements ApplianceView {
     const render = compileTemplate(template.name, template.source);
     await refuseBrokenTemplate(config, paths, render, template.name);
     const store = createStore(config, paths, log);
+    const certificateStore = createCertificateStore({ zookeeper: config.zookeeper, dataDir: paths.dataDir, log });
+    const certificates = new CertificateSources(certificateStore);
+    const defaultCertificate = await loadDefaultCertificate({ configuredPath: config.bamboo.defaultCertPath, generatedPath: paths.generatedDefaultCertificate, now: new Date(), log });
+    // HAProxy loads it from its own directory (0700, files 0600), with the certificates the loop writes there.
+    await mkdir(paths.haproxyCertDir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(paths.defaultCertificate, defaultCertificate.info.pem, { durable: false, mode: 0o600 });
     const aclChecker = new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule });
     const supervisor = new HAProxySupervisor({
       bin: config.haproxy.bin,
@@ -128,6 +144,7 @@ export class Appliance implements ApplianceView {
         fetchApp: (id) => marathon.fetchApp(id),
       },
       services: () => store.list(),
+      certificates: () => certificates.current().certificates,
       apply: async (snapshot, reasons) => {
         const outcome = await pipeline.apply(snapshot, reasons);
         if (!applier.status().serving && (outcome.kind === "invalid" || (outcome.kind === "failed" && lacksRights(outcome.message)))) appliance.#fatal.resolve(outcome.message);
@@ -143,7 +160,17 @@ export class Appliance implements ApplianceView {
         confirmShrinkMs: CONFIRM_SHRINK_MS,
       },
     });
-    const appliance = new Appliance(config, paths, aclPolicyOf(config), store, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
+    const certificateDir =
+      config.bamboo.certDir === ""
+        ? null
+        : new CertificateDirWatcher(config.bamboo.certDir, {
+            onChange: (scan) => {
+              certificates.setDirScan(scan);
+              reconciler.certificatesChanged();
+            },
+            log,
+          });
+    const appliance = new Appliance(config, paths, aclPolicyOf(config), store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
     return appliance;
   }
 
@@ -161,6 +188,10 @@ export class Appliance implements ApplianceView {
     await this.supervisor.findLeftover();
     await this.store.start();
     this.store.watch(() => this.reconciler.servicesChanged());
+    // Before the first sync, so HAProxy starts with HTTPS rather than reloading for it.
+    await this.certificateStore.start();
+    this.certificateStore.watch(() => this.reconciler.certificatesChanged());
+    if (this.certificateDir) this.certificates.setDirScan(await this.certificateDir.start());
     this.pipeline.onApplied(() => this.overview.invalidate());
     this.supervisor.onEvent((event) => {
       if (event.type !== "restarted") return;
@@ -189,8 +220,10 @@ export class Appliance implements ApplianceView {
     this.reconciler.stop();
     this.applier.close();
     await this.watcher.stop();
+    this.certificateDir?.close();
     await this.supervisor.stop(options);
     await this.store.close();
+    await this.certificateStore.close();
   }
 
   /** Every part's report, read now: what the HTTP layer's views are computed from. */

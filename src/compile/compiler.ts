@@ -1,4 +1,5 @@
 import type { AclVerdict } from "../haproxy/acl-check.ts";
+import type { ServedTls } from "../haproxy/certificate-plan.ts";
 import type { MapFile } from "../haproxy/map-files.ts";
 import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
@@ -7,6 +8,7 @@ import { memoByText, storedRuleKeyProblem } from "../routing/acl/index.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
 import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
+import type { NamedCertificate } from "../tls/certificate.ts";
 import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
 import type { RoutingProblem } from "./problems.ts";
 import { SectionInstances } from "./section-instances.ts";
@@ -23,6 +25,8 @@ export interface OutsideAnswers {
 export interface CompileInput {
   readonly apps: readonly App[];
   readonly services: readonly Service[];
+  /** None: a config without HTTPS, as `render` and `check` show it. */
+  readonly certificates?: readonly NamedCertificate[];
   readonly answers: OutsideAnswers;
   /** Apps to leave out, with why: HAProxy refused the config with them (see sync/pipeline.ts). */
   readonly leaveOut?: ReadonlyMap<string, string>;
@@ -35,6 +39,8 @@ export interface Compiled {
   readonly config: SlottedConfig;
   /** The map files the config names; they must be on disk before HAProxy loads it. */
   readonly maps: readonly MapFile[];
+  /** The certificates HTTPS serves; on disk before HAProxy loads the config, like the maps. */
+  readonly tls: ServedTls;
   readonly data: TemplateData;
   readonly problems: readonly RoutingProblem[];
 }
@@ -50,6 +56,8 @@ export interface Compiled {
  * app (template-memo.ts) and slots one section (slots.ts). So one compiler per owner of a
  * lifetime: the pipeline for the process, a command for its run.
  */
+const NO_CERTIFICATES: readonly NamedCertificate[] = [];
+
 export class Compiler {
   readonly #addresses = new AgentAddresses();
   readonly #settingsChecker = new AppSettingsChecker();
@@ -64,6 +72,8 @@ export class Compiler {
   #usable: { readonly services: readonly Service[]; readonly verdicts: OutsideAnswers["rules"]; readonly result: UsableServices } | null = null;
   /** The template's maps last turned into files: unchanged rules keep their maps, and the applier compares them by identity first. */
   #maps: { readonly of: readonly TemplateMap[]; readonly files: readonly MapFile[] } | null = null;
+  /** The same for the certificates: unchanged ones keep their object, and planning them costs nothing. */
+  #tls: { readonly of: TemplateData["Certificates"]; readonly served: ServedTls } | null = null;
 
   constructor(
     private readonly render: RenderConfig,
@@ -76,11 +86,11 @@ export class Compiler {
     const checked = this.#settingsChecker.check(addressed.apps);
     const leaveOut = input.leaveOut ?? new Map<string, string>();
     const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
-    const data = this.#templateData.build(apps, rules.services, this.settings);
+    const data = this.#templateData.build(apps, rules.services, this.settings, input.certificates ?? NO_CERTIFICATES);
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
     const config = slotConfig(this.render.pieces(data), input.previous, this.#instances.of(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
-    return { config, maps: this.#mapFiles(data.Maps), data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
+    return { config, maps: this.#mapFiles(data.Maps), tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES), data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
   }
 
   #mapFiles(maps: readonly TemplateMap[]): readonly MapFile[] {
@@ -88,6 +98,14 @@ export class Compiler {
       this.#maps = { of: maps, files: maps.map((map) => ({ path: map.Path, entries: map.Entries.map((entry) => ({ key: entry.Key, value: entry.Value })) })) };
     }
     return this.#maps.files;
+  }
+
+  #servedTls(listed: TemplateData["Certificates"], certificates: readonly NamedCertificate[]): ServedTls {
+    if (this.#tls?.of === listed) return this.#tls.served;
+    // The template's list is made from `certificates`, one for one.
+    const served = { crtList: this.settings.CrtList, certificates: listed.map((entry, i) => ({ path: entry.Path, pem: certificates[i]!.info.pem, hosts: entry.Hosts })) };
+    this.#tls = { of: listed, served };
+    return served;
   }
 
   #usableServices(services: readonly Service[], verdicts: OutsideAnswers["rules"]): UsableServices {

@@ -41,6 +41,10 @@ export interface Config {
     readonly metricsAuth: boolean;
     /** BAMBOO_ACL_POLICY as written; its meaning is routing's (src/routing/acl/policy.ts), checked at start. */
     readonly aclPolicy: string;
+    /** "": no certificate directory. */
+    readonly certDir: string;
+    /** "": a generated self-signed certificate answers hosts no certificate names. */
+    readonly defaultCertPath: string;
   };
   readonly zookeeper: {
     /** Empty: the file store is used. */
@@ -54,6 +58,12 @@ export interface Config {
     readonly templatePath: string;
     readonly outputPath: string;
     readonly httpBind: BindAddress;
+    readonly httpsBind: BindAddress;
+    readonly tls: {
+      readonly minVersion: "TLSv1.2" | "TLSv1.3";
+      readonly ciphers: string;
+      readonly ciphersuites: string;
+    };
     readonly timeoutConnectMs: number;
     readonly timeoutClientMs: number;
     readonly timeoutServerMs: number;

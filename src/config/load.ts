@@ -119,6 +119,8 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       readAuth: get("BAMBOO_API_READ_AUTH"),
       metricsAuth: get("BAMBOO_METRICS_AUTH"),
       aclPolicy: get("BAMBOO_ACL_POLICY"),
+      certDir: get("BAMBOO_CERT_DIR"),
+      defaultCertPath: get("BAMBOO_DEFAULT_CERT"),
     },
     zookeeper: {
       hosts: get("BAMBOO_ZK_HOST"),
@@ -130,6 +132,12 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       templatePath: get("HAPROXY_TEMPLATE_PATH"),
       outputPath: get<string>("HAPROXY_OUTPUT_PATH") || `${dataDir.replace(/\/+$/, "")}/haproxy.cfg`,
       httpBind: get("HAPROXY_HTTP_BIND"),
+      httpsBind: get("HAPROXY_HTTPS_BIND"),
+      tls: {
+        minVersion: get("HAPROXY_TLS_MIN_VERSION"),
+        ciphers: get("HAPROXY_TLS_CIPHERS"),
+        ciphersuites: get("HAPROXY_TLS_CIPHERSUITES"),
+      },
       timeoutConnectMs: get("HAPROXY_TIMEOUT_CONNECT"),
       timeoutClientMs: get("HAPROXY_TIMEOUT_CLIENT"),
       timeoutServerMs: get("HAPROXY_TIMEOUT_SERVER"),
@@ -181,6 +189,17 @@ function crossCheck(config: Config): string[] {
   }
   if (config.bamboo.dataDir === "") problems.push("BAMBOO_DATA_DIR: expected a directory path");
   if (config.haproxy.bin === "") problems.push("HAPROXY_BIN: expected the path or name of the haproxy executable");
+  if (config.haproxy.tls.minVersion !== "TLSv1.2" && config.haproxy.tls.minVersion !== "TLSv1.3") {
+    problems.push(`HAPROXY_TLS_MIN_VERSION='${config.haproxy.tls.minVersion}': expected TLSv1.2 or TLSv1.3 (older versions are broken)`);
+  }
+  // The cipher lists reach HAProxy's config as one word each.
+  for (const [name, value] of [["HAPROXY_TLS_CIPHERS", config.haproxy.tls.ciphers], ["HAPROXY_TLS_CIPHERSUITES", config.haproxy.tls.ciphersuites]] as const) {
+    if (!/^[A-Za-z0-9_+!:.@=-]+$/.test(value)) problems.push(`${name}='${value}': expected an OpenSSL cipher list such as ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384`);
+  }
+  const [http, https] = [config.haproxy.httpBind, config.haproxy.httpsBind];
+  if (http.port === https.port && (http.host === https.host || http.host === "" || https.host === "")) {
+    problems.push(`HAPROXY_HTTPS_BIND='${https.host}:${https.port}' is where HAPROXY_HTTP_BIND listens: give HTTPS a port of its own`);
+  }
   return problems;
 }
 

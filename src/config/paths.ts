@@ -13,6 +13,12 @@ export interface RuntimePaths {
   readonly serverStateFile: string;
   /** HAProxy's map files for the frontend's lookups (routing/route-maps.ts). */
   readonly mapDir: string;
+  /** The certificates HAProxy serves, its crt-list and default certificate, readable by bamboo's user only. */
+  readonly haproxyCertDir: string;
+  readonly crtList: string;
+  readonly defaultCertificate: string;
+  /** The self-signed default certificate bamboo made, kept so every restart serves the same. */
+  readonly generatedDefaultCertificate: string;
   readonly pidFile: string;
   /** File store of services when no ZooKeeper is configured. */
   readonly servicesFile: string;
@@ -30,6 +36,10 @@ export function runtimePaths(config: Config): RuntimePaths {
     statsPageSocket: `${dir}/haproxy-stats-page.sock`,
     serverStateFile: `${dir}/haproxy-server-state`,
     mapDir: `${dir}/maps`,
+    haproxyCertDir: `${dir}/haproxy-certs`,
+    crtList: `${dir}/haproxy-certs/crt-list`,
+    defaultCertificate: `${dir}/haproxy-certs/default.pem`,
+    generatedDefaultCertificate: `${dir}/default-certificate.pem`,
     pidFile: `${dir}/haproxy.pid`,
     servicesFile: `${dir}/services.json`,
     servicesSnapshot: `${dir}/zookeeper-services.json`,

@@ -1,7 +1,11 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../system/log.ts";
-import { contentVersion, LatestWriter, writeFileAtomic } from "./config-file.ts";
+import { writeFileAtomic } from "../system/atomic-file.ts";
+import { contentVersion, LatestWriter } from "./config-file.ts";
+import { writeServedTls } from "./certificate-files.ts";
+import { planCertificates, type ServedTls } from "./certificate-plan.ts";
 import { mapFileText, writeMapFiles, type MapFile } from "./map-files.ts";
+import { abortCertificateCommand, type SslStep } from "./ssl-commands.ts";
 import { commandText, mapVersionCommands, plan, planMaps, type Plan } from "./plan.ts";
 import { prepareMapCommand, preparedMapVersion } from "./runtime-api.ts";
 import { serverStateFor } from "./server-state.ts";
@@ -23,6 +27,14 @@ export interface RuntimeApi {
   /** One command's raw reply. */
   send(command: string): Promise<string>;
 }
+
+/** The files besides the config that HAProxy reads when it loads it: maps and HTTPS's certificates. */
+export interface ConfigFiles {
+  readonly maps: readonly MapFile[];
+  readonly tls: ServedTls;
+}
+
+export const NO_FILES: ConfigFiles = { maps: [], tls: { crtList: "", certificates: [] } };
 
 export type ApplyOutcome =
   | { readonly kind: "unchanged" }
@@ -78,8 +90,8 @@ export interface ApplierOptions {
  */
 export class ConfigApplier {
   #running: SlottedConfig | null = null;
-  /** The map files HAProxy loaded with {@link #running}, or changed at run time since. */
-  #runningMaps: readonly MapFile[] = [];
+  /** The maps and certificates HAProxy loaded with {@link #running}, or changed at run time since. */
+  #runningFiles: ConfigFiles = NO_FILES;
   /** Set when HAProxy restarted on its own: what it runs is the file on disk, which may lag. */
   #reloadBecause: string | null = null;
   readonly #disk: LatestWriter;
@@ -139,15 +151,17 @@ export class ConfigApplier {
    * `next` is best made from {@link running}: then only the sections it read again are
    * compared. `maps` are the map files it names (compile/compiler.ts).
    */
-  async apply(next: SlottedConfig, reasons: readonly string[], maps: readonly MapFile[] = []): Promise<ApplyOutcome> {
+  async apply(next: SlottedConfig, reasons: readonly string[], files: ConfigFiles = NO_FILES): Promise<ApplyOutcome> {
     const { process: haproxy } = this.options;
-    if (!haproxy.isRunning()) return this.#start(next, maps, reasons);
-    if (this.#reloadBecause !== null) return this.#reload(next, maps, [this.#reloadBecause]);
+    if (!haproxy.isRunning()) return this.#start(next, files, reasons);
+    if (this.#reloadBecause !== null) return this.#reload(next, files, [this.#reloadBecause]);
     const decision: Plan = plan(this.#running, next);
-    if (decision.kind === "reload") return this.#reload(next, maps, decision.reasons);
-    const mapPlan = planMaps(this.#runningMaps, maps);
-    if (mapPlan.kind === "reload") return this.#reload(next, maps, mapPlan.reasons);
-    if (decision.kind === "none" && mapPlan.kind === "none") {
+    if (decision.kind === "reload") return this.#reload(next, files, decision.reasons);
+    const mapPlan = planMaps(this.#runningFiles.maps, files.maps);
+    if (mapPlan.kind === "reload") return this.#reload(next, files, mapPlan.reasons);
+    const tlsPlan = planCertificates(this.#runningFiles.tls.certificates, files.tls.certificates, files.tls.crtList);
+    if (tlsPlan.kind === "reload") return this.#reload(next, files, tlsPlan.reasons);
+    if (decision.kind === "none" && mapPlan.kind === "none" && tlsPlan.kind === "none") {
       // Comments may still differ; the next render compares against this one.
       if (next.reread.some((section, i) => section !== next.replaced[i])) this.#disk.write(textPieces(next));
       this.#running = next;
@@ -155,7 +169,14 @@ export class ConfigApplier {
     }
     const commands = decision.kind === "runtime" ? decision.commands.map(commandText) : [];
     const mapChange = mapPlan.kind === "runtime" ? mapPlan : { edits: [], replace: [], changed: [] };
-    return this.#applyAtRuntime(next, [...commands, ...mapChange.edits], mapChange.replace, mapChange.changed, maps, reasons);
+    return this.#applyAtRuntime(next, {
+      commands: [...commands, ...mapChange.edits],
+      replacedMaps: mapChange.replace,
+      changedMaps: mapChange.changed,
+      sslSteps: tlsPlan.kind === "runtime" ? tlsPlan.steps : [],
+      files,
+      reasons,
+    });
   }
 
   /**
@@ -169,43 +190,75 @@ export class ConfigApplier {
     this.#update({ serving: true });
   }
 
-  /** `commands` first (slots, then key edits of maps), then each of `replacedMaps` whole; `changedMaps` are rewritten on disk. */
+  /**
+   * `commands` first (slots, then key edits of maps), then each of `replacedMaps` whole, then
+   * the certificates' steps; `changedMaps` and the certificates are rewritten on disk.
+   */
   async #applyAtRuntime(
     next: SlottedConfig,
-    commands: readonly string[],
-    replacedMaps: readonly MapFile[],
-    changedMaps: readonly MapFile[],
-    maps: readonly MapFile[],
-    reasons: readonly string[],
+    change: {
+      readonly commands: readonly string[];
+      readonly replacedMaps: readonly MapFile[];
+      readonly changedMaps: readonly MapFile[];
+      readonly sslSteps: readonly SslStep[];
+      readonly files: ConfigFiles;
+      readonly reasons: readonly string[];
+    },
   ): Promise<ApplyOutcome> {
     const { runtime, log } = this.options;
-    let operations = commands.length;
+    const { files, reasons } = change;
+    let operations = change.commands.length + change.sslSteps.length;
     try {
-      if (commands.length > 0) await runtime.run(commands);
-      for (const map of replacedMaps) {
+      if (change.commands.length > 0) await runtime.run(change.commands);
+      for (const map of change.replacedMaps) {
         const version = preparedMapVersion(await runtime.send(prepareMapCommand(map.path)));
         const fill = mapVersionCommands(version, map);
         await runtime.run(fill);
         operations += 1 + fill.length;
       }
+      await this.#runSslSteps(change.sslSteps);
     } catch (error) {
       log.warn("runtime API update failed; reloading instead", { error, reasons });
-      return this.#reload(next, maps, [`runtime API failed: ${errorMessage(error)}`]);
+      return this.#reload(next, files, [`runtime API failed: ${errorMessage(error)}`]);
     }
     this.#running = next;
-    this.#runningMaps = maps;
+    const tlsChanged = change.sslSteps.length > 0;
+    this.#runningFiles = files;
     // A later reload or restart reads the files: they must hold what now runs (runtime changes
     // die with the worker). A crash before they catch up is covered by restarted(): the next
     // apply reloads, and a reload writes every file first.
     this.#disk.write(textPieces(next));
-    for (const map of changedMaps) this.#mapWriter(map.path).write([mapFileText(map.entries)]);
+    for (const map of change.changedMaps) this.#mapWriter(map.path).write([mapFileText(map.entries)]);
+    if (tlsChanged) {
+      try {
+        await writeServedTls(files.tls);
+      } catch (error) {
+        this.#reloadBecause = `certificate files could not be written after a runtime change: ${errorMessage(error)}`;
+        log.error("could not write the certificate files; the next apply reloads", { error: errorMessage(error) });
+      }
+    }
     this.#update({
       runtimeOperations: this.#status.runtimeOperations + operations,
       runtimeApplies: this.#status.runtimeApplies + 1,
       lastError: null,
     });
-    log.debug("applied through the runtime API", { operations, maps: changedMaps.length, reasons });
+    log.debug("applied through the runtime API", { operations, maps: change.changedMaps.length, certificates: tlsChanged, reasons });
     return { kind: "runtime", operations };
+  }
+
+  /**
+   * Each step's reply must say it worked: these commands answer failures in many words. A
+   * failed step may leave a certificate's transaction open, which would refuse the next one
+   * for that file: it is aborted before the reload that follows takes over.
+   */
+  async #runSslSteps(steps: readonly SslStep[]): Promise<void> {
+    for (const step of steps) {
+      const reply = await this.options.runtime.send(step.command);
+      if (step.success.test(reply)) continue;
+      const path = /^(?:new|set|commit) ssl cert (\S+)/.exec(step.command)?.[1];
+      if (path !== undefined) await this.options.runtime.send(abortCertificateCommand(path)).catch(() => undefined);
+      throw new Error(`${step.command.split("\n")[0]}: ${reply.trim() || "no reply"}`);
+    }
   }
 
   #mapWriter(path: string): LatestWriter {
@@ -214,20 +267,20 @@ export class ConfigApplier {
     return writer;
   }
 
-  async #validateAndWrite(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome | null> {
+  async #validateAndWrite(next: SlottedConfig, files: ConfigFiles, reasons: readonly string[]): Promise<ApplyOutcome | null> {
     const { configPath, bin, log } = this.options;
     // A runtime change's write still under way must not land after this one, nor a retry of one later.
     await this.settled();
     for (const writer of [this.#disk, ...this.#mapDisk.values()]) writer.supersede();
-    // HAProxy reads the maps when it loads the config, haproxy -c included; the running
-    // worker keeps the maps it loaded, so only a restart could see them before the config.
-    await writeMapFiles(maps);
+    // HAProxy reads maps and certificates when it loads the config, haproxy -c included; the
+    // running worker keeps what it loaded, so only a restart could see them before the config.
+    await this.#writeFiles(files);
     const candidate = `${configPath}.candidate`;
     await writeFileAtomic(candidate, textPieces(next));
     const verdict = await validateConfig(bin, candidate);
     await rm(candidate, { force: true });
     if (!verdict.ok) {
-      await this.#restoreMaps();
+      await this.#writeFiles(this.#runningFiles);
       const message = `HAProxy refuses the generated config: ${verdict.message}`;
       this.#update({ invalidConfigs: this.#status.invalidConfigs + 1, lastError: message });
       log.error("config rejected by haproxy -c", { reasons, error: verdict.message });
@@ -237,8 +290,8 @@ export class ConfigApplier {
     return null;
   }
 
-  async #start(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome> {
-    const refused = await this.#validateAndWrite(next, maps, reasons);
+  async #start(next: SlottedConfig, files: ConfigFiles, reasons: readonly string[]): Promise<ApplyOutcome> {
+    const refused = await this.#validateAndWrite(next, files, reasons);
     if (refused) return refused;
     // A restart must not pick up the state of a previous run's slots.
     await this.#clearServerState();
@@ -250,20 +303,20 @@ export class ConfigApplier {
       return { kind: "failed", message };
     }
     this.#running = next;
-    this.#runningMaps = maps;
+    this.#runningFiles = files;
     this.#reloadBecause = null;
     this.#update({ serving: true, lastError: null });
     this.options.log.info("haproxy started", { reasons });
     return { kind: "started" };
   }
 
-  async #reload(next: SlottedConfig, maps: readonly MapFile[], reasons: readonly string[]): Promise<ApplyOutcome> {
+  async #reload(next: SlottedConfig, files: ConfigFiles, reasons: readonly string[]): Promise<ApplyOutcome> {
     const { process: haproxy, log, configPath } = this.options;
     const now = this.options.now ?? Date.now;
     const wait = this.#lastReloadAtMs + this.options.reloadIntervalMs - now();
     if (wait > 0) await (this.options.sleep ?? Bun.sleep)(wait);
 
-    const refused = await this.#validateAndWrite(next, maps, reasons);
+    const refused = await this.#validateAndWrite(next, files, reasons);
     if (refused) return refused;
     await this.#saveServerState(next);
     const outcome = await haproxy.reload();
@@ -272,13 +325,13 @@ export class ConfigApplier {
     this.#lastReloadAtMs = now();
     if (!outcome.ok) {
       if (this.#running !== null) await writeFileAtomic(configPath, textPieces(this.#running));
-      await this.#restoreMaps();
+      await this.#writeFiles(this.#runningFiles);
       const message = `reload failed, the previous config keeps serving: ${outcome.message}`;
       this.#update({ failedReloads: this.#status.failedReloads + 1, lastError: message });
       return { kind: "failed", message };
     }
     this.#running = next;
-    this.#runningMaps = maps;
+    this.#runningFiles = files;
     this.#reloadBecause = null;
     const kind = reasonKind(reasons[0] ?? "config changed");
     this.#update({
@@ -294,9 +347,10 @@ export class ConfigApplier {
     return { kind: "reloaded", durationMs: outcome.durationMs };
   }
 
-  /** After a refused config: the files on disk go back to what the running config uses, for a restart to find. */
-  async #restoreMaps(): Promise<void> {
-    await writeMapFiles(this.#runningMaps);
+  /** Maps and certificates on disk, as `files` has them: before a config is validated, and back to the running ones after a refusal. */
+  async #writeFiles(files: ConfigFiles): Promise<void> {
+    await writeMapFiles(files.maps);
+    if (files.tls.crtList !== "") await writeServedTls(files.tls);
   }
 
   /** Health state of slots that keep their task survives the reload through the state file. */

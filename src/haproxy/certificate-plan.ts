@@ -9,6 +9,12 @@ export interface ServedCertificate {
   readonly hosts: readonly string[];
 }
 
+/** What HTTPS serves besides the config: the crt-list file and the certificates it names, in its order. */
+export interface ServedTls {
+  readonly crtList: string;
+  readonly certificates: readonly ServedCertificate[];
+}
+
 export type CertificatePlan =
   | { readonly kind: "none" }
   | { readonly kind: "runtime"; readonly steps: readonly SslStep[] }

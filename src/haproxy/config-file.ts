@@ -1,58 +1,13 @@
-import { open, rename, rm } from "node:fs/promises";
 import { backoffDelay } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
 import { errorMessage } from "../system/error-message.ts";
-
-/**
- * Writes a file so that readers see the old or the new content, never a mix: a temp file
- * in the same directory, renamed over the target. `durable` also flushes it to disk first,
- * which survives a power loss but costs up to hundreds of milliseconds on a busy disk: the
- * churn path skips it, since a restarted appliance re-renders everything from Marathon.
- */
-export async function writeFileAtomic(path: string, content: string | readonly string[], options: { durable?: boolean } = {}): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const handle = await open(temp, "w", 0o644);
-    try {
-      if (typeof content === "string") await handle.writeFile(content);
-      else for (const batch of batches(content)) await handle.write(batch);
-      if (options.durable !== false) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    // A full disk must not also fill up with half-written temp files, one per retry.
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw new Error(`could not write ${path}: ${errorMessage(error)}`, { cause: error });
-  }
-}
+import { writeFileAtomic } from "../system/atomic-file.ts";
 
 /** A short content hash of a config given in pieces: the same text gives the same version, however it is split. */
 export function contentVersion(pieces: readonly string[]): string {
   const hasher = new Bun.CryptoHasher("sha256");
   for (const piece of pieces) hasher.update(piece);
   return hasher.digest("hex").slice(0, 16);
-}
-
-/**
- * Pieces joined into writes of about 64 KiB. Joining a 3 MB config at once cost ~15 ms of
- * page faults for the fresh buffer (measured on this project's VMs); small buffers are reused.
- */
-function* batches(pieces: readonly string[]): Generator<string> {
-  const BATCH = 64 * 1024;
-  let batch: string[] = [];
-  let size = 0;
-  for (const piece of pieces) {
-    batch.push(piece);
-    size += piece.length;
-    if (size >= BATCH) {
-      yield batch.join("");
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length > 0) yield batch.join("");
 }
 
 /** How soon a failed background write is tried again, doubling up to the cap. */

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "./config-file.ts";
+import { writeFileAtomic } from "../system/atomic-file.ts";
 
 /** One map file the config names: HAProxy reads it when it loads the config. */
 export interface MapFile {

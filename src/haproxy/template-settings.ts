@@ -25,6 +25,14 @@ export function templateSettings(config: Config, paths: RuntimePaths): HAProxyTe
     TimeoutServer: haproxyTime(haproxy.timeoutServerMs),
     TimeoutTunnel: haproxyTime(haproxy.timeoutTunnelMs),
     HardStopAfter: haproxyTime(haproxy.hardStopAfterMs),
+    HttpsBind: `${haproxy.httpsBind.host}:${haproxy.httpsBind.port}`,
+    HttpsPortSuffix: haproxy.httpsBind.port === 443 ? "" : `:${haproxy.httpsBind.port}`,
+    CertificateDir: paths.haproxyCertDir,
+    CrtList: paths.crtList,
+    DefaultCertificate: paths.defaultCertificate,
+    TlsMinVersion: haproxy.tls.minVersion,
+    TlsCiphers: haproxy.tls.ciphers,
+    TlsCiphersuites: haproxy.tls.ciphersuites,
   };
 }
 

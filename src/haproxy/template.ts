@@ -67,6 +67,7 @@ const EMPTY_DATA: TemplateData = {
   Frontend: [],
   Maps: [],
   Services: {},
+  Certificates: [],
   HAProxy: {
     HttpBind: ":80",
     BindHost: "",
@@ -80,6 +81,14 @@ const EMPTY_DATA: TemplateData = {
     TimeoutServer: "1s",
     TimeoutTunnel: "1s",
     HardStopAfter: "1s",
+    HttpsBind: ":443",
+    HttpsPortSuffix: "",
+    CertificateDir: "/dev/null",
+    CrtList: "/dev/null",
+    DefaultCertificate: "/dev/null",
+    TlsMinVersion: "TLSv1.2",
+    TlsCiphers: "ECDHE-RSA-AES128-GCM-SHA256",
+    TlsCiphersuites: "TLS_AES_128_GCM_SHA256",
   },
 };
 

@@ -1,6 +1,8 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
 import { isSortedById, sameService, type Service } from "../store/types.ts";
 import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, reorderByPrecedence, type AclRule } from "./acl/index.ts";
+import type { NamedCertificate } from "../tls/certificate.ts";
+import { httpsSettingsOf } from "./https-settings.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
 
@@ -25,6 +27,12 @@ export interface TemplateData {
   /** Every map file `Frontend` looks up, with its entries; bamboo writes them before HAProxy loads the config. */
   readonly Maps: readonly TemplateMap[];
   readonly Services: Readonly<Record<string, TemplateService>>;
+  /**
+   * The certificates HTTPS serves, sorted by source and name; empty when there are none, and
+   * then the default template has no HTTPS bind. Bamboo writes each to its `Path` and lists
+   * it in `HAProxy.CrtList` for its host names; the private keys never reach the template.
+   */
+  readonly Certificates: readonly TemplateCertificate[];
   /** Settings and paths the template needs (binds, sockets, timeouts). */
   readonly HAProxy: HAProxyTemplateSettings;
 }
@@ -46,6 +54,16 @@ export interface TemplateMap {
   readonly Converter: string;
   /** In the file's order; `Value` is the backend name. */
   readonly Entries: readonly { readonly Key: string; readonly Value: string; readonly Id: string }[];
+}
+
+export interface TemplateCertificate {
+  readonly Name: string;
+  /** `api` (uploaded, kept in the store) or `dir` (a file of BAMBOO_CERT_DIR). */
+  readonly Source: string;
+  /** The SNI names it answers, wildcards as `*.example.com`. */
+  readonly Hosts: readonly string[];
+  /** The file HAProxy loads it from, under `HAProxy.CertificateDir`. */
+  readonly Path: string;
 }
 
 export interface TemplateService {
@@ -107,6 +125,10 @@ export interface TemplateApp {
   readonly Acl: string;
   /** True when `Acl` comes from a stored service rather than the default path rule. */
   readonly HasService: boolean;
+  /** Answer HTTP with a 301 to the same URL over HTTPS; only while HTTPS is served (routing/https-settings.ts). */
+  readonly RedirectToHttps: boolean;
+  /** The Strict-Transport-Security value for HTTPS answers; "" for none. */
+  readonly Hsts: string;
 }
 
 export interface HAProxyTemplateSettings {
@@ -126,6 +148,19 @@ export interface HAProxyTemplateSettings {
   readonly TimeoutServer: string;
   readonly TimeoutTunnel: string;
   readonly HardStopAfter: string;
+  /** Bind of HTTPS, e.g. `:443`. */
+  readonly HttpsBind: string;
+  /** What a redirect to HTTPS puts after the host: "" for port 443, else `:<port>`. */
+  readonly HttpsPortSuffix: string;
+  /** Directory of the served certificates' files; readable by bamboo's user only. */
+  readonly CertificateDir: string;
+  /** The crt-list naming each certificate with its SNI names. */
+  readonly CrtList: string;
+  /** Served to clients asking for a host no certificate names. */
+  readonly DefaultCertificate: string;
+  readonly TlsMinVersion: string;
+  readonly TlsCiphers: string;
+  readonly TlsCiphersuites: string;
 }
 
 /**
@@ -163,7 +198,8 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
  * after it is built, so sharing is safe.
  */
 export class TemplateDataBuilder {
-  readonly #apps = new WeakMap<App, { readonly acl: string | undefined; readonly result: TemplateApp }>();
+  readonly #apps = new WeakMap<App, { readonly key: string; readonly result: TemplateApp }>();
+  #certificates: { readonly input: readonly NamedCertificate[]; readonly dir: string; readonly result: readonly TemplateCertificate[] } = { input: [], dir: "", result: [] };
   #services: {
     readonly input: readonly Service[];
     /** What `result` was made from, sorted by id. */
@@ -171,7 +207,12 @@ export class TemplateDataBuilder {
     readonly result: Readonly<Record<string, TemplateService>>;
   } = { input: [], sorted: [], result: {} };
   /** The apps' template data last built; `apps` is null when that list did not come sorted. */
-  #appsOf: { readonly apps: readonly App[] | null; readonly services: readonly Service[]; readonly result: readonly TemplateApp[] } = { apps: null, services: [], result: [] };
+  #appsOf: { readonly apps: readonly App[] | null; readonly services: readonly Service[]; readonly https: boolean; readonly result: readonly TemplateApp[] } = {
+    apps: null,
+    services: [],
+    https: false,
+    result: [],
+  };
   /** The last routing order and its frontend. */
   #order: RoutingOrder = {
     apps: [],
@@ -187,8 +228,8 @@ export class TemplateDataBuilder {
   readonly #precedence = memoByObject(precedenceKey);
   readonly #placement = memoByObject(placementOf);
 
-  build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
-    const templateApps = this.#templateAppsOf(apps, services);
+  build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings, certificates: readonly NamedCertificate[] = []): TemplateData {
+    const templateApps = this.#templateAppsOf(apps, services, certificates.length > 0);
     const order = this.#routingOrder(templateApps, settings.MapDir);
     const routes = order.positions.map((position) => templateApps[position]!);
     let mapIndex = 0;
@@ -199,6 +240,7 @@ export class TemplateDataBuilder {
       Frontend: frontend,
       Maps: order.maps,
       Services: this.#templateServicesOf(services),
+      Certificates: this.#templateCertificatesOf(certificates, settings.CertificateDir),
       HAProxy: settings,
     };
   }
@@ -207,36 +249,50 @@ export class TemplateDataBuilder {
    * The apps' template data, sorted by id. A rule write brings the same apps with a service or
    * two changed: only their apps are looked at again, not 10,000 apps and a map of their rules.
    */
-  #templateAppsOf(apps: readonly App[], services: readonly Service[]): readonly TemplateApp[] {
+  #templateAppsOf(apps: readonly App[], services: readonly Service[], https: boolean): readonly TemplateApp[] {
     const last = this.#appsOf;
     const sorted = sortedById(services);
-    const changes = last.apps === apps ? serviceChanges(last.services, sorted) : null;
+    const changes = last.apps === apps && last.https === https ? serviceChanges(last.services, sorted) : null;
     let result: readonly TemplateApp[];
     let ordered = apps;
     if (changes === null) {
       const byId = new Map(sorted.map((service) => [service.id, service]));
       ordered = sortedById(apps);
-      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id)));
+      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id), https));
     } else {
       // The same apps as last time, so last time's were sorted already: index i is apps[i].
       const copy = [...last.result];
       for (const [id, service] of [...changes.upserted.map((service) => [service.id, service] as const), ...changes.removed.map((id) => [id, undefined] as const)]) {
         const index = indexById(copy, id);
-        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service);
+        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service, https);
       }
       result = copy;
     }
     // Only a list that came sorted can be updated by index next time.
-    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, result };
+    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, https, result };
     return result;
   }
 
-  #templateAppOf(app: App, service: Service | undefined): TemplateApp {
-    // Of its service, a TemplateApp holds only the rule.
+  #templateAppOf(app: App, service: Service | undefined, https: boolean): TemplateApp {
+    // Of its service, a TemplateApp holds the rule and the HTTPS settings.
+    const settings = httpsSettingsOf(app, service?.config);
+    const key = `${service?.acl ?? "\u0000"}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
     const known = this.#apps.get(app);
-    if (known && known.acl === service?.acl) return known.result;
-    const result = toTemplateApp(app, service);
-    this.#apps.set(app, { acl: service?.acl, result });
+    if (known?.key === key) return known.result;
+    const result = toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts });
+    this.#apps.set(app, { key, result });
+    return result;
+  }
+
+  #templateCertificatesOf(certificates: readonly NamedCertificate[], dir: string): readonly TemplateCertificate[] {
+    if (this.#certificates.input === certificates && this.#certificates.dir === dir) return this.#certificates.result;
+    const result = certificates.map((certificate) => ({
+      Name: certificate.name,
+      Source: certificate.source,
+      Hosts: certificate.info.hosts,
+      Path: certificatePath(dir, certificate),
+    }));
+    this.#certificates = { input: certificates, dir, result };
     return result;
   }
 
@@ -338,11 +394,21 @@ interface RoutingOrder {
 }
 
 /** The template data of apps and services, built from nothing: for a one-off render. */
-export function toTemplateData(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings): TemplateData {
-  return new TemplateDataBuilder().build(apps, services, settings);
+export function toTemplateData(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings, certificates: readonly NamedCertificate[] = []): TemplateData {
+  return new TemplateDataBuilder().build(apps, services, settings, certificates);
 }
 
-function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
+/**
+ * Where a certificate's file goes. Its host names are part of the name: HAProxy's crt-list
+ * line of a file cannot change at run time, so a renewal for other names is a new file
+ * (haproxy/certificate-plan.ts), while one for the same names replaces the file's content.
+ */
+export function certificatePath(dir: string, certificate: NamedCertificate): string {
+  const hosts = new Bun.CryptoHasher("sha256").update(certificate.info.hosts.join(",")).digest("hex").slice(0, 8);
+  return `${dir}/${certificate.source}-${certificate.name}-${hosts}.pem`;
+}
+
+function toTemplateApp(app: App, service: Service | undefined, https: { readonly redirect: boolean; readonly hsts: string }): TemplateApp {
   const portZeroCheck = httpCheckFor(app.healthChecks, 0);
   const allTasks = app.tasks.map(toTemplateTask);
   const tasks = app.tasks.filter(isRoutable);
@@ -365,6 +431,8 @@ function toTemplateApp(app: App, service: Service | undefined): TemplateApp {
     Ports: portsOf(app, tasks),
     Acl: clean(hasService ? service.acl : `path_beg -i ${app.id}`),
     HasService: hasService,
+    RedirectToHttps: https.redirect,
+    Hsts: https.hsts,
   };
 }
 

@@ -6,8 +6,9 @@
  * @module
  */
 
-import { chmod, mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { chmod, mkdir, open, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { syncDir, writeFileAtomic } from "../system/atomic-file.ts";
 import { certificateNameProblem } from "../tls/certificate-name.ts";
 import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
 import { StoreError, StoreUnavailableError, type StoreLog } from "./types.ts";
@@ -105,39 +106,6 @@ export function storeRefusal(certificate: StoredCertificate, list: CertificateLi
   return null;
 }
 
-/**
- * Temp file (created with `mode`, so a private key is never readable by others even for a
- * moment), fsync, rename, directory fsync: a crash leaves the old file or the new one.
- * The temp file's name starts with a dot, so directory readers skip it.
- */
-export async function writeFileDurably(path: string, text: string, mode: number): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${crypto.randomUUID()}`);
-  try {
-    const handle = await open(temp, "wx", mode);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await syncDir(dirname(path));
-}
-
-/** A rename or unlink is durable only once the directory entry is flushed too. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Certificates as files in one private directory (e.g. `BAMBOO_DATA_DIR/certificates`). */
 export class CertificateFileStore implements CertificateStore {
   readonly #list: CertificateList;
@@ -197,7 +165,7 @@ export class CertificateFileStore implements CertificateStore {
       if (refusal) throw refusal;
       await this.#change(`save certificate ${certificate.name}`, async () => {
         await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-        await writeFileDurably(this.#file(certificate.name), certificate.pem, FILE_MODE);
+        await writeFileAtomic(this.#file(certificate.name), certificate.pem, { mode: FILE_MODE });
       });
       this.#list.set(certificate);
       this.#list.notify();

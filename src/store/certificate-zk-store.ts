@@ -17,7 +17,8 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { backoffDelay } from "../system/backoff.ts";
 import { certificateNameProblem } from "../tls/certificate-name.ts";
-import { CertificateList, storeRefusal, writeFileDurably } from "./certificate-file-store.ts";
+import { CertificateList, storeRefusal } from "./certificate-file-store.ts";
+import { writeFileAtomic } from "../system/atomic-file.ts";
 import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
 import { chrootHint, ensureBasePath } from "./zk-layout.ts";
 import type { MirrorHost } from "./zk-mirror.ts";
@@ -327,7 +328,7 @@ export class CertificateZkStore implements CertificateStore {
     this.#snapshotWrite = this.#snapshotWrite
       .then(async () => {
         await mkdir(dirname(path), { recursive: true });
-        await writeFileDurably(path, text, 0o600);
+        await writeFileAtomic(path, text, { mode: 0o600 });
       })
       .catch((error: unknown) => this.#log?.warn("could not save the ZooKeeper certificates snapshot", { error: (error as Error).message }));
   }

@@ -6,9 +6,10 @@
  * @module
  */
 
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { makeService, StoreError, type Service } from "./types.ts";
+import { writeFileAtomic } from "../system/atomic-file.ts";
 
 /** Bumped only if the layout changes incompatibly; read back to refuse foreign files. */
 const FORMAT = "bamboo-services/1";
@@ -59,7 +60,8 @@ export class ServicesFile {
   /** Writes the whole list atomically, creating the directory when missing. */
   async write(services: readonly Service[]): Promise<void> {
     const lines = services.map((service) => this.#line(service));
-    await writeDurably(this.path, `{"format":${JSON.stringify(FORMAT)},"services":[${lines.length === 0 ? "" : `\n${lines.join(",\n")}\n`}]}\n`);
+    await mkdir(dirname(this.path), { recursive: true });
+    await writeFileAtomic(this.path, `{"format":${JSON.stringify(FORMAT)},"services":[${lines.length === 0 ? "" : `\n${lines.join(",\n")}\n`}]}\n`);
   }
 
   #line(service: Service): string {
@@ -69,34 +71,6 @@ export class ServicesFile {
       this.#lines.set(service, line);
     }
     return line;
-  }
-}
-
-/** Temp file, fsync, rename, directory fsync: a crash leaves the old file or the new one. */
-async function writeDurably(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  // Unique per write, so two writes in flight never share a temp file.
-  const temp = `${path}.tmp-${process.pid}-${crypto.randomUUID()}`;
-  try {
-    const handle = await open(temp, "w", 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  // The rename is durable only once the directory entry is flushed too.
-  const dirHandle = await open(dir, "r");
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
   }
 }
 

@@ -59,7 +59,7 @@ export class RoutingPipeline {
   ) {
     this.#compiler = new Compiler(deps.render, deps.settings);
     this.#answers = new OutsideAnswerSource(deps);
-    this.#applied = { snapshot: { apps: [], services: [] }, data: toTemplateData([], [], deps.settings), problems: [], appliedAt: null };
+    this.#applied = { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], deps.settings), problems: [], appliedAt: null };
   }
 
   /** The state HAProxy runs. */
@@ -103,8 +103,8 @@ export class RoutingPipeline {
     const leaveOut = new Map<string, string>();
     for (let round = 0; ; round++) {
       // The running config is read just before applying: its slots are what the new config keeps.
-      const { config, maps, data, problems } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
-      const outcome = await this.deps.applier.apply(config, reasons, maps);
+      const { config, maps, tls, data, problems } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
+      const outcome = await this.deps.applier.apply(config, reasons, { maps, tls });
       if (outcome.kind !== "invalid") {
         const appliedAt = outcome.kind === "unchanged" && this.#applied.appliedAt !== null ? this.#applied.appliedAt : new Date().toISOString();
         if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, appliedAt });

@@ -1,6 +1,7 @@
 import type { ApplyOutcome } from "../haproxy/apply.ts";
 import type { App, MarathonChange } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
+import type { NamedCertificate } from "../tls/certificate.ts";
 import { backoffDelay } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
 import { mergeFullList, shrinkOf, type FullAppList } from "./app-list.ts";
@@ -10,6 +11,8 @@ import { errorMessage } from "../system/error-message.ts";
 export interface Snapshot {
   readonly apps: readonly App[];
   readonly services: readonly Service[];
+  /** The certificates HTTPS serves (sync/certificate-sources.ts). */
+  readonly certificates: readonly NamedCertificate[];
 }
 
 export interface ReconcilerDeps {
@@ -19,6 +22,7 @@ export interface ReconcilerDeps {
     fetchApp(id: string): Promise<App | null>;
   };
   readonly services: () => readonly Service[];
+  readonly certificates: () => readonly NamedCertificate[];
   /**
    * Renders, validates and applies a snapshot; resolves with the outcome. A `failed` outcome
    * or a rejection (a full disk) may work later and is retried; an `invalid` one cannot
@@ -86,7 +90,8 @@ export class Reconciler {
   #staleApps = new Set<string>();
   #fullResyncWanted = true;
   #fetchedAll = false;
-  #servicesChanged = false;
+  /** Rules or certificates changed: the next run applies them, with no Marathon request of its own. */
+  #inputsChanged = false;
   #reasons = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** True while the first run's timer is the wait of {@link start}, which a notice cuts short. */
@@ -172,9 +177,17 @@ export class Reconciler {
 
   /** The routing rules changed (a write through the API, or another instance's write). */
   servicesChanged(): void {
-    this.#servicesChanged = true;
-    this.#reasons.add("services changed");
-    // A rule write waits for its apply: no delay. Writes arriving during a run are taken by the next one together.
+    this.#inputChanged("services changed");
+  }
+
+  certificatesChanged(): void {
+    this.#inputChanged("certificates changed");
+  }
+
+  #inputChanged(reason: string): void {
+    this.#inputsChanged = true;
+    this.#reasons.add(reason);
+    // A write waits for its apply: no delay. Writes arriving during a run are taken by the next one together.
     this.#schedule(0);
   }
 
@@ -210,7 +223,7 @@ export class Reconciler {
   }
 
   #hasWork(): boolean {
-    return this.#fullResyncWanted || this.#staleApps.size > 0 || this.#servicesChanged;
+    return this.#fullResyncWanted || this.#staleApps.size > 0 || this.#inputsChanged;
   }
 
   #settle(): void {
@@ -227,7 +240,7 @@ export class Reconciler {
     const reasons = [...this.#reasons];
     this.#fullResyncWanted = false;
     this.#staleApps.clear();
-    this.#servicesChanged = false;
+    this.#inputsChanged = false;
     this.#reasons.clear();
     /** Apps the full list brought new or changed. */
     let changed = 0;
@@ -271,7 +284,7 @@ export class Reconciler {
 
     const collect = changed >= COLLECT_AFTER_CHANGED_APPS;
     if (collect) Bun.gc(true);
-    const snapshot: Snapshot = { apps: this.apps(), services: this.deps.services() };
+    const snapshot: Snapshot = { apps: this.apps(), services: this.deps.services(), certificates: this.deps.certificates() };
     const failure = await this.deps.apply(snapshot, reasons).then(
       (outcome) => (outcome.kind === "failed" ? outcome.message : null),
       (error: unknown) => errorMessage(error),
@@ -281,7 +294,7 @@ export class Reconciler {
       // Applying failed (HAProxy could not start or reload, a full disk...): the previous
       // config keeps serving, and the same snapshot is tried again with backoff.
       const message = failure;
-      this.#servicesChanged = true;
+      this.#inputsChanged = true;
       this.#reasons.add("retry after a failed apply");
       this.#retryMs = backoffDelay(++this.#failures, APPLY_BACKOFF);
       this.#status = { ...this.#status, lastError: message };

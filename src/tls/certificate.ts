@@ -27,6 +27,16 @@ export interface CertificateInfo {
   readonly pem: string;
 }
 
+/** Where a served certificate comes from: uploaded through the API (kept in the store) or a file of BAMBOO_CERT_DIR. */
+export type CertificateSource = "api" | "dir";
+
+/** A certificate to serve: its name within its source, and what it holds. */
+export interface NamedCertificate {
+  readonly name: string;
+  readonly source: CertificateSource;
+  readonly info: CertificateInfo;
+}
+
 export type CertificateVerdict = { readonly ok: true; readonly certificate: CertificateInfo } | { readonly ok: false; readonly message: string };
 
 const KEY_BLOCKS = new Set(["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"]);
@@ -39,12 +49,12 @@ interface PemBlock {
 /**
  * Checks a PEM body: size, blocks bamboo knows, exactly one unencrypted private key, a
  * certificate that key belongs to first, each further certificate the issuer of the one
- * before, every certificate valid at `now`, host names, and no wildcard over a public suffix.
+ * before, every certificate valid at `now` (unless null), host names, and no wildcard over a public suffix.
  * The message names what is wrong and what to do.
  *
  * @example inspectCertificate(readFileSync("shop.pem", "utf8"), new Date()) // { ok: true, certificate: { hosts: ["shop.example"], ... } }
  */
-export function inspectCertificate(body: string, now: Date): CertificateVerdict {
+export function inspectCertificate(body: string, now: Date | null): CertificateVerdict {
   const refuse = (message: string): CertificateVerdict => ({ ok: false, message });
   if (Buffer.byteLength(body) > MAX_PEM_BYTES) return refuse(`the body is larger than ${MAX_PEM_BYTES} bytes; a certificate with its chain and key is a few kilobytes`);
   const blocks = pemBlocks(body);
@@ -86,10 +96,12 @@ export function inspectCertificate(body: string, now: Date): CertificateVerdict 
     if (issuer) return refuse(`the chain is in the wrong order: ${nameOf(child)} must be followed by its issuer ${nameOf(issuer)}`);
     return refuse(`certificate ${i + 1} (${nameOf(parent)}) did not issue certificate ${i} (${nameOf(child)}): a body holds one certificate and the chain that issued it, one upload per certificate`);
   }
-  for (const certificate of certificates) {
-    const name = certificates.length === 1 ? "the certificate" : `the certificate for ${nameOf(certificate)}`;
-    if (now < certificate.validFromDate) return refuse(`${name} is not valid before ${certificate.validFromDate.toISOString()}`);
-    if (now > certificate.validToDate) return refuse(`${name} expired on ${certificate.validToDate.toISOString()}: renew it`);
+  // null: a certificate accepted before is read again to be served; its expiry is a warning then, not a refusal.
+  const outOfDate = now === null ? undefined : certificates.find((certificate) => now < certificate.validFromDate || now > certificate.validToDate);
+  if (outOfDate && now) {
+    const name = certificates.length === 1 ? "the certificate" : `the certificate for ${nameOf(outOfDate)}`;
+    if (now < outOfDate.validFromDate) return refuse(`${name} is not valid before ${outOfDate.validFromDate.toISOString()}`);
+    return refuse(`${name} expired on ${outOfDate.validToDate.toISOString()}: renew it`);
   }
 
   const hosts = hostsOf(leaf);

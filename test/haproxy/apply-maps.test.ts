@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigApplier } from "../../src/haproxy/apply.ts";
+import { ConfigApplier, NO_FILES } from "../../src/haproxy/apply.ts";
 import type { MapFile } from "../../src/haproxy/map-files.ts";
 import { slotConfig } from "../../src/haproxy/slots.ts";
 import { silentLogger } from "../../src/system/log.ts";
@@ -61,7 +61,7 @@ function setup() {
     reloadIntervalMs: 0,
     log: silentLogger,
   });
-  const apply = (maps: MapFile[], extra = "") => applier.apply(slotConfig(rendered(extra), applier.running()), ["test"], maps);
+  const apply = (maps: MapFile[], extra = "") => applier.apply(slotConfig(rendered(extra), applier.running()), ["test"], { ...NO_FILES, maps });
   return { calls, applier, apply, onDisk: async () => (await applier.settled(), Bun.file(MAP).text()) };
 }
 

@@ -12,7 +12,7 @@ import { mountServicesApi } from "../../src/http/services-api.ts";
 import { DEFAULT_POLICY } from "../../src/routing/acl/index.ts";
 import { toTemplateData, type HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
 import { FileStore } from "../../src/store/file.ts";
-import { app } from "../routing/builders.ts";
+import { app, TEMPLATE_SETTINGS } from "../routing/builders.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "bamboo-fuzz-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -27,6 +27,7 @@ const auth = { authorization: `Basic ${btoa("admin:pw")}` };
 const { name, source } = await loadTemplateSource("");
 const render = compileTemplate(name, source);
 const SETTINGS: HAProxyTemplateSettings = {
+  ...TEMPLATE_SETTINGS,
   HttpBind: "127.0.0.1:1",
   BindHost: "127.0.0.1",
   StatsSocket: join(dir, "s.sock"),

@@ -32,7 +32,7 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
       lastError: null,
       configFileError: null,
     },
-    applied: { snapshot: { apps: [], services: [] }, data: toTemplateData([], [], TEMPLATE_SETTINGS), problems: [], appliedAt: "2026-11-29T11:59:00.000Z" },
+    applied: { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], TEMPLATE_SETTINGS), problems: [], appliedAt: "2026-11-29T11:59:00.000Z" },
     pending: null,
     configVersion: () => "0123456789abcdef",
     ...changes,

@@ -1,5 +1,6 @@
 /** Builders for normalised apps and tasks, so a routing test states only what it is about. */
 import type { App, HealthCheck, Task } from "../../src/marathon/types.ts";
+import { SETTINGS } from "../../src/config/settings.ts";
 import type { HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
 
 export function task(overrides: Partial<Task> & { id: string }): Task {
@@ -56,4 +57,16 @@ export const TEMPLATE_SETTINGS: HAProxyTemplateSettings = {
   TimeoutServer: "50s",
   TimeoutTunnel: "1h",
   HardStopAfter: "30s",
+  HttpsBind: "127.0.0.1:8443",
+  HttpsPortSuffix: ":8443",
+  CertificateDir: "/run/bamboo/haproxy-certs",
+  CrtList: "/run/bamboo/haproxy-certs/crt-list",
+  DefaultCertificate: "/run/bamboo/haproxy-certs/default.pem",
+  TlsMinVersion: "TLSv1.2",
+  TlsCiphers: settingDefault("HAPROXY_TLS_CIPHERS"),
+  TlsCiphersuites: settingDefault("HAPROXY_TLS_CIPHERSUITES"),
 };
+
+function settingDefault(env: string): string {
+  return SETTINGS.find((setting) => setting.env === env)!.default;
+}

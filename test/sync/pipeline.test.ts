@@ -73,7 +73,7 @@ const web = (id: string, labels: Record<string, string> = {}) => app({ id, label
 describe("RoutingPipeline", () => {
   test("an app whose own data makes the config invalid is left out and reported; the others route", async () => {
     const { pipeline, applier } = pipelineWith(BY_LABEL);
-    const outcome = await pipeline.apply({ apps: [web("/a"), web("/b", { BALANCE: "nosuchalgo" }), web("/c")], services: [] }, ["test"]);
+    const outcome = await pipeline.apply({ apps: [web("/a"), web("/b", { BALANCE: "nosuchalgo" }), web("/c")], services: [], certificates: [] }, ["test"]);
     expect(outcome.kind).toBe("reloaded");
     expect(pipeline.applied().data.Apps.map((a) => a.Id)).toEqual(["/a", "/c"]);
     expect(pipeline.applied().problems.map((p) => p.id)).toEqual(["/b"]);
@@ -84,9 +84,9 @@ describe("RoutingPipeline", () => {
 
   test("when every app is blamed the template is at fault: nothing is dropped and the applied state stays", async () => {
     const { pipeline: good } = pipelineWith(BY_LABEL);
-    await good.apply({ apps: [web("/a"), web("/b")], services: [] }, ["first"]);
+    await good.apply({ apps: [web("/a"), web("/b")], services: [], certificates: [] }, ["first"]);
     const { pipeline, applier } = pipelineWith(BROKEN_FOR_EVERY_APP);
-    const outcome = await pipeline.apply({ apps: [web("/a"), web("/b")], services: [] }, ["test"]);
+    const outcome = await pipeline.apply({ apps: [web("/a"), web("/b")], services: [], certificates: [] }, ["test"]);
     expect(outcome.kind).toBe("invalid");
     expect(applier.state.applied).toHaveLength(0);
     expect(pipeline.applied().appliedAt).toBeNull();
@@ -97,37 +97,37 @@ describe("RoutingPipeline", () => {
 
   test("a single app is never blamed for a config that fails only with it: that would empty the routes", async () => {
     const { pipeline } = pipelineWith(BY_LABEL);
-    const outcome = await pipeline.apply({ apps: [web("/b", { BALANCE: "nosuchalgo" })], services: [] }, ["test"]);
+    const outcome = await pipeline.apply({ apps: [web("/b", { BALANCE: "nosuchalgo" })], services: [], certificates: [] }, ["test"]);
     expect(outcome.kind).toBe("invalid");
     expect(pipeline.pending()!.reason).toContain("balance only supports");
   });
 
   test("what is published is the last state applied; a refused change stays pending beside it", async () => {
     const { pipeline } = pipelineWith(BY_LABEL);
-    await pipeline.apply({ apps: [web("/a")], services: [] }, ["first"]);
+    await pipeline.apply({ apps: [web("/a")], services: [], certificates: [] }, ["first"]);
     const applied = pipeline.applied();
     // One app, broken by its own label: no one to blame, so it is refused as a whole.
-    await pipeline.apply({ apps: [web("/a", { BALANCE: "nosuchalgo" })], services: [] }, ["second"]);
+    await pipeline.apply({ apps: [web("/a", { BALANCE: "nosuchalgo" })], services: [], certificates: [] }, ["second"]);
     expect(pipeline.applied()).toBe(applied);
     const since = pipeline.pending()!.sinceMs;
-    await pipeline.apply({ apps: [web("/a", { BALANCE: "nosuchalgo" }), web("/z", { BALANCE: "nosuchalgo" })], services: [] }, ["third"]);
+    await pipeline.apply({ apps: [web("/a", { BALANCE: "nosuchalgo" }), web("/z", { BALANCE: "nosuchalgo" })], services: [], certificates: [] }, ["third"]);
     // Still the first failure's time: the wanted config has not run since then.
     expect(pipeline.pending()!.sinceMs).toBe(since);
-    await pipeline.apply({ apps: [web("/a"), web("/b")], services: [] }, ["fixed"]);
+    await pipeline.apply({ apps: [web("/a"), web("/b")], services: [], certificates: [] }, ["fixed"]);
     expect(pipeline.pending()).toBeNull();
     expect(pipeline.applied().data.Apps.map((a) => a.Id)).toEqual(["/a", "/b"]);
   });
 
   test("an apply that fails (a full disk) rejects, keeps the applied state and marks the change pending for retry", async () => {
     const { pipeline, applier } = pipelineWith(BY_LABEL);
-    await pipeline.apply({ apps: [web("/a")], services: [] }, ["first"]);
+    await pipeline.apply({ apps: [web("/a")], services: [], certificates: [] }, ["first"]);
     applier.state.failing = "could not write /data/haproxy.cfg.candidate: ENOSPC: no space left on device";
-    await expect(pipeline.apply({ apps: [web("/a"), web("/b")], services: [] }, ["new app"])).rejects.toThrow("ENOSPC");
+    await expect(pipeline.apply({ apps: [web("/a"), web("/b")], services: [], certificates: [] }, ["new app"])).rejects.toThrow("ENOSPC");
     expect(pipeline.applied().data.Apps.map((a) => a.Id)).toEqual(["/a"]);
     expect(pipeline.pending()).toMatchObject({ refused: false, apps: 2 });
     expect(pipeline.pending()!.reason).toContain("ENOSPC");
     applier.state.failing = null;
-    await pipeline.apply({ apps: [web("/a"), web("/b")], services: [] }, ["retry"]);
+    await pipeline.apply({ apps: [web("/a"), web("/b")], services: [], certificates: [] }, ["retry"]);
     expect(pipeline.pending()).toBeNull();
     expect(pipeline.applied().data.Apps).toHaveLength(2);
   });

@@ -33,6 +33,7 @@ function setup(initial: App[] = [], services: Service[] = []) {
   const reconciler = new Reconciler({
     marathon,
     services: () => currentServices,
+    certificates: () => [],
     apply: async (snapshot, reasons) => {
       applied.push({ snapshot, reasons });
       return { kind: "unchanged" } as const;
@@ -225,6 +226,7 @@ describe("Reconciler retries", () => {
     const reconciler = new Reconciler({
       marathon,
       services: () => [],
+      certificates: () => [],
       apply: async () => {
         attempts++;
         // Both ways a failure comes back: a rejection (a full disk) and a failed outcome.

@@ -243,6 +243,12 @@ export class Appliance implements ApplianceView {
       applied: this.pipeline.applied(),
       pending: this.pipeline.pending(),
       configVersion: () => this.applier.runningVersion(),
+      tls: {
+        httpsBind: `${this.config.haproxy.httpsBind.host}:${this.config.haproxy.httpsBind.port}`,
+        default: this.defaultCertificate,
+        known: this.certificates.current(),
+        store: this.certificateStore.status(),
+      },
     };
   }
 

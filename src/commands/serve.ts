@@ -29,6 +29,7 @@ export async function serveCommand(config: Config, warnings: readonly string[], 
   const server = listen(
     {
       store: appliance.store,
+      certificateStore: appliance.certificateStore,
       aclChecker: appliance.aclChecker,
       policy: appliance.aclPolicy,
       credentials: appliance.credentials,

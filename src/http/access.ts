@@ -37,8 +37,8 @@ export function authorize(request: Request, access: ApiAccess | null): void {
   if (need === "nothing") return;
   const accounts: Account<Role>[] = [{ role: "admin", credential: access.admin }];
   if (access.viewer !== null) accounts.push({ role: "viewer", credential: access.viewer });
-  const account = signedInAccount(request, accounts, need === "read" ? "reading apps, rules and the appliance's state (as the viewer or the admin user)" : "changing routing rules (as the admin user)");
+  const account = signedInAccount(request, accounts, need === "read" ? "reading apps, rules and the appliance's state (as the viewer or the admin user)" : "changing routing rules or certificates (as the admin user)");
   if (need === "write" && account.role !== "admin") {
-    throw new HttpError(403, `signed in as ${account.credential.user}, who may only read: changing routing rules needs the admin user (BAMBOO_API_USER)`);
+    throw new HttpError(403, `signed in as ${account.credential.user}, who may only read: changing routing rules or certificates needs the admin user (BAMBOO_API_USER)`);
   }
 }

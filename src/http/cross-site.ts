@@ -23,11 +23,16 @@ export function crossSiteRefusal(request: Request): { status: number; message: s
   return null;
 }
 
-/** Why a write's body is refused for its type, or null: writes that carry a body must say it is JSON. */
+/**
+ * Why a write's body is refused for its type, or null: writes that carry a body must say it
+ * is JSON, or for a certificate upload a PEM file; a page on another site can send neither
+ * without a preflight this server never answers.
+ */
 export function contentTypeRefusal(request: Request): { status: number; message: string } | null {
   if (request.method !== "POST" && request.method !== "PUT" && request.method !== "PATCH") return null;
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type === "application/json") return null;
+  if (type === "application/x-pem-file" && new URL(request.url).pathname.startsWith("/api/certificates/")) return null;
   return { status: 415, message: `the request body must be sent as Content-Type: application/json${type === "" ? "" : ` (got ${type})`}` };
 }
 

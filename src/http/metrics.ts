@@ -17,6 +17,8 @@ export interface MetricsSnapshot {
   readonly problems: number;
   /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
   readonly configPendingSeconds: number;
+  /** Each certificate HTTPS serves (and the default one), with when it expires. */
+  readonly certificates: readonly { readonly name: string; readonly source: string; readonly notAfterSeconds: number }[];
 }
 
 interface Metric {
@@ -51,6 +53,12 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     gauge("bamboo_store_connected", "1 while the rules store is reachable", flag(snapshot.storeConnected)),
     gauge("bamboo_routing_problems", "rules, tasks or apps not routed as written, and changes not applied", snapshot.problems),
     gauge("bamboo_config_pending_seconds", "how long the wanted config has not been applied; 0 when HAProxy runs it", snapshot.configPendingSeconds),
+    {
+      name: "bamboo_certificate_expiry_timestamp_seconds",
+      type: "gauge",
+      help: "when each certificate HTTPS serves expires, in seconds since the epoch (source: api, dir or default)",
+      samples: snapshot.certificates.map((certificate) => ({ labels: { name: certificate.name, source: certificate.source }, value: certificate.notAfterSeconds })),
+    },
   ];
   const lines: string[] = [];
   for (const metric of metrics) {

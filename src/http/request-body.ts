@@ -6,16 +6,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const BODY_TIMEOUT_MS = 10_000;
 
 /** Reads a JSON body, refusing oversized, slow and malformed ones with 4xx. */
-export async function readJsonBody(request: Request, timeoutMs = BODY_TIMEOUT_MS): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-  const bytes = await readBounded(request, timeoutMs);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new HttpError(400, "the request body is not valid UTF-8");
-  }
+export async function readJsonBody(request: Request, timeoutMs = BODY_TIMEOUT_MS, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readTextBody(request, maxBytes, timeoutMs);
   try {
     return JSON.parse(text);
   } catch {
@@ -23,7 +15,19 @@ export async function readJsonBody(request: Request, timeoutMs = BODY_TIMEOUT_MS
   }
 }
 
-async function readBounded(request: Request, timeoutMs: number): Promise<Uint8Array> {
+/** Reads a UTF-8 body of at most `maxBytes`, refusing oversized, slow and undecodable ones with 4xx. */
+export async function readTextBody(request: Request, maxBytes: number, timeoutMs = BODY_TIMEOUT_MS): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new HttpError(413, `the request body is larger than ${maxBytes} bytes`);
+  const bytes = await readBounded(request, timeoutMs, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "the request body is not valid UTF-8");
+  }
+}
+
+async function readBounded(request: Request, timeoutMs: number, maxBytes: number): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -37,7 +41,7 @@ async function readBounded(request: Request, timeoutMs: number): Promise<Uint8Ar
       const { done, value } = await Promise.race([reader.read(), timeout]);
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) throw new HttpError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+      if (size > maxBytes) throw new HttpError(413, `the request body is larger than ${maxBytes} bytes`);
       chunks.push(value);
     }
   } catch (error) {

@@ -3,6 +3,7 @@ import { memoByObject, type AclPolicy } from "../routing/acl/index.ts";
 import { sanitizeAppId } from "../routing/app-id.ts";
 import { RequestTester } from "../routing/request-test.ts";
 import type { TemplateData } from "../routing/template-data.ts";
+import type { CertificateStore } from "../store/certificates.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import { authorize } from "./access.ts";
@@ -14,15 +15,16 @@ import { jsonStreamResponse } from "./json-stream.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { OverviewFeed } from "./overview-feed.ts";
 import { parseRequestTest } from "./request-test-body.ts";
-import { MAX_BODY_BYTES, readJsonBody } from "./request-body.ts";
+import { readJsonBody } from "./request-body.ts";
 import { Router } from "./router.ts";
+import { mountCertificatesApi } from "./certificates-api.ts";
 import { mountServicesApi } from "./services-api.ts";
 import { SignInGuard } from "./sign-in-guard.ts";
 import { proxyStatsPage } from "./stats-proxy.ts";
 import type { RequestTestAnswer } from "./ui/api-types.ts";
 import { serveUi } from "./ui/serve.ts";
 import { metricsOf, notReadyReason, statusOf, type LoopReadings } from "./views.ts";
-import { whenApplied } from "./write-applied.ts";
+import { runsService, whenApplied } from "./write-applied.ts";
 
 /** The read-only view of the appliance that the HTTP layer serves. */
 export interface ApplianceView {
@@ -36,6 +38,7 @@ export interface ApplianceView {
 
 export interface HttpDeps {
   readonly store: Store;
+  readonly certificateStore: Pick<CertificateStore, "get" | "put" | "delete">;
   readonly aclChecker: Pick<AclChecker, "check">;
   readonly policy: AclPolicy;
   readonly credentials: Credentials;
@@ -93,8 +96,9 @@ export function createRouter(deps: HttpDeps): Router {
     policy: deps.policy,
     // The apps HAProxy routes by their default rule now.
     defaultRules: () => defaultRulesOf(view.readings().applied.data),
-    applied: (id, acl) => whenApplied(view, id, acl),
+    applied: (id, acl) => whenApplied(view, runsService(id, acl)),
   });
+  mountCertificatesApi(router, { store: deps.certificateStore, readings: () => view.readings(), applied: (done) => whenApplied(view, done) });
   router.on("POST", "/api/marathon/event_callback", async (request) => {
     view.marathonCallback(await readJsonBody(request));
     return jsonResponse({ accepted: true });
@@ -159,7 +163,8 @@ export function listen(deps: HttpDeps, options: ListenOptions): ReturnType<typeo
     port: options.port,
     // Long enough for the stats page and the UI's event stream (which pings every 15 s).
     idleTimeout: 60,
-    maxRequestBodySize: MAX_BODY_BYTES * 4,
+    // Certificate uploads are the largest bodies (certificates-api.ts checks their own limit).
+    maxRequestBodySize: 2 * 1024 * 1024,
     fetch: (request, server) => handle(request, server.requestIP(request)?.address ?? "unknown"),
   });
 }

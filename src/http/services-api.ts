@@ -1,8 +1,9 @@
 import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
 import { memoByText, parseAcl, validateRule, type AclPolicy, type ParseResult } from "../routing/acl/index.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
-import { makeService, StoreError, StoreUnavailableError, type Service, type Store } from "../store/types.ts";
+import { makeService, type Service, type Store } from "../store/types.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
+import { guardStore } from "./store-errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import type { Router } from "./router.ts";
 import { parseServiceWrite, type ServiceWrite } from "./service-request.ts";
@@ -57,7 +58,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
     if (!parsed.ok) throw new HttpError(400, parsed.message);
     const checked = await checkWrite(parsed.write, deps, parse, flag(flags, "allowOverlap"));
     if (flag(flags, "dryRun")) return jsonResponse({ ...toWire(checked.service), dryRun: true, overlaps: checked.overlaps });
-    await guardStore(() => store.put(checked.service));
+    await guardStore(() => store.put(checked.service), "routing rules", 503);
     // Bamboo's body, unchanged; how HAProxy took it is a header, so no client sees a new field.
     return jsonResponse(toWire(checked.service), 200, { [APPLIED_HEADER]: await deps.applied(checked.service.id, checked.service.acl) });
   };
@@ -70,7 +71,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
     const id = normaliseServiceId(rest);
     if (!store.get(id)) throw new HttpError(404, `no service with id ${id}`);
     if (flag(new URL(request.url).searchParams, "dryRun")) return jsonResponse({ dryRun: true, deleted: id });
-    await guardStore(() => store.delete(id));
+    await guardStore(() => store.delete(id), "routing rules", 503);
     // Bamboo answered a JSON null; clients that parse the body keep working.
     return jsonResponse(null, 200, { [APPLIED_HEADER]: await deps.applied(id, null) });
   });
@@ -102,14 +103,4 @@ function flag(params: URLSearchParams, name: string): boolean {
   if (value === "" || value === "true" || value === "1") return true;
   if (value === "false" || value === "0") return false;
   throw new HttpError(400, `query parameter ${name} must be true or false`);
-}
-
-async function guardStore<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) throw new HttpError(503, `routing rules cannot be changed right now, nothing was changed: ${error.message}`);
-    if (error instanceof StoreError) throw new HttpError(503, `the store refused the change, nothing was changed: ${error.message}`);
-    throw error;
-  }
 }

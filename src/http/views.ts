@@ -9,6 +9,9 @@ import type { StoreStatus } from "../store/types.ts";
 import type { RoutingProblem } from "../compile/problems.ts";
 import type { AppliedState, PendingChange } from "../sync/pipeline.ts";
 import type { ReconcilerStatus } from "../sync/reconciler.ts";
+import type { CertificateStoreStatus } from "../store/certificates.ts";
+import type { CertificateSet } from "../sync/certificate-sources.ts";
+import type { DefaultCertificate } from "../tls/default-certificate.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 
 /** Every part's own report, read at one moment: the input of every view. */
@@ -30,7 +33,19 @@ export interface LoopReadings {
   readonly pending: PendingChange | null;
   /** The running config's content hash; computed only when a view asks (hashing 3 MB is not free). */
   readonly configVersion: () => string | null;
+  readonly tls: TlsReadings;
 }
+
+/** HTTPS's side: what the certificate sources hold (what HAProxy serves is in `applied`). */
+export interface TlsReadings {
+  readonly httpsBind: string;
+  readonly default: DefaultCertificate;
+  readonly known: CertificateSet;
+  readonly store: CertificateStoreStatus;
+}
+
+/** A certificate that expires within this many days is a warning in the status, the UI and the problems metric. */
+export const EXPIRY_WARNING_DAYS = 14;
 
 /** Why the appliance should not get traffic now, or "" when it should (`/status`). */
 export function notReadyReason(readings: LoopReadings): string {
@@ -57,7 +72,27 @@ export function problemsOf(readings: LoopReadings): RoutingProblem[] {
     ...(apply.configFileError ? [{ id: "", message: `the config file is behind what HAProxy runs, so a restart of HAProxy would lose changes: ${apply.configFileError}` }] : []),
     ...(sync.holding ? [{ id: "", message: sync.holding }] : []),
     ...readings.marathonProblems,
+    ...certificateProblems(readings),
   ];
+}
+
+/**
+ * Certificates that cannot be served (a bad file in BAMBOO_CERT_DIR, a stored body that does
+ * not read), and served ones that expired or expire within {@link EXPIRY_WARNING_DAYS} days.
+ */
+function certificateProblems(readings: LoopReadings): RoutingProblem[] {
+  const { tls, nowMs } = readings;
+  const served = [
+    ...readings.applied.snapshot.certificates.map((certificate) => ({ label: `certificate ${certificate.source}/${certificate.name}`, notAfter: certificate.info.notAfter })),
+    { label: `the default certificate (${tls.default.file})`, notAfter: tls.default.info.notAfter },
+  ];
+  const expiring = served.flatMap(({ label, notAfter }) => {
+    const days = (notAfter.getTime() - nowMs) / 86_400_000;
+    if (days < 0) return [{ id: "", message: `${label} expired on ${notAfter.toISOString()}: clients get a certificate error; replace it` }];
+    if (days < EXPIRY_WARNING_DAYS) return [{ id: "", message: `${label} expires on ${notAfter.toISOString()}, in ${Math.floor(days)} days: renew it` }];
+    return [];
+  });
+  return [...tls.known.problems.map((problem) => ({ id: "", message: `certificate ${problem.source}/${problem.name}: ${problem.message}` })), ...expiring];
 }
 
 /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
@@ -99,6 +134,14 @@ export function statusOf(readings: LoopReadings) {
           : { since: new Date(pending.sinceMs).toISOString(), seconds: pendingSeconds(readings), reason: pending.reason, apps: pending.apps, retrying: !pending.refused },
       fileError: apply.configFileError,
     },
+    https: {
+      // What HAProxy runs: HTTPS is on once a config with a certificate is applied.
+      enabled: applied.snapshot.certificates.length > 0,
+      bind: readings.tls.httpsBind,
+      certificates: applied.snapshot.certificates.length,
+      defaultCertificate: { source: readings.tls.default.source, file: readings.tls.default.file, notAfter: readings.tls.default.info.notAfter.toISOString() },
+      store: readings.tls.store,
+    },
     problems: problemsOf(readings),
   };
 }
@@ -127,5 +170,9 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
     storeConnected: readings.store.connected,
     problems: problemsOf(readings).length,
     configPendingSeconds: pendingSeconds(readings),
+    certificates: [
+      ...readings.applied.snapshot.certificates.map((certificate) => ({ name: certificate.name, source: certificate.source, notAfterSeconds: certificate.info.notAfter.getTime() / 1000 })),
+      { name: "default", source: "default", notAfterSeconds: readings.tls.default.info.notAfter.getTime() / 1000 },
+    ],
   };
 }

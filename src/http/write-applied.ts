@@ -13,17 +13,17 @@ export interface AppliedSource {
 }
 
 /**
- * Waits until HAProxy runs the rules with `id` holding `acl` (or gone, when `acl` is null) and
- * says how: through the runtime API, or by a reload that happened meanwhile. Woken by each
- * apply rather than polling, which cost a write up to a poll period. Bounded: a write is
- * stored already, and its answer must not wait on a slow reload for long.
+ * Waits until what HAProxy runs satisfies `done` (a rule with its new text, a certificate
+ * with its new fingerprint, either gone) and says how: through the runtime API, or by a
+ * reload that happened meanwhile. Woken by each apply rather than polling, which cost a
+ * write up to a poll period. Bounded: a write is stored already, and its answer must not
+ * wait on a slow reload for long.
  */
-export function whenApplied(source: AppliedSource, id: string, acl: string | null, waitMs = WAIT_MS): Promise<AppliedBy> {
+export function whenApplied(source: AppliedSource, done: (applied: LoopReadings["applied"]) => boolean, waitMs = WAIT_MS): Promise<AppliedBy> {
   const reloadsBefore = source.readings().apply.reloads;
   const verdict = (): AppliedBy | null => {
     const now = source.readings();
-    const running = now.applied.snapshot.services.find((service) => service.id === id);
-    if (now.pending !== null || (acl === null ? running !== undefined : running?.acl !== acl)) return null;
+    if (now.pending !== null || !done(now.applied)) return null;
     return now.apply.reloads > reloadsBefore ? "reload" : "runtime";
   };
   return new Promise((resolve) => {
@@ -41,4 +41,12 @@ export function whenApplied(source: AppliedSource, id: string, acl: string | nul
     const already = verdict();
     if (already !== null) finish(already);
   });
+}
+
+/** Whether HAProxy runs service `id` with `acl`, or without it when `acl` is null. */
+export function runsService(id: string, acl: string | null): (applied: LoopReadings["applied"]) => boolean {
+  return (applied) => {
+    const running = applied.snapshot.services.find((service) => service.id === id);
+    return acl === null ? running === undefined : running?.acl === acl;
+  };
 }

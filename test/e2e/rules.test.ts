@@ -147,7 +147,7 @@ describe("rules shared by many teams", () => {
 
     const write = await fetch(`${bamboo.api}/api/services`, { method: "POST", headers: { "content-type": "application/json", ...bamboo.reader }, body: JSON.stringify({ id: "/viewers-rule", acl: "hdr(host) -i viewers.example.com" }) });
     expect(write.status).toBe(403);
-    expect(((await write.json()) as { error: string }).error).toBe("signed in as viewer, who may only read: changing routing rules needs the admin user (BAMBOO_API_USER)");
+    expect(((await write.json()) as { error: string }).error).toBe("signed in as viewer, who may only read: changing routing rules or certificates needs the admin user (BAMBOO_API_USER)");
     expect(await stored()).not.toContain("/viewers-rule");
   });
 

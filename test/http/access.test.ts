@@ -74,7 +74,7 @@ describe("authorize", () => {
   test("the viewer writing is signed in but not allowed: 403 saying who may", () => {
     const error = refusal(request("POST", "/api/services", basic(VIEWER)));
     expect(error?.status).toBe(403);
-    expect(error?.message).toBe("signed in as viewer, who may only read: changing routing rules needs the admin user (BAMBOO_API_USER)");
+    expect(error?.message).toBe("signed in as viewer, who may only read: changing routing rules or certificates needs the admin user (BAMBOO_API_USER)");
     expect(refusal(request("POST", "/api/services", basic(ADMIN)))).toBeNull();
   });
 

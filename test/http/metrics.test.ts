@@ -18,6 +18,7 @@ const SNAPSHOT: MetricsSnapshot = {
   storeConnected: true,
   problems: 0,
   configPendingSeconds: 12.5,
+  certificates: [{ name: "shop", source: "api", notAfterSeconds: 1_800_000_000 }],
 };
 
 test("renders Prometheus text with help, type and labelled samples", () => {
@@ -27,6 +28,7 @@ test("renders Prometheus text with help, type and labelled samples", () => {
   expect(text).toContain("# TYPE bamboo_config_pending_seconds gauge\nbamboo_config_pending_seconds 12.5\n");
   expect(text).toContain('bamboo_haproxy_reloads_total{reason="odd \\"reason\\""} 1');
   expect(text).toContain("bamboo_ready 1");
+  expect(text).toContain('# TYPE bamboo_certificate_expiry_timestamp_seconds gauge\nbamboo_certificate_expiry_timestamp_seconds{name="shop",source="api"} 1800000000\n');
   expect(text.endsWith("\n")).toBe(true);
 });
 

@@ -1,9 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { metricsOf, notReadyReason, problemsOf, statusOf, type LoopReadings } from "../../src/http/views.ts";
 import { toTemplateData } from "../../src/routing/template-data.ts";
+import type { CertificateInfo, NamedCertificate } from "../../src/tls/certificate.ts";
 import { TEMPLATE_SETTINGS } from "../routing/builders.ts";
 
 const NOW = Date.parse("2026-11-29T12:00:00.000Z");
+const DAY = 86_400_000;
+
+/** What a certificate holds, as far as the views read it. */
+function info(host: string, notAfterMs: number): CertificateInfo {
+  return { hosts: [host], subject: `CN=${host}`, issuer: "CN=Test CA", notBefore: new Date(NOW - DAY), notAfter: new Date(notAfterMs), fingerprint: "AA:BB", pem: "" };
+}
 
 /** Readings of an appliance that is synced, serving and current; a test changes what it is about. */
 function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
@@ -35,6 +42,12 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
     applied: { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], TEMPLATE_SETTINGS), problems: [], appliedAt: "2026-11-29T11:59:00.000Z" },
     pending: null,
     configVersion: () => "0123456789abcdef",
+    tls: {
+      httpsBind: ":443",
+      default: { source: "generated", file: "/data/default-certificate.pem", info: info("localhost", NOW + 3650 * DAY) },
+      known: { certificates: [], problems: [] },
+      store: { kind: "file", connected: true, lastError: null },
+    },
     ...changes,
   };
 }
@@ -108,5 +121,41 @@ describe("statusOf and metricsOf", () => {
     expect(hashed).toBe(0);
     statusOf(input);
     expect(hashed).toBe(1);
+  });
+});
+
+describe("certificates in the views", () => {
+  const serving = (...certificates: NamedCertificate[]) => {
+    const base = readings();
+    return readings({ applied: { ...base.applied, snapshot: { ...base.applied.snapshot, certificates } } });
+  };
+
+  test.each([
+    ["expired", NOW - DAY, /certificate api\/shop expired on .*: clients get a certificate error; replace it/],
+    ["expiring in 5 days", NOW + 5 * DAY + 1000, /certificate api\/shop expires on .*, in 5 days: renew it/],
+  ])("a served certificate %s is a problem", (_name, notAfter, message) => {
+    const problems = problemsOf(serving({ name: "shop", source: "api", info: info("shop.example", notAfter) }));
+    expect(problems.map((problem) => problem.message)).toEqual([expect.stringMatching(message)]);
+  });
+
+  test("one that expires in a month is not, and HTTPS is reported on with its certificates", () => {
+    const now = serving({ name: "shop", source: "api", info: info("shop.example", NOW + 30 * DAY) });
+    expect(problemsOf(now)).toEqual([]);
+    expect(statusOf(now).https).toMatchObject({ enabled: true, bind: ":443", certificates: 1, defaultCertificate: { source: "generated" } });
+    expect(statusOf(readings()).https.enabled).toBe(false);
+  });
+
+  test("a certificate that cannot be served is a problem naming its file", () => {
+    const base = readings();
+    const now = readings({ tls: { ...base.tls, known: { certificates: [], problems: [{ source: "dir", name: "/certs/bad.pem", message: "no private key" }] } } });
+    expect(problemsOf(now).map((problem) => problem.message)).toEqual(["certificate dir//certs/bad.pem: no private key"]);
+  });
+
+  test("the expiry metric lists every served certificate and the default one", () => {
+    const metrics = metricsOf(serving({ name: "shop", source: "dir", info: info("shop.example", NOW + 30 * DAY) }));
+    expect(metrics.certificates).toEqual([
+      { name: "shop", source: "dir", notAfterSeconds: (NOW + 30 * DAY) / 1000 },
+      { name: "default", source: "default", notAfterSeconds: (NOW + 3650 * DAY) / 1000 },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { LoopReadings } from "../../src/http/views.ts";
-import { whenApplied, type AppliedSource } from "../../src/http/write-applied.ts";
+import { runsService, whenApplied, type AppliedSource } from "../../src/http/write-applied.ts";
 import { makeService, type Service } from "../../src/store/types.ts";
 
 /** An appliance reduced to what the wait reads: the services HAProxy runs, pending, reloads. */
@@ -23,7 +23,7 @@ function fakeAppliance(services: Service[]) {
 
 test("answers at the apply that runs the rule, and stops listening", async () => {
   const { source, applied, listeners } = fakeAppliance([]);
-  const answer = whenApplied(source, "/a", "hdr(host) -i a.example", 5_000);
+  const answer = whenApplied(source, runsService("/a", "hdr(host) -i a.example"), 5_000);
   applied({ services: [makeService("/b", "hdr(host) -i b.example")] });
   applied({ services: [makeService("/a", "hdr(host) -i a.example")], pending: true });
   applied({ pending: false });
@@ -33,25 +33,25 @@ test("answers at the apply that runs the rule, and stops listening", async () =>
 
 test("a reload meanwhile is what applied it", async () => {
   const { source, applied } = fakeAppliance([]);
-  const answer = whenApplied(source, "/a", "path_beg -i /a", 5_000);
+  const answer = whenApplied(source, runsService("/a", "path_beg -i /a"), 5_000);
   applied({ services: [makeService("/a", "path_beg -i /a")], reloads: 1 });
   expect(await answer).toBe("reload");
 });
 
 test("already running: answers at once", async () => {
   const { source } = fakeAppliance([makeService("/a", "path_beg -i /a")]);
-  expect(await whenApplied(source, "/a", "path_beg -i /a", 5_000)).toBe("runtime");
+  expect(await whenApplied(source, runsService("/a", "path_beg -i /a"), 5_000)).toBe("runtime");
 });
 
 test("a deleted rule is applied once HAProxy runs without it", async () => {
   const { source, applied } = fakeAppliance([makeService("/a", "path_beg -i /a")]);
-  const answer = whenApplied(source, "/a", null, 5_000);
+  const answer = whenApplied(source, runsService("/a", null), 5_000);
   applied({ services: [] });
   expect(await answer).toBe("runtime");
 });
 
 test("not applied within the wait: pending, and no listener is left behind", async () => {
   const { source, listeners } = fakeAppliance([]);
-  expect(await whenApplied(source, "/a", "path_beg -i /a", 20)).toBe("pending");
+  expect(await whenApplied(source, runsService("/a", "path_beg -i /a"), 20)).toBe("pending");
   expect(listeners.size).toBe(0);
 });

@@ -33,6 +33,8 @@ export interface RunningAppliance {
   readonly api: string;
   /** `http://127.0.0.1:<port>` of HAProxy's HTTP frontend. */
   readonly http: string;
+  /** HAProxy's HTTPS port on 127.0.0.1, served once a certificate exists. */
+  readonly httpsPort: number;
   readonly dataDir: string;
   /** The environment it runs with, for running a command with the same settings. */
   readonly env: Readonly<Record<string, string>>;
@@ -57,7 +59,7 @@ export interface ApplianceOptions {
 
 export async function startAppliance(options: ApplianceOptions): Promise<RunningAppliance> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bamboo-e2e-")));
-  const [apiPort, httpPort] = await freePorts(2);
+  const [apiPort, httpPort, httpsPort] = await freePorts(3);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
     MARATHON_ENDPOINT: options.marathonUrl,
@@ -65,6 +67,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
     // Where Marathon's callbacks reach this instance (callback mode).
     BAMBOO_ENDPOINT: `http://127.0.0.1:${apiPort}`,
     HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
+    // Bound only once a certificate exists.
+    HAPROXY_HTTPS_BIND: `127.0.0.1:${httpsPort}`,
     BAMBOO_DATA_DIR: dataDir,
     HAPROXY_RELOAD_INTERVAL: "100ms",
     HAPROXY_HARD_STOP_AFTER: "5s",
@@ -95,6 +99,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
     reader: basicAuth(options.env?.BAMBOO_VIEWER_USER ?? "viewer", options.env?.BAMBOO_VIEWER_PASSWORD ?? TEST_VIEWER_PASSWORD),
     api,
     http: `http://127.0.0.1:${httpPort}`,
+    httpsPort: httpsPort!,
     dataDir,
     env,
     process: proc,

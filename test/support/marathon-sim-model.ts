@@ -239,7 +239,9 @@ export class SimModel {
     const handler = (request: Request) => {
       const path = new URL(request.url, "http://task.invalid").pathname; // HAProxy checks send no Host
       if (healthPaths.has(path)) return new Response(holder.task?.healthy ? "healthy" : "unhealthy", { status: holder.task?.healthy ? 200 : 500 });
-      return new Response(id, { headers: { "X-Task-Id": id } });
+      // What the router told the app about the client, echoed so tests can see it arrive.
+      const forwarded = { "X-Seen-Forwarded-Proto": request.headers.get("x-forwarded-proto") ?? "", "X-Seen-Forwarded-For": request.headers.get("x-forwarded-for") ?? "" };
+      return new Response(id, { headers: { "X-Task-Id": id, ...forwarded } });
     };
     const { server, ip } = this.#listen(app, handler);
     const task: SimTask = { id, appId: app.id, listenIp: ip, port: server.port ?? 0, server, state: "TASK_RUNNING", healthy: true, stagedAt: now, startedAt: now, version: app.version };

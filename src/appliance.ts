@@ -101,7 +101,7 @@ export class Appliance implements ApplianceView {
     await refuseBrokenTemplate(config, paths, render, template.name);
     const store = createStore(config, paths, log);
     const certificateStore = createCertificateStore({ zookeeper: config.zookeeper, dataDir: paths.dataDir, log });
-    const certificates = new CertificateSources(certificateStore);
+    const certificates = new CertificateSources(certificateStore, log);
     const defaultCertificate = await loadDefaultCertificate({ configuredPath: config.bamboo.defaultCertPath, generatedPath: paths.generatedDefaultCertificate, now: new Date(), log });
     // HAProxy loads it from its own directory (0700, files 0600), with the certificates the loop writes there.
     await mkdir(paths.haproxyCertDir, { recursive: true, mode: 0o700 });

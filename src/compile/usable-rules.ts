@@ -1,5 +1,6 @@
 import type { AclVerdict } from "../haproxy/acl-check.ts";
 import { storedRuleKeyProblem } from "../routing/acl/index.ts";
+import { httpsSettingProblems } from "../routing/https-settings.ts";
 import type { Service } from "../store/types.ts";
 import type { RoutingProblem } from "./problems.ts";
 
@@ -31,6 +32,8 @@ export function usableServices(
           : (verdicts.get(service.acl) ?? { ok: false as const, message: "HAProxy was not asked about it" });
     if (verdict.ok) usable.push(service);
     else problems.push({ id: service.id, message: `rule not routed, the app falls back to its default path rule: ${verdict.message}` });
+    // Written past the API (into ZooKeeper by another tool): the settings are ignored, and said so.
+    for (const message of httpsSettingProblems(service.config)) problems.push({ id: service.id, message: `config ${message}; ignored` });
   }
   return { services: usable, problems };
 }

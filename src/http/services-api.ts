@@ -1,5 +1,6 @@
 import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
 import { memoByText, parseAcl, validateRule, type AclPolicy, type ParseResult } from "../routing/acl/index.ts";
+import { httpsSettingProblems } from "../routing/https-settings.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
 import { makeService, type Service, type Store } from "../store/types.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
@@ -82,6 +83,8 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
  * other services' claims (validateRule), then HAProxy itself on the canonical text.
  */
 async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, parse: (text: string) => ParseResult, allowOverlap: boolean) {
+  const settings = httpsSettingProblems(write.config);
+  if (settings.length > 0) throw new HttpError(400, `${write.id}: ${settings.join("; ")}`);
   const others = new Map(deps.store.list().filter((service) => service.id !== write.id).map((service) => [service.id, service.acl]));
   const verdict = validateRule({ id: write.id, acl: write.acl, others, defaults: deps.defaultRules(), policy: deps.policy, allowOverlap, parse });
   if (!verdict.ok) {

@@ -1,4 +1,5 @@
 import type { App } from "../marathon/types.ts";
+import { appHttpsSettingProblems } from "./https-settings.ts";
 
 /** App env settings the default template turns into config, and the values each accepts. */
 const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
@@ -50,6 +51,8 @@ function withValidSettings(app: App): { readonly app: App; readonly problems: Ch
     delete env[name];
     problems.push({ id: app.id, message: `env ${name}='${value}' ignored: expected a port number from 1 to 65535` });
   }
+  // Read where they are used (https-settings.ts), which ignores them: only said here.
+  for (const message of appHttpsSettingProblems(app)) problems.push({ id: app.id, message });
   return { app: env === null ? app : { ...app, env }, problems };
 }
 

@@ -1,6 +1,7 @@
 import type { CertificateStore, StoredCertificate } from "../store/certificates.ts";
 import { inspectCertificate, type CertificateVerdict, type NamedCertificate } from "../tls/certificate.ts";
 import type { CertificateDirScan } from "../tls/certificate-dir.ts";
+import type { Logger } from "../system/log.ts";
 
 /** A certificate that is known but cannot be served, and why. */
 export interface CertificateProblem {
@@ -26,13 +27,14 @@ export interface CertificateSet {
  */
 export class CertificateSources {
   readonly #read = new WeakMap<StoredCertificate, CertificateVerdict>();
-  #stored: readonly StoredCertificate[] = [];
+  #stored: readonly StoredCertificate[] | null = null;
   #dir: CertificateDirScan = { certificates: [], problems: [] };
   #set: CertificateSet = { certificates: [], problems: [] };
 
-  constructor(private readonly store: Pick<CertificateStore, "list">) {
-    this.#stored = store.list();
-  }
+  constructor(
+    private readonly store: Pick<CertificateStore, "list">,
+    private readonly log: Pick<Logger, "warn">,
+  ) {}
 
   current(): CertificateSet {
     const stored = this.store.list();
@@ -50,9 +52,17 @@ export class CertificateSources {
   }
 
   #combine(): CertificateSet {
+    const set = this.#gather();
+    const before = new Set(this.#set.problems.map(problemKey));
+    // Each is logged once, when it appears, not at every change of the others.
+    for (const problem of set.problems) if (!before.has(problemKey(problem))) this.log.warn("certificate not served", { ...problem });
+    return set;
+  }
+
+  #gather(): CertificateSet {
     const certificates: NamedCertificate[] = [];
     const problems: CertificateProblem[] = [];
-    for (const stored of this.#stored) {
+    for (const stored of this.#stored ?? []) {
       let verdict = this.#read.get(stored);
       if (verdict === undefined) this.#read.set(stored, (verdict = inspectCertificate(stored.pem, null)));
       if (verdict.ok) certificates.push({ name: stored.name, source: "api", info: verdict.certificate });
@@ -62,6 +72,10 @@ export class CertificateSources {
     for (const problem of this.#dir.problems) problems.push({ source: "dir", name: problem.file, message: problem.message });
     return { certificates: certificates.sort(bySourceAndName), problems };
   }
+}
+
+function problemKey(problem: CertificateProblem): string {
+  return `${problem.source}\u0000${problem.name}\u0000${problem.message}`;
 }
 
 function bySourceAndName(a: NamedCertificate, b: NamedCertificate): number {

@@ -72,7 +72,7 @@ export async function scanCertificateDir(dir: string, now: Date): Promise<Certif
       problems.push({ file, message: `${nameProblem}; rename the file` });
       continue;
     }
-    const read = await readBounded(file);
+    const read = await readPemFile(file);
     if (read === "directory") continue;
     if (!read.ok) {
       problems.push({ file, message: read.message });
@@ -96,10 +96,10 @@ export function sameScan(a: CertificateDirScan, b: CertificateDirScan): boolean 
   );
 }
 
-type ReadResult = { ok: true; text: string } | { ok: false; message: string } | "directory";
+export type PemFileRead = { ok: true; text: string } | { ok: false; message: string } | "directory";
 
-/** Reads at most one byte more than allowed, so a huge file is refused without being loaded. */
-async function readBounded(file: string): Promise<ReadResult> {
+/** Reads a PEM file of at most MAX_PEM_BYTES, and one byte more to know: a huge file is refused without being loaded. */
+export async function readPemFile(file: string): Promise<PemFileRead> {
   let handle;
   try {
     handle = await open(file, "r"); // follows symlinks

@@ -1,8 +1,8 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../system/atomic-file.ts";
-import { errorMessage } from "../system/error-message.ts";
 import type { Logger } from "../system/log.ts";
-import { expiresWithin, inspectCertificate, MAX_PEM_BYTES, type CertificateInfo } from "./certificate.ts";
+import { expiresWithin, inspectCertificate, type CertificateInfo } from "./certificate.ts";
+import { readPemFile } from "./certificate-dir.ts";
 import { selfSignedCertificate } from "./self-signed.ts";
 
 /** The certificate HTTPS answers with for a host no certificate names, and where it came from. */
@@ -47,11 +47,8 @@ export async function loadDefaultCertificate(options: {
 }
 
 async function readBounded(path: string, setting: string): Promise<string> {
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_PEM_BYTES) throw new Error(`larger than ${MAX_PEM_BYTES} bytes; a certificate with its chain and key is a few kilobytes`);
-    return await readFile(path, "utf8");
-  } catch (error) {
-    throw new Error(`${setting}=${path}: ${errorMessage(error)}`);
-  }
+  const read = await readPemFile(path);
+  if (read === "directory") throw new Error(`${setting}=${path}: a directory; name the PEM file`);
+  if (!read.ok) throw new Error(`${setting}=${path}: ${read.message}`);
+  return read.text;
 }

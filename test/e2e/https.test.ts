@@ -268,6 +268,12 @@ describe("redirect to HTTPS, per app", () => {
     expect(blog.status).toBe(200);
   });
 
+  test("a setting that is not understood is refused, naming it", async () => {
+    const answer = await fetch(`${bamboo.api}/api/services/blog`, { method: "PUT", headers: bamboo.writer, body: JSON.stringify({ Acl: "hdr(host) -i blog.example", Config: { Hsts: "forever" } }) });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { error: string }).error).toContain("Hsts='forever': expected true, false, or a header value");
+  });
+
   test("an app label turns it on too", async () => {
     await setRule("/shop", "hdr(host) -i shop.example");
     await eventually("the redirect gone", async () => (await fetch(`${bamboo.http}/`, { headers: { host: "shop.example" }, redirect: "manual" })).status === 200);

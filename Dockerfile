@@ -23,7 +23,7 @@ RUN npm run build && ./dist/bamboo version
 # bamboo is PID 1, reaps orphans, and stops HAProxy in order on SIGTERM.
 FROM debian:bookworm-slim
 # libcap2-bin is needed only to set the capability, so it is removed in the same layer.
-# cap_net_bind_service lets HAProxy, run by the unprivileged user, bind port 80.
+# cap_net_bind_service lets HAProxy, run by the unprivileged user, bind ports 80 and 443.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy libcap2-bin \
  && setcap cap_net_bind_service=+ep /usr/sbin/haproxy \
@@ -36,11 +36,12 @@ COPY image/healthcheck /usr/local/lib/bamboo/healthcheck
 COPY image/marathon.json templates/haproxy.cfg.hbs /usr/share/bamboo/
 ENV BAMBOO_DATA_DIR=/var/lib/bamboo \
     BAMBOO_BIND=:8000 \
-    HAPROXY_HTTP_BIND=:80
+    HAPROXY_HTTP_BIND=:80 \
+    HAPROXY_HTTPS_BIND=:443
 USER bamboo
 WORKDIR /var/lib/bamboo
 VOLUME ["/var/lib/bamboo"]
-EXPOSE 80 8000
+EXPOSE 80 443 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/usr/local/lib/bamboo/healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/bamboo"]

@@ -70,7 +70,7 @@ describe("the image", () => {
   test("starts bamboo itself as an exec-form entrypoint, as the unprivileged user bamboo", () => {
     expect(config.entrypoint).toEqual(["/usr/local/bin/bamboo"]);
     expect(config.user).toBe("bamboo");
-    expect(config.exposedPorts).toEqual(["80/tcp", "8000/tcp"]);
+    expect(config.exposedPorts).toEqual(["443/tcp", "80/tcp", "8000/tcp"]);
     expect(config.stopSignal).toBe("SIGTERM");
     expect(config.env).toContain("BAMBOO_DATA_DIR=/var/lib/bamboo");
   });

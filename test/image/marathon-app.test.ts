@@ -38,7 +38,7 @@ describe("image/marathon.json follows Marathon's rules", () => {
     ["the same port twice", (a) => (a.portDefinitions[1].port = 80), "/portDefinitions/1/port"],
     ["a dynamic port with requirePorts", (a) => (a.portDefinitions[0].port = 0), "/portDefinitions/0/port"],
     ["a port name with upper case", (a) => (a.portDefinitions[0].name = "HTTP"), "/portDefinitions/0/name"],
-    ["a health check on a missing port index", (a) => (a.healthChecks[0].portIndex = 2), "/healthChecks/0/portIndex"],
+    ["a health check on a missing port index", (a) => (a.healthChecks[0].portIndex = 3), "/healthChecks/0/portIndex"],
     ["a health check with port and portIndex", (a) => (a.healthChecks[0].port = 8000), "not both"],
     ["a health check path without /", (a) => (a.healthChecks[0].path = "status"), "/healthChecks/0/path"],
     ["a timeout as long as the interval", (a) => (a.healthChecks[0].timeoutSeconds = 10), "/healthChecks/0/timeoutSeconds"],
@@ -61,10 +61,10 @@ describe("image/marathon.json follows Marathon's rules", () => {
 });
 
 describe("image/marathon.json deploys the appliance safely", () => {
-  test("runs the image of this version on host networking with fixed ports 80 and 8000", () => {
+  test("runs the image of this version on host networking with fixed ports 80, 8000 and 443", () => {
     expect(app.container.docker.image).toBe(`bamboo:${packageJson.version}`);
     expect(app.networks).toEqual([{ mode: "host" }]);
-    expect(app.portDefinitions.map((p: { port: number }) => p.port)).toEqual([80, 8000]);
+    expect(app.portDefinitions.map((p: { port: number }) => p.port)).toEqual([80, 8000, 443]);
     expect(app.requirePorts).toBe(true);
   });
 

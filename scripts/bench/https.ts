@@ -13,10 +13,10 @@
  * reloads are counted over all writes.
  */
 import { X509Certificate } from "node:crypto";
-import { connect } from "node:tls";
 import { TestPki } from "../../test/support/certs.ts";
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { freePort } from "../../test/support/ports.ts";
+import { presentedFingerprint } from "../../test/support/tls-probe.ts";
 import { fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 import { startLoad } from "./wrk.ts";
 
@@ -27,22 +27,6 @@ const SERVED_TIMEOUT_MS = 5_000;
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
-}
-
-/** The fingerprint of the certificate HAProxy presents for `servername`. */
-function presented(port: number, servername: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port, servername, rejectUnauthorized: false }, () => {
-      const certificate = socket.getPeerX509Certificate();
-      socket.end();
-      resolve(certificate?.fingerprint256 ?? "");
-    });
-    socket.on("error", () => resolve(""));
-    socket.setTimeout(2_000, () => {
-      socket.destroy();
-      resolve("");
-    });
-  });
 }
 
 async function rate(base: string, headers: Record<string, string>, seconds: number): Promise<{ perSecond: number; failed: number }> {
@@ -109,7 +93,7 @@ try {
     const started = performance.now();
     const answer = await putCertificate(bamboo, next.pem);
     if (answer.status !== 200) throw new Error(`write ${w} answered ${answer.status}: ${await answer.text()}`);
-    if (await until(async () => (await presented(httpsPort, HOST)) === next.fingerprint, SERVED_TIMEOUT_MS, 2)) latencies.push(performance.now() - started);
+    if (await until(async () => (await presentedFingerprint(httpsPort, HOST)) === next.fingerprint, SERVED_TIMEOUT_MS, 2)) latencies.push(performance.now() - started);
     else neverServed++;
   }
   const reloads = (await bamboo.status()).haproxy.reloads - reloadsBefore;

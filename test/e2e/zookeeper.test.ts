@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventually, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper.ts";
+import { TestPki } from "../support/certs.ts";
+import { presentedFingerprint } from "../support/tls-probe.ts";
+import { X509Certificate } from "node:crypto";
 
 /** Issue 4: two appliances share one set of rules through one ZooKeeper. */
 describe("two appliances on one ZooKeeper path", () => {
@@ -38,6 +41,21 @@ describe("two appliances on one ZooKeeper path", () => {
     await eventually("the other appliance routes the host", routesHost(second, "ghost.local"), 10_000);
     const status = (await (await fetch(`${second.api}/api/status`, { headers: second.reader })).json()) as { store: { kind: string; connected: boolean } };
     expect(status.store).toMatchObject({ kind: "zookeeper", connected: true });
+  });
+
+  test("a certificate uploaded through one appliance is served by the other", async () => {
+    const pki = new TestPki();
+    try {
+      const leaf = pki.leaf("ghost", ["ghost.local"]);
+      const answer = await fetch(`${first.api}/api/certificates/ghost`, { method: "PUT", headers: first.writer, body: JSON.stringify({ pem: `${leaf.certificate}${leaf.chain}${leaf.key}` }) });
+      expect(answer.status).toBe(200);
+      const fingerprint = new X509Certificate(leaf.certificate).fingerprint256;
+      await eventually("the other appliance serves it", async () => (await presentedFingerprint(second.httpsPort, "ghost.local")) === fingerprint, 10_000);
+      const listed = (await (await fetch(`${second.api}/api/certificates`, { headers: second.reader })).json()) as { certificates: { name: string; served: boolean }[] };
+      expect(listed.certificates).toEqual([expect.objectContaining({ name: "ghost", served: true })]);
+    } finally {
+      pki.cleanup();
+    }
   });
 
   test("with ZooKeeper down both keep routing, writes get 503 and change nothing, and it heals", async () => {

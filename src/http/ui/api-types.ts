@@ -76,6 +76,11 @@ export type ServicesById = Readonly<Record<string, WireService>>;
 export interface ServiceWriteBody {
   readonly id: string;
   readonly acl: string;
+  /**
+   * The service's whole config (the API stores what it is sent, so a write that leaves a key
+   * out drops it): `RedirectToHttps`, `Hsts` and any keys a template reads.
+   */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** The success body of a write sent with ?dryRun=true: nothing was stored. */
@@ -117,6 +122,52 @@ export interface RequestTestAnswer {
   } | null;
   readonly servers: readonly { readonly address: string; readonly haproxy: HAProxyServerState | null }[];
   readonly candidates: readonly { readonly appId: string; readonly acl: string; readonly matches: boolean }[];
+}
+
+/** How HAProxy took a write (`X-Bamboo-Applied`): at run time, by a reload, or not yet (stored). */
+export type AppliedBy = "runtime" | "reload" | "pending";
+
+/** What `GET /api/certificates` says of one certificate; its key never leaves the appliance. */
+export interface CertificateDates {
+  readonly hosts: readonly string[];
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly fingerprint: string;
+  readonly expired: boolean;
+  /** Expires within 14 days (views.ts EXPIRY_WARNING_DAYS). */
+  readonly expiresSoon: boolean;
+}
+
+/** `api`: uploaded, kept in the store; `dir`: a file in BAMBOO_CERT_DIR. */
+export type CertificateSource = "api" | "dir";
+
+export interface CertificateSummary extends CertificateDates {
+  readonly name: string;
+  readonly source: CertificateSource;
+  /** HAProxy serves this very certificate (same name, source and fingerprint). */
+  readonly served: boolean;
+  /** Apps whose host rules it covers. */
+  readonly apps: readonly string[];
+}
+
+/**
+ * `GET /api/certificates` (src/http/certificates-api.ts). Written out here, as the handler
+ * builds its answer inline; every field may be missing from an older appliance.
+ */
+export interface CertificateList {
+  readonly https: { readonly enabled: boolean; readonly bind: string };
+  readonly certificates: readonly CertificateSummary[];
+  /** Certificates that cannot be served: a bad file in the directory, a stored body that does not read. */
+  readonly problems: readonly { readonly source: string; readonly name: string; readonly message: string }[];
+  readonly default: CertificateDates & { readonly source: "configured" | "generated"; readonly file: string };
+}
+
+/** `PUT /api/certificates/<name>`: the stored certificate, and how HAProxy took it. */
+export interface CertificateUpload {
+  readonly certificate: CertificateDates & { readonly name: string; readonly source: "api" };
+  readonly applied: AppliedBy | null;
 }
 
 /** The header the UI sends on every API call, so the server can leave out `WWW-Authenticate`

@@ -1,7 +1,10 @@
 import {
   UI_REQUEST_HEADER,
   type ApiErrorBody,
+  type AppliedBy,
   type ApplianceStatus,
+  type CertificateList,
+  type CertificateUpload,
   type DryRunAnswer,
   type RequestTestAnswer,
   type RequestTestBody,
@@ -51,14 +54,17 @@ interface CallOptions {
   readonly method?: string;
   readonly body?: unknown;
   readonly ask: AskPolicy;
-  /** Changes routing rules: only the admin may, and a prompt for it says so. */
-  readonly writes?: boolean;
+  /** Changes routing rules or certificates: only the admin may, and a prompt for it says which. */
+  readonly writes?: WriteSubject;
   readonly accept?: string;
   readonly signal?: AbortSignal;
 }
 
+/** What a write changes, in the sign-in prompt's words. */
+type WriteSubject = "routing rules" | "certificates";
+
 const READ_SIGN_IN = "Sign in to see the apps";
-const WRITE_SIGN_IN = "Sign in to change rules";
+const WRITE_SIGN_IN: Readonly<Record<WriteSubject, string>> = { "routing rules": "Sign in to change rules", certificates: "Sign in to change certificates" };
 const READ_REASON = "Reading the apps and routing state needs a user and password: the viewer's, or the admin's.";
 
 /**
@@ -79,9 +85,9 @@ export class ApiClient {
     this.#prompt = prompt;
   }
 
-  /** Asks for credentials now (the page's Sign in button); true once they were entered. */
-  async signIn(): Promise<boolean> {
-    return (await this.#ask({ title: READ_SIGN_IN, reason: READ_REASON })) !== null;
+  /** Asks for credentials now (the page's Sign in buttons); true once they were entered. */
+  async signIn(request: SignInRequest = { title: READ_SIGN_IN, reason: READ_REASON }): Promise<boolean> {
+    return (await this.#ask(request)) !== null;
   }
 
   /** Resolves the next time the user signs in, for reads that wait after a cancelled prompt. */
@@ -104,15 +110,60 @@ export class ApiClient {
 
   /** Creating uses POST (the id goes in the body); changing uses PUT on the service's path. */
   dryRun(body: ServiceWriteBody, existing: boolean, askOn401: boolean, signal?: AbortSignal): Promise<DryRunAnswer> {
-    return this.#json<DryRunAnswer>(`${writePath(body.id, existing)}?dryRun=true`, { method: existing ? "PUT" : "POST", body, ask: askOn401 ? "always" : "never", writes: true, signal });
+    return this.#json<DryRunAnswer>(`${writePath(body.id, existing)}?dryRun=true`, { method: existing ? "PUT" : "POST", body, ask: askOn401 ? "always" : "never", writes: "routing rules", signal });
   }
 
   save(body: ServiceWriteBody, existing: boolean): Promise<WireService> {
-    return this.#json<WireService>(writePath(body.id, existing), { method: existing ? "PUT" : "POST", body, ask: "always", writes: true });
+    return this.#json<WireService>(writePath(body.id, existing), { method: existing ? "PUT" : "POST", body, ask: "always", writes: "routing rules" });
   }
 
   remove(id: string): Promise<null> {
-    return this.#json<null>(servicePath(id), { method: "DELETE", ask: "always", writes: true });
+    return this.#json<null>(servicePath(id), { method: "DELETE", ask: "always", writes: "routing rules" });
+  }
+
+  /** One stored service (its whole config), or null when there is none. */
+  async service(id: string): Promise<WireService | null> {
+    try {
+      return await this.#json<WireService>(servicePath(id), { ask: "always" });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  certificates(signal?: AbortSignal): Promise<CertificateList> {
+    return this.#json<CertificateList>("/api/certificates", { ask: "unless-declined", signal });
+  }
+
+  /** Uploads a bundle (certificate, chain, key); the answer says how HAProxy took it. */
+  async uploadCertificate(name: string, pem: string): Promise<CertificateUpload> {
+    const response = await this.#send(certificatePath(name), { method: "PUT", body: { pem }, ask: "always", writes: "certificates" });
+    return { certificate: (await response.json()) as CertificateUpload["certificate"], applied: appliedBy(response) };
+  }
+
+  async removeCertificate(name: string): Promise<AppliedBy | null> {
+    const response = await this.#send(certificatePath(name), { method: "DELETE", ask: "always", writes: "certificates" });
+    await response.body?.cancel();
+    return appliedBy(response);
+  }
+
+  /**
+   * Whether the signed-in user may change certificates, asked without changing anything: the
+   * API has no "who am I", so this sends an upload dry run with no certificate in it. The
+   * admin's is refused for the missing body (400), the viewer's for the role (403).
+   * Resolves null when nobody is signed in yet (401): the first write will ask.
+   */
+  async mayWrite(signal?: AbortSignal): Promise<{ readonly allowed: boolean; readonly message: string } | null> {
+    if (loadCredentials() === null) return null;
+    try {
+      const response = await this.#send(`${certificatePath("role-check")}?dryRun=true`, { method: "PUT", body: {}, ask: "never", writes: "certificates", signal });
+      await response.body?.cancel();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) return { allowed: false, message: error.message };
+      if (error instanceof ApiError && error.status === 401) return null;
+      if (!(error instanceof ApiError)) throw error;
+    }
+    return { allowed: true, message: "" };
   }
 
   async #json<T>(path: string, options: CallOptions): Promise<T> {
@@ -120,7 +171,7 @@ export class ApiClient {
   }
 
   async #send(path: string, options: CallOptions): Promise<Response> {
-    const write = options.writes === true;
+    const write = options.writes !== undefined;
     for (;;) {
       const credentials = loadCredentials();
       const headers: Record<string, string> = { accept: options.accept ?? "application/json", [UI_REQUEST_HEADER]: "1" };
@@ -142,9 +193,10 @@ export class ApiClient {
       // Someone signed in while this was under way: try with the new credentials first.
       if (!sameCredentials(credentials, loadCredentials())) continue;
       if (options.ask === "unless-declined" && this.#declined) throw new SignInCancelled();
+      const subject = options.writes ?? "routing rules";
       const request = refusedViewer
-        ? { title: WRITE_SIGN_IN, reason: `Signed in as ${credentials.user}, who may only read. Changing routing rules needs the admin user and password.` }
-        : { title: write ? WRITE_SIGN_IN : READ_SIGN_IN, reason: credentials ? "That user and password were not accepted. Try again." : write ? "Changing routing rules needs the admin user and password." : READ_REASON };
+        ? { title: WRITE_SIGN_IN[subject], reason: `Signed in as ${credentials.user}, who may only read. Changing ${subject} needs the admin user and password.` }
+        : { title: write ? WRITE_SIGN_IN[subject] : READ_SIGN_IN, reason: credentials ? "That user and password were not accepted. Try again." : write ? `Changing ${subject} needs the admin user and password.` : READ_REASON };
       const entered = await this.#ask(request);
       // Cancelled: a viewer's refusal keeps the appliance's own words.
       if (!entered) throw refusedViewer ? error : new SignInCancelled();
@@ -183,6 +235,15 @@ async function readError(response: Response): Promise<ApiError> {
 
 function writePath(id: string, existing: boolean): string {
   return existing ? servicePath(id) : "/api/services";
+}
+
+function certificatePath(name: string): string {
+  return `/api/certificates/${encodeURIComponent(name)}`;
+}
+
+function appliedBy(response: Response): AppliedBy | null {
+  const value = response.headers.get("x-bamboo-applied");
+  return value === "runtime" || value === "reload" || value === "pending" ? value : null;
 }
 
 /** Ids keep their slashes (`/group/app` → `/api/services//group/app`, Bamboo's form); each segment is escaped. */

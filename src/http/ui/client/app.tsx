@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { Overview } from "../api-types.ts";
+import { CertificatesPanel } from "./certificates/certificates-panel.tsx";
 import { CredentialsDialog } from "./credentials-dialog.tsx";
 import { Header } from "./header.tsx";
 import { OverviewPanel } from "./overview/overview-panel.tsx";
@@ -12,7 +13,7 @@ import { useOverview } from "./use-overview.ts";
 /** How long a "saved" or "deleted" confirmation stays on the page. */
 const NOTICE_MS = 10_000;
 
-/** The page: one header, three views chosen by the URL hash, one rule editor, one sign-in prompt. */
+/** The page: one header, four views chosen by the URL hash, one rule editor, one sign-in prompt. */
 export function App(props: { firstOverview: Promise<Overview | null> | null }) {
   const view = useHashView();
   const { overview, live } = useOverview(props.firstOverview);
@@ -39,6 +40,7 @@ export function App(props: { firstOverview: Promise<Overview | null> | null }) {
         {view === "apps" && <OverviewPanel overview={overview} onEdit={setEditing} />}
         {view === "test" && <RequestTester />}
         {view === "state" && <StatePanel overview={overview} />}
+        {view === "certificates" && <CertificatesPanel onNotice={setNotice} />}
       </main>
       {editing && <RuleEditor target={editing} overview={overview} onClose={closeEditor} />}
       <CredentialsDialog />

@@ -7,6 +7,7 @@ const TABS: readonly { readonly view: View; readonly label: string }[] = [
   { view: "apps", label: "Apps" },
   { view: "test", label: "Why this answer?" },
   { view: "state", label: "Appliance" },
+  { view: "certificates", label: "Certificates" },
 ];
 
 const LIVE_WORDS: Readonly<Record<LiveState, string>> = {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 
-export type View = "apps" | "test" | "state";
-const VIEWS: readonly View[] = ["apps", "test", "state"];
+export type View = "apps" | "test" | "state" | "certificates";
+const VIEWS: readonly View[] = ["apps", "test", "state", "certificates"];
 
 function fromHash(): View {
   const name = location.hash.replace(/^#\/?/, "");

@@ -35,7 +35,9 @@ export function StatePanel(props: { overview: Overview | null }) {
             <Facts title="Marathon" facts={marathonFacts(status)} />
             <Facts title="Rule store" facts={storeFacts(status)} />
             <Facts title="HAProxy" facts={haproxyFacts(status)} />
+            <Facts title="HTTPS" facts={httpsFacts(status)} />
           </div>
+          <ApplianceProblems status={status} />
         </>
       )}
       <RuleProblems overview={props.overview} />
@@ -89,6 +91,33 @@ function haproxyFacts(status: ApplianceStatus): Fact[] {
     ["Runtime operations", text(h.runtimeOperations)],
     ["Last error", text(h.lastError), h.lastError ? "bad" : undefined],
   ];
+}
+
+function httpsFacts(status: ApplianceStatus): Fact[] {
+  const h = status.https;
+  if (!h) return [["HTTPS", MISSING]];
+  const expiry = h.defaultCertificate ? new Date(h.defaultCertificate.notAfter) : null;
+  return [
+    ["HTTPS", h.enabled ? `on, ${text(h.bind)}` : "off: no certificate yet"],
+    ["Certificates", `${text(h.certificates)} served (see Certificates)`],
+    ["Default certificate", h.defaultCertificate ? `${h.defaultCertificate.source}, until ${expiry && !Number.isNaN(expiry.getTime()) ? expiry.toISOString().slice(0, 10) : MISSING}` : MISSING],
+  ];
+}
+
+/** Problems the appliance reports that are not about one rule: certificates, a config not applied, a held app list. */
+function ApplianceProblems(props: { status: ApplianceStatus }) {
+  const problems = (props.status.problems ?? []).filter((problem) => problem.id === "");
+  if (problems.length === 0) return null;
+  return (
+    <section class="card" aria-labelledby="appliance-problems-title">
+      <h2 id="appliance-problems-title">Problems</h2>
+      <ul class="problems">
+        {problems.map((problem, index) => (
+          <li key={index}>{problem.message}</li>
+        ))}
+      </ul>
+    </section>
+  );
 }
 
 function RuleProblems(props: { overview: Overview | null }) {

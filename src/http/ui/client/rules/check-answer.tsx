@@ -27,7 +27,7 @@ export function CheckAnswer(props: { result: CheckResult | null; onSignIn: () =>
       {result?.kind === "refused" && result.field !== "form" && (
         <div class="answer answer-bad">
           <strong>{result.conflictsWith.length > 0 ? `Conflicts with ${result.conflictsWith.join(", ")}.` : "Refused."}</strong> See the message by the{" "}
-          {result.field === "id" ? "app id" : "rule"}.
+          {result.field === "id" ? "app id" : result.field === "https" ? "HTTPS settings" : "rule"}.
         </div>
       )}
       {result?.kind === "needs-sign-in" && (

@@ -2,7 +2,7 @@ import type { DryRunAnswer } from "../../api-types.ts";
 import { ApiError, SignInCancelled } from "../api.ts";
 import { errorMessage } from "../../../../system/error-message.ts";
 
-export type Field = "id" | "acl" | "form";
+export type Field = "id" | "acl" | "https" | "form";
 
 /** What the appliance said about the values in the form, keyed by those values. */
 export type CheckResult =
@@ -11,8 +11,9 @@ export type CheckResult =
   | { readonly kind: "refused"; readonly key: string; readonly field: Field; readonly message: string; readonly conflictsWith: readonly string[] }
   | { readonly kind: "needs-sign-in"; readonly key: string };
 
-export function formKey(id: string, acl: string): string {
-  return `${id.trim()}\n${acl.trim()}`;
+/** The values a check answered for; `config` is the service config the write would send, as JSON. */
+export function formKey(id: string, acl: string, config = ""): string {
+  return `${id.trim()}\n${acl.trim()}\n${config}`;
 }
 
 /** Turns a failed dry run or write into a message for the field it is about. */
@@ -26,6 +27,8 @@ export function refusal(key: string, error: unknown): CheckResult {
 function fieldOf(error: ApiError): Field {
   if (error.status === 409) return "acl";
   if (error.status !== 400) return "form";
+  // services-api.ts names the config key it does not understand: "Hsts='forever': expected ...".
+  if (/\b(RedirectToHttps|Hsts)='/.test(error.message)) return "https";
   // The API names the id in its id errors ("can not use empty ID") and says ACL otherwise.
   return /\bacl\b/i.test(error.message) || !/\bid\b/i.test(error.message) ? "acl" : "id";
 }

@@ -9,16 +9,18 @@ const DEBOUNCE_MS = 350;
  * Dry runs of the form's values: automatically after each change (never prompting for a password),
  * and on demand from the Check button (prompting on 401). Only the newest answer is kept.
  */
-export function useDryRun(id: string, acl: string, existing: boolean, unchangedKey: string | null) {
+export function useDryRun(id: string, acl: string, config: Readonly<Record<string, string>> | null, existing: boolean, unchangedKey: string | null) {
   const api = useApi();
   const [result, setResult] = useState<CheckResult | null>(null);
   const inFlight = useRef<{ readonly controller: AbortController; readonly key: string } | null>(null);
   const answered = useRef<CheckResult | null>(null);
 
+  // null: the stored config is not read yet, and a check without it would not be what is saved.
+  const configJson = config === null ? null : JSON.stringify(config);
   const run = useCallback(
     async (askOn401: boolean): Promise<CheckResult | null> => {
-      const key = formKey(id, acl);
-      if (id.trim() === "" || acl.trim() === "") return null;
+      const key = formKey(id, acl, configJson ?? "");
+      if (id.trim() === "" || acl.trim() === "" || configJson === null) return null;
       // A check of these very values is under way (perhaps waiting for the sign-in prompt):
       // the automatic check must not abort it, or the user's click would come to nothing.
       if (!askOn401 && inFlight.current?.key === key) return null;
@@ -31,7 +33,7 @@ export function useDryRun(id: string, acl: string, existing: boolean, unchangedK
       setResult({ kind: "checking", key });
       let next: CheckResult;
       try {
-        next = { kind: "accepted", key, answer: await api.dryRun({ id: id.trim(), acl: acl.trim() }, existing, askOn401, controller.signal) };
+        next = { kind: "accepted", key, answer: await api.dryRun({ id: id.trim(), acl: acl.trim(), config: JSON.parse(configJson) as Record<string, string> }, existing, askOn401, controller.signal) };
       } catch (error) {
         if (controller.signal.aborted) return null;
         next = refusal(key, error);
@@ -42,19 +44,19 @@ export function useDryRun(id: string, acl: string, existing: boolean, unchangedK
       setResult(next);
       return next;
     },
-    [id, acl, existing],
+    [id, acl, configJson, existing],
   );
 
   useEffect(() => {
     setResult(null);
     // The stored rule as it is needs no check until the user changes something.
-    if (id.trim() === "" || acl.trim() === "" || formKey(id, acl) === unchangedKey) return;
+    if (id.trim() === "" || acl.trim() === "" || configJson === null || formKey(id, acl, configJson) === unchangedKey) return;
     const timer = setTimeout(() => void run(false), DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [run]);
 
   useEffect(() => () => inFlight.current?.controller.abort(), []);
 
-  const fresh = result !== null && result.key === formKey(id, acl) ? result : null;
+  const fresh = result !== null && result.key === formKey(id, acl, configJson ?? "") ? result : null;
   return { result: fresh, check: run, setResult };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { eventually, spread } from "../support/appliance.ts";
+import { TestPki } from "../support/certs.ts";
 import { CREDENTIALS_KEY, DEADLINE_MS, putService, startUiBackend, storedServices, VIEWER, type UiBackend } from "./harness.ts";
 
 /**
@@ -21,6 +22,7 @@ describe("the UI in Firefox", () => {
   let backend: UiBackend;
   let browser: Browser;
   const pageErrors: string[] = [];
+  const pki = new TestPki();
 
   beforeAll(async () => {
     backend = await startUiBackend({
@@ -40,6 +42,7 @@ describe("the UI in Firefox", () => {
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
     await backend?.stop();
+    pki.cleanup();
   });
 
   /**
@@ -149,10 +152,48 @@ describe("the UI in Firefox", () => {
     expect(await page.$eval(".test-answer", (el) => el.getAttribute("data-verdict"))).toBe("no-healthy-server");
   });
 
+  test("certificates: the viewer may only look; signed in as the admin, an upload from the form is served and listed with its expiry, then removed", async () => {
+    const leaf = pki.leaf("ghost", ["ghost.local"]);
+    const page = await open("#certificates");
+    await waitForText(page, ".banner-warn", (t) => t.includes("who may only read"), "the viewer told why there is no upload form");
+    expect(await page.$('textarea[name="pem"]')).toBeNull();
+    await page.locator(".banner-warn button").click();
+    await waitForText(page, "#sign-in-reason", (t) => t.includes("certificates needs the admin"), "the prompt for the admin");
+    await page.locator('dialog input[name="user"]').fill("admin");
+    await page.locator('dialog input[name="password"]').fill(PASSWORD);
+    await page.locator('dialog form:has(input[name="password"]) button[type="submit"]').click();
+    await page.waitForSelector('textarea[name="pem"]');
+
+    await page.locator('input[name="cert-name"]').fill("ghost");
+    // Typing 4 KB of PEM key by key is slow over BiDi; paste it as the input event a paste makes.
+    await page.$eval(
+      'textarea[name="pem"]',
+      (element, pem) => {
+        const area = element as HTMLTextAreaElement;
+        area.value = pem;
+        area.dispatchEvent(new Event("input", { bubbles: true }));
+      },
+      `${leaf.certificate}${leaf.chain}${leaf.key}`,
+    );
+    await page.locator('section[aria-labelledby="upload-title"] button[type="submit"]').click();
+    // The first certificate turns HTTPS on, which takes a reload; one slower than the write's 2 s wait answers "pending".
+    await waitForText(page, ".notice", (t) => /^Uploaded ghost\. (HAProxy serves it now|Stored, but HAProxy has not taken it yet)/.test(t), "the upload's notice");
+    const row = await waitForText(page, 'tr[data-cert-name="ghost"]', (t) => t.includes("served") && !t.includes("not served"), "ghost listed as served", 15_000);
+    const notAfter = await page.$eval('tr[data-cert-name="ghost"] time', (el) => el.getAttribute("datetime") ?? "");
+    expect(row).toContain(notAfter.slice(0, 10));
+    expect(row).toMatch(/valid for (89|90) days/);
+    expect(row).toContain("/ghost");
+
+    await page.locator('button[aria-label="Remove certificate ghost"]').click();
+    await page.locator('[aria-label="Confirm removing ghost"] button.danger').click();
+    await waitForText(page, ".notice", (t) => t.startsWith("Removed ghost."), "the removal's notice");
+    await page.waitForSelector('tr[data-cert-name="ghost"]', { hidden: true });
+  });
+
   test("at phone width no view scrolls sideways, and no page error was seen", async () => {
     const page = await open("", 375, 740);
     await waitForText(page, ".result-count", (t) => t.includes("apps"), "the apps listed");
-    for (const hash of ["#apps", "#test", "#state"]) {
+    for (const hash of ["#apps", "#test", "#state", "#certificates"]) {
       await page.evaluate((h) => (location.hash = h), hash);
       await page.waitForSelector(`nav a[href="${hash}"][aria-current="page"]`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -163,8 +204,8 @@ describe("the UI in Firefox", () => {
 });
 
 /** Waits until the text of `selector` satisfies `expected`, or fails with what the page showed. */
-async function waitForText(page: Page, selector: string, expected: (text: string) => boolean, what: string): Promise<string> {
-  const deadline = performance.now() + DEADLINE_MS;
+async function waitForText(page: Page, selector: string, expected: (text: string) => boolean, what: string, timeoutMs = DEADLINE_MS): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
   let last = "";
   while (performance.now() < deadline) {
     const text = await page.$eval(selector, (el) => el.textContent ?? "").catch(() => null);
@@ -172,5 +213,5 @@ async function waitForText(page: Page, selector: string, expected: (text: string
     if (text !== null && expected(text)) return text;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`timed out after ${DEADLINE_MS} ms waiting for ${what}; last text: ${JSON.stringify(last)}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last text: ${JSON.stringify(last)}`);
 }

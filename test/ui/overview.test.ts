@@ -92,7 +92,7 @@ describe("the apps overview", () => {
   test("at phone width the page does not scroll sideways", async () => {
     const page = await rig.open({ width: 375, height: 740 });
     await waitForText(page, ".result-count", (t) => t.startsWith("3 apps"), "three apps listed");
-    for (const hash of ["#apps", "#test", "#state"]) {
+    for (const hash of ["#apps", "#test", "#state", "#certificates"]) {
       await page.evaluate((h) => (location.hash = h), hash);
       await page.locator(`nav a[href="${hash}"][aria-current="page"]`).waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -92,9 +92,10 @@ describe("the certificates view", () => {
     expect(new Set(colours.filter((c) => c.startsWith("soon"))).size).toBe(1);
     expect(colours.find((c) => c.startsWith("soon"))!.slice(5)).not.toBe(colours.find((c) => c.startsWith("valid"))!.slice(6));
     await waitForText(page, '[data-testid="expiry-banner"]', (t) => t.includes("Expiring within 14 days: soon ("), "the expiry warning");
-    // The Appliance view shows the same warning, from /api/status.
+    // The Appliance tab counts it among the appliance's warnings, and its view lists it.
+    await waitForText(page, 'nav a[href="#state"] .count', (t) => Number(t) >= 1, "the warning counted on the Appliance tab");
     await page.evaluate(() => (location.hash = "#state"));
-    await waitForText(page, '[aria-labelledby="appliance-problems-title"]', (t) => t.includes("certificate api/soon expires on"), "the warning in the appliance view");
+    await waitForText(page, '[aria-labelledby="problems-title"]', (t) => t.includes("certificate api/soon expires on"), "the warning in the appliance view");
     await fetch(`${rig.bamboo.api}/api/certificates/soon`, { method: "DELETE", headers: rig.bamboo.writer });
   });
 

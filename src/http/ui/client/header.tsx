@@ -34,7 +34,7 @@ export function Header(props: { view: View; live: LiveState; overview: Overview 
           <a key={tab.view} href={`#${tab.view}`} aria-current={props.view === tab.view ? "page" : undefined}>
             {tab.label}
             {tab.view === "state" && problems > 0 && (
-              <span class="count" title={`${problems} rule warnings or overlaps`}>
+              <span class="count" title={`${problems} warnings or overlaps`}>
                 {problems}
               </span>
             )}

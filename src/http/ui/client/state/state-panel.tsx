@@ -37,7 +37,6 @@ export function StatePanel(props: { overview: Overview | null }) {
             <Facts title="HAProxy" facts={haproxyFacts(status)} />
             <Facts title="HTTPS" facts={httpsFacts(status)} />
           </div>
-          <ApplianceProblems status={status} />
         </>
       )}
       <RuleProblems overview={props.overview} />
@@ -104,34 +103,25 @@ function httpsFacts(status: ApplianceStatus): Fact[] {
   ];
 }
 
-/** Problems the appliance reports that are not about one rule: certificates, a config not applied, a held app list. */
-function ApplianceProblems(props: { status: ApplianceStatus }) {
-  const problems = (props.status.problems ?? []).filter((problem) => problem.id === "");
-  if (problems.length === 0) return null;
-  return (
-    <section class="card" aria-labelledby="appliance-problems-title">
-      <h2 id="appliance-problems-title">Problems</h2>
-      <ul class="problems">
-        {problems.map((problem, index) => (
-          <li key={index}>{problem.message}</li>
-        ))}
-      </ul>
-    </section>
-  );
-}
-
 function RuleProblems(props: { overview: Overview | null }) {
   const warnings = props.overview?.warnings ?? [];
   const overlaps = props.overview?.overlaps ?? [];
   return (
     <section class="card" aria-labelledby="problems-title">
-      <h2 id="problems-title">Rule warnings and overlaps</h2>
-      {warnings.length === 0 && overlaps.length === 0 && <p class="muted">None: every rule is valid and no two rules match the same requests.</p>}
+      <h2 id="problems-title">Warnings and overlaps</h2>
+      {warnings.length === 0 && overlaps.length === 0 && <p class="muted">None: every rule is valid, no two rules match the same requests, and no certificate expires within 14 days.</p>}
       {warnings.length > 0 && (
         <ul class="problems">
           {warnings.map((warning, index) => (
             <li key={`w${index}`}>
-              <strong>{warning.id}</strong>: {warning.message}
+              {/* Appliance-wide problems (a certificate expiring, a config not applied) name no app. */}
+              {warning.id ? (
+                <>
+                  <strong>{warning.id}</strong>: {warning.message}
+                </>
+              ) : (
+                warning.message
+              )}
             </li>
           ))}
         </ul>

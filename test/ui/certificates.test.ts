@@ -153,7 +153,10 @@ describe("the certificates view", () => {
     await row(page, "gone").getByRole("button", { name: "Remove certificate gone" }).click();
     const confirm = page.getByRole("group", { name: "Confirm removing gone" });
     expect(await confirm.textContent()).toContain("gone.example");
-    await confirm.getByRole("button", { name: "Keep it" }).click();
+    // Focus lands on the safe answer: Enter keeps the certificate.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Keep it");
+    await page.keyboard.press("Enter");
+    await confirm.waitFor({ state: "detached" });
     expect((await list()).certificates.map((certificate) => certificate.name)).toContain("gone");
     await row(page, "gone").getByRole("button", { name: "Remove certificate gone" }).click();
     await confirm.getByRole("button", { name: "Yes, remove" }).click();

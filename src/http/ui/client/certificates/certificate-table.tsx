@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { CertificateSummary } from "../../api-types.ts";
 import { text } from "../format.ts";
 import { EXPIRY_WORDS, expiryOf, type Expiry } from "./certificate-words.ts";
@@ -70,27 +70,15 @@ export function CertificateTable(props: CertificateTableProps) {
                   </button>
                 ) : null}
                 {certificate.source === "api" && props.mayRemove && confirming === certificate.name && (
-                  <div class="confirm" role="group" aria-label={`Confirm removing ${certificate.name}`}>
-                    <p>
-                      Remove {certificate.name}? HTTPS stops serving it{certificate.hosts.length > 0 ? ` for ${certificate.hosts.join(", ")}` : ""}; those hosts get the default certificate.
-                    </p>
-                    <div class="actions">
-                      <button
-                        type="button"
-                        class="danger"
-                        disabled={props.busy !== null}
-                        onClick={() => {
-                          setConfirming(null);
-                          props.onRemove(certificate.name);
-                        }}
-                      >
-                        Yes, remove
-                      </button>
-                      <button type="button" onClick={() => setConfirming(null)}>
-                        Keep it
-                      </button>
-                    </div>
-                  </div>
+                  <ConfirmRemove
+                    certificate={certificate}
+                    busy={props.busy !== null}
+                    onCancel={() => setConfirming(null)}
+                    onConfirm={() => {
+                      setConfirming(null);
+                      props.onRemove(certificate.name);
+                    }}
+                  />
                 )}
               </td>
             </tr>
@@ -98,6 +86,28 @@ export function CertificateTable(props: CertificateTableProps) {
         })}
       </tbody>
     </table>
+  );
+}
+
+/** Asks before removing; focus moves to the safe answer, so the keyboard lands where the Remove button was. */
+function ConfirmRemove(props: { certificate: CertificateSummary; busy: boolean; onCancel: () => void; onConfirm: () => void }) {
+  const { certificate } = props;
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => keep.current?.focus(), []);
+  return (
+    <div class="confirm" role="group" aria-label={`Confirm removing ${certificate.name}`}>
+      <p>
+        Remove {certificate.name}? HTTPS stops serving it{certificate.hosts.length > 0 ? ` for ${certificate.hosts.join(", ")}` : ""}; those hosts get the default certificate.
+      </p>
+      <div class="actions">
+        <button type="button" class="danger" disabled={props.busy} onClick={props.onConfirm}>
+          Yes, remove
+        </button>
+        <button type="button" ref={keep} onClick={props.onCancel}>
+          Keep it
+        </button>
+      </div>
+    </div>
   );
 }
 

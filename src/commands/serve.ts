@@ -3,6 +3,7 @@ import { Appliance } from "../appliance.ts";
 import type { Config } from "../config/config.ts";
 import { listen } from "../http/server.ts";
 import { createLogger } from "../system/log.ts";
+import { formatText } from "../system/log-format.ts";
 import { startReaper } from "../system/reaper.ts";
 import { watchShutdownSignals } from "../system/signals.ts";
 
@@ -14,7 +15,9 @@ import { watchShutdownSignals } from "../system/signals.ts";
 export async function serveCommand(config: Config, warnings: readonly string[], options: { version: string; logFile?: string }): Promise<number> {
   const logFile = options.logFile;
   const log = createLogger({
-    write: (line) => {
+    level: "info",
+    emit: (record) => {
+      const line = formatText(record);
       process.stderr.write(line + "\n");
       if (logFile) appendFileSync(logFile, line + "\n");
     },

@@ -1,8 +1,11 @@
 /**
- * One line per event on stderr: time, level, message, then key=value fields, so a human
- * reads it and a log shipper can split it.
+ * The logger every part of bamboo is handed: a message and fields at one of four levels.
+ * Where lines go and how they look is log-output.ts's and log-format.ts's business; this
+ * module only filters by level and stamps the time.
  */
-export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Readonly<Record<string, unknown>>;
 
 export interface Logger {
@@ -12,27 +15,30 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+/** One event, as the logger saw it: formatting happens later, once per destination format. */
+export interface LogRecord {
+  readonly time: Date;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields: LogFields;
+}
 
-export function createLogger(options: { level?: LogLevel; write?: (line: string) => void } = {}): Logger {
-  const threshold = ORDER[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
-  const emit = (level: LogLevel) => (message: string, fields?: LogFields) => {
-    if (ORDER[level] < threshold) return;
-    write(formatLine(new Date().toISOString(), level, message, fields));
-  };
-  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Whether a line at `level` is written when the threshold is `threshold`. */
+export function levelEnabled(level: LogLevel, threshold: LogLevel): boolean {
+  return RANK[level] >= RANK[threshold];
+}
+
+export function createLogger(options: { readonly level: LogLevel; readonly emit: (record: LogRecord) => void; readonly now?: () => Date }): Logger {
+  const now = options.now ?? (() => new Date());
+  const at = (level: LogLevel) =>
+    // A disabled level costs one comparison: debug calls sit on hot paths such as every apply.
+    levelEnabled(level, options.level)
+      ? (message: string, fields?: LogFields) => options.emit({ time: now(), level, message, fields: fields ?? {} })
+      : () => {};
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 /** A logger that drops everything, for tests that do not read logs. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-export function formatLine(time: string, level: LogLevel, message: string, fields?: LogFields): string {
-  let line = `${time} ${level.toUpperCase().padEnd(5)} ${message}`;
-  for (const [key, value] of Object.entries(fields ?? {})) {
-    if (value === undefined) continue;
-    const text = value instanceof Error ? value.message : typeof value === "string" ? value : JSON.stringify(value);
-    line += ` ${key}=${/[\s"=]/.test(text) ? JSON.stringify(text) : text}`;
-  }
-  return line;
-}

@@ -1,3 +1,5 @@
+import type { LogFormatSetting } from "../system/log-format.ts";
+import type { LogLevel } from "../system/log.ts";
 import type { BindAddress } from "./parse.ts";
 
 /** One validated, frozen configuration; built by {@link loadConfig} and nothing else. */
@@ -45,6 +47,9 @@ export interface Config {
     readonly certDir: string;
     /** "": a generated self-signed certificate answers hosts no certificate names. */
     readonly defaultCertPath: string;
+    /** Lines below this level are not written. */
+    readonly logLevel: LogLevel;
+    readonly logFormat: LogFormatSetting;
   };
   readonly zookeeper: {
     /** Empty: the file store is used. */

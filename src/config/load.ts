@@ -121,6 +121,8 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       aclPolicy: get("BAMBOO_ACL_POLICY"),
       certDir: get("BAMBOO_CERT_DIR"),
       defaultCertPath: get("BAMBOO_DEFAULT_CERT"),
+      logLevel: get("BAMBOO_LOG_LEVEL"),
+      logFormat: get("BAMBOO_LOG_FORMAT"),
     },
     zookeeper: {
       hosts: get("BAMBOO_ZK_HOST"),
@@ -153,7 +155,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   return { config: deepFreeze(config), warnings };
 }
 
-const PARSERS: Record<SettingKind, (raw: string) => Parsed<unknown>> = {
+const PARSERS: Record<Exclude<SettingKind, "choice">, (raw: string) => Parsed<unknown>> = {
   string: parseString,
   urls: parseUrls,
   bool: parseBool,
@@ -169,7 +171,13 @@ const PARSERS: Record<SettingKind, (raw: string) => Parsed<unknown>> = {
 };
 
 function parseSetting(setting: Setting, raw: string): Parsed<unknown> {
-  return PARSERS[setting.kind](raw);
+  return setting.kind === "choice" ? parseChoice(raw, setting.choices ?? []) : PARSERS[setting.kind](raw);
+}
+
+/** One of a setting's words, matched in any case (`DEBUG` is debug), returned as the table spells it. */
+function parseChoice(raw: string, choices: readonly string[]): Parsed<string> {
+  const word = choices.find((choice) => choice.toLowerCase() === raw.trim().toLowerCase());
+  return word === undefined ? { ok: false, expected: `one of ${choices.join(", ")}` } : { ok: true, value: word };
 }
 
 /** Rules that involve more than one setting. */

@@ -4,7 +4,10 @@
  * from this table, so the two cannot disagree.
  */
 
-export type SettingKind = "string" | "urls" | "bool" | "duration" | "optional-duration" | "size" | "percent" | "bind" | "list";
+import { LOG_FORMATS } from "../system/log-format.ts";
+import { LOG_LEVELS } from "../system/log.ts";
+
+export type SettingKind = "string" | "urls" | "bool" | "duration" | "optional-duration" | "size" | "percent" | "bind" | "list" | "choice";
 
 export interface Setting {
   /** Environment variable; Bamboo's names keep their meaning. */
@@ -17,6 +20,8 @@ export interface Setting {
   readonly help: string;
   /** Shown as "(secret)" in logs and status. */
   readonly secret?: boolean;
+  /** The words a `choice` setting accepts (in any case). */
+  readonly choices?: readonly string[];
 }
 
 export const SETTINGS = [
@@ -36,6 +41,8 @@ export const SETTINGS = [
   { env: "BAMBOO_BIND", file: "Bamboo.Bind", kind: "bind", default: ":8000", help: "API and UI listen address (also --bind)" },
   { env: "BAMBOO_DRAIN_PERIOD", file: "Bamboo.DrainPeriod", kind: "duration", default: "5s", help: "on SIGTERM, /status answers 503 this long before HAProxy stops, so load balancers in front move away" },
   { env: "BAMBOO_STALE_UNREADY_AFTER", file: "Bamboo.StaleUnreadyAfter", kind: "optional-duration", default: "off", help: "/status answers 503 once a wanted config has not been applied for this long (off: only when HAProxy serves nothing valid)" },
+  { env: "BAMBOO_LOG_LEVEL", file: "Bamboo.LogLevel", kind: "choice", choices: LOG_LEVELS, default: "info", help: "lowest level of bamboo's log lines: debug, info, warn or error" },
+  { env: "BAMBOO_LOG_FORMAT", file: "Bamboo.LogFormat", kind: "choice", choices: LOG_FORMATS, default: "auto", help: "format of bamboo's log lines: text, json (one object per line) or auto (text on a terminal, json otherwise)" },
   { env: "BAMBOO_DATA_DIR", file: "Bamboo.DataDir", kind: "string", default: "/var/lib/bamboo", help: "file store, generated config, sockets, caches" },
   { env: "BAMBOO_API_USER", file: "Bamboo.Api.User", kind: "string", default: "admin", help: "admin user: reads and writes (with BAMBOO_API_PASSWORD)" },
   { env: "BAMBOO_API_PASSWORD", file: "Bamboo.Api.Password", kind: "string", default: "", help: "admin password; empty: generated at first start into BAMBOO_DATA_DIR/api-password", secret: true },

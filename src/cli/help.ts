@@ -30,7 +30,7 @@ export const COMMAND_DOCS: Readonly<Record<Command, { readonly usage: string; re
 export const FLAG_DOCS: Readonly<Record<Flag, { readonly usage: string; readonly help: string }>> = {
   config: { usage: "--config FILE", help: "Bamboo-format JSON config file (keys case-insensitive)" },
   bind: { usage: "--bind ADDR", help: "API and UI listen address; same as BAMBOO_BIND" },
-  log: { usage: "--log FILE", help: "also append log lines to FILE" },
+  log: { usage: "--log FILE", help: "also append log lines to FILE; SIGHUP reopens it (logrotate)" },
   apps: { usage: "--apps FILE", help: "a saved GET /v2/apps?embed=apps.tasks answer instead of asking Marathon" },
   services: { usage: "--services FILE", help: "a saved GET /api/services answer instead of reading the store" },
 };

@@ -31,3 +31,14 @@ export function watchShutdownSignals(signals: readonly NodeJS.Signals[] = ["SIGT
     },
   };
 }
+
+/**
+ * SIGHUP, which logrotate sends after moving the log file away (`postrotate`), calls
+ * `reopen`. Without a handler SIGHUP would end bamboo (or, as PID 1, be ignored and leave
+ * bamboo writing to the moved file). Returns the function that removes the handler.
+ */
+export function onReopenSignal(reopen: () => void): () => void {
+  const handler = () => reopen();
+  process.on("SIGHUP", handler);
+  return () => process.off("SIGHUP", handler);
+}

@@ -5,6 +5,7 @@ import { ConfigApplier } from "./haproxy/apply.ts";
 import { RuntimeApi } from "./haproxy/runtime-api.ts";
 import { serverViewsFromState } from "./haproxy/server-view.ts";
 import { HAProxySupervisor } from "./haproxy/supervisor.ts";
+import { AccessLogRelay } from "./haproxy/access-log-relay.ts";
 import { compileTemplate, loadTemplateSource } from "./haproxy/template.ts";
 import { templateSettings } from "./haproxy/template-settings.ts";
 import { resolveCredentials, type Credentials } from "./http/credentials.ts";
@@ -23,7 +24,9 @@ import { CertificateSources } from "./sync/certificate-sources.ts";
 import { CertificateDirWatcher } from "./tls/certificate-dir.ts";
 import { loadDefaultCertificate, type DefaultCertificate } from "./tls/default-certificate.ts";
 import { writeFileAtomic } from "./system/atomic-file.ts";
+import { openSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { errorMessage } from "./system/error-message.ts";
 import type { Store } from "./store/types.ts";
 import { HostResolver } from "./sync/host-resolver.ts";
 import { newProblems, type RoutingProblem } from "./compile/problems.ts";
@@ -108,6 +111,7 @@ export class Appliance implements ApplianceView {
     await writeFileAtomic(paths.defaultCertificate, defaultCertificate.info.pem, { durable: false, mode: 0o600 });
     const aclChecker = new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule });
     const supervisor = new HAProxySupervisor({
+      stdout: relayOf(accessLogRelay(config, log)),
       bin: config.haproxy.bin,
       configPath: paths.haproxyConfig,
       masterSocketPath: paths.masterSocket,
@@ -260,6 +264,31 @@ export class Appliance implements ApplianceView {
     const change = this.watcher.changeFromCallback(event);
     if (change) this.reconciler.notify(change);
   }
+}
+
+/**
+ * Where HAProxy's access logs go when they are not sent to syslog: a relay to bamboo's own
+ * stdout, or to a file opened once for appending (a rotation by `copytruncate` keeps working;
+ * the descriptor lives as long as bamboo).
+ */
+function accessLogRelay(config: Config, log: Logger): AccessLogRelay | null {
+  const { format, target } = config.haproxy.accessLog;
+  if (format === "off" || target.kind === "syslog") return null;
+  let fd = 1;
+  if (target.kind === "file") {
+    try {
+      // A bare descriptor, not a FileHandle, which would be closed when collected.
+      fd = openSync(target.path, "a", 0o640);
+    } catch (error) {
+      throw new Error(`HAPROXY_ACCESS_LOG_TARGET=${target.path}: cannot open it for appending: ${errorMessage(error)}`);
+    }
+  }
+  // Routine: an old worker announces the proxies it stops at every reload (as on stderr).
+  return new AccessLogRelay({ fd, notice: (line) => log.debug(`haproxy: ${line}`) });
+}
+
+function relayOf(relay: AccessLogRelay | null): ((stream: ReadableStream<Uint8Array>) => void) | undefined {
+  return relay === null ? undefined : (stream) => void relay.relay(stream).catch(() => undefined);
 }
 
 /** BAMBOO_ACL_POLICY, checked when the configuration was read (src/cli/read-config.ts). */

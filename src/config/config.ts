@@ -2,6 +2,9 @@ import type { LogFormatSetting } from "../system/log-format.ts";
 import type { LogLevel } from "../system/log.ts";
 import type { BindAddress } from "./parse.ts";
 
+/** Where HAProxy's access logs go: its stdout (bamboo's, or a file bamboo opens for it), or a syslog address. */
+export type AccessLogTarget = { readonly kind: "stdout" } | { readonly kind: "file"; readonly path: string } | { readonly kind: "syslog"; readonly address: string };
+
 /** One validated, frozen configuration; built by {@link loadConfig} and nothing else. */
 export interface Config {
   readonly marathon: {
@@ -64,6 +67,10 @@ export interface Config {
     readonly outputPath: string;
     readonly httpBind: BindAddress;
     readonly httpsBind: BindAddress;
+    readonly accessLog: {
+      readonly format: "json" | "text" | "off";
+      readonly target: AccessLogTarget;
+    };
     readonly tls: {
       readonly minVersion: "TLSv1.2" | "TLSv1.3";
       readonly ciphers: string;

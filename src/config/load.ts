@@ -1,4 +1,4 @@
-import type { Config } from "./config.ts";
+import type { AccessLogTarget, Config } from "./config.ts";
 import {
   parseBind,
   parseBool,
@@ -76,6 +76,11 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     else problems.push(`${origin === "default" ? setting.env : origin}='${raw}': expected ${parsed.expected}`);
   }
 
+  const target = values.get("HAPROXY_ACCESS_LOG_TARGET");
+  if (typeof target === "string" && accessLogTarget(target) === null) {
+    problems.push(`HAPROXY_ACCESS_LOG_TARGET='${target}': expected stdout, an absolute file path, udp://host:port or unix:///path`);
+  }
+
   for (const retired of RETIRED_SETTINGS) {
     knownFileKeys.add(retired.file.toLowerCase());
     const inEnv = retired.env !== "" && sources.env[retired.env];
@@ -135,6 +140,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       outputPath: get<string>("HAPROXY_OUTPUT_PATH") || `${dataDir.replace(/\/+$/, "")}/haproxy.cfg`,
       httpBind: get("HAPROXY_HTTP_BIND"),
       httpsBind: get("HAPROXY_HTTPS_BIND"),
+      accessLog: { format: get("HAPROXY_ACCESS_LOG"), target: accessLogTarget(get("HAPROXY_ACCESS_LOG_TARGET")) ?? { kind: "stdout" } },
       tls: {
         minVersion: get("HAPROXY_TLS_MIN_VERSION"),
         ciphers: get("HAPROXY_TLS_CIPHERS"),
@@ -209,6 +215,17 @@ function crossCheck(config: Config): string[] {
     problems.push(`HAPROXY_HTTPS_BIND='${https.host}:${https.port}' is where HAPROXY_HTTP_BIND listens: give HTTPS a port of its own`);
   }
   return problems;
+}
+
+/** HAPROXY_ACCESS_LOG_TARGET read, or null when it is none of the forms. */
+export function accessLogTarget(raw: string): AccessLogTarget | null {
+  if (raw === "stdout") return { kind: "stdout" };
+  const udp = /^udp:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(raw);
+  if (udp && Number(udp[2]) >= 1 && Number(udp[2]) <= 65535) return { kind: "syslog", address: `${udp[1]!.replace(/^\[|\]$/g, "")}:${udp[2]}` };
+  const unix = /^unix:\/\/(\/[^\s]+)$/.exec(raw);
+  if (unix) return { kind: "syslog", address: unix[1]! };
+  if (/^\/[^\s]*[^/\s]$/.test(raw)) return { kind: "file", path: raw };
+  return null;
 }
 
 /** Flattens `{"Marathon":{"Endpoint":..}}` into lower-cased dotted keys, as Bamboo matches them. */

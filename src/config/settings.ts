@@ -67,6 +67,8 @@ export const SETTINGS = [
   { env: "HAPROXY_TLS_MIN_VERSION", file: "HAProxy.TlsMinVersion", kind: "string", default: "TLSv1.2", help: "oldest TLS version HTTPS accepts: TLSv1.2 or TLSv1.3" },
   { env: "HAPROXY_TLS_CIPHERS", file: "HAProxy.TlsCiphers", kind: "string", default: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305", help: "TLS 1.2 cipher list (OpenSSL syntax); the default has forward secrecy and AEAD only" },
   { env: "HAPROXY_TLS_CIPHERSUITES", file: "HAProxy.TlsCiphersuites", kind: "string", default: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256", help: "TLS 1.3 cipher suites (OpenSSL syntax)" },
+  { env: "HAPROXY_ACCESS_LOG", file: "HAProxy.AccessLog", kind: "choice", choices: ["json", "text", "off"], default: "json", help: "one line per request from HAProxy: json, text (HAProxy's httplog) or off" },
+  { env: "HAPROXY_ACCESS_LOG_TARGET", file: "HAProxy.AccessLogTarget", kind: "string", default: "stdout", help: "where access logs go: stdout (bamboo's), a file path (appended to; rotate with copytruncate), udp://host:port or unix:///path (syslog)" },
   { env: "HAPROXY_TIMEOUT_CONNECT", file: "HAProxy.TimeoutConnect", kind: "duration", default: "5s", help: "HAProxy 'timeout connect'" },
   { env: "HAPROXY_TIMEOUT_CLIENT", file: "HAProxy.TimeoutClient", kind: "duration", default: "50s", help: "HAProxy 'timeout client'" },
   { env: "HAPROXY_TIMEOUT_SERVER", file: "HAProxy.TimeoutServer", kind: "duration", default: "50s", help: "HAProxy 'timeout server'" },

@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   readonly hardStopAfterMs: number;
   readonly log?: (level: LogLevel, message: string, fields?: LogFields) => void;
   readonly spawn?: SpawnProcess;
+  /** Takes each HAProxy master's stdout (its access logs) instead of reading it as HAProxy's own lines. */
+  readonly stdout?: (stream: ReadableStream<Uint8Array>) => void;
   /** How long a start (or restart) may take before it counts as failed. */
   readonly startTimeoutMs?: number;
   /** How long a reload may take before it counts as failed. */

@@ -196,7 +196,8 @@ export class HAProxySupervisor {
     const mark = this.output.mark;
     const child = this.spawn(argv);
     this.child = child;
-    for (const stream of [child.stdout, child.stderr]) {
+    if (child.stdout && this.options.stdout) this.options.stdout(child.stdout);
+    for (const stream of this.options.stdout ? [child.stderr] : [child.stdout, child.stderr]) {
       if (stream) void forEachLine(stream, (line) => this.onOutput(line)).catch(() => undefined);
     }
     let exit: ProcessExit | null = null;

@@ -1,6 +1,6 @@
 import type { Config } from "../config/config.ts";
 import type { RuntimePaths } from "../config/paths.ts";
-import type { HAProxyTemplateSettings } from "../routing/template-data.ts";
+import type { HAProxyTemplateSettings, TemplateAccessLog } from "../routing/template-data.ts";
 
 /**
  * The machine's hard open-file limit here is 20,000 and HAProxy needs about two
@@ -33,7 +33,14 @@ export function templateSettings(config: Config, paths: RuntimePaths): HAProxyTe
     TlsMinVersion: haproxy.tls.minVersion,
     TlsCiphers: haproxy.tls.ciphers,
     TlsCiphersuites: haproxy.tls.ciphersuites,
+    AccessLog: accessLogOf(haproxy.accessLog),
   };
+}
+
+function accessLogOf(accessLog: Config["haproxy"]["accessLog"]): TemplateAccessLog | null {
+  if (accessLog.format === "off") return null;
+  const syslog = accessLog.target.kind === "syslog";
+  return { Json: accessLog.format === "json", Target: accessLog.target.kind === "syslog" ? accessLog.target.address : "stdout", Format: syslog ? "rfc5424" : "raw" };
 }
 
 /** HAProxy's time format; whole seconds read better in the generated file. */

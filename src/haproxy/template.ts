@@ -89,6 +89,7 @@ const EMPTY_DATA: TemplateData = {
     TlsMinVersion: "TLSv1.2",
     TlsCiphers: "ECDHE-RSA-AES128-GCM-SHA256",
     TlsCiphersuites: "TLS_AES_128_GCM_SHA256",
+    AccessLog: null,
   },
 };
 

@@ -28,6 +28,22 @@ export function needOf(request: Request, access: ApiAccess): Need {
 }
 
 /**
+ * Who signed in, for `GET /api/whoami` (the UI offers writes to the admin only): the user and
+ * role, or the admin's role for everyone when auth is off. Throws 401 without credentials.
+ */
+export function whoIs(request: Request, access: ApiAccess | null): { readonly user: string | null; readonly role: Role } {
+  if (access === null) return { user: null, role: "admin" };
+  const account = signedInAccount(request, accountsOf(access), "reading who is signed in");
+  return { user: account.credential.user, role: account.role };
+}
+
+function accountsOf(access: ApiAccess): Account<Role>[] {
+  const accounts: Account<Role>[] = [{ role: "admin", credential: access.admin }];
+  if (access.viewer !== null) accounts.push({ role: "viewer", credential: access.viewer });
+  return accounts;
+}
+
+/**
  * Lets `request` through or throws: 401 without valid credentials, 403 for the viewer
  * asking to write (signed in, but not allowed). `access` null: auth is off (BAMBOO_API_AUTH=false).
  */
@@ -35,9 +51,7 @@ export function authorize(request: Request, access: ApiAccess | null): void {
   if (access === null) return;
   const need = needOf(request, access);
   if (need === "nothing") return;
-  const accounts: Account<Role>[] = [{ role: "admin", credential: access.admin }];
-  if (access.viewer !== null) accounts.push({ role: "viewer", credential: access.viewer });
-  const account = signedInAccount(request, accounts, need === "read" ? "reading apps, rules and the appliance's state (as the viewer or the admin user)" : "changing routing rules or certificates (as the admin user)");
+  const account = signedInAccount(request, accountsOf(access), need === "read" ? "reading apps, rules and the appliance's state (as the viewer or the admin user)" : "changing routing rules or certificates (as the admin user)");
   if (need === "write" && account.role !== "admin") {
     throw new HttpError(403, `signed in as ${account.credential.user}, who may only read: changing routing rules or certificates needs the admin user (BAMBOO_API_USER)`);
   }

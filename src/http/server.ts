@@ -6,7 +6,7 @@ import type { TemplateData } from "../routing/template-data.ts";
 import type { CertificateStore } from "../store/certificates.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
-import { authorize } from "./access.ts";
+import { authorize, whoIs } from "./access.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { contentTypeRefusal, crossSiteRefusal } from "./cross-site.ts";
@@ -68,6 +68,7 @@ export function createRouter(deps: HttpDeps): Router {
   // What HAProxy runs: the template data of the last config it accepted.
   router.on("GET", "/api/state", () => jsonStreamResponse(view.readings().applied.data));
   router.on("GET", "/api/status", () => jsonResponse(statusOf(view.readings())));
+  router.on("GET", "/api/whoami", (request) => jsonResponse(whoIs(request, credentials.api)));
   router.on("GET", "/metrics", () => new Response(renderMetrics(metricsOf(view.readings())), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
   router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));

@@ -161,6 +161,17 @@ export interface HAProxyTemplateSettings {
   readonly TlsMinVersion: string;
   readonly TlsCiphers: string;
   readonly TlsCiphersuites: string;
+  /** HAProxy's access logs (HAPROXY_ACCESS_LOG), null when off. */
+  readonly AccessLog: TemplateAccessLog | null;
+}
+
+export interface TemplateAccessLog {
+  /** One JSON object per line; false: HAProxy's `option httplog` text. */
+  readonly Json: boolean;
+  /** HAProxy's `log` target: `stdout` (bamboo points it at its own stdout or a file), or a syslog address. */
+  readonly Target: string;
+  /** `raw` lines on stdout, `rfc5424` to a syslog server. */
+  readonly Format: string;
 }
 
 /**

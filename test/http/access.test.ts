@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { authorize, needOf } from "../../src/http/access.ts";
+import { authorize, needOf, whoIs } from "../../src/http/access.ts";
 import type { ApiAccess } from "../../src/http/credentials.ts";
 import { HttpError } from "../../src/http/errors.ts";
 import { createHandler, type HttpDeps } from "../../src/http/server.ts";
@@ -35,6 +35,10 @@ describe("what each endpoint needs, with the defaults", () => {
     ["POST", "/api/services", "write"],
     ["PUT", "/api/services//ghost", "write"],
     ["DELETE", "/api/services//ghost", "write"],
+    ["GET", "/api/whoami", "read"],
+    ["GET", "/api/certificates", "read"],
+    ["PUT", "/api/certificates/shop", "write"],
+    ["DELETE", "/api/certificates/shop", "write"],
   ] as const)("%s %s needs %s", (method, path, need) => {
     expect(needOf(request(method, path), CLOSED)).toBe(need);
   });
@@ -141,5 +145,19 @@ describe("the handler's answers", () => {
     const handle = createHandler(deps, guard());
     expect((await handle(request("GET", "/healthz"), "10.0.0.5")).status).toBe(200);
     expect((await handle(request("GET", "/"), "10.0.0.5")).status).toBe(200);
+  });
+});
+
+describe("who is signed in", () => {
+  test.each([
+    ["the admin", basic(ADMIN), { user: "admin", role: "admin" }],
+    ["the viewer", basic(VIEWER), { user: "viewer", role: "viewer" }],
+  ] as const)("%s", (_name, headers, expected) => {
+    expect(whoIs(request("GET", "/api/whoami", headers), CLOSED)).toEqual(expected);
+  });
+
+  test("nobody: 401; with auth off everyone may write", () => {
+    expect(() => whoIs(request("GET", "/api/whoami"), CLOSED)).toThrow(HttpError);
+    expect(whoIs(request("GET", "/api/whoami"), null)).toEqual({ user: null, role: "admin" });
   });
 });

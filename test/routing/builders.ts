@@ -65,6 +65,7 @@ export const TEMPLATE_SETTINGS: HAProxyTemplateSettings = {
   TlsMinVersion: "TLSv1.2",
   TlsCiphers: settingDefault("HAPROXY_TLS_CIPHERS"),
   TlsCiphersuites: settingDefault("HAPROXY_TLS_CIPHERSUITES"),
+  AccessLog: { Json: true, Target: "stdout", Format: "raw" },
 };
 
 function settingDefault(env: string): string {

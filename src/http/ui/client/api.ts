@@ -148,22 +148,20 @@ export class ApiClient {
   }
 
   /**
-   * Whether the signed-in user may change certificates, asked without changing anything: the
-   * API has no "who am I", so this sends an upload dry run with no certificate in it. The
-   * admin's is refused for the missing body (400), the viewer's for the role (403).
-   * Resolves null when nobody is signed in yet (401): the first write will ask.
+   * Whether the signed-in user may change certificates (`GET /api/whoami`), so a viewer is not
+   * offered controls that end in 403. Resolves null when nobody is signed in yet (401): the
+   * first write will ask.
    */
   async mayWrite(signal?: AbortSignal): Promise<{ readonly allowed: boolean; readonly message: string } | null> {
     if (loadCredentials() === null) return null;
     try {
-      const response = await this.#send(`${certificatePath("role-check")}?dryRun=true`, { method: "PUT", body: {}, ask: "never", writes: "certificates", signal });
-      await response.body?.cancel();
+      const who = await this.#json<{ user: string | null; role: "admin" | "viewer" }>("/api/whoami", { ask: "never", signal });
+      if (who.role === "admin") return { allowed: true, message: "" };
+      return { allowed: false, message: `signed in as ${who.user ?? "a viewer"}, who may only read: changing certificates needs the admin user (BAMBOO_API_USER)` };
     } catch (error) {
-      if (error instanceof ApiError && error.status === 403) return { allowed: false, message: error.message };
       if (error instanceof ApiError && error.status === 401) return null;
-      if (!(error instanceof ApiError)) throw error;
+      throw error;
     }
-    return { allowed: true, message: "" };
   }
 
   async #json<T>(path: string, options: CallOptions): Promise<T> {

@@ -50,7 +50,7 @@ export const SETTINGS = [
   { env: "BAMBOO_VIEWER_PASSWORD", file: "Bamboo.Api.ViewerPassword", kind: "string", default: "", help: "viewer password; empty: generated at first start into BAMBOO_DATA_DIR/viewer-password", secret: true },
   { env: "BAMBOO_API_AUTH", file: "Bamboo.Api.Auth", kind: "bool", default: "true", help: "false runs the API open to anyone, reads and writes (logged at every start)" },
   { env: "BAMBOO_API_READ_AUTH", file: "Bamboo.Api.ReadAuth", kind: "bool", default: "true", help: "false opens every read to anyone, as Bamboo had them; writes still need the admin user (logged at every start)" },
-  { env: "BAMBOO_METRICS_AUTH", file: "Bamboo.Api.MetricsAuth", kind: "bool", default: "true", help: "false opens /metrics alone to anyone, for a Prometheus scraper (logged at every start)" },
+  { env: "BAMBOO_METRICS_AUTH", file: "Bamboo.Api.MetricsAuth", kind: "bool", default: "true", help: "false opens /metrics and /metrics/haproxy alone to anyone, for a Prometheus scraper (logged at every start)" },
   { env: "BAMBOO_ACL_POLICY", file: "Bamboo.AclPolicy", kind: "string", default: "default", help: "what rules may match on: default (host,path,header), path, host, header, base (host and path together), param, method, src, regex (allows regex matching), all, or fetches like path_beg,hdr(host)" },
   { env: "HAPROXY_STATS_USER", file: "HAProxy.StatsUser", kind: "string", default: "stats", help: "user for the proxied stats page /haproxy_stats" },
   { env: "HAPROXY_STATS_PASSWORD", file: "HAProxy.StatsPassword", kind: "string", default: "", help: "password for /haproxy_stats; empty: generated at first start into BAMBOO_DATA_DIR/stats-password", secret: true },

@@ -23,7 +23,7 @@ export function needOf(request: Request, access: ApiAccess): Need {
   if (path === "/api/marathon/event_callback" && request.method === "POST") return "nothing";
   const read = request.method === "GET" || request.method === "HEAD" || (request.method === "POST" && path === "/api/request-test");
   if (!read) return "write";
-  if (access.viewer === null || (path === "/metrics" && access.metricsOpen)) return "nothing";
+  if (access.viewer === null || ((path === "/metrics" || path === "/metrics/haproxy") && access.metricsOpen)) return "nothing";
   return "read";
 }
 

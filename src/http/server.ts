@@ -20,7 +20,7 @@ import { Router } from "./router.ts";
 import { mountCertificatesApi } from "./certificates-api.ts";
 import { mountServicesApi } from "./services-api.ts";
 import { SignInGuard } from "./sign-in-guard.ts";
-import { proxyStatsPage } from "./stats-proxy.ts";
+import { proxyHAProxyMetrics, proxyStatsPage } from "./stats-proxy.ts";
 import type { RequestTestAnswer } from "./ui/api-types.ts";
 import { serveUi } from "./ui/serve.ts";
 import { metricsOf, notReadyReason, statusOf, type LoopReadings } from "./views.ts";
@@ -109,6 +109,7 @@ export function createRouter(deps: HttpDeps): Router {
     return proxyStatsPage(request, deps.statsPageSocket);
   };
   router.on("GET", "/haproxy_stats", stats);
+  router.on("GET", "/metrics/haproxy", (request) => proxyHAProxyMetrics(request, deps.statsPageSocket));
   router.on("POST", "/haproxy_stats", stats);
   router.on("GET", "/", serveUi);
   router.on("GET", "/index.html", serveUi);

@@ -42,7 +42,7 @@ export interface Config {
     readonly viewerPassword: string;
     /** False: reads are open to anyone, as in Bamboo; writes still need the admin. */
     readonly readAuth: boolean;
-    /** False: /metrics alone is open to anyone, for a Prometheus scraper. */
+    /** False: /metrics and /metrics/haproxy alone are open to anyone, for a Prometheus scraper. */
     readonly metricsAuth: boolean;
     /** BAMBOO_ACL_POLICY as written; its meaning is routing's (src/routing/acl/policy.ts), checked at start. */
     readonly aclPolicy: string;

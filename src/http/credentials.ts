@@ -14,7 +14,7 @@ export interface ApiAccess {
   readonly admin: Credential;
   /** null: reads are open to anyone (BAMBOO_API_READ_AUTH=false), as Bamboo had them. */
   readonly viewer: Credential | null;
-  /** /metrics alone needs no credentials (BAMBOO_METRICS_AUTH=false), for a Prometheus scraper. */
+  /** /metrics and /metrics/haproxy alone need no credentials (BAMBOO_METRICS_AUTH=false), for a Prometheus scraper. */
   readonly metricsOpen: boolean;
 }
 

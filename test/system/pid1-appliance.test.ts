@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eventually, spread, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
 import { parseStat } from "../../src/system/proc-table.ts";
@@ -24,11 +26,13 @@ describe("dist/bamboo as PID 1", () => {
   let sim: MarathonSim;
   let bamboo: RunningAppliance;
   let hostPid: number;
+  let logFile: string;
 
   beforeAll(async () => {
     sim = await MarathonSim.start({ heartbeatMs: 1_000 });
     await sim.deployApp({ id: "/one", instances: 1 });
-    bamboo = await startAppliance({ marathonUrl: sim.url, wrapper: ["unshare", "--pid", "--fork", "--mount-proc"] });
+    logFile = join(tmpdir(), `bamboo-pid1-${process.pid}.log`);
+    bamboo = await startAppliance({ marathonUrl: sim.url, wrapper: ["unshare", "--pid", "--fork", "--mount-proc"], args: ["--log", logFile] });
     await bamboo.waitReady();
     // unshare forks bamboo into the new namespace: its only child is bamboo, PID 1 inside.
     await eventually("bamboo under unshare", async () => childrenOf(bamboo.process.pid).length === 1);
@@ -40,6 +44,7 @@ describe("dist/bamboo as PID 1", () => {
     if (hostPid) process.kill(hostPid, "SIGTERM");
     await bamboo?.stop();
     await sim?.stop();
+    await Promise.all([logFile, `${logFile}.1`].map((path) => Bun.file(path).delete().catch(() => undefined)));
   });
 
   const zombies = () => childrenOf(hostPid).filter((child) => child.state === "Z");
@@ -58,6 +63,13 @@ describe("dist/bamboo as PID 1", () => {
     await eventually("routing back", async () => (await spread(`${bamboo.http}/one`, 1)).has(sim.tasks("/one")[0]!.id), 10_000);
     // The killed master's orphaned worker was reparented to PID 1: the reaper collects it.
     await eventually("no zombie left", async () => zombies().length === 0, 10_000);
+  });
+
+  test("SIGHUP, which PID 1 would ignore without a handler, reopens --log FILE after logrotate moved it", async () => {
+    renameSync(logFile, `${logFile}.1`);
+    process.kill(hostPid, "SIGHUP");
+    await eventually("a new log file", async () => existsSync(logFile) && readFileSync(logFile, "utf8").includes("reopened the log file"));
+    expect(readFileSync(`${logFile}.1`, "utf8")).toContain("bamboo started");
   });
 
   test("SIGTERM stops HAProxy first, then bamboo exits 0", async () => {

@@ -104,7 +104,7 @@ export class LogOutput {
     const writer = new LogWriter({
       fd,
       maxQueuedBytes: options.maxQueuedBytes,
-      onFailure: (error) => this.#reportFailure(name, error),
+      onFailure: (error) => this.#reportFailure(writer, name, error),
       droppedNotice: (count) => formatRecord(format, this.#record("warn", "log lines were dropped: the destination could not keep up or refused writes", { destination: name, dropped: count })),
     });
     return { name, format, writer };
@@ -117,8 +117,8 @@ export class LogOutput {
   }
 
   /** A failing destination is reported on the other one: stderr for the file, the file for stderr. */
-  #reportFailure(name: string, error: Error): void {
-    const other = name === this.#stderr.name ? this.#file : this.#stderr;
+  #reportFailure(failing: LogWriter, name: string, error: Error): void {
+    const other = failing === this.#stderr.writer ? this.#file : this.#stderr;
     if (other === null) return;
     const record = this.#record("error", "could not write log lines; dropping them until writes succeed again", { destination: name, error: errorMessage(error) });
     other.writer.write(formatRecord(other.format, record));

@@ -146,6 +146,23 @@ describe("the log file", () => {
   });
 });
 
+describe("a failing stderr", () => {
+  test("is reported in the log file, which still gets every line", async () => {
+    const file = join(dir, "stderr-full.log");
+    const full = openSync("/dev/full", "a");
+    const output = await LogOutput.open({ level: "info", format: "json", stderrFd: full, file });
+    for (let i = 0; i < 20; i++) {
+      output.log.info("line", { i });
+      await Bun.sleep(1);
+    }
+    await output.close();
+    closeSync(full);
+    const lines = linesOf(file).map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.level === "error")).toEqual([expect.objectContaining({ destination: "stderr", error: expect.stringContaining("ENOSPC") })]);
+    expect(lines.filter((line) => line.message === "line")).toHaveLength(20);
+  });
+});
+
 describe("the bounded writer", () => {
   test("lines lost to a failing destination are counted in the first line that gets through", async () => {
     const target = join(dir, "recovered.log");

@@ -12,7 +12,7 @@ import { resolveCredentials, type Credentials } from "./http/credentials.ts";
 import { OverviewBuilder } from "./http/overview.ts";
 import { OverviewFeed } from "./http/overview-feed.ts";
 import type { ApplianceView } from "./http/server.ts";
-import type { LoopReadings } from "./http/views.ts";
+import type { LoopReadings, ProcessReadings } from "./http/views.ts";
 import { MarathonClient } from "./marathon/client.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
@@ -247,6 +247,8 @@ export class Appliance implements ApplianceView {
       applied: this.pipeline.applied(),
       pending: this.pipeline.pending(),
       configVersion: () => this.applier.runningVersion(),
+      durations: { eventToApplied: this.reconciler.eventToApplied(), ...this.applier.durations() },
+      process: processReadings(),
       tls: {
         httpsBind: `${this.config.haproxy.httpsBind.host}:${this.config.haproxy.httpsBind.port}`,
         default: this.defaultCertificate,
@@ -285,6 +287,15 @@ function accessLogRelay(config: Config, log: Logger): AccessLogRelay | null {
   }
   // Routine: an old worker announces the proxies it stops at every reload (as on stderr).
   return new AccessLogRelay({ fd, notice: (line) => log.debug(`haproxy: ${line}`) });
+}
+
+function processReadings(): ProcessReadings {
+  const cpu = process.cpuUsage();
+  return {
+    residentBytes: process.memoryUsage.rss(),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    startTimeSeconds: Math.round((Date.now() - process.uptime() * 1000) / 1000),
+  };
 }
 
 function relayOf(relay: AccessLogRelay | null): ((stream: ReadableStream<Uint8Array>) => void) | undefined {

@@ -12,6 +12,7 @@ import { serverStateFor } from "./server-state.ts";
 import { textPieces, type SlottedConfig } from "./slots.ts";
 import { validateConfig } from "./validate.ts";
 import { errorMessage } from "../system/error-message.ts";
+import { Histogram, type HistogramSnapshot } from "../system/histogram.ts";
 
 /** What the applier needs of the HAProxy process: the supervisor provides it. */
 export interface HAProxyProcess {
@@ -95,6 +96,8 @@ export class ConfigApplier {
   /** Set when HAProxy restarted on its own: what it runs is the file on disk, which may lag. */
   #reloadBecause: string | null = null;
   readonly #disk: LatestWriter;
+  readonly #applySeconds = new Histogram();
+  readonly #reloadSeconds = new Histogram();
   /** One per map file changed at run time: like the config, rewritten off the rule write's path. */
   readonly #mapDisk = new Map<string, LatestWriter>();
   #lastReloadAtMs = Number.NEGATIVE_INFINITY;
@@ -152,6 +155,20 @@ export class ConfigApplier {
    * compared. `maps` are the map files it names (compile/compiler.ts).
    */
   async apply(next: SlottedConfig, reasons: readonly string[], files: ConfigFiles = NO_FILES): Promise<ApplyOutcome> {
+    const started = performance.now();
+    try {
+      return await this.#apply(next, reasons, files);
+    } finally {
+      this.#applySeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /** How long applies and reloads took, for /metrics. */
+  durations(): { readonly apply: HistogramSnapshot; readonly reload: HistogramSnapshot } {
+    return { apply: this.#applySeconds.snapshot(), reload: this.#reloadSeconds.snapshot() };
+  }
+
+  async #apply(next: SlottedConfig, reasons: readonly string[], files: ConfigFiles): Promise<ApplyOutcome> {
     const { process: haproxy } = this.options;
     if (!haproxy.isRunning()) return this.#start(next, files, reasons);
     if (this.#reloadBecause !== null) return this.#reload(next, files, [this.#reloadBecause]);
@@ -320,6 +337,7 @@ export class ConfigApplier {
     if (refused) return refused;
     await this.#saveServerState(next);
     const outcome = await haproxy.reload();
+    this.#reloadSeconds.observe(outcome.durationMs / 1000);
     // Only this reload may use the saved state: a later crash restart starts from the config.
     await this.#clearServerState();
     this.#lastReloadAtMs = now();

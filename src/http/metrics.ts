@@ -1,5 +1,10 @@
+import type { HistogramSnapshot } from "../system/histogram.ts";
+
 /** Figures the appliance exposes at /metrics, gathered by the appliance from its parts. */
 export interface MetricsSnapshot {
+  readonly version: string;
+  readonly durations: { readonly eventToApplied: HistogramSnapshot; readonly apply: HistogramSnapshot; readonly reload: HistogramSnapshot };
+  readonly process: { readonly residentBytes: number; readonly cpuSeconds: number; readonly startTimeSeconds: number };
   readonly ready: boolean;
   readonly apps: number;
   readonly routedTasks: number;
@@ -23,9 +28,10 @@ export interface MetricsSnapshot {
 
 interface Metric {
   readonly name: string;
-  readonly type: "counter" | "gauge";
+  readonly type: "counter" | "gauge" | "histogram";
   readonly help: string;
-  readonly samples: readonly { readonly labels?: Readonly<Record<string, string>>; readonly value: number }[];
+  /** A histogram's samples are named with their own suffix (`_bucket`, `_sum`, `_count`). */
+  readonly samples: readonly { readonly suffix?: string; readonly labels?: Readonly<Record<string, string>>; readonly value: number }[];
 }
 
 /** Prometheus text exposition format (version 0.0.4); pure. */
@@ -53,6 +59,13 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     gauge("bamboo_store_connected", "1 while the rules store is reachable", flag(snapshot.storeConnected)),
     gauge("bamboo_routing_problems", "rules, tasks or apps not routed as written, and changes not applied", snapshot.problems),
     gauge("bamboo_config_pending_seconds", "how long the wanted config has not been applied; 0 when HAProxy runs it", snapshot.configPendingSeconds),
+    histogram("bamboo_event_to_applied_seconds", "from a change being seen (a Marathon event, a rule or certificate write) to HAProxy running it", snapshot.durations.eventToApplied),
+    histogram("bamboo_apply_seconds", "one apply of a new state to HAProxy, however it went (runtime API, reload, nothing to do)", snapshot.durations.apply),
+    histogram("bamboo_haproxy_reload_seconds", "HAProxy reloads, from the request to the new worker's answer", snapshot.durations.reload),
+    gauge("process_resident_memory_bytes", "bamboo's resident memory", snapshot.process.residentBytes),
+    counter("process_cpu_seconds_total", "bamboo's user and system CPU time", snapshot.process.cpuSeconds),
+    gauge("process_start_time_seconds", "when bamboo started, in seconds since the epoch", snapshot.process.startTimeSeconds),
+    { name: "bamboo_build_info", type: "gauge", help: "always 1; the version and commit bamboo was built from", samples: [{ labels: { version: snapshot.version }, value: 1 }] },
     {
       name: "bamboo_certificate_expiry_timestamp_seconds",
       type: "gauge",
@@ -63,9 +76,14 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
   const lines: string[] = [];
   for (const metric of metrics) {
     lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
-    for (const sample of metric.samples) lines.push(`${metric.name}${labels(sample.labels)} ${sample.value}`);
+    for (const sample of metric.samples) lines.push(`${metric.name}${sample.suffix ?? ""}${labels(sample.labels)} ${sample.value}`);
   }
   return lines.join("\n") + "\n";
+}
+
+function histogram(name: string, help: string, snapshot: HistogramSnapshot): Metric {
+  const buckets = snapshot.cumulative.map((value, i) => ({ suffix: "_bucket", labels: { le: i < snapshot.bounds.length ? String(snapshot.bounds[i]) : "+Inf" }, value }));
+  return { name, type: "histogram", help, samples: [...buckets, { suffix: "_sum", value: snapshot.sum }, { suffix: "_count", value: snapshot.count }] };
 }
 
 function gauge(name: string, help: string, value: number): Metric {

@@ -12,6 +12,7 @@ import type { ReconcilerStatus } from "../sync/reconciler.ts";
 import type { CertificateStoreStatus } from "../store/certificates.ts";
 import type { CertificateSet } from "../sync/certificate-sources.ts";
 import type { DefaultCertificate } from "../tls/default-certificate.ts";
+import type { HistogramSnapshot } from "../system/histogram.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 
 /** Every part's own report, read at one moment: the input of every view. */
@@ -34,6 +35,20 @@ export interface LoopReadings {
   /** The running config's content hash; computed only when a view asks (hashing 3 MB is not free). */
   readonly configVersion: () => string | null;
   readonly tls: TlsReadings;
+  readonly durations: {
+    /** From a change being marked (an event, a rule or certificate write) to HAProxy running it. */
+    readonly eventToApplied: HistogramSnapshot;
+    readonly apply: HistogramSnapshot;
+    readonly reload: HistogramSnapshot;
+  };
+  readonly process: ProcessReadings;
+}
+
+/** bamboo's own process, as Prometheus' standard process metrics name it. */
+export interface ProcessReadings {
+  readonly residentBytes: number;
+  readonly cpuSeconds: number;
+  readonly startTimeSeconds: number;
 }
 
 /** HTTPS's side: what the certificate sources hold (what HAProxy serves is in `applied`). */
@@ -170,6 +185,9 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
     storeConnected: readings.store.connected,
     problems: problemsOf(readings).length,
     configPendingSeconds: pendingSeconds(readings),
+    version: readings.version,
+    durations: readings.durations,
+    process: readings.process,
     certificates: [
       ...readings.applied.snapshot.certificates.map((certificate) => ({ name: certificate.name, source: certificate.source, notAfterSeconds: certificate.info.notAfter.getTime() / 1000 })),
       { name: "default", source: "default", notAfterSeconds: readings.tls.default.info.notAfter.getTime() / 1000 },

@@ -6,6 +6,7 @@ import { backoffDelay } from "../system/backoff.ts";
 import type { Logger } from "../system/log.ts";
 import { mergeFullList, shrinkOf, type FullAppList } from "./app-list.ts";
 import { errorMessage } from "../system/error-message.ts";
+import { Histogram, type HistogramSnapshot } from "../system/histogram.ts";
 
 /** One whole, immutable state of the world that HAProxy should serve. */
 export interface Snapshot {
@@ -92,6 +93,9 @@ export class Reconciler {
   #fetchedAll = false;
   /** Rules or certificates changed: the next run applies them, with no Marathon request of its own. */
   #inputsChanged = false;
+  /** When the oldest change not yet applied was marked: the start of event → applied. */
+  #changedSince: number | null = null;
+  readonly #eventToApplied = new Histogram();
   #reasons = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** True while the first run's timer is the wait of {@link start}, which a notice cuts short. */
@@ -144,6 +148,11 @@ export class Reconciler {
     return this.#status;
   }
 
+  /** From a change being marked (an event, a rule or certificate write) to HAProxy running it. */
+  eventToApplied(): HistogramSnapshot {
+    return this.#eventToApplied.snapshot();
+  }
+
   /** The apps as last fetched, sorted by id. */
   apps(): readonly App[] {
     this.#sortedApps ??= [...this.#apps.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -166,9 +175,11 @@ export class Reconciler {
       this.#fullResyncWanted = true;
       this.#reasons.add(change.reason);
     } else if (change.kind === "apps") {
+      this.#changedSince ??= performance.now();
       for (const id of change.appIds) this.#staleApps.add(id);
       this.#reasons.add(`${change.reason}: ${change.appIds.join(", ")}`);
     } else {
+      this.#changedSince ??= performance.now();
       this.#staleApps.add(change.appId);
       this.#reasons.add(`app ${change.appId} changed`);
     }
@@ -185,6 +196,7 @@ export class Reconciler {
   }
 
   #inputChanged(reason: string): void {
+    this.#changedSince ??= performance.now();
     this.#inputsChanged = true;
     this.#reasons.add(reason);
     // A write waits for its apply: no delay. Writes arriving during a run are taken by the next one together.
@@ -238,6 +250,8 @@ export class Reconciler {
     const full = this.#fullResyncWanted || this.#staleApps.size > settings.maxAppFetches;
     const stale = [...this.#staleApps];
     const reasons = [...this.#reasons];
+    const since = this.#changedSince;
+    this.#changedSince = null;
     this.#fullResyncWanted = false;
     this.#staleApps.clear();
     this.#inputsChanged = false;
@@ -272,6 +286,7 @@ export class Reconciler {
       if (full) this.#fullResyncWanted = true;
       for (const id of stale) this.#staleApps.add(id);
       for (const reason of reasons) this.#reasons.add(reason);
+      this.#changedSince = since ?? this.#changedSince;
       this.#retryMs = backoffDelay(++this.#failures, FETCH_BACKOFF);
       const message = errorMessage(error);
       this.#status = { ...this.#status, lastError: message };
@@ -295,6 +310,7 @@ export class Reconciler {
       // config keeps serving, and the same snapshot is tried again with backoff.
       const message = failure;
       this.#inputsChanged = true;
+      this.#changedSince = since ?? this.#changedSince;
       this.#reasons.add("retry after a failed apply");
       this.#retryMs = backoffDelay(++this.#failures, APPLY_BACKOFF);
       this.#status = { ...this.#status, lastError: message };
@@ -303,6 +319,7 @@ export class Reconciler {
     }
     this.#failures = 0;
     this.#retryMs = 0;
+    if (since !== null) this.#eventToApplied.observe((performance.now() - since) / 1000);
     const at = (this.deps.now?.() ?? new Date()).toISOString();
     this.#status = {
       ...this.#status,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import parse from "parse-prometheus-text-format";
-import { startAppliance, type RunningAppliance } from "../support/appliance.ts";
+import { eventually, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
 
 /**
@@ -42,7 +42,20 @@ describe("metrics", () => {
     const byName = new Map(parsed.map((family) => [family.name, family]));
     expect(byName.get("bamboo_ready")?.type).toBe("GAUGE");
     expect(byName.get("bamboo_haproxy_runtime_operations_total")?.type).toBe("COUNTER");
-    for (const family of parsed) expect(family.name).toMatch(/^bamboo_[a-z0-9_]+$/);
+    for (const family of parsed) expect(family.name).toMatch(/^(bamboo|process)_[a-z0-9_]+$/);
+    expect(Number(byName.get("process_resident_memory_bytes")?.metrics[0]?.value)).toBeGreaterThan(10_000_000);
+    expect(byName.get("bamboo_build_info")?.metrics[0]?.labels?.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test("event → applied is a histogram that counts a scale event", async () => {
+    const count = async () => {
+      const family = (await families("/metrics")).find((entry) => entry.name === "bamboo_event_to_applied_seconds");
+      expect(family?.type).toBe("HISTOGRAM");
+      return Number(family?.metrics[0]?.count ?? 0);
+    };
+    const before = await count();
+    await sim.scale("/shop", 3);
+    await eventually("the event's apply counted", async () => (await count()) > before, 10_000);
   });
 
   test("HAProxy's exporter: global and frontend by default, small at any size", async () => {

@@ -1,7 +1,14 @@
 import { expect, test } from "bun:test";
 import { renderMetrics, type MetricsSnapshot } from "../../src/http/metrics.ts";
+import { Histogram } from "../../src/system/histogram.ts";
+
+const observed = new Histogram([0.1, 1]);
+for (const seconds of [0.05, 0.5, 2]) observed.observe(seconds);
 
 const SNAPSHOT: MetricsSnapshot = {
+  version: '0.1.0 (commit "abc")',
+  durations: { eventToApplied: observed.snapshot(), apply: new Histogram([0.1, 1]).snapshot(), reload: new Histogram([0.1, 1]).snapshot() },
+  process: { residentBytes: 150_000_000, cpuSeconds: 12.5, startTimeSeconds: 1_800_000_000 },
   ready: true,
   apps: 3,
   routedTasks: 7,
@@ -28,6 +35,11 @@ test("renders Prometheus text with help, type and labelled samples", () => {
   expect(text).toContain("# TYPE bamboo_config_pending_seconds gauge\nbamboo_config_pending_seconds 12.5\n");
   expect(text).toContain('bamboo_haproxy_reloads_total{reason="odd \\"reason\\""} 1');
   expect(text).toContain("bamboo_ready 1");
+  expect(text).toContain(
+    '# TYPE bamboo_event_to_applied_seconds histogram\nbamboo_event_to_applied_seconds_bucket{le="0.1"} 1\nbamboo_event_to_applied_seconds_bucket{le="1"} 2\nbamboo_event_to_applied_seconds_bucket{le="+Inf"} 3\nbamboo_event_to_applied_seconds_sum 2.55\nbamboo_event_to_applied_seconds_count 3\n',
+  );
+  expect(text).toContain('bamboo_build_info{version="0.1.0 (commit \\"abc\\")"} 1');
+  expect(text).toContain("process_resident_memory_bytes 150000000");
   expect(text).toContain('# TYPE bamboo_certificate_expiry_timestamp_seconds gauge\nbamboo_certificate_expiry_timestamp_seconds{name="shop",source="api"} 1800000000\n');
   expect(text.endsWith("\n")).toBe(true);
 });
@@ -36,6 +48,7 @@ test("every sample line belongs to a declared metric", () => {
   const text = renderMetrics(SNAPSHOT);
   const declared = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
   for (const line of text.split("\n").filter((l) => l && !l.startsWith("#"))) {
-    expect(declared.has(line.split(/[{ ]/)[0])).toBe(true);
+    // A histogram's samples carry their suffix after the declared name.
+    expect(declared.has(line.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, ""))).toBe(true);
   }
 });

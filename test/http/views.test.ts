@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { metricsOf, notReadyReason, problemsOf, statusOf, type LoopReadings } from "../../src/http/views.ts";
 import { toTemplateData } from "../../src/routing/template-data.ts";
+import { Histogram } from "../../src/system/histogram.ts";
 import type { CertificateInfo, NamedCertificate } from "../../src/tls/certificate.ts";
 import { TEMPLATE_SETTINGS } from "../routing/builders.ts";
 
@@ -48,6 +49,8 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
       known: { certificates: [], problems: [] },
       store: { kind: "file", connected: true, lastError: null },
     },
+    durations: { eventToApplied: new Histogram().snapshot(), apply: new Histogram().snapshot(), reload: new Histogram().snapshot() },
+    process: { residentBytes: 1, cpuSeconds: 0, startTimeSeconds: 0 },
     ...changes,
   };
 }

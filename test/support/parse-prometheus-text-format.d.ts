@@ -4,7 +4,7 @@ declare module "parse-prometheus-text-format" {
     readonly name: string;
     readonly help: string;
     readonly type: "COUNTER" | "GAUGE" | "HISTOGRAM" | "SUMMARY" | "UNTYPED";
-    readonly metrics: readonly { readonly value?: string; readonly labels?: Readonly<Record<string, string>>; readonly buckets?: Readonly<Record<string, string>> }[];
+    readonly metrics: readonly { readonly value?: string; readonly count?: string; readonly sum?: string; readonly labels?: Readonly<Record<string, string>>; readonly buckets?: Readonly<Record<string, string>> }[];
   }
   export default function parse(text: string): MetricFamily[];
 }

@@ -209,7 +209,7 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
  * after it is built, so sharing is safe.
  */
 export class TemplateDataBuilder {
-  readonly #apps = new WeakMap<App, { readonly key: string; readonly result: TemplateApp }>();
+  readonly #apps = new WeakMap<App, { readonly service: Service | undefined; readonly https: boolean; readonly key: string; readonly result: TemplateApp }>();
   #certificates: { readonly input: readonly NamedCertificate[]; readonly dir: string; readonly result: readonly TemplateCertificate[] } = { input: [], dir: "", result: [] };
   #services: {
     readonly input: readonly Service[];
@@ -285,13 +285,14 @@ export class TemplateDataBuilder {
   }
 
   #templateAppOf(app: App, service: Service | undefined, https: boolean): TemplateApp {
-    // Of its service, a TemplateApp holds the rule and the HTTPS settings.
+    const known = this.#apps.get(app);
+    // The same app and service objects: nothing to read again (a task event, for 10,000 apps).
+    if (known !== undefined && known.service === service && known.https === https) return known.result;
+    // Of its service, a TemplateApp holds the rule and the HTTPS settings: equal ones keep it.
     const settings = httpsSettingsOf(app, service?.config);
     const key = `${service?.acl ?? "\u0000"}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
-    const known = this.#apps.get(app);
-    if (known?.key === key) return known.result;
-    const result = toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts });
-    this.#apps.set(app, { key, result });
+    const result = known?.key === key ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts });
+    this.#apps.set(app, { service, https, key, result });
     return result;
   }
 

@@ -2,7 +2,7 @@
  * Issue 16 item 7: does routing stay fast as apps grow, and does a rule write route at once
  * without a reload?
  *
- *   node_modules/.bin/bun scripts/bench/routing.ts [--sizes 1,1000,5000,10000] [--seconds 10] [--writes 100] [--suffix]
+ *   node_modules/.bin/bun scripts/bench/routing.ts [--sizes 1,1000,5000,10000] [--seconds 5] [--samples 3] [--writes 100] [--suffix]
  *
  * For each size N: N apps of one task each in the Marathon simulator, then two runs of
  * dist/bamboo against them:
@@ -13,7 +13,8 @@
  *  - with --suffix, suffix-routed: every app has `hdr_end(host) -i .app-<i>.example`, which no
  *    map serves: the chain's cost, for deciding whether host suffixes need lookups too.
  * In each, wrk sends keep-alive requests to the app HAProxy's frontend tests last (the last
- * of the running config's Routes) and the rate is compared with the same run at 1 app.
+ * of the running config's Routes), --samples times, and the median rate is compared with the
+ * same run at 1 app.
  * At the largest size, on the host-routed run: the RSS of bamboo and of HAProxy's worker, then
  * up to --writes rule writes through the API, one at a time, each moving one app to a new
  * host; write → routable is the time from sending the write to the first request for the new
@@ -81,15 +82,22 @@ async function routes(bamboo: BenchBamboo, path: string, headers: Record<string,
   return fetch(`${bamboo.http}${path}`, { headers }).then((r) => r.status === 200, () => false);
 }
 
-async function measureRate(bamboo: BenchBamboo, apps: number, routing: Routing, seconds: number): Promise<RateFigure> {
+/** The median of `samples` wrk runs: one run's rate moves by up to a third on this VM. */
+async function measureRate(bamboo: BenchBamboo, apps: number, routing: Routing, seconds: number, samples: number): Promise<RateFigure> {
   const route = await lastRoute(bamboo);
   const { path, headers } = requestFor(route);
   if (!(await until(() => routes(bamboo, path, headers), 60_000, 200))) throw new Error(`${route.id} not routed; see ${bamboo.logPath}`);
-  const load = await startLoad({ ...LOAD, base: bamboo.http, paths: [path], headers, maxSeconds: seconds + 30 });
-  await Bun.sleep(seconds * 1000);
-  const result = await load.stop();
+  const rates: number[] = [];
+  let failed = 0;
+  for (let sample = 0; sample < samples; sample++) {
+    const load = await startLoad({ ...LOAD, base: bamboo.http, paths: [path], headers, maxSeconds: seconds + 30 });
+    await Bun.sleep(seconds * 1000);
+    const result = await load.stop();
+    rates.push(result.requests / result.seconds);
+    failed += result.failed;
+  }
   const target = headers.Host ? `Host ${headers.Host}` : path;
-  return { apps, routing, target, requestsPerSecond: result.requests / result.seconds, failed: result.failed };
+  return { apps, routing, target, requestsPerSecond: percentile(rates, 50), failed };
 }
 
 /** Moves apps to new hosts one write at a time; each write is timed until the app's task answers for the new host. */
@@ -138,7 +146,7 @@ async function logTail(bamboo: BenchBamboo, lines: number): Promise<string> {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-async function measureSize(apps: number, seconds: number, writes: number, largest: boolean, routings: readonly Routing[]): Promise<SizeFigures> {
+async function measureSize(apps: number, seconds: number, samples: number, writes: number, largest: boolean, routings: readonly Routing[]): Promise<SizeFigures> {
   const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
   const rates: RateFigure[] = [];
   let writeFigures: WriteFigures | null = null;
@@ -151,7 +159,7 @@ async function measureSize(apps: number, seconds: number, writes: number, larges
       const bamboo = await startBamboo(sim.url, {}, services);
       try {
         await waitReady(bamboo, 300_000);
-        rates.push(await measureRate(bamboo, apps, routing, seconds));
+        rates.push(await measureRate(bamboo, apps, routing, seconds, samples));
         if (largest && routing === "host") {
           const workerPid = (await bamboo.status()).haproxy.workerPid;
           memory = { bamboo: await memoryMiB(bamboo.pid), haproxyWorker: workerPid ? await memoryMiB(workerPid).catch(() => null) : null };
@@ -171,7 +179,8 @@ async function measureSize(apps: number, seconds: number, writes: number, larges
 
 async function main(): Promise<void> {
   const sizes = arg("--sizes", "1,1000,5000,10000").split(",").map(Number).sort((a, b) => a - b);
-  const seconds = Number(arg("--seconds", "10"));
+  const seconds = Number(arg("--seconds", "5"));
+  const samples = Number(arg("--samples", "3"));
   const writes = Number(arg("--writes", "100"));
   const largest = sizes.at(-1)!;
   console.log(`routing benchmark · ${await machineLine()}`);
@@ -181,7 +190,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   for (const apps of sizes) {
     console.log(`… ${apps} apps`);
-    const figures = await measureSize(apps, seconds, writes, apps === largest, process.argv.includes("--suffix") ? ["path", "host", "suffix"] : ["path", "host"]);
+    const figures = await measureSize(apps, seconds, samples, writes, apps === largest, process.argv.includes("--suffix") ? ["path", "host", "suffix"] : ["path", "host"]);
     rates.push(...figures.rates);
     writeFigures ??= figures.writes;
     memory ??= figures.memory;
@@ -190,7 +199,7 @@ async function main(): Promise<void> {
 
   const base = (routing: Routing) => rates.find((r) => r.routing === routing && r.apps === sizes[0]);
   printTable(
-    `Keep-alive req/s to the app the frontend tests last (wrk ${LOAD.connections} connections, ${seconds} s each), as a ratio to ${sizes[0]} app(s)`,
+    `Keep-alive req/s to the app the frontend tests last (wrk ${LOAD.connections} connections, median of ${samples} samples of ${seconds} s), as a ratio to ${sizes[0]} app(s)`,
     ["apps", "routing", "request", "req/s", "failed", "ratio", "target ≥ 0.9"],
     rates.map((r) => {
       const ratio = r.requestsPerSecond / (base(r.routing)?.requestsPerSecond ?? NaN);

@@ -105,7 +105,8 @@ function sameCertificate(a: NamedCertificate, b: NamedCertificate): boolean {
 }
 
 function nameOf(rest: string): string {
-  const name = decodeURIComponent(rest.replace(/^\/+/, ""));
+  // The router decoded it already.
+  const name = rest.replace(/^\/+/, "");
   const problem = certificateNameProblem(name);
   if (problem !== null) throw new HttpError(400, `certificate name: ${problem}`);
   return name;

@@ -27,7 +27,12 @@ export class Router {
     const path = new URL(request.url).pathname;
     let pathMatched = false;
     for (const route of this.#routes) {
-      const rest = matchPath(route.path, path);
+      let rest: string | undefined;
+      try {
+        rest = matchPath(route.path, path);
+      } catch {
+        return errorResponse(new HttpError(400, `the path is not valid percent-encoding: ${path}`));
+      }
       if (rest === undefined) continue;
       pathMatched = true;
       if (route.method !== request.method && !(route.method === "GET" && request.method === "HEAD")) continue;

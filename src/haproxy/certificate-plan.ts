@@ -38,7 +38,8 @@ export function planCertificates(served: readonly ServedCertificate[], wanted: r
   for (const certificate of wanted) {
     const was = before.get(certificate.path);
     if (was !== undefined && was.pem === certificate.pem && sameHosts(was.hosts, certificate.hosts)) continue;
-    if (Buffer.byteLength(certificate.pem) > MAX_SSL_PAYLOAD_BYTES) reasons.push(`certificate ${certificate.path} is longer than the runtime API carries`);
+    const tooLong = Buffer.byteLength(certificate.pem) > MAX_SSL_PAYLOAD_BYTES || crtListLine(certificate.path, certificate.hosts).length > MAX_SSL_PAYLOAD_BYTES;
+    if (tooLong) reasons.push(`certificate ${certificate.path} is longer than the runtime API carries`);
     else if (was === undefined) additions.push(...addCertificateSteps(certificate.path, certificate.pem, crtList, certificate.hosts));
     else if (!sameHosts(was.hosts, certificate.hosts)) reasons.push(`certificate ${certificate.path} answers other host names`);
     else additions.push(...renewCertificateSteps(certificate.path, certificate.pem));

@@ -10,6 +10,9 @@ import { isPublicSuffix } from "../routing/acl/index.ts";
  * @module
  */
 
+/** Host names per certificate, as public CAs allow: each is an SNI filter in HAProxy's crt-list line. */
+export const MAX_HOSTS = 100;
+
 /** Larger bodies are refused unread: a certificate with its chain is a few kilobytes. */
 export const MAX_PEM_BYTES = 1024 * 1024;
 
@@ -106,6 +109,7 @@ export function inspectCertificate(body: string, now: Date | null): CertificateV
 
   const hosts = hostsOf(leaf);
   if (hosts.length === 0) return refuse("the certificate names no host: it has no DNS name in subjectAltName and no CN");
+  if (hosts.length > MAX_HOSTS) return refuse(`the certificate names ${hosts.length} hosts, more than ${MAX_HOSTS}: split it (public CAs issue at most 100 names per certificate)`);
   const broad = hosts.find((host) => host.startsWith("*.") && isPublicSuffix(host.slice(2)));
   if (broad) return refuse(`the wildcard '${broad}' covers a public suffix, so it would answer for other organisations' hosts`);
   const pem = [...certificates.map((certificate) => certificate.toString().trim()), keyBlocks[0]!.text.trim()].join("\n");

@@ -22,6 +22,12 @@ test.each<[string, ServedCertificate[], ServedCertificate[], ReturnType<typeof c
   ],
   ["names changed under the same path: a reload, never a moment without it", [shop], [cert("shop", "S1", ["shop.example"])], { kind: "reload", reasons: ["certificate /data/certs/shop.pem answers other host names"] }],
   ["a certificate longer than the CLI carries: a reload", [shop], [shop, cert("big", "G", ["big.example"], 20_000)], { kind: "reload", reasons: ["certificate /data/certs/big.pem is longer than the runtime API carries"] }],
+  [
+    "names too many for one crt-list line through the CLI: a reload",
+    [shop],
+    [shop, cert("wide", "W", Array.from({ length: 100 }, (_, i) => `${"h".repeat(180)}${i}.example`))],
+    { kind: "reload", reasons: ["certificate /data/certs/wide.pem is longer than the runtime API carries"] },
+  ],
 ])("%s", (_name, served, wanted, expected) => {
   expect(commands(planCertificates(served, wanted, LIST))).toEqual(expected);
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { expiresWithin, inspectCertificate, MAX_PEM_BYTES } from "../../src/tls/certificate.ts";
+import { expiresWithin, inspectCertificate, MAX_HOSTS, MAX_PEM_BYTES } from "../../src/tls/certificate.ts";
+import { selfSignedCertificate } from "../../src/tls/self-signed.ts";
 import { TestPki } from "../support/certs.ts";
 
 const pki = new TestPki();
@@ -76,4 +77,11 @@ test("expiry within 14 days is told apart", () => {
   if (!verdict.ok) throw new Error(verdict.message);
   expect(expiresWithin(verdict.certificate, now, 14)).toBe(false);
   expect(expiresWithin(verdict.certificate, later(80), 14)).toBe(true);
+});
+
+test("more host names than a public CA would put in one certificate are refused", () => {
+  const hosts = Array.from({ length: MAX_HOSTS + 1 }, (_, i) => `h${i}.example`);
+  const many = inspectCertificate(selfSignedCertificate({ hosts, now: new Date() }), new Date());
+  expect(!many.ok && many.message).toBe(`the certificate names ${MAX_HOSTS + 1} hosts, more than ${MAX_HOSTS}: split it (public CAs issue at most 100 names per certificate)`);
+  expect(inspectCertificate(selfSignedCertificate({ hosts: hosts.slice(1), now: new Date() }), new Date()).ok).toBe(true);
 });

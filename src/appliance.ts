@@ -247,8 +247,8 @@ export class Appliance implements ApplianceView {
       applied: this.pipeline.applied(),
       pending: this.pipeline.pending(),
       configVersion: () => this.applier.runningVersion(),
-      durations: { eventToApplied: this.reconciler.eventToApplied(), ...this.applier.durations() },
-      process: processReadings(),
+      durations: () => ({ eventToApplied: this.reconciler.eventToApplied(), ...this.applier.durations() }),
+      process: processReadings,
       tls: {
         httpsBind: `${this.config.haproxy.httpsBind.host}:${this.config.haproxy.httpsBind.port}`,
         default: this.defaultCertificate,
@@ -286,7 +286,11 @@ function accessLogRelay(config: Config, log: Logger): AccessLogRelay | null {
     }
   }
   // Routine: an old worker announces the proxies it stops at every reload (as on stderr).
-  return new AccessLogRelay({ fd, notice: (line) => log.debug(`haproxy: ${line}`) });
+  return new AccessLogRelay({
+    fd,
+    notice: (line) => log.debug(`haproxy: ${line}`),
+    trouble: (reason) => (reason === null ? log.info("access log lines are written again") : log.error("access log lines cannot be written and are lost", { error: reason })),
+  });
 }
 
 function processReadings(): ProcessReadings {

@@ -13,11 +13,16 @@ import { write } from "node:fs";
  * lines a second make no garbage for bamboo's collector.
  */
 export class AccessLogRelay {
+  /** Set while writes fail: lines are being lost, and that was said once. */
+  #failing = false;
+
   constructor(
     private readonly options: {
       /** Where lines go: a file descriptor bamboo opened for appending, or 1 for its stdout. */
       readonly fd: number;
       readonly notice: (line: string) => void;
+      /** Told once when writes start failing (a full disk), with why, and with null once they work again. */
+      readonly trouble: (reason: string | null) => void;
     },
   ) {}
 
@@ -58,14 +63,22 @@ export class AccessLogRelay {
     return Buffer.from(kept.join(""));
   }
 
+  #setFailing(reason: string | null): void {
+    if ((reason !== null) === this.#failing) return;
+    this.#failing = reason !== null;
+    this.options.trouble(reason);
+  }
+
   #write(bytes: Buffer): Promise<void> {
     if (bytes.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const next = (offset: number) => {
         write(this.options.fd, bytes, offset, bytes.length - offset, null, (error, written) => {
           // A destination that fails (a full disk) loses these lines; the next chunk tries again.
-          if (error || offset + written >= bytes.length) resolve();
-          else next(offset + written);
+          if (error) this.#setFailing(error.message);
+          else if (offset + written < bytes.length) return next(offset + written);
+          else this.#setFailing(null);
+          resolve();
         });
       };
       next(0);

@@ -35,13 +35,17 @@ export interface LoopReadings {
   /** The running config's content hash; computed only when a view asks (hashing 3 MB is not free). */
   readonly configVersion: () => string | null;
   readonly tls: TlsReadings;
-  readonly durations: {
+  /**
+   * Read only when /metrics asks: readings are taken for every /status probe and every write's
+   * wait, which need neither histogram copies nor bamboo's process figures.
+   */
+  readonly durations: () => {
     /** From a change being marked (an event, a rule or certificate write) to HAProxy running it. */
     readonly eventToApplied: HistogramSnapshot;
     readonly apply: HistogramSnapshot;
     readonly reload: HistogramSnapshot;
   };
-  readonly process: ProcessReadings;
+  readonly process: () => ProcessReadings;
 }
 
 /** bamboo's own process, as Prometheus' standard process metrics name it. */
@@ -186,8 +190,8 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
     problems: problemsOf(readings).length,
     configPendingSeconds: pendingSeconds(readings),
     version: readings.version,
-    durations: readings.durations,
-    process: readings.process,
+    durations: readings.durations(),
+    process: readings.process(),
     certificates: [
       ...readings.applied.snapshot.certificates.map((certificate) => ({ name: certificate.name, source: certificate.source, notAfterSeconds: certificate.info.notAfter.getTime() / 1000 })),
       { name: "default", source: "default", notAfterSeconds: readings.tls.default.info.notAfter.getTime() / 1000 },

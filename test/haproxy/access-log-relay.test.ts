@@ -12,7 +12,7 @@ async function relayed(chunks: readonly string[]): Promise<{ written: string; no
   const path = join(dir, `${crypto.randomUUID()}.log`);
   const fd = openSync(path, "a");
   const notices: string[] = [];
-  const relay = new AccessLogRelay({ fd, notice: (line) => notices.push(line) });
+  const relay = new AccessLogRelay({ fd, notice: (line) => notices.push(line), trouble: () => undefined });
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
@@ -39,4 +39,20 @@ test.each<[string, string[], string, string[]]>([
 test("a run-away line with no end is dropped, not kept growing", async () => {
   const { written } = await relayed(["x".repeat(40_000), "y".repeat(40_000), 'yyy\n{"a":1}\n']);
   expect(written).toBe('{"a":1}\n');
+});
+
+test("a destination that refuses lines is said once, and again when it takes them", async () => {
+  const told: (string | null)[] = [];
+  const fd = openSync("/dev/full", "w");
+  const relay = new AccessLogRelay({ fd, notice: () => undefined, trouble: (reason) => told.push(reason) });
+  const lines = (count: number) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < count; i++) controller.enqueue(new TextEncoder().encode(`{"n":${i}}\n`));
+        controller.close();
+      },
+    });
+  await relay.relay(lines(3));
+  closeSync(fd);
+  expect(told).toEqual([expect.stringContaining("ENOSPC")]);
 });

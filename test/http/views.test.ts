@@ -49,8 +49,8 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
       known: { certificates: [], problems: [] },
       store: { kind: "file", connected: true, lastError: null },
     },
-    durations: { eventToApplied: new Histogram().snapshot(), apply: new Histogram().snapshot(), reload: new Histogram().snapshot() },
-    process: { residentBytes: 1, cpuSeconds: 0, startTimeSeconds: 0 },
+    durations: () => ({ eventToApplied: new Histogram().snapshot(), apply: new Histogram().snapshot(), reload: new Histogram().snapshot() }),
+    process: () => ({ residentBytes: 1, cpuSeconds: 0, startTimeSeconds: 0 }),
     ...changes,
   };
 }

@@ -42,7 +42,9 @@ export function httpsSettingsOf(app: { readonly labels: Values; readonly env: Va
 }
 
 /** A service config's HTTPS values that are not understood, each with what is expected; [] when all are. */
-export function httpsSettingProblems(config: Values): string[] {
+export function httpsSettingProblems(config: Values): readonly string[] {
+  // Read for every stored service at every rule write: nearly all have neither key.
+  if (config[SERVICE_KEYS.redirect] === undefined && config[SERVICE_KEYS.hsts] === undefined) return NONE;
   const problems: string[] = [];
   const redirect = config[SERVICE_KEYS.redirect];
   if (redirect !== undefined && redirect !== "" && readSwitch(redirect) === null) problems.push(`${SERVICE_KEYS.redirect}='${redirect}': expected true or false`);
@@ -52,6 +54,8 @@ export function httpsSettingProblems(config: Values): string[] {
   }
   return problems;
 }
+
+const NONE: readonly string[] = [];
 
 /** The same for an app's labels and env. */
 export function appHttpsSettingProblems(app: { readonly labels: Values; readonly env: Values }): string[] {

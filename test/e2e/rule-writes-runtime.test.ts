@@ -37,6 +37,8 @@ describe("rule writes without a reload", () => {
     // The answer says how HAProxy took the rule; it runs by the time the answer comes.
     expect(added.headers.get("x-bamboo-applied")).toBe("runtime");
     expect(await routedTo("/shop", "/", "SHOP.example.com")).toBe(true);
+    // The map file is rewritten in the background, off the write's answer (haproxy/apply.ts).
+    await eventually("the map file to follow", async () => (await hostMap()) === "shop.example.com ::shop-cluster\n");
     expect(await hostMap()).toBe("shop.example.com ::shop-cluster\n");
 
     expect((await put("/shop", "hdr(host) -i store.example.com")).status).toBe(200);
@@ -47,6 +49,7 @@ describe("rule writes without a reload", () => {
     expect(deleted.status).toBeLessThan(300);
     expect(deleted.headers.get("x-bamboo-applied")).toBe("runtime");
     await eventually("the default rule routes again", () => routedTo("/shop", "/shop"));
+    await eventually("the map file to follow", async () => (await hostMap()) === "");
     expect(await hostMap()).toBe("");
 
     const after = await haproxy();

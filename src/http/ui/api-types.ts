@@ -173,3 +173,76 @@ export interface CertificateUpload {
 /** The header the UI sends on every API call, so the server can leave out `WWW-Authenticate`
  * on a 401 and the browser shows the page's own prompt instead of its native one. */
 export const UI_REQUEST_HEADER = "x-bamboo-ui";
+
+/**
+ * Traffic, sampled from HAProxy's counters (`show stat`) every `intervalMs` and kept in
+ * bamboo's memory only, for `windowMs` (src/traffic). One point per interval: requests per
+ * second (HTTP requests, or connections for a TCP backend), 5xx responses per second, and
+ * HAProxy's `rtime` in milliseconds: the mean response time of the backend's (or server's)
+ * last 1,024 requests, null for an interval in which it answered none. HAProxy keeps no
+ * percentiles, so this is a recent mean, not a p50.
+ */
+export type TrafficPoint = readonly [requestsPerSecond: number, errorsPerSecond: number, responseMs: number | null];
+
+/** Whether sampling works: `off` (BAMBOO_TRAFFIC_INTERVAL=0), `ok`, or `failing` with why. */
+export interface TrafficSampling {
+  readonly state: "ok" | "off" | "failing";
+  readonly message?: string;
+}
+
+/**
+ * `GET /api/traffic`, and `event: traffic-history` on `/api/events` when the stream opens:
+ * the window so far, in buckets of `bucketMs` (coarser than the sampling, so 10,000 busy apps
+ * stay a few megabytes). `times[i]` is the end of bucket i (ms since the epoch), oldest first;
+ * every series is aligned with it. Apps with no request and no error in the whole window are
+ * left out: they had none.
+ */
+export interface TrafficHistory {
+  readonly intervalMs: number;
+  readonly windowMs: number;
+  readonly bucketMs: number;
+  readonly sampling: TrafficSampling;
+  readonly times: readonly number[];
+  /** All apps together; responseMs is the mean over apps weighted by their requests. */
+  readonly totals: readonly TrafficPoint[];
+  readonly apps: Readonly<Record<string, readonly TrafficPoint[]>>;
+}
+
+/** `event: traffic` on `/api/events`: one new sample, every `intervalMs`. */
+export interface TrafficSample {
+  /** End of the interval (ms since the epoch). */
+  readonly at: number;
+  readonly sampling: TrafficSampling;
+  readonly totals: TrafficPoint;
+  /** Apps with any request or error in this interval; every app not named had none. */
+  readonly apps: Readonly<Record<string, TrafficPoint>>;
+}
+
+/** One server of an app in {@link AppTraffic}: a task as HAProxy saw it. */
+export interface ServerTraffic {
+  /** HAProxy's server name (the slot, e.g. `s0`). */
+  readonly name: string;
+  /** "host:port" of the task the slot served; a slot that moved to another task is a new entry. */
+  readonly address: string;
+  /** Marathon's task id when the task is still known, else null. */
+  readonly taskId: string | null;
+  /** Aligned with {@link AppTraffic.times}; null before the server was seen or after it left. */
+  readonly points: readonly (TrafficPoint | null)[];
+}
+
+/**
+ * `GET /api/traffic/apps/<id>`: one app's window at full resolution (one point per sample),
+ * with the per-server split when the app is among the busiest `serverSplitLimit` apps (the
+ * servers of every app would cost HAProxy a dump of every server each interval); otherwise
+ * `servers` is null and `serversWhy` says so.
+ */
+export interface AppTraffic {
+  readonly id: string;
+  readonly intervalMs: number;
+  readonly windowMs: number;
+  readonly sampling: TrafficSampling;
+  readonly times: readonly number[];
+  readonly points: readonly TrafficPoint[];
+  readonly servers: readonly ServerTraffic[] | null;
+  readonly serversWhy?: string;
+}

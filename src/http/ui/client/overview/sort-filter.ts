@@ -1,11 +1,25 @@
 import type { AppStatus, OverviewApp } from "../../api-types.ts";
+import { currentPoint, type TrafficSeries } from "../traffic/traffic-state.ts";
 
-export type SortKey = "id" | "status" | "instances" | "healthy";
+/** `requests` and `errors` sort by the current rate (the last sample) of requests and of 5xx. */
+export type SortKey = "id" | "status" | "instances" | "healthy" | "requests" | "errors";
 export interface SortOrder {
   readonly key: SortKey;
   readonly descending: boolean;
 }
 export type StatusFilter = AppStatus | "all";
+/** Apps with any request, or any 5xx, in the traffic window. */
+export type TrafficFilter = "all" | "with-traffic" | "with-errors";
+/** The series of the apps that had traffic (traffic-state.ts); an app not in it had none. */
+export type TrafficById = ReadonlyMap<string, TrafficSeries>;
+
+const NO_TRAFFIC: TrafficById = new Map();
+
+export const TRAFFIC_FILTER_WORDS: Readonly<Record<TrafficFilter, string>> = {
+  all: "All",
+  "with-traffic": "With traffic",
+  "with-errors": "With 5xx errors",
+};
 
 /** Worst first when sorting by status: the rows that need attention come to the top. */
 const STATUS_RANK: Readonly<Record<AppStatus, number>> = { "no-healthy-task": 0, partial: 1, "no-rule": 2, healthy: 3 };
@@ -21,10 +35,12 @@ export const STATUS_WORDS: Readonly<Record<AppStatus, string>> = {
  * Case-insensitive substring match on the id; several words must all match, so
  * "shop api" finds /shop/payments-api.
  */
-export function filterApps(apps: readonly OverviewApp[], query: string, status: StatusFilter): OverviewApp[] {
+export function filterApps(apps: readonly OverviewApp[], query: string, status: StatusFilter, traffic: TrafficFilter = "all", byId: TrafficById = NO_TRAFFIC): OverviewApp[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   return apps.filter((app) => {
     if (status !== "all" && app.status !== status) return false;
+    if (traffic === "with-traffic" && !byId.get(app.id)?.hasRequests) return false;
+    if (traffic === "with-errors" && !byId.get(app.id)?.hasErrors) return false;
     const id = app.id.toLowerCase();
     return words.every((word) => id.includes(word));
   });
@@ -33,18 +49,25 @@ export function filterApps(apps: readonly OverviewApp[], query: string, status: 
 /** Numeric-aware, so /app-2 sorts before /app-10; one collator is much faster than localeCompare. */
 const collator = new Intl.Collator(undefined, { numeric: true });
 
-export function sortApps(apps: OverviewApp[], order: SortOrder): OverviewApp[] {
+export function sortApps(apps: OverviewApp[], order: SortOrder, byId: TrafficById = NO_TRAFFIC): OverviewApp[] {
   const direction = order.descending ? -1 : 1;
   const compare = COMPARATORS[order.key];
   // The id breaks ties so equal rows never swap places between live updates.
-  return apps.sort((a, b) => direction * compare(a, b) || collator.compare(a.id, b.id));
+  return apps.sort((a, b) => direction * compare(a, b, byId) || collator.compare(a.id, b.id));
 }
 
-const COMPARATORS: Readonly<Record<SortKey, (a: OverviewApp, b: OverviewApp) => number>> = {
+/** Whether sorting by `key` reads traffic: the list must then be sorted again after every sample. */
+export function sortReadsTraffic(key: SortKey): boolean {
+  return key === "requests" || key === "errors";
+}
+
+const COMPARATORS: Readonly<Record<SortKey, (a: OverviewApp, b: OverviewApp, byId: TrafficById) => number>> = {
   id: (a, b) => collator.compare(a.id, b.id),
   status: (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status],
   instances: (a, b) => a.instances - b.instances,
   healthy: (a, b) => a.tasks.healthy - b.tasks.healthy,
+  requests: (a, b, byId) => currentPoint(byId.get(a.id))[0] - currentPoint(byId.get(b.id))[0],
+  errors: (a, b, byId) => currentPoint(byId.get(a.id))[1] - currentPoint(byId.get(b.id))[1],
 };
 
 export function countByStatus(apps: readonly OverviewApp[]): Record<AppStatus, number> {

@@ -11,6 +11,7 @@ import { templateSettings } from "./haproxy/template-settings.ts";
 import { resolveCredentials, type Credentials } from "./http/credentials.ts";
 import { OverviewBuilder } from "./http/overview.ts";
 import { OverviewFeed } from "./http/overview-feed.ts";
+import { trafficStream } from "./http/traffic-api.ts";
 import type { ApplianceView } from "./http/server.ts";
 import type { LoopReadings, ProcessReadings } from "./http/views.ts";
 import { MarathonClient } from "./marathon/client.ts";
@@ -33,6 +34,7 @@ import { newProblems, type RoutingProblem } from "./compile/problems.ts";
 import { RoutingPipeline } from "./sync/pipeline.ts";
 import { Reconciler } from "./sync/reconciler.ts";
 import { refuseBrokenTemplate } from "./sync/template-check.ts";
+import { TrafficSampler } from "./traffic/sampler.ts";
 import type { Logger } from "./system/log.ts";
 import { ensureWritableDir } from "./system/writable-dir.ts";
 
@@ -53,6 +55,9 @@ const MAX_APP_FETCHES = 20;
 const LAZY_RESYNC_MS = 1_000;
 /** How often HAProxy's server states are read while a browser watches the overview. */
 const OVERVIEW_POLL_MS = 1_000;
+/** How much traffic history is kept, and for how many of the busiest apps the per-server split. */
+const TRAFFIC_WINDOW_MS = 15 * 60_000;
+const TRAFFIC_SERVER_SPLIT_APPS = 20;
 /** A shrunken app list is applied once a full fetch this long after the first agrees. */
 const CONFIRM_SHRINK_MS = 3_000;
 
@@ -64,6 +69,7 @@ export class Appliance implements ApplianceView {
   #draining = false;
   readonly #fatal = Promise.withResolvers<string>();
   readonly overview: OverviewFeed;
+  readonly traffic: TrafficSampler;
 
   private constructor(
     readonly config: Config,
@@ -86,12 +92,24 @@ export class Appliance implements ApplianceView {
     private readonly version: string,
     private readonly marathonProblems: () => readonly RoutingProblem[],
   ) {
+    this.traffic = new TrafficSampler(
+      { intervalMs: config.bamboo.trafficIntervalMs ?? 0, windowMs: TRAFFIC_WINDOW_MS, serverSplitLimit: TRAFFIC_SERVER_SPLIT_APPS },
+      {
+        ask: (command) => runtime.send(command),
+        askEach: (commands) => runtime.sendBatch(commands),
+        running: () => supervisor.isRunning(),
+        generation: () => supervisor.state().workerPid ?? 0,
+        apps: () => pipeline.applied().data.Apps,
+        log,
+      },
+    );
     const builder = new OverviewBuilder(aclPolicy);
     this.overview = new OverviewFeed({
       build: (haproxy) => builder.fromReadings(this.readings(), haproxy),
       haproxyStates: async () => (supervisor.isRunning() ? await serverViewsFromState(await runtime.send("show servers state")) : new Map()),
       pollMs: OVERVIEW_POLL_MS,
       log,
+      extras: [trafficStream(this.traffic)],
     });
   }
 
@@ -205,6 +223,7 @@ export class Appliance implements ApplianceView {
     });
     this.watcher.start((change) => this.reconciler.notify(change));
     this.reconciler.start(FIRST_SYNC_WAIT_MS);
+    this.traffic.start();
   }
 
   /** Turns /status to 503 so load balancers in front stop sending before HAProxy stops. */
@@ -221,6 +240,7 @@ export class Appliance implements ApplianceView {
   async stop(options: { now?: boolean } = {}): Promise<void> {
     this.#draining = true;
     this.overview.close();
+    this.traffic.stop();
     this.reconciler.stop();
     this.applier.close();
     await this.watcher.stop();
@@ -249,6 +269,7 @@ export class Appliance implements ApplianceView {
       configVersion: () => this.applier.runningVersion(),
       durations: () => ({ eventToApplied: this.reconciler.eventToApplied(), ...this.applier.durations() }),
       process: processReadings,
+      traffic: () => ({ status: this.traffic.status(), totals: this.traffic.totals() }),
       tls: {
         httpsBind: `${this.config.haproxy.httpsBind.host}:${this.config.haproxy.httpsBind.port}`,
         default: this.defaultCertificate,

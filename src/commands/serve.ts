@@ -49,6 +49,7 @@ async function serve(config: Config, warnings: readonly string[], version: strin
       credentials: appliance.credentials,
       view: appliance,
       overview: appliance.overview,
+      traffic: appliance.traffic,
       statsPageSocket: appliance.paths.statsPageSocket,
       log,
     },

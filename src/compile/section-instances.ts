@@ -1,31 +1,14 @@
 import type { InstancesOf } from "../haproxy/slots.ts";
 import type { App } from "../marathon/types.ts";
-import { escapedId } from "../routing/ids.ts";
+import { escapedId, ownerOfName } from "../routing/ids.ts";
 
 /**
- * Which app's `instances` size a section's server slots (haproxy/slots.ts): the app whose
- * escaped id starts the section's name as a whole name, followed by nothing or by a suffix
- * such as `-cluster` or `-cluster-tcp`. Works for any template that names its backends after
- * the app, as Bamboo's always did; a section no app names is sized by its servers. The
- * longest such id wins, so `::a::b-cluster` is not taken for `::a`'s.
+ * Which app's `instances` size a section's server slots (haproxy/slots.ts): the app that
+ * names the section (routing/ids.ts ownerOfName); a section no app names is sized by its servers.
  */
 export function instancesOfSection(byEscapedId: ReadonlyMap<string, number>, header: string): number | undefined {
   const space = header.indexOf(" ");
-  const name = space < 0 ? header : header.slice(space + 1);
-  for (let end = name.length; end > 0; end--) {
-    if (end < name.length && continuesName(name.charCodeAt(end))) continue;
-    const instances = byEscapedId.get(name.slice(0, end));
-    if (instances !== undefined) return instances;
-  }
-  return undefined;
-}
-
-/**
- * [A-Za-z0-9.:], as culprits.ts reads a name. Compared by code, not with a regex literal,
- * which allocates a RegExp each time it is evaluated: 60,000 of them slotting 10,000 apps.
- */
-function continuesName(code: number): boolean {
-  return (code >= 48 && code <= 58) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 46;
+  return ownerOfName(byEscapedId, space < 0 ? header : header.slice(space + 1));
 }
 
 /**

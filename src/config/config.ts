@@ -31,6 +31,8 @@ export interface Config {
     readonly drainPeriodMs: number;
     /** null: /status does not turn 503 for a config that is only stale. */
     readonly staleUnreadyAfterMs: number | null;
+    /** null: traffic is not sampled. */
+    readonly trafficIntervalMs: number | null;
     readonly apiUser: string;
     /** "" until the serve command fills in the stored or generated password. */
     readonly apiPassword: string;

@@ -116,6 +116,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       dataDir,
       drainPeriodMs: get("BAMBOO_DRAIN_PERIOD"),
       staleUnreadyAfterMs: get("BAMBOO_STALE_UNREADY_AFTER"),
+      trafficIntervalMs: trafficInterval(get("BAMBOO_TRAFFIC_INTERVAL")),
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
       apiAuth: get("BAMBOO_API_AUTH"),
@@ -210,11 +211,23 @@ function crossCheck(config: Config): string[] {
   for (const [name, value] of [["HAPROXY_TLS_CIPHERS", config.haproxy.tls.ciphers], ["HAPROXY_TLS_CIPHERSUITES", config.haproxy.tls.ciphersuites]] as const) {
     if (!/^[A-Za-z0-9_+!:.@=-]+$/.test(value)) problems.push(`${name}='${value}': expected an OpenSSL cipher list such as ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384`);
   }
+  const traffic = config.bamboo.trafficIntervalMs;
+  if (traffic !== null && (traffic < TRAFFIC_INTERVAL_MS.min || traffic > TRAFFIC_INTERVAL_MS.max)) {
+    problems.push(`BAMBOO_TRAFFIC_INTERVAL=${traffic}ms: expected 100ms to 60s, or off (15 minutes of samples are kept for each busy app)`);
+  }
   const [http, https] = [config.haproxy.httpBind, config.haproxy.httpsBind];
   if (http.port === https.port && (http.host === https.host || http.host === "" || https.host === "")) {
     problems.push(`HAPROXY_HTTPS_BIND='${https.host}:${https.port}' is where HAPROXY_HTTP_BIND listens: give HTTPS a port of its own`);
   }
   return problems;
+}
+
+/** Shorter would keep more than 9,000 points per busy app; longer would leave 15 minutes of charts nearly empty. */
+const TRAFFIC_INTERVAL_MS = { min: 100, max: 60_000 };
+
+/** `0` turns sampling off as `off` does. */
+function trafficInterval(ms: number | null): number | null {
+  return ms === 0 ? null : ms;
 }
 
 /** HAPROXY_ACCESS_LOG_TARGET read, or null when it is none of the forms. */

@@ -1,4 +1,5 @@
 import type { HistogramSnapshot } from "../system/histogram.ts";
+import type { AppTotals } from "../traffic/sampler.ts";
 
 /** Figures the appliance exposes at /metrics, gathered by the appliance from its parts. */
 export interface MetricsSnapshot {
@@ -22,6 +23,8 @@ export interface MetricsSnapshot {
   readonly problems: number;
   /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
   readonly configPendingSeconds: number;
+  /** Whether HAProxy's counters are being sampled, and each app's counts since bamboo started. */
+  readonly traffic: { readonly sampling: boolean; readonly apps: ReadonlyMap<string, AppTotals> };
   /** Each certificate HTTPS serves (and the default one), with when it expires. */
   readonly certificates: readonly { readonly name: string; readonly source: string; readonly notAfterSeconds: number }[];
 }
@@ -72,6 +75,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       help: "when each certificate HTTPS serves expires, in seconds since the epoch (source: api, dir or default)",
       samples: snapshot.certificates.map((certificate) => ({ labels: { name: certificate.name, source: certificate.source }, value: certificate.notAfterSeconds })),
     },
+    ...trafficMetrics(snapshot.traffic),
   ];
   const lines: string[] = [];
   for (const metric of metrics) {
@@ -79,6 +83,31 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     for (const sample of metric.samples) lines.push(`${metric.name}${sample.suffix ?? ""}${labels(sample.labels)} ${sample.value}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Per app, from bamboo's samples of HAProxy's counters: only apps that had traffic since
+ * bamboo started, and counts that keep growing across reloads (HAProxy's own restart at
+ * zero with each new worker). /metrics/haproxy has HAProxy's figures for every backend.
+ */
+function trafficMetrics(traffic: MetricsSnapshot["traffic"]): Metric[] {
+  const apps = [...traffic.apps];
+  const perApp = (value: (totals: AppTotals) => number | null) =>
+    apps.flatMap(([app, totals]) => {
+      const figure = value(totals);
+      return figure === null ? [] : [{ labels: { app }, value: figure }];
+    });
+  return [
+    gauge("bamboo_traffic_sampling_up", "1 while HAProxy's counters are sampled for per-app traffic (BAMBOO_TRAFFIC_INTERVAL)", traffic.sampling ? 1 : 0),
+    { name: "bamboo_app_requests_total", type: "counter", help: "HTTP requests (connections in TCP mode) HAProxy sent to the app, as sampled since bamboo started", samples: perApp((t) => t.requests) },
+    { name: "bamboo_app_responses_5xx_total", type: "counter", help: "5xx responses to the app's requests, from the app or from HAProxy, as sampled since bamboo started", samples: perApp((t) => t.errors) },
+    {
+      name: "bamboo_app_response_time_mean_seconds",
+      type: "gauge",
+      help: "HAProxy's mean response time of the app's last 1,024 requests (rtime), as last sampled",
+      samples: perApp((t) => (t.responseMs === null ? null : t.responseMs / 1000)),
+    },
+  ];
 }
 
 function histogram(name: string, help: string, snapshot: HistogramSnapshot): Metric {

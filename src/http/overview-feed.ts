@@ -11,6 +11,17 @@ export interface OverviewFeedDeps {
   readonly pollMs: number;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** Other events the same stream carries (traffic). */
+  readonly extras?: readonly StreamExtra[];
+}
+
+/**
+ * Events the page's one stream carries besides the overview: what a new stream starts with,
+ * then what follows. They have no id: `Last-Event-ID` keeps naming the overview's version.
+ */
+export interface StreamExtra {
+  readonly opening: () => readonly { readonly event: string; readonly json: string }[];
+  readonly subscribe: (send: (event: string, json: string) => void) => () => void;
 }
 
 const PING_MS = 15_000;
@@ -108,14 +119,17 @@ export class OverviewFeed {
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         const send = (event: string, id: string, json: string) => controller.enqueue(encoder.encode(`id: ${id}\nevent: ${event}\ndata: ${json}\n\n`));
+        const sendExtra = (event: string, json: string) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${json}\n\n`));
         const current = this.current();
         if (current.eventId === known) controller.enqueue(encoder.encode(": up to date\n\n"));
         else send("overview", current.eventId, this.currentJson());
+        const extras = this.deps.extras ?? [];
+        for (const extra of extras) for (const { event, json } of extra.opening()) sendExtra(event, json);
         const ping = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
-        const unsubscribe = this.#subscribe((changes) => send("changes", changes.eventId, JSON.stringify(changes)));
+        const unsubscribes = [this.#subscribe((changes) => send("changes", changes.eventId, JSON.stringify(changes))), ...extras.map((extra) => extra.subscribe(sendExtra))];
         cleanup = () => {
           clearInterval(ping);
-          unsubscribe();
+          for (const unsubscribe of unsubscribes) unsubscribe();
         };
         request.signal.addEventListener("abort", () => {
           cleanup();

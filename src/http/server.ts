@@ -6,6 +6,7 @@ import type { TemplateData } from "../routing/template-data.ts";
 import type { CertificateStore } from "../store/certificates.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
+import type { TrafficSampler } from "../traffic/sampler.ts";
 import { authorize, whoIs } from "./access.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
@@ -19,6 +20,7 @@ import { readJsonBody } from "./request-body.ts";
 import { Router } from "./router.ts";
 import { mountCertificatesApi } from "./certificates-api.ts";
 import { mountServicesApi } from "./services-api.ts";
+import { mountTrafficApi } from "./traffic-api.ts";
 import { SignInGuard } from "./sign-in-guard.ts";
 import { proxyHAProxyMetrics, proxyStatsPage } from "./stats-proxy.ts";
 import type { RequestTestAnswer } from "./ui/api-types.ts";
@@ -44,6 +46,7 @@ export interface HttpDeps {
   readonly credentials: Credentials;
   readonly view: ApplianceView;
   readonly overview: OverviewFeed;
+  readonly traffic: TrafficSampler;
   readonly statsPageSocket: string;
   readonly log: Logger;
 }
@@ -72,6 +75,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.on("GET", "/metrics", () => new Response(renderMetrics(metricsOf(view.readings())), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
   router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));
+  mountTrafficApi(router, { traffic: deps.traffic, apps: () => view.readings().applied.data.Apps });
   router.on("POST", "/api/request-test", async (request) => {
     const test = parseRequestTest(await readJsonBody(request));
     const explanation = tester.explain(view.readings().applied.data, test);

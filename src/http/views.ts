@@ -13,6 +13,7 @@ import type { CertificateStoreStatus } from "../store/certificates.ts";
 import type { CertificateSet } from "../sync/certificate-sources.ts";
 import type { DefaultCertificate } from "../tls/default-certificate.ts";
 import type { HistogramSnapshot } from "../system/histogram.ts";
+import type { AppTotals, TrafficSamplerStatus } from "../traffic/sampler.ts";
 import type { MetricsSnapshot } from "./metrics.ts";
 
 /** Every part's own report, read at one moment: the input of every view. */
@@ -46,6 +47,7 @@ export interface LoopReadings {
     readonly reload: HistogramSnapshot;
   };
   readonly process: () => ProcessReadings;
+  readonly traffic: () => { readonly status: TrafficSamplerStatus; readonly totals: ReadonlyMap<string, AppTotals> };
 }
 
 /** bamboo's own process, as Prometheus' standard process metrics name it. */
@@ -161,6 +163,7 @@ export function statusOf(readings: LoopReadings) {
       defaultCertificate: { source: readings.tls.default.source, file: readings.tls.default.file, notAfter: readings.tls.default.info.notAfter.toISOString() },
       store: readings.tls.store,
     },
+    traffic: readings.traffic().status,
     problems: problemsOf(readings),
   };
 }
@@ -192,9 +195,15 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
     version: readings.version,
     durations: readings.durations(),
     process: readings.process(),
+    traffic: trafficOf(readings),
     certificates: [
       ...readings.applied.snapshot.certificates.map((certificate) => ({ name: certificate.name, source: certificate.source, notAfterSeconds: certificate.info.notAfter.getTime() / 1000 })),
       { name: "default", source: "default", notAfterSeconds: readings.tls.default.info.notAfter.getTime() / 1000 },
     ],
   };
+}
+
+function trafficOf(readings: LoopReadings): MetricsSnapshot["traffic"] {
+  const { status, totals } = readings.traffic();
+  return { sampling: status.state === "ok", apps: totals };
 }

@@ -26,6 +26,13 @@ const SNAPSHOT: MetricsSnapshot = {
   problems: 0,
   configPendingSeconds: 12.5,
   certificates: [{ name: "shop", source: "api", notAfterSeconds: 1_800_000_000 }],
+  traffic: {
+    sampling: true,
+    apps: new Map([
+      ["/shop", { requests: 1200, errors: 3, responseMs: 12 }],
+      ['/odd"app', { requests: 5, errors: 0, responseMs: null }],
+    ]),
+  },
 };
 
 test("renders Prometheus text with help, type and labelled samples", () => {
@@ -51,4 +58,12 @@ test("every sample line belongs to a declared metric", () => {
     // A histogram's samples carry their suffix after the declared name.
     expect(declared.has(line.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, ""))).toBe(true);
   }
+});
+
+test("per-app traffic: counters for apps with traffic, a response time only where HAProxy gave one", () => {
+  const text = renderMetrics(SNAPSHOT);
+  expect(text).toContain("# TYPE bamboo_app_requests_total counter\nbamboo_app_requests_total{app=\"/shop\"} 1200\nbamboo_app_requests_total{app=\"/odd\\\"app\"} 5\n");
+  expect(text).toContain('bamboo_app_responses_5xx_total{app="/shop"} 3');
+  expect(text).toContain("# TYPE bamboo_app_response_time_mean_seconds gauge\nbamboo_app_response_time_mean_seconds{app=\"/shop\"} 0.012\n");
+  expect(text).toContain("bamboo_traffic_sampling_up 1");
 });

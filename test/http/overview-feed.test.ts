@@ -128,3 +128,43 @@ describe("the overview stream", () => {
     expect(event!.changes!.removed).toEqual(["/c"]);
   });
 });
+
+describe("events the stream carries besides the overview", () => {
+  test("a new stream gets each extra's opening events without an id, then what it sends, until the stream ends", async () => {
+    const sends = new Set<(event: string, json: string) => void>();
+    const overviewFeed = new OverviewFeed({
+      build: () => ({ apps: [], orphanServices: [], warnings: [], overlaps: [] }),
+      haproxyStates: async () => new Map(),
+      pollMs: 60_000,
+      log: silentLogger,
+      extras: [
+        {
+          opening: () => [{ event: "traffic-history", json: '{"times":[]}' }],
+          subscribe: (send) => {
+            sends.add(send);
+            return () => sends.delete(send);
+          },
+        },
+      ],
+    });
+    const controller = new AbortController();
+    const response = overviewFeed.stream(new Request("http://bamboo.invalid/api/events", { signal: controller.signal }));
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const readUntil = async (marker: string) => {
+      while (!text.includes(marker)) text += decoder.decode((await reader.read()).value, { stream: true });
+    };
+    await readUntil('data: {"times":[]}\n\n');
+    expect(text).toContain('event: traffic-history\ndata: {"times":[]}\n\n');
+    // The overview came first, with its id; the extra's event has none, so Last-Event-ID keeps naming the overview.
+    expect(text.indexOf("event: overview")).toBeLessThan(text.indexOf("event: traffic-history"));
+    expect(text).not.toMatch(/id: [^\n]*\nevent: traffic-history/);
+    for (const send of sends) send("traffic", '{"at":1}');
+    await readUntil('{"at":1}');
+    expect(text).toContain('event: traffic\ndata: {"at":1}\n\n');
+    controller.abort();
+    expect(sends.size).toBe(0);
+    reader.releaseLock();
+  });
+});

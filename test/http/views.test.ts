@@ -51,6 +51,7 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
     },
     durations: () => ({ eventToApplied: new Histogram().snapshot(), apply: new Histogram().snapshot(), reload: new Histogram().snapshot() }),
     process: () => ({ residentBytes: 1, cpuSeconds: 0, startTimeSeconds: 0 }),
+    traffic: () => ({ status: { state: "ok", intervalMs: 5000, lastSampleAt: null, lastCostMs: 0 }, totals: new Map() }),
     ...changes,
   };
 }

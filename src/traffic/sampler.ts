@@ -1,0 +1,267 @@
+import { parseStatCsv, type StatRow } from "../haproxy/stat-csv.ts";
+import type { TrafficPoint, TrafficSample, TrafficSampling } from "../http/ui/api-types.ts";
+import { escapedId, ownerOfName } from "../routing/ids.ts";
+import { errorMessage } from "../system/error-message.ts";
+import type { Logger } from "../system/log.ts";
+import { deltaOf, pointOf, sumPoints, type Counters } from "./rates.ts";
+import { TrafficWindow, type ServerPoint } from "./window.ts";
+
+export interface TrafficSamplerSettings {
+  /** 0 turns sampling off. */
+  readonly intervalMs: number;
+  readonly windowMs: number;
+  /** Apps whose per-server split is taken each sample: the busiest ones. */
+  readonly serverSplitLimit: number;
+}
+
+export interface TrafficSamplerDeps {
+  /** One runtime API command's answer; rejects when HAProxy cannot be asked. */
+  readonly ask: (command: string) => Promise<string>;
+  /** Several commands in as few connections as possible, one answer each. */
+  readonly askEach: (commands: readonly string[]) => Promise<string[]>;
+  /** Whether a HAProxy worker runs to be asked. */
+  readonly running: () => boolean;
+  /** Changes whenever HAProxy's worker is replaced (a reload or restart), whose counters start at zero. */
+  readonly generation: () => number;
+  /** The apps HAProxy runs; the same array while they are the same. */
+  readonly apps: () => readonly { readonly Id: string }[];
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+/** Each app's counts since bamboo started, for /metrics: monotonic across reloads. */
+export interface AppTotals {
+  readonly requests: number;
+  readonly errors: number;
+  /** HAProxy's mean response time of the app's last 1,024 requests, as last sampled. */
+  readonly responseMs: number | null;
+}
+
+export interface TrafficSamplerStatus extends TrafficSampling {
+  readonly intervalMs: number;
+  readonly lastSampleAt: number | null;
+  /** How long the last sample took bamboo: asking HAProxy and reading its answer. */
+  readonly lastCostMs: number;
+}
+
+/**
+ * Sampling may take at most about a tenth of the time: at 10,000 backends HAProxy's answer is
+ * 2.4 MB, read on the event loop that also applies Marathon's events.
+ */
+const WORK_SHARE = 10;
+
+/**
+ * Samples HAProxy's counters every interval into a {@link TrafficWindow}, for the UI's charts
+ * and per-app metrics. When no frontend counted a request since the last sample, no backend
+ * can have either, and the backends' dump (the costly part at 10,000 apps) is skipped. The
+ * per-server split is taken only for the busiest apps: every server of every app would be a
+ * dump of all server slots each time.
+ */
+export class TrafficSampler {
+  readonly window: TrafficWindow;
+  readonly #listeners = new Set<(sample: TrafficSample) => void>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+  #sampling: TrafficSampling;
+  #lastSampleAt: number | null = null;
+  #lastCostMs = 0;
+  /** The last reading: when, of which worker, the frontends' sum, every backend's and split server's counters. */
+  #previous: { at: number; generation: number; frontends: number; backends: Map<string, Counters>; servers: Map<string, ServerReading> } | null = null;
+  #owners: { apps: readonly { readonly Id: string }[]; byEscapedId: Map<string, string>; byProxy: Map<string, string | null> } | null = null;
+  readonly #totals = new Map<string, AppTotals>();
+
+  constructor(
+    private readonly settings: TrafficSamplerSettings,
+    private readonly deps: TrafficSamplerDeps,
+  ) {
+    const capacity = settings.intervalMs > 0 ? Math.max(1, Math.round(settings.windowMs / settings.intervalMs)) : 1;
+    this.window = new TrafficWindow(capacity);
+    this.#sampling = settings.intervalMs > 0 ? { state: "ok" } : { state: "off", message: "traffic sampling is off (BAMBOO_TRAFFIC_INTERVAL=0)" };
+  }
+
+  start(): void {
+    if (this.settings.intervalMs > 0) this.#schedule(this.settings.intervalMs);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  get windowMs(): number {
+    return this.settings.windowMs;
+  }
+
+  get serverSplitLimit(): number {
+    return this.settings.serverSplitLimit;
+  }
+
+  onSample(listener: (sample: TrafficSample) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  status(): TrafficSamplerStatus {
+    return { ...this.#sampling, intervalMs: this.settings.intervalMs, lastSampleAt: this.#lastSampleAt, lastCostMs: this.#lastCostMs };
+  }
+
+  totals(): ReadonlyMap<string, AppTotals> {
+    return this.#totals;
+  }
+
+  /** Takes one sample now; the timer calls it, and tests. */
+  async sample(): Promise<void> {
+    const started = performance.now();
+    // Not an error of sampling: the supervisor reports HAProxy's state, and counts start again with it.
+    if (!this.deps.running()) {
+      this.#sampling = { state: "failing", message: "HAProxy is not running: no traffic to read" };
+      this.#previous = null;
+      return;
+    }
+    try {
+      await this.#read();
+      this.#setSampling({ state: "ok" });
+    } catch (error) {
+      this.#setSampling({ state: "failing", message: `cannot read HAProxy's counters: ${errorMessage(error)}` });
+    }
+    this.#lastCostMs = performance.now() - started;
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => {
+      void this.sample().finally(() => {
+        if (!this.#stopped) this.#schedule(Math.max(this.settings.intervalMs, WORK_SHARE * this.#lastCostMs));
+      });
+    }, delayMs);
+  }
+
+  async #read(): Promise<void> {
+    const generation = this.deps.generation();
+    const frontends = sumRequests(parseStatCsv(await this.deps.ask("show stat -1 1 -1")));
+    const at = this.#now();
+    const previous = this.#previous;
+    const sameWorker = previous !== null && previous.generation === generation;
+    if (sameWorker && previous.frontends === frontends) {
+      previous.at = at;
+      this.#record(at, new Map(), new Map());
+      return;
+    }
+    const backends = parseStatCsv(await this.deps.ask("show stat -1 2 -1"));
+    const readings = new Map<string, Counters>(backends.map((row) => [row.proxy, row]));
+    const servers = new Map<string, ServerReading>();
+    const next = { at, generation, frontends, backends: readings, servers };
+    this.#previous = next;
+    // The first reading only sets where counting starts: HAProxy's counts so far are not a rate.
+    if (previous === null) return;
+    const seconds = (at - previous.at) / 1000;
+    const before = sameWorker ? previous.backends : new Map<string, Counters>();
+    const byApp = new Map<string, { points: TrafficPoint[]; proxies: string[] }>();
+    for (const row of backends) {
+      const app = this.#ownerOf(row.proxy);
+      if (app === null) continue;
+      const delta = deltaOf(before.get(row.proxy), row);
+      const entry = byApp.get(app) ?? { points: [], proxies: [] };
+      entry.points.push(pointOf(delta, row.responseMs, seconds));
+      entry.proxies.push(row.proxy);
+      byApp.set(app, entry);
+      this.#count(app, delta.requests, delta.errors, row.responseMs);
+    }
+    const apps = new Map<string, TrafficPoint>();
+    for (const [app, { points }] of byApp) {
+      const point = sumPoints(points);
+      if (point[0] > 0 || point[1] > 0) apps.set(app, point);
+    }
+    const split = await this.#split(apps, byApp, sameWorker ? previous.servers : new Map(), servers, seconds);
+    this.#record(at, apps, split);
+  }
+
+  /** The per-server split of the busiest apps; a server is first read without a point, to start counting. */
+  async #split(
+    apps: ReadonlyMap<string, TrafficPoint>,
+    byApp: ReadonlyMap<string, { proxies: string[] }>,
+    before: ReadonlyMap<string, ServerReading>,
+    readings: Map<string, ServerReading>,
+    seconds: number,
+  ): Promise<Map<string, ServerPoint[]>> {
+    const busiest = [...apps].sort((a, b) => b[1][0] + b[1][1] - (a[1][0] + a[1][1])).slice(0, this.settings.serverSplitLimit);
+    const proxies = busiest.flatMap(([app]) => byApp.get(app)!.proxies.map((proxy) => ({ app, proxy })));
+    if (proxies.length === 0) return new Map();
+    let answers: string[];
+    try {
+      answers = await this.deps.askEach(proxies.map(({ proxy }) => `show stat ${proxy} 4 -1`));
+    } catch (error) {
+      // A backend a reload just removed: the apps' own figures stand, the split waits for the next sample.
+      this.deps.log.debug("could not read the busiest apps' servers", { error: errorMessage(error) });
+      return new Map();
+    }
+    const split = new Map<string, ServerPoint[]>();
+    proxies.forEach(({ app, proxy }, i) => {
+      for (const row of parseStatCsv(answers[i]!)) {
+        const key = `${proxy}/${row.name}`;
+        readings.set(key, { address: row.address, counters: row });
+        const was = before.get(key);
+        // A slot that moved to another task: what it counted since belongs to either.
+        if (!was || was.address !== row.address) continue;
+        const delta = deltaOf(was.counters, row);
+        if (delta.requests === 0 && delta.errors === 0 && row.status.startsWith("MAINT")) continue;
+        const points = split.get(app) ?? [];
+        points.push({ name: row.name, address: row.address, point: pointOf(delta, row.responseMs, seconds) });
+        split.set(app, points);
+      }
+    });
+    return split;
+  }
+
+  #record(at: number, apps: Map<string, TrafficPoint>, servers: Map<string, ServerPoint[]>): void {
+    const totals = sumPoints(apps.values());
+    this.window.record({ at, totals, apps, servers });
+    this.#lastSampleAt = at;
+    if (this.#listeners.size === 0) return;
+    const sample: TrafficSample = { at, sampling: this.#sampling, totals, apps: Object.fromEntries(apps) };
+    for (const listener of this.#listeners) listener(sample);
+  }
+
+  #count(app: string, requests: number, errors: number, responseMs: number | null): void {
+    const was = this.#totals.get(app);
+    if (!was && requests === 0 && errors === 0) return;
+    this.#totals.set(app, { requests: (was?.requests ?? 0) + requests, errors: (was?.errors ?? 0) + errors, responseMs: responseMs ?? was?.responseMs ?? null });
+  }
+
+  /** The app a backend belongs to, by name; the index follows the apps HAProxy runs. */
+  #ownerOf(proxy: string): string | null {
+    const apps = this.deps.apps();
+    if (this.#owners?.apps !== apps) {
+      this.#owners = { apps, byEscapedId: new Map(apps.map((app) => [escapedId(app.Id), app.Id])), byProxy: new Map() };
+      // An app gone from Marathon no longer has counts to report.
+      const known = new Set(apps.map((app) => app.Id));
+      for (const app of this.#totals.keys()) if (!known.has(app)) this.#totals.delete(app);
+    }
+    let owner = this.#owners.byProxy.get(proxy);
+    if (owner === undefined) this.#owners.byProxy.set(proxy, (owner = ownerOfName(this.#owners.byEscapedId, proxy) ?? null));
+    return owner;
+  }
+
+  #setSampling(next: TrafficSampling): void {
+    const was = this.#sampling;
+    this.#sampling = next;
+    if (next.state === "failing" && was.state !== "failing") this.deps.log.warn("traffic sampling failing", { error: next.message });
+    if (next.state === "ok" && was.state === "failing" && was.message !== undefined) this.deps.log.info("traffic sampling recovered");
+  }
+
+  #now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+}
+
+interface ServerReading {
+  readonly address: string;
+  readonly counters: Counters;
+}
+
+/** What every frontend counted: requests in HTTP mode, connections in TCP mode. */
+function sumRequests(rows: readonly StatRow[]): number {
+  let sum = 0;
+  for (const row of rows) if (row.kind === "frontend") sum += row.requests;
+  return sum;
+}

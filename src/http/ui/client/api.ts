@@ -3,6 +3,7 @@ import {
   type ApiErrorBody,
   type AppliedBy,
   type ApplianceStatus,
+  type AppTraffic,
   type CertificateList,
   type CertificateUpload,
   type DryRunAnswer,
@@ -102,6 +103,11 @@ export class ApiClient {
   /** The live overview stream (`/api/events`), opened with the page's credentials; the caller reads the body. */
   events(path: string, signal: AbortSignal): Promise<Response> {
     return this.#send(path, { ask: "unless-declined", accept: "text/event-stream", signal });
+  }
+
+  /** One app's traffic at full resolution, with the per-server split when the appliance keeps it. */
+  appTraffic(id: string, signal?: AbortSignal): Promise<AppTraffic> {
+    return this.#json<AppTraffic>(`/api/traffic/apps/${id.replace(/^\//, "").split("/").map(encodeURIComponent).join("/")}`, { ask: "unless-declined", signal });
   }
 
   requestTest(body: RequestTestBody): Promise<RequestTestAnswer> {

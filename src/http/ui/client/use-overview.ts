@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { backoffDelay } from "../../../system/backoff.ts";
-import type { Overview, OverviewChanges } from "../api-types.ts";
+import type { Overview, OverviewChanges, TrafficHistory, TrafficSample } from "../api-types.ts";
 import { SignInCancelled, type ApiClient } from "./api.ts";
 import { useApi } from "./api-context.ts";
 import { basicAuthHeader, loadCredentials } from "./credentials.ts";
 import { EventStreamParser, type StreamEvent } from "./event-stream.ts";
 import { applyChanges } from "./overview-changes.ts";
+import type { TrafficSink } from "./traffic/use-traffic.ts";
 
 export type LiveState = "connecting" | "live" | "reconnecting" | "signed-out";
 
@@ -41,8 +42,11 @@ export function fetchOverview(): Promise<Overview | null> {
   return fetch("/api/overview", { headers }).then((response) => (response.ok ? (response.json() as Promise<Overview>) : null));
 }
 
-/** `early` is the first overview's request when one was started before the first render. */
-export function useOverview(early: Promise<Overview | null> | null): LiveOverview {
+/**
+ * `early` is the first overview's request when one was started before the first render;
+ * `traffic` receives the stream's traffic events, which share the connection with the overview.
+ */
+export function useOverview(early: Promise<Overview | null> | null, traffic: TrafficSink): LiveOverview {
   const api = useApi();
   const first = useRef(early);
   const [overview, setOverview] = useState<Overview | null>(null);
@@ -77,12 +81,12 @@ export function useOverview(early: Promise<Overview | null> | null): LiveOvervie
       // Opened after the first paint, so its own copy of the overview does not compete with it.
       .finally(() =>
         requestAnimationFrame(() =>
-          setTimeout(() => void followStream(api, life.signal, { shown: () => shown, forget: () => (shown = null), show, setLive }), 0),
+          setTimeout(() => void followStream(api, life.signal, { shown: () => shown, forget: () => (shown = null), show, setLive, traffic }), 0),
         ),
       );
 
     return () => life.abort();
-  }, [api]);
+  }, [api, traffic]);
 
   return { overview, live };
 }
@@ -94,6 +98,7 @@ interface StreamView {
   forget(): void;
   show(next: Overview): void;
   setLive(update: (state: LiveState) => LiveState): void;
+  readonly traffic: TrafficSink;
 }
 
 /** Reads `/api/events` until `life` ends: reconnecting with backoff, waiting for a sign-in when the user declined one. */
@@ -166,6 +171,10 @@ function apply(event: StreamEvent, view: StreamView): boolean {
     }
     return true;
   }
+  if (event.event === "traffic-history" || event.event === "traffic") {
+    applyTraffic(event, view.traffic);
+    return true;
+  }
   if (event.event !== "changes") return true;
   let changes: OverviewChanges;
   try {
@@ -178,6 +187,18 @@ function apply(event: StreamEvent, view: StreamView): boolean {
   if (!next) return false;
   view.show(next);
   return true;
+}
+
+/** Traffic events carry no id and never make the overview untrustworthy: a torn one is skipped. */
+function applyTraffic(event: StreamEvent, traffic: TrafficSink): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  if (event.event === "traffic-history") traffic.history(data as TrafficHistory);
+  else traffic.sample(data as TrafficSample);
 }
 
 function sleep(ms: number, life: AbortSignal): Promise<void> {

@@ -2,19 +2,27 @@ import { memo } from "preact/compat";
 import { useState } from "preact/hooks";
 import type { OverviewApp } from "../../api-types.ts";
 import { StatusBadge } from "../status-badge.tsx";
+import { TrafficCell } from "../traffic/traffic-cell.tsx";
+import type { TrafficSeries } from "../traffic/traffic-state.ts";
+import { appHash } from "../use-hash-view.ts";
 import { ServerList, ServerStates } from "./server-states.tsx";
 
 export interface AppRowProps {
   readonly app: OverviewApp;
   readonly onEdit: (app: OverviewApp) => void;
+  /** The app's traffic in the window; undefined when it had none. */
+  readonly traffic: TrafficSeries | undefined;
+  /** The traffic window, or null when the appliance sends no traffic. */
+  readonly windowMs: number | null;
 }
 
 /**
  * One app. Every live update parses a fresh overview, so object identity always differs;
- * comparing content keeps an update to one app from re-rendering every visible row.
+ * comparing content keeps an update to one app from re-rendering every visible row. Traffic
+ * is compared by identity: a sample gives a new series only to apps with traffic in the window.
  */
 export const AppRow = memo(
-  function AppRow({ app, onEdit }: AppRowProps) {
+  function AppRow({ app, onEdit, traffic, windowMs }: AppRowProps) {
     const [open, setOpen] = useState(false);
     const detailsId = `servers-${app.id}`;
     return (
@@ -23,7 +31,9 @@ export const AppRow = memo(
           <StatusBadge status={app.status} title={app.statusText} />
         </td>
         <th scope="row" class="c-id">
-          <span class="id">{app.id}</span>
+          <a class="id" href={appHash(app.id)}>
+            {app.id}
+          </a>
           <span class="status-text">{app.statusText}</span>
         </th>
         <td class="c-rule" data-label="Rule">
@@ -35,6 +45,9 @@ export const AppRow = memo(
         </td>
         <td class="c-num c-tasks" data-label="Healthy / routed">
           <span class="healthy">{app.tasks.healthy}</span> / <span class="routed">{app.tasks.routed}</span>
+        </td>
+        <td class="c-traffic" data-label="Traffic">
+          <TrafficCell series={traffic} windowMs={windowMs} />
         </td>
         <td class="c-servers" data-label="HAProxy">
           <button type="button" class="link" aria-expanded={open} aria-controls={detailsId} onClick={() => setOpen(!open)}>
@@ -54,5 +67,6 @@ export const AppRow = memo(
       </tr>
     );
   },
-  (before, after) => before.onEdit === after.onEdit && JSON.stringify(before.app) === JSON.stringify(after.app),
+  (before, after) =>
+    before.onEdit === after.onEdit && before.traffic === after.traffic && before.windowMs === after.windowMs && JSON.stringify(before.app) === JSON.stringify(after.app),
 );

@@ -1,23 +1,43 @@
 import { useLayoutEffect } from "preact/hooks";
 import type { OverviewApp } from "../../api-types.ts";
+import type { TrafficState } from "../traffic/traffic-state.ts";
 import { AppRow } from "./app-row.tsx";
 import type { SortKey, SortOrder } from "./sort-filter.ts";
 import { useWindow } from "./use-window.ts";
 
+/** A way to sort by a column: its button's words, and whether the first press sorts the largest first. */
+interface ColumnSort {
+  readonly key: SortKey;
+  readonly label: string;
+  readonly largestFirst?: boolean;
+}
+
+/** A column's header: its name is the sort button, or it names several sorts (Traffic: req/s, 5xx/s). */
 interface Column {
   readonly label: string;
   readonly className: string;
-  readonly sort?: SortKey;
+  readonly sorts: readonly ColumnSort[];
+  readonly sortsNamed?: boolean;
 }
 
 const COLUMNS: readonly Column[] = [
-  { label: "Status", className: "c-status", sort: "status" },
-  { label: "App", className: "c-id", sort: "id" },
-  { label: "Rule", className: "c-rule" },
-  { label: "Instances", className: "c-num", sort: "instances" },
-  { label: "Healthy / routed", className: "c-num", sort: "healthy" },
-  { label: "HAProxy", className: "c-servers" },
-  { label: "Actions", className: "c-actions" },
+  { label: "Status", className: "c-status", sorts: [{ key: "status", label: "Status" }] },
+  { label: "App", className: "c-id", sorts: [{ key: "id", label: "App" }] },
+  { label: "Rule", className: "c-rule", sorts: [] },
+  { label: "Instances", className: "c-num", sorts: [{ key: "instances", label: "Instances" }] },
+  { label: "Healthy / routed", className: "c-num", sorts: [{ key: "healthy", label: "Healthy / routed" }] },
+  {
+    label: "Traffic",
+    className: "c-traffic",
+    sortsNamed: true,
+    // The busiest and the most failing apps are what one sorts by traffic for.
+    sorts: [
+      { key: "requests", label: "req/s", largestFirst: true },
+      { key: "errors", label: "5xx/s", largestFirst: true },
+    ],
+  },
+  { label: "HAProxy", className: "c-servers", sorts: [] },
+  { label: "Actions", className: "c-actions", sorts: [] },
 ];
 
 export function AppTable(props: {
@@ -25,9 +45,10 @@ export function AppTable(props: {
   order: SortOrder;
   onSort: (order: SortOrder) => void;
   onEdit: (app: OverviewApp) => void;
+  traffic: TrafficState | null;
   resetKey: string;
 }) {
-  const { apps, order, onSort, onEdit } = props;
+  const { apps, order, onSort, onEdit, traffic } = props;
   const { limit, showMore, sentinel } = useWindow(apps.length, props.resetKey);
   // For scripts/bench/ui-load.ts: when the first rows are in the DOM, before layout and paint.
   useLayoutEffect(() => {
@@ -40,34 +61,23 @@ export function AppTable(props: {
         <caption class="visually-hidden">Marathon apps and how HAProxy routes them</caption>
         <thead>
           <tr>
-            {COLUMNS.map((column) => (
-              <th
-                key={column.label}
-                scope="col"
-                class={column.className}
-                aria-sort={column.sort === order.key ? (order.descending ? "descending" : "ascending") : undefined}
-              >
-                {column.sort ? (
-                  <button
-                    type="button"
-                    class="sort"
-                    onClick={() => onSort({ key: column.sort!, descending: column.sort === order.key ? !order.descending : false })}
-                  >
-                    {column.label}
-                    <span class="arrow" aria-hidden="true">
-                      {column.sort === order.key ? (order.descending ? "▼" : "▲") : ""}
-                    </span>
-                  </button>
-                ) : (
-                  column.label
-                )}
-              </th>
-            ))}
+            {COLUMNS.map((column) => {
+              const sorted = column.sorts.find((sort) => sort.key === order.key);
+              return (
+                <th key={column.label} scope="col" class={column.className} aria-sort={sorted ? (order.descending ? "descending" : "ascending") : undefined}>
+                  {column.sortsNamed && <span class="sorts-name">{column.label}</span>}
+                  {column.sorts.map((sort) => (
+                    <SortButton key={sort.key} sort={sort} order={order} onSort={onSort} label={column.sortsNamed ? `Sort by ${column.label} ${sort.label}` : undefined} />
+                  ))}
+                  {column.sorts.length === 0 && column.label}
+                </th>
+              );
+            })}
           </tr>
         </thead>
         <tbody>
           {apps.slice(0, limit).map((app) => (
-            <AppRow key={app.id} app={app} onEdit={onEdit} />
+            <AppRow key={app.id} app={app} onEdit={onEdit} traffic={traffic?.apps.get(app.id)} windowMs={traffic?.windowMs ?? null} />
           ))}
         </tbody>
       </table>
@@ -79,5 +89,24 @@ export function AppTable(props: {
         </div>
       )}
     </>
+  );
+}
+
+function SortButton(props: { sort: ColumnSort; order: SortOrder; onSort: (order: SortOrder) => void; label: string | undefined }) {
+  const { sort, order, onSort } = props;
+  const active = sort.key === order.key;
+  const largestFirst = sort.largestFirst ?? false;
+  return (
+    <button
+      type="button"
+      class="sort"
+      aria-label={props.label}
+      onClick={() => onSort({ key: sort.key, descending: active ? !order.descending : largestFirst })}
+    >
+      {sort.label}
+      <span class="arrow" aria-hidden="true">
+        {active ? (order.descending ? "▼" : "▲") : ""}
+      </span>
+    </button>
   );
 }

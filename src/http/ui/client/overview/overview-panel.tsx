@@ -4,21 +4,39 @@ import type { EditTarget } from "../rules/rule-editor.tsx";
 import { plural } from "../format.ts";
 import { AppTable } from "./app-table.tsx";
 import { OrphanList } from "./orphan-list.tsx";
-import { countByStatus, filterApps, sortApps, STATUS_WORDS, type SortOrder, type StatusFilter } from "./sort-filter.ts";
+import {
+  countByStatus,
+  filterApps,
+  sortApps,
+  sortReadsTraffic,
+  STATUS_WORDS,
+  TRAFFIC_FILTER_WORDS,
+  type SortOrder,
+  type StatusFilter,
+  type TrafficById,
+  type TrafficFilter,
+} from "./sort-filter.ts";
 import { StatusBadge } from "../status-badge.tsx";
+import type { TrafficState } from "../traffic/traffic-state.ts";
+import { TrafficTotals } from "../traffic/traffic-totals.tsx";
 
 const STATUS_ORDER = ["no-healthy-task", "partial", "no-rule", "healthy"] as const;
+const TRAFFIC_FILTERS = ["all", "with-traffic", "with-errors"] as const;
 
-/** The apps view: the filter and sort controls, the table, and rules for apps that do not exist. */
-export function OverviewPanel(props: { overview: Overview | null; onEdit: (target: EditTarget) => void }) {
-  const { overview, onEdit } = props;
+/** The apps view: traffic totals, the filter and sort controls, the table, and rules for apps that do not exist. */
+export function OverviewPanel(props: { overview: Overview | null; traffic: TrafficState | null; onEdit: (target: EditTarget) => void }) {
+  const { overview, traffic, onEdit } = props;
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState<StatusFilter>("all");
+  const [trafficFilter, setTrafficFilter] = useState<TrafficFilter>("all");
   const [order, setOrder] = useState<SortOrder>({ key: "id", descending: false });
 
   const apps = overview?.apps ?? [];
   const counts = useMemo(() => countByStatus(apps), [apps]);
-  const shown = useMemo(() => sortApps(filterApps(apps, query, status), order), [apps, query, status, order]);
+  // A sample changes the order only when the list is sorted or filtered by traffic: otherwise
+  // 10,000 apps are not filtered and sorted again every few seconds.
+  const trafficById: TrafficById | undefined = sortReadsTraffic(order.key) || trafficFilter !== "all" ? traffic?.apps : undefined;
+  const shown = useMemo(() => sortApps(filterApps(apps, query, status, trafficFilter, trafficById), order, trafficById), [apps, query, status, trafficFilter, trafficById, order]);
   const editApp = useCallback(
     (app: OverviewApp) => onEdit(app.rule.source === "service" ? { mode: "edit", id: app.id, acl: app.rule.acl } : { mode: "add", id: app.id }),
     [onEdit],
@@ -32,6 +50,7 @@ export function OverviewPanel(props: { overview: Overview | null; onEdit: (targe
           Add rule
         </button>
       </div>
+      <TrafficTotals traffic={traffic} />
       <div class="summary" aria-label="Apps by status">
         {STATUS_ORDER.map((key) => (
           <button
@@ -61,11 +80,21 @@ export function OverviewPanel(props: { overview: Overview | null; onEdit: (targe
             ))}
           </select>
         </label>
+        <label>
+          Traffic
+          <select value={trafficFilter} onChange={(e) => setTrafficFilter(e.currentTarget.value as TrafficFilter)}>
+            {TRAFFIC_FILTERS.map((key) => (
+              <option key={key} value={key}>
+                {TRAFFIC_FILTER_WORDS[key]}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       <p class="muted result-count" role="status" aria-live="polite">
         {overview === null ? "Waiting for the appliance…" : `${plural(shown.length, "app")} shown of ${apps.length}`}
       </p>
-      {overview !== null && <AppTable apps={shown} order={order} onSort={setOrder} onEdit={editApp} resetKey={`${query}|${status}|${order.key}|${order.descending}`} />}
+      {overview !== null && <AppTable apps={shown} order={order} onSort={setOrder} onEdit={editApp} traffic={traffic} resetKey={`${query}|${status}|${trafficFilter}|${order.key}|${order.descending}`} />}
       {overview !== null && overview.orphanServices.length > 0 && <OrphanList services={overview.orphanServices} onEdit={onEdit} />}
     </section>
   );

@@ -10,6 +10,11 @@ export function formatRate(value: number | null): string {
   return Math.round(value).toLocaleString("en");
 }
 
+/** The top of a chart's scale (a round number from niceCeiling): "50", "2.5", "0.5". */
+export function formatAxis(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString("en") : String(value);
+}
+
 /** Milliseconds: one decimal below 10 ms, whole above. */
 export function formatMs(value: number | null): string {
   if (value === null || !Number.isFinite(value)) return MISSING;

@@ -7,23 +7,24 @@
  * start() says once in the log.
  *
  * Reads are served from a local copy that survives every ZooKeeper failure (and a restart,
- * through a private snapshot file); writes go to ZooKeeper or fail fast. Sessions,
- * reconnects and expiry are handled as the services store handles them (zookeeper.ts).
+ * through a private snapshot file); writes go to ZooKeeper or fail fast. The session is the
+ * one the services store uses (zk-keeper.ts), so reconnects and expiry are handled once.
  * @module
  */
 
 import zookeeper, { type ACL, type Event } from "node-zookeeper-client";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { backoffDelay } from "../system/backoff.ts";
 import { certificateNameProblem } from "../tls/certificate-name.ts";
 import { CertificateList, storeRefusal } from "./certificate-file-store.ts";
 import { writeFileAtomic } from "../system/atomic-file.ts";
 import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
-import { chrootHint, ensureBasePath } from "./zk-layout.ts";
+import { chrootHint } from "./zk-layout.ts";
+import type { ZkKeeper } from "./zk-keeper.ts";
 import type { MirrorHost } from "./zk-mirror.ts";
+import { ZkReplica } from "./zk-replica.ts";
 import { ZK_CODES, ZkOpError, ZkSession } from "./zk-session.ts";
-import { StoreError, StoreUnavailableError, type StoreLog } from "./types.ts";
+import type { StoreLog } from "./types.ts";
 
 /**
  * ZooKeeper refuses a request over jute.maxbuffer (1 MiB by default), and a write carries
@@ -32,7 +33,6 @@ import { StoreError, StoreUnavailableError, type StoreLog } from "./types.ts";
 export const ZK_MAX_CERTIFICATE_BYTES = 1_000_000;
 
 const SNAPSHOT_FORMAT = "bamboo-certificates/1";
-const MAX_RESTART_DELAY_MS = 10_000;
 
 /**
  * Where certificates live for a services path: its sibling `<path>-certificates`, e.g.
@@ -53,18 +53,14 @@ export function certificateAcl(auth: string): ACL[] {
   return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id("digest", ZkSession.digestId(auth)))];
 }
 
+/** Where the certificates live; the session (hosts, auth, timeouts) is the keeper's. */
 export interface CertificateZkStoreOptions {
-  /** `host:port` entries; the last may end in `/chroot`. */
-  readonly hosts: readonly string[];
+  /** The session this store shares with the services store. */
+  readonly keeper: ZkKeeper;
   /** The node holding one child per certificate; see {@link certificatesZkPath}. */
   readonly path: string;
-  /** `user:password` for digest auth, or "". */
-  readonly auth: string;
   /** Last certificates seen (mode 0600), served while ZooKeeper cannot be reached at boot. */
   readonly snapshotPath: string;
-  readonly sessionTimeoutMs?: number;
-  /** Longest wait for one answer before the server is treated as dead; default 2/3 of the session timeout. */
-  readonly opTimeoutMs?: number;
   /** How long start() waits for a first full read before serving the snapshot. */
   readonly bootWaitMs?: number;
   readonly log?: StoreLog;
@@ -72,64 +68,57 @@ export interface CertificateZkStoreOptions {
 
 /** The ZooKeeper-backed {@link CertificateStore}. */
 export class CertificateZkStore implements CertificateStore {
-  readonly #options: Required<Omit<CertificateZkStoreOptions, "log">>;
+  readonly #path: string;
+  readonly #snapshotPath: string;
+  readonly #keeper: ZkKeeper;
   readonly #log?: StoreLog;
   readonly #list: CertificateList;
   readonly #mirror: CertificateMirror;
+  readonly #replica: ZkReplica;
   readonly #acl: ACL[];
-  #session: ZkSession | null = null;
-  #synced = false;
-  #closed = false;
-  #lastError: string | null = null;
-  #failures = 0;
-  #readFailures = 0;
-  #disconnectedSince: number | null = null;
-  #fullReadRunning = false;
-  #fullReadAgain = false;
-  #firstSync: (() => void) | null = null;
-  #heartbeat: ReturnType<typeof setInterval> | null = null;
-  #restartTimer: ReturnType<typeof setTimeout> | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #snapshotWrite: Promise<void> = Promise.resolve();
 
   constructor(options: CertificateZkStoreOptions) {
-    const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
-    this.#options = {
-      hosts: options.hosts,
-      path: options.path.replace(/\/+$/, ""),
-      auth: options.auth,
-      snapshotPath: options.snapshotPath,
-      sessionTimeoutMs,
-      opTimeoutMs: options.opTimeoutMs ?? Math.round((sessionTimeoutMs * 2) / 3),
-      bootWaitMs: options.bootWaitMs ?? 5_000,
-    };
+    this.#path = options.path.replace(/\/+$/, "");
+    this.#snapshotPath = options.snapshotPath;
+    this.#keeper = options.keeper;
     this.#log = options.log;
     this.#list = new CertificateList(options.log);
-    this.#mirror = new CertificateMirror(this.#options.path, {
+    this.#acl = certificateAcl(options.keeper.auth);
+    this.#replica = new ZkReplica(
+      {
+        keeper: options.keeper,
+        path: this.#path,
+        acl: this.#acl,
+        noun: "certificates",
+        readFailedMessage: "full read of certificates from ZooKeeper failed",
+        readHint: (error) => readHint(options.keeper.hosts, error),
+        bootWaitMs: options.bootWaitMs,
+        log: options.log,
+      },
+      {
+        fullRead: (session) => this.#mirror.fullRead(session),
+        resetWatches: () => this.#mirror.resetWatches(),
+        synced: () => this.#publish(true),
+      },
+    );
+    this.#mirror = new CertificateMirror(this.#path, {
       // Events during a full read are handled too: ignoring one would lose its watch.
-      session: () => (this.#session?.connected ? this.#session : null),
+      session: () => this.#replica.session(),
       changed: () => this.#publish(),
-      needFullRead: (reason) => this.#requestFullRead(reason),
+      needFullRead: (reason) => this.#replica.requestFullRead(reason),
     }, options.log);
-    this.#acl = certificateAcl(options.auth);
   }
 
-  /** Serves the snapshot, connects, and waits (at most bootWaitMs) for a first full read. */
+  /** Serves the snapshot, joins the session, and waits (at most bootWaitMs) for a first full read. */
   async start(): Promise<void> {
-    if (this.#options.auth === "") {
-      this.#log?.warn("certificates in ZooKeeper are not protected: anyone who can reach ZooKeeper can read their private keys; set BAMBOO_ZK_AUTH", { path: this.#options.path });
+    if (this.#keeper.auth === "") {
+      this.#log?.warn("certificates in ZooKeeper are not protected: anyone who can reach ZooKeeper can read their private keys; set BAMBOO_ZK_AUTH", { path: this.#path });
     }
     this.#list.replaceAll(await this.#readSnapshot());
-    const synced = new Promise<void>((resolve) => (this.#firstSync = resolve));
-    this.#openSession();
-    this.#heartbeat = setInterval(() => this.#checkPeer(), Math.max(250, Math.round(this.#options.opTimeoutMs / 2)));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.bootWaitMs)));
-    await Promise.race([synced, waited]);
-    clearTimeout(timer);
-    if (!this.#synced) {
+    if (!(await this.#replica.start())) {
       this.#log?.warn("ZooKeeper not reachable yet; serving the last known certificates", {
-        hosts: this.#connectionString(), certificates: this.#list.list().length, error: this.#lastError,
+        hosts: this.#keeper.connectionString, certificates: this.#list.list().length, error: this.#replica.lastError,
       });
     }
   }
@@ -146,8 +135,8 @@ export class CertificateZkStore implements CertificateStore {
     const refusal = storeRefusal(certificate, this.#list, ZK_MAX_CERTIFICATE_BYTES, "a ZooKeeper node");
     if (refusal) throw refusal;
     const what = `save certificate ${certificate.name}`;
-    const session = this.#writable(what);
-    const path = `${this.#options.path}/${certificate.name}`;
+    const session = this.#replica.writable(what);
+    const path = `${this.#path}/${certificate.name}`;
     const body = Buffer.from(certificate.pem);
     try {
       await session.setData(path, body).catch(async (error: unknown) => {
@@ -159,7 +148,7 @@ export class CertificateZkStore implements CertificateStore {
         });
       });
     } catch (error) {
-      throw this.#writeError(what, path, error);
+      throw this.#replica.writeError(what, path, error);
     }
     this.#mirror.applyLocal(certificate.name, certificate.pem);
     this.#publish();
@@ -167,14 +156,14 @@ export class CertificateZkStore implements CertificateStore {
 
   async delete(name: string): Promise<boolean> {
     const what = `delete certificate ${name}`;
-    const session = this.#writable(what);
-    const path = `${this.#options.path}/${name}`;
+    const session = this.#replica.writable(what);
+    const path = `${this.#path}/${name}`;
     if (certificateNameProblem(name) !== null) return false;
     try {
       await session.remove(path);
     } catch (error) {
       if (error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE) return false;
-      throw this.#writeError(what, path, error);
+      throw this.#replica.writeError(what, path, error);
     }
     this.#mirror.applyLocal(name, null);
     this.#publish();
@@ -186,117 +175,17 @@ export class CertificateZkStore implements CertificateStore {
   }
 
   status(): CertificateStoreStatus {
-    return { kind: "zookeeper", connected: this.#synced && (this.#session?.connected ?? false), lastError: this.#lastError };
+    return { kind: "zookeeper", connected: this.#replica.connected, lastError: this.#replica.lastError };
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const timer of [this.#restartTimer, this.#retryTimer]) if (timer) clearTimeout(timer);
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    this.#session?.dispose();
-    this.#session = null;
-    this.#synced = false;
+    this.#replica.close();
     await this.#snapshotWrite;
-  }
-
-  #connectionString(): string {
-    return this.#options.hosts.join(",");
-  }
-
-  #openSession(): void {
-    if (this.#closed) return;
-    const session: ZkSession = new ZkSession(
-      { connectionString: this.#connectionString(), sessionTimeoutMs: this.#options.sessionTimeoutMs, opTimeoutMs: this.#options.opTimeoutMs, auth: this.#options.auth },
-      {
-        connected: () => {
-          this.#disconnectedSince = null;
-          this.#requestFullRead("connected");
-        },
-        disconnected: () => {
-          this.#synced = false;
-          this.#disconnectedSince = Date.now();
-          this.#lastError = "disconnected from ZooKeeper; serving the last known certificates";
-        },
-        lost: (reason) => this.#restart(reason),
-      },
-    );
-    this.#session = session;
-    this.#disconnectedSince = Date.now();
-    this.#mirror.resetWatches();
-    session.connect();
-  }
-
-  /** Drops the session and opens a new one, backing off when failures repeat. */
-  #restart(reason: string): void {
-    if (this.#closed) return;
-    this.#lastError = reason;
-    this.#log?.warn("opening a new ZooKeeper session for certificates", { reason });
-    this.#session?.dispose();
-    this.#session = null;
-    this.#synced = false;
-    const delay = backoffDelay(this.#failures, { initialMs: 500, maxMs: MAX_RESTART_DELAY_MS });
-    this.#failures += 1;
-    if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    this.#restartTimer = setTimeout(() => this.#openSession(), delay);
-  }
-
-  /** Runs one full read at a time; a request during a read runs another one after it. */
-  #requestFullRead(reason: string): void {
-    if (this.#fullReadRunning) {
-      this.#fullReadAgain = true;
-      return;
-    }
-    const session = this.#session;
-    if (!session?.connected || this.#closed) return;
-    this.#fullReadRunning = true;
-    ensureBasePath(session, this.#options.path, this.#acl, this.#log)
-      .then(() => this.#mirror.fullRead(session))
-      .then(
-        () => {
-          if (session !== this.#session) return;
-          this.#synced = true;
-          this.#failures = 0;
-          this.#readFailures = 0;
-          this.#lastError = null;
-          this.#publish(true);
-          this.#firstSync?.();
-        },
-        (error: unknown) => {
-          this.#readFailures += 1;
-          this.#lastError = `reading ${this.#options.path} failed (${reason}): ${(error as Error).message}${readHint(this.#options.hosts, error)}`;
-          this.#log?.warn("full read of certificates from ZooKeeper failed", { error: this.#lastError });
-          if (error instanceof ZkOpError && error.code === "TIMEOUT" && session === this.#session) this.#restart(this.#lastError);
-          else if (session === this.#session && session.connected) this.#fullReadAgain = true;
-        },
-      )
-      .finally(() => {
-        this.#fullReadRunning = false;
-        if (!this.#fullReadAgain || this.#closed) return;
-        this.#fullReadAgain = false;
-        // A failing read retries with backoff, not in a tight loop.
-        this.#retryTimer = setTimeout(() => this.#requestFullRead("retry"), backoffDelay(this.#readFailures, { initialMs: 500, maxMs: MAX_RESTART_DELAY_MS }));
-      });
-  }
-
-  /** A silent peer is noticed only by asking it something; see ZooKeeperStore's checkPeer. */
-  #checkPeer(): void {
-    const session = this.#session;
-    if (!session || this.#closed) return;
-    if (!session.connected) {
-      const since = this.#disconnectedSince;
-      if (since !== null && Date.now() - since > this.#options.sessionTimeoutMs) {
-        this.#restart(`no connection to ZooKeeper (${this.#connectionString()}) for ${Date.now() - since} ms`);
-      }
-      return;
-    }
-    session.exists(this.#options.path).catch((error: unknown) => {
-      if (error instanceof ZkOpError && error.code === "TIMEOUT" && session === this.#session) this.#restart(`ZooKeeper stopped answering: ${error.message}`);
-    });
   }
 
   /** Makes the mirror the served state; the snapshot follows every change and every full read. */
   #publish(afterFullRead = false): void {
-    if (!this.#synced) return;
+    if (!this.#replica.synced) return;
     this.#list.replaceAll(this.#mirror.certificates());
     if (this.#list.notify() || afterFullRead) this.#saveSnapshot(this.#list.list());
   }
@@ -304,9 +193,9 @@ export class CertificateZkStore implements CertificateStore {
   async #readSnapshot(): Promise<StoredCertificate[]> {
     let text: string;
     try {
-      text = await readFile(this.#options.snapshotPath, "utf8");
+      text = await readFile(this.#snapshotPath, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.#log?.warn("ignoring the ZooKeeper certificates snapshot", { file: this.#options.snapshotPath, error: (error as Error).message });
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.#log?.warn("ignoring the ZooKeeper certificates snapshot", { file: this.#snapshotPath, error: (error as Error).message });
       return [];
     }
     try {
@@ -317,13 +206,13 @@ export class CertificateZkStore implements CertificateStore {
         return typeof name === "string" && typeof pem === "string" && certificateNameProblem(name) === null;
       }).map(({ name, pem }) => ({ name, pem }));
     } catch (error) {
-      this.#log?.warn("ignoring the ZooKeeper certificates snapshot", { file: this.#options.snapshotPath, error: (error as Error).message });
+      this.#log?.warn("ignoring the ZooKeeper certificates snapshot", { file: this.#snapshotPath, error: (error as Error).message });
       return [];
     }
   }
 
   #saveSnapshot(certificates: readonly StoredCertificate[]): void {
-    const path = this.#options.snapshotPath;
+    const path = this.#snapshotPath;
     const text = `${JSON.stringify({ format: SNAPSHOT_FORMAT, certificates })}\n`;
     this.#snapshotWrite = this.#snapshotWrite
       .then(async () => {
@@ -331,27 +220,6 @@ export class CertificateZkStore implements CertificateStore {
         await writeFileAtomic(path, text, { mode: 0o600 });
       })
       .catch((error: unknown) => this.#log?.warn("could not save the ZooKeeper certificates snapshot", { error: (error as Error).message }));
-  }
-
-  #writable(what: string): ZkSession {
-    const session = this.#session;
-    if (this.#closed || !session?.connected || !this.#synced) {
-      throw new StoreUnavailableError(`cannot ${what}: ZooKeeper (${this.#connectionString()}) is not connected; nothing was changed, retry when it is back`);
-    }
-    return session;
-  }
-
-  #writeError(what: string, path: string, error: unknown): Error {
-    if (error instanceof ZkOpError && error.code === ZK_CODES.NO_AUTH) {
-      return new StoreError(`cannot ${what}: ZooKeeper refused to change ${path} (not authorised; check BAMBOO_ZK_AUTH)`, { cause: error });
-    }
-    if (error instanceof ZkOpError && typeof error.code === "number" && error.code < -100) {
-      return new StoreError(`cannot ${what}: ${error.message}`, { cause: error });
-    }
-    return new StoreUnavailableError(
-      `cannot ${what}: ZooKeeper (${this.#connectionString()}) did not confirm the change (${(error as Error).message}); it may not have been saved`,
-      { cause: error },
-    );
   }
 }
 

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { CertificateFileStore } from "./certificate-file-store.ts";
 import { CertificateZkStore, certificatesZkPath } from "./certificate-zk-store.ts";
+import { ZkKeeper } from "./zk-keeper.ts";
 import type { StoreLog } from "./types.ts";
 
 /** One certificate as stored: its name (see certificateNameProblem) and its PEM body, key included. */
@@ -48,6 +49,8 @@ export interface CertificateStoreOptions {
   readonly zookeeper: { readonly hosts: readonly string[]; readonly path: string; readonly auth: string };
   readonly dataDir: string;
   readonly log: StoreLog;
+  /** The services store's session, so an appliance holds one; without it the store opens its own. */
+  readonly keeper?: ZkKeeper | null;
 }
 
 /**
@@ -58,9 +61,8 @@ export function createCertificateStore(options: CertificateStoreOptions): Certif
   const { hosts, path, auth } = options.zookeeper;
   if (hosts.length > 0) {
     return new CertificateZkStore({
-      hosts,
+      keeper: options.keeper ?? new ZkKeeper({ hosts, auth, log: options.log }),
       path: certificatesZkPath(path),
-      auth,
       snapshotPath: join(options.dataDir, "zookeeper-certificates.json"),
       log: options.log,
     });

@@ -6,6 +6,7 @@ import { CertificateFileStore, CertificateList, MAX_STORED_CERTIFICATES, MAX_STO
 import { CertificateZkStore, certificatesZkPath, ZK_MAX_CERTIFICATE_BYTES, type CertificateZkStoreOptions } from "../../src/store/certificate-zk-store.ts";
 import { createCertificateStore, type CertificateStore, type StoredCertificate } from "../../src/store/certificates.ts";
 import { StoreError, StoreUnavailableError } from "../../src/store/types.ts";
+import { ZkKeeper, type ZkKeeperOptions } from "../../src/store/zk-keeper.ts";
 import { selfSignedCertificate } from "../../src/tls/self-signed.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper.ts";
 import { eventually } from "./contract.ts";
@@ -66,15 +67,18 @@ function fileStore(dir: string, log?: Logged[]): Promise<CertificateFileStore> {
   return started(new CertificateFileStore(dir, log ? recordingLog(log) : undefined));
 }
 
-function zkStore(options: Partial<CertificateZkStoreOptions> & { path: string; log?: never }, log?: Logged[]): Promise<CertificateZkStore> {
+type ZkStoreOptions = Partial<Omit<CertificateZkStoreOptions, "keeper"> & Omit<ZkKeeperOptions, "log">> & { path: string; log?: never };
+
+/** A started store on a session of its own. */
+function zkStore({ hosts, auth, sessionTimeoutMs, opTimeoutMs, ...options }: ZkStoreOptions, log?: Logged[]): Promise<CertificateZkStore> {
+  const recording = log ? recordingLog(log) : undefined;
+  const keeper = new ZkKeeper({ hosts: hosts ?? [server.connectionString], auth: auth ?? "", sessionTimeoutMs: sessionTimeoutMs ?? 2000, opTimeoutMs, log: recording });
   return started(
     new CertificateZkStore({
-      hosts: [server.connectionString],
-      auth: "",
+      keeper,
       snapshotPath: join(root, `snapshot-${++counter}.json`),
-      sessionTimeoutMs: 2000,
       ...options,
-      log: log ? recordingLog(log) : undefined,
+      log: recording,
     }),
   );
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ZooKeeperStore, type ZooKeeperStoreOptions } from "../../src/store/zookeeper.ts";
+import { ZkKeeper, type ZkKeeperOptions } from "../../src/store/zk-keeper.ts";
 import { makeService, StoreError, StoreUnavailableError } from "../../src/store/types.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper.ts";
 import { eventually, runStoreContract } from "./contract.ts";
@@ -36,13 +37,14 @@ afterAll(async () => {
 const SLOW_TEST_MS = 20_000;
 const freshPath = () => `/bamboo-test/run${++counter}/state`;
 
-/** A started store; short timeouts keep failure tests fast without fixed sleeps. */
-async function openStore(options: Partial<ZooKeeperStoreOptions> & { path: string }): Promise<ZooKeeperStore> {
+type OpenOptions = Partial<Omit<ZooKeeperStoreOptions, "keeper"> & ZkKeeperOptions> & { path: string };
+
+/** A started store on a session of its own; short timeouts keep failure tests fast without fixed sleeps. */
+async function openStore({ hosts, auth, sessionTimeoutMs, opTimeoutMs, ...options }: OpenOptions): Promise<ZooKeeperStore> {
+  const keeper = new ZkKeeper({ hosts: hosts ?? [server.connectionString], auth: auth ?? "", sessionTimeoutMs: sessionTimeoutMs ?? 2000, opTimeoutMs, log: options.log });
   const store = new ZooKeeperStore({
-    hosts: [server.connectionString],
-    auth: "",
+    keeper,
     snapshotPath: join(dir, `snapshot-${++counter}.json`),
-    sessionTimeoutMs: 2000,
     bootWaitMs: 5000,
     ...options,
   });

@@ -19,8 +19,8 @@ import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
 import { parsePolicy, type AclPolicy } from "./routing/acl/index.ts";
 import { isPlainKeyRule } from "./routing/route-maps.ts";
-import { createStore } from "./store/index.ts";
-import { createCertificateStore, type CertificateStore } from "./store/certificates.ts";
+import { createStores } from "./store/index.ts";
+import type { CertificateStore } from "./store/certificates.ts";
 import { CertificateSources } from "./sync/certificate-sources.ts";
 import { CertificateDirWatcher } from "./tls/certificate-dir.ts";
 import { loadDefaultCertificate, type DefaultCertificate } from "./tls/default-certificate.ts";
@@ -120,8 +120,7 @@ export class Appliance implements ApplianceView {
     const template = await loadTemplateSource(config.haproxy.templatePath);
     const render = compileTemplate(template.name, template.source);
     await refuseBrokenTemplate(config, paths, render, template.name);
-    const store = createStore(config, paths, log);
-    const certificateStore = createCertificateStore({ zookeeper: config.zookeeper, dataDir: paths.dataDir, log });
+    const { store, certificateStore } = createStores(config, paths, log);
     const certificates = new CertificateSources(certificateStore, log);
     const defaultCertificate = await loadDefaultCertificate({ configuredPath: config.bamboo.defaultCertPath, generatedPath: paths.generatedDefaultCertificate, now: new Date(), log });
     // HAProxy loads it from its own directory (0700, files 0600), with the certificates the loop writes there.

@@ -116,7 +116,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       dataDir,
       drainPeriodMs: get("BAMBOO_DRAIN_PERIOD"),
       staleUnreadyAfterMs: get("BAMBOO_STALE_UNREADY_AFTER"),
-      trafficIntervalMs: trafficInterval(get("BAMBOO_TRAFFIC_INTERVAL")),
+      trafficIntervalMs: get("BAMBOO_TRAFFIC_INTERVAL"),
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
       apiAuth: get("BAMBOO_API_AUTH"),
@@ -224,11 +224,6 @@ function crossCheck(config: Config): string[] {
 
 /** Shorter would keep more than 9,000 points per busy app; longer would leave 15 minutes of charts nearly empty. */
 const TRAFFIC_INTERVAL_MS = { min: 100, max: 60_000 };
-
-/** `0` turns sampling off as `off` does. */
-function trafficInterval(ms: number | null): number | null {
-  return ms === 0 ? null : ms;
-}
 
 /** HAPROXY_ACCESS_LOG_TARGET read, or null when it is none of the forms. */
 export function accessLogTarget(raw: string): AccessLogTarget | null {

@@ -7,7 +7,7 @@ import { deltaOf, pointOf, sumPoints, type Counters } from "./rates.ts";
 import { TrafficWindow, type ServerPoint } from "./window.ts";
 
 export interface TrafficSamplerSettings {
-  /** 0 turns sampling off. */
+  /** 0: not sampled (BAMBOO_TRAFFIC_INTERVAL=off). */
   readonly intervalMs: number;
   readonly windowMs: number;
   /** Apps whose per-server split is taken each sample: the busiest ones. */
@@ -76,7 +76,7 @@ export class TrafficSampler {
   ) {
     const capacity = settings.intervalMs > 0 ? Math.max(1, Math.round(settings.windowMs / settings.intervalMs)) : 1;
     this.window = new TrafficWindow(capacity);
-    this.#sampling = settings.intervalMs > 0 ? { state: "ok" } : { state: "off", message: "traffic sampling is off (BAMBOO_TRAFFIC_INTERVAL=0)" };
+    this.#sampling = settings.intervalMs > 0 ? { state: "ok" } : { state: "off", message: "traffic sampling is off (BAMBOO_TRAFFIC_INTERVAL=off)" };
   }
 
   start(): void {

@@ -71,9 +71,19 @@ describe("loadConfig", () => {
     [{ BAMBOO_API_USER: "a\nb" }, "BAMBOO_API_USER='a\nb': expected text without newlines"],
     [{ BAMBOO_API_READ_AUTH: "maybe" }, "BAMBOO_API_READ_AUTH='maybe': expected true or false"],
     [{ BAMBOO_VIEWER_USER: "admin" }, "BAMBOO_VIEWER_USER='admin' is also BAMBOO_API_USER: give the read-only viewer a name of its own"],
+    [{ BAMBOO_TRAFFIC_INTERVAL: "10ms" }, "BAMBOO_TRAFFIC_INTERVAL=10ms: expected 100ms to 60s, or off"],
+    [{ BAMBOO_TRAFFIC_INTERVAL: "5m" }, "BAMBOO_TRAFFIC_INTERVAL=300000ms: expected 100ms to 60s, or off"],
+    [{ BAMBOO_TRAFFIC_INTERVAL: "often" }, "BAMBOO_TRAFFIC_INTERVAL='often': expected a duration"],
   ])("invalid %p is refused naming the setting", (env, expected) => {
     const problems = problemsOf(() => loadConfig({ env }));
     expect(problems.join("\n")).toContain(expected);
+  });
+
+  test.each([
+    ["5s", 5000],
+    ["off", null],
+  ])("BAMBOO_TRAFFIC_INTERVAL=%p samples every %p ms (null: not at all)", (raw, expected) => {
+    expect(loadConfig({ env: { BAMBOO_TRAFFIC_INTERVAL: raw } }).config.bamboo.trafficIntervalMs).toBe(expected);
   });
 
   test("every invalid setting is reported at once", () => {

@@ -184,7 +184,7 @@ export const UI_REQUEST_HEADER = "x-bamboo-ui";
  */
 export type TrafficPoint = readonly [requestsPerSecond: number, errorsPerSecond: number, responseMs: number | null];
 
-/** Whether sampling works: `off` (BAMBOO_TRAFFIC_INTERVAL=0), `ok`, or `failing` with why. */
+/** Whether sampling works: `off` (BAMBOO_TRAFFIC_INTERVAL=off), `ok`, or `failing` with why. */
 export interface TrafficSampling {
   readonly state: "ok" | "off" | "failing";
   readonly message?: string;

@@ -144,7 +144,7 @@ export class TrafficSampler {
     const sameWorker = previous !== null && previous.generation === generation;
     if (sameWorker && previous.frontends === frontends) {
       previous.at = at;
-      this.#record(at, new Map(), new Map());
+      this.#record(at, new Map(), idleSplit(previous.servers));
       return;
     }
     const backends = parseStatCsv(await this.deps.ask("show stat -1 2 -1"));
@@ -199,12 +199,12 @@ export class TrafficSampler {
     proxies.forEach(({ app, proxy }, i) => {
       for (const row of parseStatCsv(answers[i]!)) {
         const key = `${proxy}/${row.name}`;
-        readings.set(key, { address: row.address, counters: row });
+        readings.set(key, { app, name: row.name, address: row.address, counters: row, free: row.status.startsWith("MAINT") });
         const was = before.get(key);
         // A slot that moved to another task: what it counted since belongs to either.
         if (!was || was.address !== row.address) continue;
         const delta = deltaOf(was.counters, row);
-        if (delta.requests === 0 && delta.errors === 0 && row.status.startsWith("MAINT")) continue;
+        if (delta.requests === 0 && delta.errors === 0 && readings.get(key)!.free) continue;
         const points = split.get(app) ?? [];
         points.push({ name: row.name, address: row.address, point: pointOf(delta, row.responseMs, seconds) });
         split.set(app, points);
@@ -255,8 +255,24 @@ export class TrafficSampler {
 }
 
 interface ServerReading {
+  readonly app: string;
+  readonly name: string;
   readonly address: string;
   readonly counters: Counters;
+  /** A free slot, parked in maintenance: left out of the split while it counts nothing. */
+  readonly free: boolean;
+}
+
+/** A quiet sample's split: every server read last time answered nothing, free slots aside. */
+function idleSplit(servers: ReadonlyMap<string, ServerReading>): Map<string, ServerPoint[]> {
+  const split = new Map<string, ServerPoint[]>();
+  for (const server of servers.values()) {
+    if (server.free) continue;
+    const points = split.get(server.app) ?? [];
+    points.push({ name: server.name, address: server.address, point: [0, 0, null] });
+    split.set(server.app, points);
+  }
+  return split;
 }
 
 /** What every frontend counted: requests in HTTP mode, connections in TCP mode. */

@@ -113,6 +113,10 @@ describe("TrafficSampler", () => {
     await traffic.sample();
     expect(traffic.window.servers("/web")).toEqual([{ name: "s0", address: "10.0.0.1:31000", points: [null, [50, 0, 5]] }]);
     expect(traffic.window.servers("/shop")).toBeNull();
+    // A quiet sample: the servers answered nothing, which is 0, not a gap.
+    clock.now = 3000;
+    await traffic.sample();
+    expect(traffic.window.servers("/web")).toEqual([{ name: "s0", address: "10.0.0.1:31000", points: [null, [50, 0, 5], [0, 0, null]] }]);
   });
 
   test("a failing runtime API is reported, logged once, and recovers", async () => {

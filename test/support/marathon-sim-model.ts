@@ -49,6 +49,8 @@ export interface SimApp {
   version: string;
   /** Container networking: every task listens on this port, each on its own IP. */
   containerPort: number;
+  /** The status its tasks answer on every path but the health check's (200 unless a test sets it). */
+  answerStatus: number;
   readonly tasks: Map<string, SimTask>;
 }
 
@@ -100,6 +102,7 @@ export class SimModel {
         servicePort: this.#nextServicePort++,
         version,
         containerPort: 0,
+        answerStatus: 200,
         tasks: new Map(),
       };
       this.#apps.set(spec.id, app);
@@ -159,6 +162,13 @@ export class SimModel {
     if (!task) throw new Error(`no task ${taskId}`);
     task.healthy = alive;
     this.#publish("health_status_changed_event", { appId: task.appId, taskId, instanceId: taskId, version: task.version, alive });
+  }
+
+  /** Makes every task of the app, running or launched later, answer `status` on all but its health path. */
+  setAnswerStatus(appId: string, status: number): void {
+    const app = this.#apps.get(appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    app.answerStatus = status;
   }
 
   async stopAll(): Promise<void> {
@@ -241,7 +251,7 @@ export class SimModel {
       if (healthPaths.has(path)) return new Response(holder.task?.healthy ? "healthy" : "unhealthy", { status: holder.task?.healthy ? 200 : 500 });
       // What the router told the app about the client, echoed so tests can see it arrive.
       const forwarded = { "X-Seen-Forwarded-Proto": request.headers.get("x-forwarded-proto") ?? "", "X-Seen-Forwarded-For": request.headers.get("x-forwarded-for") ?? "" };
-      return new Response(id, { headers: { "X-Task-Id": id, ...forwarded } });
+      return new Response(id, { status: app.answerStatus, headers: { "X-Task-Id": id, ...forwarded } });
     };
     const { server, ip } = this.#listen(app, handler);
     const task: SimTask = { id, appId: app.id, listenIp: ip, port: server.port ?? 0, server, state: "TASK_RUNNING", healthy: true, stagedAt: now, startedAt: now, version: app.version };

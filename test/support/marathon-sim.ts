@@ -113,6 +113,11 @@ export class MarathonSim {
     this.#model.setHealth(taskId, alive);
   }
 
+  /** Every task of the app answers `status` (e.g. 500) except on its health path, which keeps its health. */
+  setAnswerStatus(appId: string, status: number): void {
+    this.#model.setAnswerStatus(appId, status);
+  }
+
   /** While on, answers carry no healthCheckResults at all, as right after a leader failover. */
   hideHealthResults(on: boolean): void {
     this.#model.hideHealthResults = on;

@@ -82,7 +82,7 @@ export function OverviewPanel(props: { overview: Overview | null; traffic: Traff
         </label>
         <label>
           Traffic
-          <select value={trafficFilter} onChange={(e) => setTrafficFilter(e.currentTarget.value as TrafficFilter)}>
+          <select name="traffic" value={trafficFilter} onChange={(e) => setTrafficFilter(e.currentTarget.value as TrafficFilter)}>
             {TRAFFIC_FILTERS.map((key) => (
               <option key={key} value={key}>
                 {TRAFFIC_FILTER_WORDS[key]}

@@ -9,7 +9,7 @@ export function SamplingNote(props: { sampling: TrafficSampling }) {
   if (state === "ok") return null;
   const words =
     state === "off"
-      ? "Traffic sampling is off (BAMBOO_TRAFFIC_INTERVAL=0): no charts."
+      ? "Traffic sampling is off (BAMBOO_TRAFFIC_INTERVAL=off): no charts."
       : `Traffic sampling is failing${message ? `: ${message}` : ""}. The charts show what was sampled before.`;
   return (
     <p class={`sampling-note sampling-${state}`} role="status">

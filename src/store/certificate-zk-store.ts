@@ -12,7 +12,7 @@
  * @module
  */
 
-import zookeeper, { type ACL, type Event } from "node-zookeeper-client";
+import zookeeper, { type ACL } from "node-zookeeper-client";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { certificateNameProblem } from "../tls/certificate-name.ts";
@@ -21,7 +21,7 @@ import { writeFileAtomic } from "../system/atomic-file.ts";
 import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
 import { chrootHint } from "./zk-layout.ts";
 import type { ZkKeeper } from "./zk-keeper.ts";
-import type { MirrorHost } from "./zk-mirror.ts";
+import { ZkMirror } from "./zk-mirror.ts";
 import { ZkReplica } from "./zk-replica.ts";
 import { ZK_CODES, ZkOpError, ZkSession } from "./zk-session.ts";
 import type { StoreLog } from "./types.ts";
@@ -73,7 +73,7 @@ export class CertificateZkStore implements CertificateStore {
   readonly #keeper: ZkKeeper;
   readonly #log?: StoreLog;
   readonly #list: CertificateList;
-  readonly #mirror: CertificateMirror;
+  readonly #mirror: ZkMirror<StoredCertificate>;
   readonly #replica: ZkReplica;
   readonly #acl: ACL[];
   #snapshotWrite: Promise<void> = Promise.resolve();
@@ -102,12 +102,21 @@ export class CertificateZkStore implements CertificateStore {
         synced: () => this.#publish(true),
       },
     );
-    this.#mirror = new CertificateMirror(this.#path, {
+    this.#mirror = new ZkMirror<StoredCertificate>(this.#path, {
       // Events during a full read are handled too: ignoring one would lose its watch.
       session: () => this.#replica.session(),
       changed: () => this.#publish(),
       needFullRead: (reason) => this.#replica.requestFullRead(reason),
-    }, options.log);
+    }, {
+      watchBase: false,
+      // Nodes someone else put here under names bamboo cannot use are left alone, with a warning.
+      unusableName: certificateNameProblem,
+      decode: (name, body) => {
+        const pem = body?.toString("utf8") ?? "";
+        return pem.includes("-----BEGIN ") ? { ok: true, value: { name, pem } } : { ok: false, reason: "the node holds no PEM block" };
+      },
+      skipped: (name, reason) => this.#log?.warn("skipping a ZooKeeper certificate node that cannot be used", { path: `${this.#path}/${name}`, reason }),
+    });
   }
 
   /** Serves the snapshot, joins the session, and waits (at most bootWaitMs) for a first full read. */
@@ -150,7 +159,7 @@ export class CertificateZkStore implements CertificateStore {
     } catch (error) {
       throw this.#replica.writeError(what, path, error);
     }
-    this.#mirror.applyLocal(certificate.name, certificate.pem);
+    this.#mirror.applyLocal(certificate.name, { name: certificate.name, pem: certificate.pem });
     this.#publish();
   }
 
@@ -186,7 +195,7 @@ export class CertificateZkStore implements CertificateStore {
   /** Makes the mirror the served state; the snapshot follows every change and every full read. */
   #publish(afterFullRead = false): void {
     if (!this.#replica.synced) return;
-    this.#list.replaceAll(this.#mirror.certificates());
+    this.#list.replaceAll(this.#mirror.values());
     if (this.#list.notify() || afterFullRead) this.#saveSnapshot(this.#list.list());
   }
 
@@ -229,118 +238,4 @@ function readHint(hosts: readonly string[], error: unknown): string {
     return " (certificate nodes can be read only with the BAMBOO_ZK_AUTH credentials that wrote them; use the same ones on every instance)";
   }
   return chrootHint(hosts, error);
-}
-
-/**
- * The local copy of the certificate nodes, kept in step as ZkMirror keeps the services: a
- * full read arms every watch, and each one-shot watch is re-armed by the read it triggers.
- * Child name → PEM (null: present but not usable, skipped).
- */
-class CertificateMirror {
-  readonly #nodes = new Map<string, string | null>();
-  readonly #warned = new Map<string, string>();
-  // Children with an armed data watch; a local write adds a node without one.
-  readonly #watched = new Set<string>();
-
-  constructor(
-    private readonly basePath: string,
-    private readonly host: MirrorHost,
-    private readonly log?: StoreLog,
-  ) {}
-
-  certificates(): StoredCertificate[] {
-    const certificates: StoredCertificate[] = [];
-    for (const [name, pem] of this.#nodes) if (pem !== null) certificates.push({ name, pem });
-    return certificates;
-  }
-
-  /** Records a write this instance made, without waiting for its watch to fire. */
-  applyLocal(name: string, pem: string | null): void {
-    if (pem !== null) this.#nodes.set(name, pem);
-    else this.#forget(name);
-  }
-
-  /** A new session carries no watches: everything must be re-armed by a full read. */
-  resetWatches(): void {
-    this.#watched.clear();
-  }
-
-  /** Reads the children and every child, arming all watches. Throws on failure. */
-  fullRead(session: ZkSession): Promise<void> {
-    return this.#readChildren(session, true);
-  }
-
-  async #readChildren(session: ZkSession, all: boolean): Promise<void> {
-    const names = await session.getChildren(this.basePath, this.#onChildren);
-    const present = new Set(names);
-    for (const name of [...this.#nodes.keys()]) if (!present.has(name)) this.#forget(name);
-    const toRead = names.filter((name) => (all || !this.#watched.has(name)) && this.#usableName(name));
-    await Promise.all(toRead.map((name) => this.#readChild(session, name)));
-  }
-
-  async #readChild(session: ZkSession, name: string): Promise<void> {
-    let body: Buffer | null;
-    try {
-      body = await session.getData(`${this.basePath}/${name}`, this.#onChildData);
-    } catch (error) {
-      if (error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE) {
-        this.#forget(name);
-        return;
-      }
-      throw error;
-    }
-    this.#watched.add(name);
-    const pem = body?.toString("utf8") ?? "";
-    if (pem.includes("-----BEGIN ")) {
-      this.#nodes.set(name, pem);
-      this.#warned.delete(name);
-    } else {
-      this.#nodes.set(name, null);
-      this.#warnOnce(name, "the node holds no PEM block");
-    }
-  }
-
-  /** Nodes someone else put here under names bamboo cannot use are left alone, with a warning. */
-  #usableName(name: string): boolean {
-    const problem = certificateNameProblem(name);
-    if (problem) this.#warnOnce(name, problem);
-    return problem === null;
-  }
-
-  // Warn once per distinct problem: a bad node is seen again on every full read.
-  #warnOnce(name: string, reason: string): void {
-    if (this.#warned.get(name) === reason) return;
-    this.#warned.set(name, reason);
-    this.log?.warn("skipping a ZooKeeper certificate node that cannot be used", { path: `${this.basePath}/${name}`, reason });
-  }
-
-  readonly #onChildren = (): void => {
-    this.#incremental("children changed", (session) => this.#readChildren(session, false));
-  };
-
-  readonly #onChildData = (event: Event): void => {
-    const name = event.getPath().slice(this.basePath.length + 1);
-    this.#watched.delete(name);
-    if (event.getName() === "NODE_DELETED") {
-      this.#forget(name);
-      this.host.changed();
-      return;
-    }
-    this.#incremental(`node ${name} changed`, (session) => this.#readChild(session, name));
-  };
-
-  #forget(name: string): void {
-    this.#nodes.delete(name);
-    this.#watched.delete(name);
-    this.#warned.delete(name);
-  }
-
-  #incremental(what: string, read: (session: ZkSession) => Promise<void>): void {
-    const session = this.host.session();
-    if (!session) return;
-    read(session).then(
-      () => this.host.changed(),
-      (error: unknown) => this.host.needFullRead(`${what}, but re-reading failed: ${(error as Error).message}`),
-    );
-  }
 }

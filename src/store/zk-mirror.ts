@@ -1,16 +1,15 @@
 /**
- * Keeps a local copy of the services under one ZooKeeper base path in step
- * with the server: a full read that arms every watch, then incremental reads
- * driven by one-shot watches that are re-armed by the read they trigger.
- * ZooKeeper answers one session's requests and notifications in order, so
- * applying each answer as it arrives keeps the copy consistent.
+ * Keeps a local copy of the children of one ZooKeeper base path (the services, or the
+ * certificates) in step with the server: a full read that arms every watch, then
+ * incremental reads driven by one-shot watches that are re-armed by the read they trigger.
+ * ZooKeeper answers one session's requests and notifications in order, so applying each
+ * answer as it arrives keeps the copy consistent. What a child's body means is the
+ * store's {@link NodeReader}.
  * @module
  */
 
 import type { Event } from "node-zookeeper-client";
-import { decodeNode } from "./znode-codec.ts";
 import { ZK_CODES, ZkOpError, type ZkSession } from "./zk-session.ts";
-import type { Service, StoreLog } from "./types.ts";
 
 /** What the mirror needs from its owner. */
 export interface MirrorHost {
@@ -22,9 +21,20 @@ export interface MirrorHost {
   needFullRead(reason: string): void;
 }
 
-/** Child node name → its decoded service (null: present but unreadable, skipped). */
-export class ZkMirror {
-  readonly #nodes = new Map<string, Service | null>();
+/** How a store reads its children. */
+export interface NodeReader<T> {
+  /** Bamboo's peers touch the base node after changing a child: watch its data too. */
+  readonly watchBase: boolean;
+  /** Why a child with this name is left alone (not even read), or null to read it. */
+  unusableName(name: string): string | null;
+  decode(name: string, body: Buffer | null): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+  /** Says in the log that a child is skipped; called once per distinct reason. */
+  skipped(name: string, reason: string): void;
+}
+
+/** Child node name → its decoded value (null: present but unreadable, skipped). */
+export class ZkMirror<T> {
+  readonly #nodes = new Map<string, T | null>();
   readonly #warned = new Map<string, string>();
   // Children with an armed data watch; a local write adds a node without one.
   readonly #watched = new Set<string>();
@@ -32,23 +42,23 @@ export class ZkMirror {
   constructor(
     private readonly basePath: string,
     private readonly host: MirrorHost,
-    private readonly log?: StoreLog,
+    private readonly reader: NodeReader<T>,
   ) {}
 
-  /** The readable services, in no particular order. */
-  services(): Service[] {
-    return [...this.#nodes.values()].filter((s): s is Service => s !== null);
+  /** The readable values, in no particular order. */
+  values(): T[] {
+    return [...this.#nodes.values()].filter((value): value is T => value !== null);
   }
 
   /** Records a write this instance made, without waiting for its watch to fire. */
-  applyLocal(name: string, service: Service | null): void {
-    if (service) this.#nodes.set(name, service);
+  applyLocal(name: string, value: T | null): void {
+    if (value !== null) this.#nodes.set(name, value);
     else this.#forget(name);
   }
 
-  /** Reads the base node, its children and every child, arming all watches. Throws on failure. */
+  /** Reads the base node (when watched), its children and every child, arming all watches. Throws on failure. */
   async fullRead(session: ZkSession): Promise<void> {
-    await session.getData(this.basePath, this.#onBaseData);
+    if (this.reader.watchBase) await session.getData(this.basePath, this.#onBaseData);
     await this.#readChildren(session, true);
   }
 
@@ -56,7 +66,7 @@ export class ZkMirror {
     const names = await session.getChildren(this.basePath, this.#onChildren);
     const present = new Set(names);
     for (const name of [...this.#nodes.keys()]) if (!present.has(name)) this.#forget(name);
-    const toRead = all ? names : names.filter((name) => !this.#watched.has(name));
+    const toRead = names.filter((name) => (all || !this.#watched.has(name)) && this.#usableName(name));
     await Promise.all(toRead.map((name) => this.#readChild(session, name)));
   }
 
@@ -72,18 +82,27 @@ export class ZkMirror {
       throw error;
     }
     this.#watched.add(name);
-    const decoded = decodeNode(name, body);
+    const decoded = this.reader.decode(name, body);
     if (decoded.ok) {
-      this.#nodes.set(name, decoded.service);
+      this.#nodes.set(name, decoded.value);
       this.#warned.delete(name);
     } else {
       this.#nodes.set(name, null);
-      // Warn once per distinct problem: a bad node is re-read on every full read.
-      if (this.#warned.get(name) !== decoded.reason) {
-        this.#warned.set(name, decoded.reason);
-        this.log?.warn("skipping a ZooKeeper service node that cannot be read", { path: this.basePath, reason: decoded.reason });
-      }
+      this.#warnOnce(name, decoded.reason);
     }
+  }
+
+  #usableName(name: string): boolean {
+    const problem = this.reader.unusableName(name);
+    if (problem !== null) this.#warnOnce(name, problem);
+    return problem === null;
+  }
+
+  // Warn once per distinct problem: a bad node is seen again on every full read.
+  #warnOnce(name: string, reason: string): void {
+    if (this.#warned.get(name) === reason) return;
+    this.#warned.set(name, reason);
+    this.reader.skipped(name, reason);
   }
 
   // Bamboo writes the base node after updating a child so that its peers

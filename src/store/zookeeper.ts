@@ -9,7 +9,7 @@
 import type { ACL } from "node-zookeeper-client";
 import { ServicesFile } from "./services-file.ts";
 import { ServiceSet } from "./service-set.ts";
-import { encodeNodeBody, encodeNodeName } from "./znode-codec.ts";
+import { decodeNode, encodeNodeBody, encodeNodeName } from "./znode-codec.ts";
 import { serviceAcl } from "./zk-layout.ts";
 import type { ZkKeeper } from "./zk-keeper.ts";
 import { ZkMirror } from "./zk-mirror.ts";
@@ -37,7 +37,7 @@ export class ZooKeeperStore implements Store {
   readonly #log?: StoreLog;
   readonly #services: ServiceSet;
   readonly #snapshot: ServicesFile;
-  readonly #mirror: ZkMirror;
+  readonly #mirror: ZkMirror<Service>;
   readonly #replica: ZkReplica;
   readonly #acl: ACL[];
   #snapshotWrite: Promise<void> = Promise.resolve();
@@ -72,7 +72,16 @@ export class ZooKeeperStore implements Store {
       session: () => this.#replica.session(),
       changed: () => this.#publish(),
       needFullRead: (reason) => this.#replica.requestFullRead(reason),
-    }, options.log);
+    }, {
+      watchBase: true,
+      // A name that is no escaped app id is decodeNode's to report, like any unreadable body.
+      unusableName: () => null,
+      decode: (name, body) => {
+        const decoded = decodeNode(name, body);
+        return decoded.ok ? { ok: true, value: decoded.service } : decoded;
+      },
+      skipped: (_name, reason) => this.#log?.warn("skipping a ZooKeeper service node that cannot be read", { path: this.#path, reason }),
+    });
   }
 
   /** Serves the snapshot, joins the session, and waits (at most bootWaitMs) for a first full read. */
@@ -160,7 +169,7 @@ export class ZooKeeperStore implements Store {
   /** Makes the mirror the served state; the snapshot follows every change and every full read. */
   #publish(afterFullRead = false): void {
     if (!this.#replica.synced) return;
-    this.#services.replaceAll(this.#mirror.services());
+    this.#services.replaceAll(this.#mirror.values());
     const changed = this.#services.notify();
     if (changed || afterFullRead) this.#saveSnapshot(this.#services.list());
   }

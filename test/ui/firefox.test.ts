@@ -27,6 +27,8 @@ describe("the UI in Firefox", () => {
   beforeAll(async () => {
     backend = await startUiBackend({
       password: PASSWORD,
+      // Samples every half second, so the traffic check sees its requests drawn soon.
+      env: { BAMBOO_TRAFFIC_INTERVAL: "500ms" },
       setup: async (sim) => {
         await sim.deployApp({ id: "/ghost", instances: 2, healthChecks: HEALTH });
         await sim.deployApp({ id: "/shop", instances: 1, healthChecks: HEALTH });
@@ -190,6 +192,20 @@ describe("the UI in Firefox", () => {
     await page.waitForSelector('tr[data-cert-name="ghost"]', { hidden: true });
   });
 
+  test("traffic charts render: a few requests draw /ghost's sparkline, the totals, and its page's per-server lines", async () => {
+    const page = await open();
+    await waitForText(page, 'tr[data-app-id="/ghost"] .c-traffic', (t) => t.includes("req/s"), "/ghost's traffic column");
+    // A bounded burst through HAProxy on loopback; the sparkline keeps it for the whole window.
+    expect((await spread(`${backend.bamboo.http}/`, 40, { host: "ghost.local" })).size).toBe(2);
+    await waitForPath(page, 'tr[data-app-id="/ghost"] svg.sparkline path.line-requests', (d) => highestPoint(d) < 27, "/ghost's sparkline rising");
+    await waitForPath(page, ".traffic-totals svg path.line-requests", (d) => highestPoint(d) < 119, "the totals chart rising");
+    await page.locator('tr[data-app-id="/ghost"] a.id').click();
+    const addresses = backend.sim.tasks("/ghost").map((task) => `127.0.0.1:${task.port}`);
+    await waitForText(page, ".chart-wide .legend", (t) => addresses.every((address) => t.includes(address)), "a legend entry per server");
+    expect(await page.$$eval(".chart-wide path[data-line]", (paths) => paths.length)).toBe(3);
+    expect(await page.$eval(".chart-wide svg", (svg) => svg.getAttribute("aria-label") ?? "")).toContain("Requests per second, all servers, last 15 min: now");
+  });
+
   test("at phone width no view scrolls sideways, and no page error was seen", async () => {
     const page = await open("", 375, 740);
     await waitForText(page, ".result-count", (t) => t.includes("apps"), "the apps listed");
@@ -202,6 +218,24 @@ describe("the UI in Firefox", () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** Waits until the `d` of the path at `selector` satisfies `expected`, or fails with the last one seen. */
+async function waitForPath(page: Page, selector: string, expected: (d: string) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last: string | null = null;
+  while (performance.now() < deadline) {
+    last = await page.$eval(selector, (el) => el.getAttribute("d")).catch(() => last);
+    if (last !== null && expected(last)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last path: ${JSON.stringify(last)}`);
+}
+
+/** The smallest y of an SVG path's points: the highest point drawn (y grows downwards). */
+function highestPoint(d: string): number {
+  const ys = [...d.matchAll(/[ML](-?[\d.]+) (-?[\d.]+)/g)].map((match) => Number(match[2]));
+  return ys.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...ys);
+}
 
 /** Waits until the text of `selector` satisfies `expected`, or fails with what the page showed. */
 async function waitForText(page: Page, selector: string, expected: (text: string) => boolean, what: string, timeoutMs = DEADLINE_MS): Promise<string> {

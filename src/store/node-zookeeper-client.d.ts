@@ -1,6 +1,7 @@
 /**
  * The part of node-zookeeper-client 1.1.3 that bamboo uses; the package ships
- * no types. Only {@link ./zk-session.ts} imports it.
+ * no types. Only {@link ./zk-session.ts} creates a client; the other store modules
+ * take ACLs, ids and error codes from it.
  */
 declare module "node-zookeeper-client" {
   import type { EventEmitter } from "node:events";

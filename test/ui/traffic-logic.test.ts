@@ -3,7 +3,7 @@ import type { OverviewApp, TrafficHistory, TrafficPoint, TrafficSample } from ".
 import { filterApps, sortApps } from "../../src/http/ui/client/overview/sort-filter.ts";
 import { linePath, niceCeiling, summarise } from "../../src/http/ui/client/traffic/chart-scale.ts";
 import { describeSeries, formatMs, formatRate } from "../../src/http/ui/client/traffic/traffic-format.ts";
-import { addSample, currentPoint, fromHistory, IDLE, type TrafficState } from "../../src/http/ui/client/traffic/traffic-state.ts";
+import { addSample, column, currentPoint, fromHistory, IDLE, pointAt, REQUESTS, RESPONSE_MS, type TrafficSeries, type TrafficState } from "../../src/http/ui/client/traffic/traffic-state.ts";
 
 const OK = { state: "ok" } as const;
 const WINDOW = 60_000;
@@ -18,7 +18,11 @@ function sample(at: number, apps: Record<string, TrafficPoint>, totals: TrafficP
 
 /** Each app's requests per second, by time: what a chart draws. */
 function requests(state: TrafficState): Record<string, [number, number][]> {
-  return Object.fromEntries([...state.apps].map(([id, series]) => [id, series.times.map((time, i) => [time, series.points[i]![0]])]));
+  return Object.fromEntries([...state.apps].map(([id, series]) => [id, series.times.map((time, i) => [time, pointAt(series, i)[0]])]));
+}
+
+function points(series: TrafficSeries): TrafficPoint[] {
+  return series.times.map((_, i) => pointAt(series, i));
 }
 
 describe("the traffic state: history, then samples", () => {
@@ -51,7 +55,7 @@ describe("the traffic state: history, then samples", () => {
     let state = fromHistory(history([], {}));
     for (let at = 5_000; at <= 3_600_000; at += 5_000) state = addSample(state, sample(at, { "/busy": [at, 0, 1] }));
     expect(state.totals.times.length).toBe(WINDOW / 5_000);
-    expect(state.apps.get("/busy")!.points.length).toBe(WINDOW / 5_000);
+    expect(state.apps.get("/busy")!.values.length).toBe((3 * WINDOW) / 5_000);
   });
 
   test("a bucket still open when the history was sent, or a repeated sample, gives way to the sample", () => {
@@ -73,8 +77,14 @@ describe("the traffic state: history, then samples", () => {
 
   test("a history series shorter than its times (a broken answer) is padded at its start", () => {
     const state = fromHistory(history([1, 2, 3], { "/shop": [[5, 1, 2]] }));
-    expect(state.apps.get("/shop")!.points).toEqual([IDLE, IDLE, [5, 1, 2]]);
+    expect(points(state.apps.get("/shop")!)).toEqual([IDLE, IDLE, [5, 1, 2]]);
     expect(state.apps.get("/shop")!.hasErrors).toBe(true);
+  });
+
+  test("a chart reads one measure of every point; no response time is null", () => {
+    const state = addSample(fromHistory(history([15_000], { "/shop": [[1.5, 0, 2.25]] })), sample(20_000, { "/shop": [2, 0, null] }));
+    expect(column(state.apps.get("/shop")!, REQUESTS)).toEqual([1.5, 2]);
+    expect(column(state.apps.get("/shop")!, RESPONSE_MS)).toEqual([2.25, null]);
   });
 
   test("sampling's state follows the samples", () => {

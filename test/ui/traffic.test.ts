@@ -55,6 +55,8 @@ describe("traffic in the apps view and on an app's page", () => {
       await appRow(page, "/shop").locator("a.id").click();
       await page.waitForURL(/#\/apps\/shop$/);
       await waitForText(page, "#app-title", (t) => t === "/shop", "/shop's page");
+      // The page starts at its heading, so a keyboard or screen reader user is told where they are.
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("app-title");
       const addresses = rig.sim.tasks("/shop").map((task) => `127.0.0.1:${task.port}`);
       await waitForText(page, ".chart-wide .legend", (t) => addresses.every((address) => t.includes(address)), "a legend entry per server");
       for (const address of addresses) {
@@ -142,6 +144,7 @@ describe("with sampling off", () => {
     await waitForText(page, ".sampling-note", (t) => t.includes("Traffic sampling is off"), "the one line saying sampling is off");
     expect(await page.locator(".sampling-note").count()).toBe(1);
     expect(await page.locator(".traffic-totals svg").count()).toBe(0);
+    await waitForText(page, 'tr[data-app-id="/shop"] .c-traffic', (t) => t === "—", "/shop's traffic a dash, not a zero");
     expect(await appRow(page, "/shop").locator("svg").count()).toBe(0);
   });
 });

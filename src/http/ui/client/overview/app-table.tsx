@@ -50,6 +50,8 @@ export function AppTable(props: {
 }) {
   const { apps, order, onSort, onEdit, traffic } = props;
   const { limit, showMore, sentinel } = useWindow(apps.length, props.resetKey);
+  // With sampling off a row's zero would claim a quiet app; it shows a dash instead.
+  const windowMs = traffic && traffic.sampling.state !== "off" ? traffic.windowMs : null;
   // For scripts/bench/ui-load.ts: when the first rows are in the DOM, before layout and paint.
   useLayoutEffect(() => {
     if (apps.length > 0 && performance.getEntriesByName("bamboo:first-rows").length === 0) performance.mark("bamboo:first-rows");
@@ -77,7 +79,7 @@ export function AppTable(props: {
         </thead>
         <tbody>
           {apps.slice(0, limit).map((app) => (
-            <AppRow key={app.id} app={app} onEdit={onEdit} traffic={traffic?.apps.get(app.id)} windowMs={traffic?.windowMs ?? null} />
+            <AppRow key={app.id} app={app} onEdit={onEdit} traffic={traffic?.apps.get(app.id)} windowMs={windowMs} />
           ))}
         </tbody>
       </table>

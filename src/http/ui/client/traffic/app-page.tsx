@@ -1,4 +1,4 @@
-import { useMemo } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import type { AppTraffic, Overview, OverviewApp, ServerTraffic, TrafficPoint } from "../../api-types.ts";
 import { StatusBadge } from "../status-badge.tsx";
 import { RESPONSE_TITLE } from "./response-words.ts";
@@ -19,13 +19,18 @@ export function AppPage(props: { id: string; overview: Overview | null; samples:
   const { id, overview } = props;
   const app = useMemo(() => overview?.apps.find((candidate) => candidate.id === id) ?? null, [overview, id]);
   const { answer, error } = useAppTraffic(id, props.samples);
+  // Opened from a link in a long list: the page starts at its heading, and a screen reader says which app.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [id]);
   return (
     <section class="panel app-page" aria-labelledby="app-title">
       <p class="back">
         <a href="#apps">← All apps</a>
       </p>
       <div class="panel-head">
-        <h1 id="app-title">{id}</h1>
+        <h1 id="app-title" tabIndex={-1} ref={heading}>
+          {id}
+        </h1>
         {app && <StatusBadge status={app.status} title={app.statusText} />}
       </div>
       {app && (

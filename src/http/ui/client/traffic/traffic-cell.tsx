@@ -5,7 +5,7 @@ import { currentPoint, type TrafficSeries } from "./traffic-state.ts";
 /**
  * An app's traffic in its row: the sparkline and the current rates as text. An app without a
  * series had no request in the window and gets text only, so 10,000 idle rows draw no SVG;
- * `windowMs` null means the appliance has sent no traffic (yet, or at all).
+ * `windowMs` null means the appliance sends no traffic (not yet, sampling off, or too old to).
  */
 export function TrafficCell(props: { series: TrafficSeries | undefined; windowMs: number | null }) {
   const { series, windowMs } = props;

@@ -39,6 +39,7 @@ describe("traffic in the apps view and on an app's page", () => {
 
   test("under load the app's row shows its requests per second and its sparkline rises; its page splits them by server", async () => {
     const page = await rig.open();
+    const reads = watchReads(page, "/api/traffic/apps/");
     await waitForText(page, 'tr[data-app-id="/shop"] .c-traffic', (t) => t.includes("req/s"), "/shop's traffic column");
     const load = startLoad(rig.bamboo.http, "shop.local");
     try {
@@ -66,6 +67,10 @@ describe("traffic in the apps view and on an app's page", () => {
       }
       await waitForText(page, `.server-table tr[data-address="${addresses[0]}"]`, (t) => t.includes("UP"), "the server table with HAProxy's state");
       expect(await page.locator(".chart svg[role=img]").first().getAttribute("aria-label")).toContain("now");
+      // Read again after samples, never two reads at once however fast they come.
+      const started = reads.started;
+      await waitForText(page, "#app-title", () => reads.started > started + 1, "two more reads of /shop's traffic after samples");
+      expect(reads.mostAtOnce).toBe(1);
       expect(await page.locator("figcaption").allTextContents()).toContainEqual(expect.stringContaining("Mean response time (HAProxy's last 1,024 requests)"));
 
       // Back and forward move between the list and the app's page.
@@ -148,6 +153,22 @@ describe("with sampling off", () => {
     expect(await appRow(page, "/shop").locator("svg").count()).toBe(0);
   });
 });
+
+/** Counts the page's requests to paths starting with `prefix`, and the most that were open at once. */
+function watchReads(page: Page, prefix: string) {
+  const counts = { started: 0, open: 0, mostAtOnce: 0 };
+  const ours = (url: string) => new URL(url).pathname.startsWith(prefix);
+  page.on("request", (request) => {
+    if (!ours(request.url())) return;
+    counts.started++;
+    counts.open++;
+    counts.mostAtOnce = Math.max(counts.mostAtOnce, counts.open);
+  });
+  const end = (request: { url(): string }) => ours(request.url()) && counts.open--;
+  page.on("requestfinished", end);
+  page.on("requestfailed", end);
+  return counts;
+}
 
 /** The number a rate text starts with: "12.3 req/s" → 12.3, "< 0.1 5xx/s" → 0.05, "0 req/s" → 0. */
 function rateOf(text: string): number {

@@ -109,17 +109,19 @@ describe("traffic in the apps view and on an app's page", () => {
     expect(load.statuses.get(500) ?? 0).toBeGreaterThan(0);
   });
 
-  test("at phone width the rates are text in each card, and nothing scrolls sideways", async () => {
+  test("at phone and tablet widths the rates are text in each card, and nothing scrolls sideways", async () => {
     const load = startLoad(rig.bamboo.http, "shop.local");
     try {
-      const page = await rig.open({ width: 390, height: 844 });
-      await waitForText(page, 'tr[data-app-id="/shop"] .rate-requests', (t) => rateOf(t) > 0, "/shop's requests per second in its card", TRAFFIC_DEADLINE_MS);
-      expect(await appRow(page, "/shop").locator(".traffic-text").isVisible()).toBe(true);
-      for (const hash of ["#apps", "#/apps/shop"]) {
-        await page.evaluate((h) => (location.hash = h), hash);
-        await page.locator(hash === "#apps" ? ".traffic-totals .chart" : ".app-traffic .chart").first().waitFor();
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        expect({ hash, overflow }).toEqual({ hash, overflow: 0 });
+      for (const width of [390, 900]) {
+        const page = await rig.open({ width, height: 844 });
+        await waitForText(page, 'tr[data-app-id="/shop"] .rate-requests', (t) => rateOf(t) > 0, `/shop's requests per second in its card at ${width} px`, TRAFFIC_DEADLINE_MS);
+        expect(await appRow(page, "/shop").locator(".traffic-text").isVisible()).toBe(true);
+        for (const hash of ["#apps", "#/apps/shop"]) {
+          await page.evaluate((h) => (location.hash = h), hash);
+          await page.locator(hash === "#apps" ? ".traffic-totals .chart" : ".app-traffic .chart").first().waitFor();
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          expect({ width, hash, overflow }).toEqual({ width, hash, overflow: 0 });
+        }
       }
     } finally {
       await load.stop();

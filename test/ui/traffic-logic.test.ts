@@ -3,6 +3,7 @@ import type { OverviewApp, TrafficHistory, TrafficPoint, TrafficSample } from ".
 import { filterApps, sortApps } from "../../src/http/ui/client/overview/sort-filter.ts";
 import { linePath, niceCeiling, summarise } from "../../src/http/ui/client/traffic/chart-scale.ts";
 import { describeSeries, formatMs, formatRate } from "../../src/http/ui/client/traffic/traffic-format.ts";
+import { appHash, parseHash } from "../../src/http/ui/client/use-hash-view.ts";
 import { addSample, column, currentPoint, fromHistory, IDLE, pointAt, REQUESTS, RESPONSE_MS, type TrafficSeries, type TrafficState } from "../../src/http/ui/client/traffic/traffic-state.ts";
 
 const OK = { state: "ok" } as const;
@@ -173,5 +174,26 @@ describe("chart scales and paths", () => {
   test("rates and times read as people write them", () => {
     expect([0, 0.04, 0.44, 12.345, 1234.5, null].map(formatRate)).toEqual(["0", "< 0.1", "0.4", "12.3", "1,235", "—"]);
     expect([0.456, 12.6, 1500, null].map(formatMs)).toEqual(["0.5 ms", "13 ms", "1,500 ms", "—"]);
+  });
+});
+
+describe("an app's page in the URL's hash", () => {
+  test("an id keeps its slashes, each segment escaped, and reads back the same", () => {
+    for (const id of ["/shop", "/group/payments-api", "/a b/c%d"]) expect(parseHash(appHash(id))).toEqual({ view: "app", appId: id });
+    expect(appHash("/group/app")).toBe("#/apps/group/app");
+  });
+
+  test("the tabs' hashes open their views; anything else, broken escapes included, the apps list", () => {
+    const cases: [string, string][] = [
+      ["", "apps"],
+      ["#apps", "apps"],
+      ["#/apps", "apps"],
+      ["#/apps/", "apps"],
+      ["#state", "state"],
+      ["#certificates", "certificates"],
+      ["#/apps/%E0%A4%A", "apps"],
+      ["#nonsense", "apps"],
+    ];
+    for (const [hash, view] of cases) expect({ hash, view: parseHash(hash).view }).toEqual({ hash, view });
   });
 });

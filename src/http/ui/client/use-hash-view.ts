@@ -15,8 +15,9 @@ export function appHash(id: string): string {
   return `#/apps/${id.replace(/^\//, "").split("/").map(encodeURIComponent).join("/")}`;
 }
 
-function fromHash(): HashView {
-  const name = location.hash.replace(/^#\/?/, "");
+/** What a URL's hash opens; anything unknown opens the apps list. */
+export function parseHash(hash: string): HashView {
+  const name = hash.replace(/^#\/?/, "");
   if (name.startsWith("apps/") && name.length > "apps/".length) {
     try {
       return { view: "app", appId: `/${name.slice("apps/".length).split("/").map(decodeURIComponent).join("/")}` };
@@ -29,9 +30,9 @@ function fromHash(): HashView {
 
 /** The open view lives in the URL's hash, so back/forward and bookmarks work without a router. */
 export function useHashView(): HashView {
-  const [view, setView] = useState<HashView>(fromHash);
+  const [view, setView] = useState<HashView>(() => parseHash(location.hash));
   useEffect(() => {
-    const update = () => setView(fromHash());
+    const update = () => setView(parseHash(location.hash));
     addEventListener("hashchange", update);
     return () => removeEventListener("hashchange", update);
   }, []);

@@ -3,7 +3,8 @@
  * 1.5+ (`networks`, `container.portMappings`, `portDefinitions`) and the older one
  * (`ports`, `container.docker.network`, `container.docker.portMappings`, `ipAddress`).
  */
-import { arrayOrNull, isObject, optArray, optObject, optString, ShapeError, toPort, type JsonObject } from "./json-read.ts";
+import { arrayOrNull, isObject, optArray, optObject, optString, ShapeError, stringMap, toPort, type JsonObject } from "./json-read.ts";
+import type { AppPort } from "./types.ts";
 
 /**
  * - host: the task shares the agent's network; reach it at agent host + allocated host ports.
@@ -15,8 +16,8 @@ export type NetworkMode = "host" | "bridge" | "ip-per-task";
 /** How an app's ports are laid out, worked out once per app. */
 export interface PortLayout {
   readonly mode: NetworkMode;
-  /** By port index; 0 where Marathon assigned no service port. */
-  readonly servicePorts: readonly number[];
+  /** By port index. */
+  readonly ports: readonly AppPort[];
   /** By port index; used as backend ports only in ip-per-task mode. */
   readonly containerPorts: readonly number[];
 }
@@ -54,21 +55,20 @@ export function portLayoutOf(app: JsonObject): PortLayout {
   const mode = networkModeOf(app);
   const declared = declaredPorts(app);
   const mappings = portMappingsOf(app);
-  if (mode === "host") return { mode, servicePorts: declared, containerPorts: [] };
+  if (mode === "host") return { mode, ports: declared, containerPorts: [] };
   if (mappings !== null) {
-    const servicePorts = mappings.map((m, i) => {
-      const service = m.servicePort;
+    const ports = mappings.map(({ port }, i) =>
       // Older Marathon mirrored the service ports into `ports`; use them when a mapping has none.
-      return service > 0 ? service : (declared[i] ?? 0);
-    });
-    return { mode, servicePorts, containerPorts: mappings.map((m) => m.containerPort) };
+      port.servicePort > 0 || declared[i] === undefined ? port : { ...port, servicePort: declared[i].servicePort },
+    );
+    return { mode, ports, containerPorts: mappings.map((m) => m.containerPort) };
   }
   if (mode === "ip-per-task") {
     const discovery = discoveryPorts(app);
-    return { mode, servicePorts: discovery.map(() => 0), containerPorts: discovery };
+    return { mode, ports: discovery.map((d) => d.port), containerPorts: discovery.map((d) => d.containerPort) };
   }
   // Bridge without mappings exposes nothing routable; report it as no ports rather than guess.
-  return { mode, servicePorts: [], containerPorts: [] };
+  return { mode, ports: [], containerPorts: [] };
 }
 
 /** Backend address of a task under the app's layout. */
@@ -92,21 +92,40 @@ function dockerOf(app: JsonObject): JsonObject | null {
 }
 
 /** Ports declared outside mappings: `portDefinitions` (1.x) or `ports` (older). */
-function declaredPorts(app: JsonObject): number[] {
+function declaredPorts(app: JsonObject): AppPort[] {
   const definitions = arrayOrNull(app, "portDefinitions", "app");
   if (definitions !== null && definitions.length > 0) {
     return definitions.map((d, i) => {
       const where = `app.portDefinitions[${i}]`;
       if (!isObject(d)) throw new ShapeError(`${where} should be an object`);
-      return toPort(d.port ?? 0, `${where}.port`);
+      return portOf(d, toPort(d.port ?? 0, `${where}.port`), where);
     });
   }
-  return optArray(app, "ports", "app").map((p, i) => toPort(p, `app.ports[${i}]`));
+  return optArray(app, "ports", "app").map((p, i) => plainPort(toPort(p, `app.ports[${i}]`)));
 }
+
+/**
+ * One port's description, shared by the shapes that carry it (`portDefinitions`,
+ * `portMappings`, `discovery.ports`): protocol lower-cased, "tcp" when not given.
+ */
+function portOf(raw: JsonObject, servicePort: number, where: string): AppPort {
+  const protocol = optString(raw, "protocol", "tcp", where).toLowerCase();
+  const name = optString(raw, "name", "", where);
+  const labels = stringMap(raw, "labels", where);
+  if (protocol === "tcp" && name === "" && Object.keys(labels).length === 0) return plainPort(servicePort);
+  return { servicePort, protocol, name, labels };
+}
+
+/** A port with nothing but its number, as most are: every one shares the same empty labels. */
+function plainPort(servicePort: number): AppPort {
+  return { servicePort, protocol: "tcp", name: "", labels: NO_LABELS };
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 interface Mapping {
   readonly containerPort: number;
-  readonly servicePort: number;
+  readonly port: AppPort;
 }
 
 /** `container.portMappings` (1.5+) or `container.docker.portMappings` (older); null when neither exists. */
@@ -125,19 +144,19 @@ function portMappingsOf(app: JsonObject): Mapping[] | null {
     if (!isObject(m)) throw new ShapeError(`${where}[${i}] should be an object`);
     return {
       containerPort: toPort(m.containerPort ?? 0, `${where}[${i}].containerPort`),
-      servicePort: toPort(m.servicePort ?? 0, `${where}[${i}].servicePort`),
+      port: portOf(m, toPort(m.servicePort ?? 0, `${where}[${i}].servicePort`), `${where}[${i}]`),
     };
   });
 }
 
-/** Pre-1.5 IP-per-task ports: `ipAddress.discovery.ports[].number`. */
-function discoveryPorts(app: JsonObject): number[] {
+/** Pre-1.5 IP-per-task ports: `ipAddress.discovery.ports[].number`; they have no service port. */
+function discoveryPorts(app: JsonObject): Mapping[] {
   const ipAddress = optObject(app, "ipAddress", "app");
   const discovery = ipAddress === null ? null : optObject(ipAddress, "discovery", "app.ipAddress");
   if (discovery === null) return [];
   return optArray(discovery, "ports", "app.ipAddress.discovery").map((p, i) => {
     const where = `app.ipAddress.discovery.ports[${i}]`;
     if (!isObject(p)) throw new ShapeError(`${where} should be an object`);
-    return toPort(p.number, `${where}.number`);
+    return { containerPort: toPort(p.number, `${where}.number`), port: portOf(p, 0, where) };
   });
 }

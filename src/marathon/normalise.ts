@@ -116,7 +116,7 @@ function readApp(raw: JsonObject, id: string, nowMs: number): NormalisedApp {
     instances: optNumber(raw, "instances", 1, "app"),
     env: stringMap(raw, "env", "app"),
     labels: stringMap(raw, "labels", "app"),
-    servicePorts: layout.servicePorts,
+    ports: layout.ports,
     healthChecks,
     readinessCheckPath: readinessCheckPathOf(raw),
     tasks,

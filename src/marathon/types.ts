@@ -18,6 +18,17 @@ export interface HealthCheck {
   readonly maxConsecutiveFailures: number;
 }
 
+/** One of an app's ports, as `portDefinitions` or `portMappings` declare it. */
+export interface AppPort {
+  /** Marathon's service port; 0 where none was assigned. */
+  readonly servicePort: number;
+  /** "tcp", "udp" or "udp,tcp", lower-cased. */
+  readonly protocol: string;
+  /** The port's name ("http", "grpc"...), or "". */
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface Task {
   readonly id: string;
   readonly appId: string;
@@ -42,8 +53,8 @@ export interface App {
   readonly instances: number;
   readonly env: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
-  /** Service ports by port index (Marathon's `servicePort`s). */
-  readonly servicePorts: readonly number[];
+  /** The app's ports by port index, with Marathon's `servicePort` for each. */
+  readonly ports: readonly AppPort[];
   readonly healthChecks: readonly HealthCheck[];
   /** Path of the first readiness check, or "". */
   readonly readinessCheckPath: string;

@@ -434,8 +434,8 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
     HealthCheckProtocol: portZeroCheck?.protocol ?? "",
     HealthChecks: app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
     ReadinessCheckPath: clean(app.readinessCheckPath),
-    ServicePort: app.servicePorts[0] ?? 0,
-    ServicePorts: app.servicePorts,
+    ServicePort: app.ports[0]?.servicePort ?? 0,
+    ServicePorts: app.ports.map((port) => port.servicePort),
     Env: cleanMap(app.env),
     Labels: cleanMap(app.labels),
     Tasks: tasks.map(toTemplateTask).filter((task) => task.Port > 0),
@@ -449,13 +449,13 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
 }
 
 function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {
-  const count = Math.max(app.servicePorts.length, ...routable.map((task) => task.ports.length), 0);
+  const count = Math.max(app.ports.length, ...routable.map((task) => task.ports.length), 0);
   const ports: TemplatePort[] = [];
   for (let index = 0; index < count; index++) {
     const check = httpCheckFor(app.healthChecks, index);
     ports.push({
       Index: index,
-      ServicePort: app.servicePorts[index] ?? 0,
+      ServicePort: app.ports[index]?.servicePort ?? 0,
       HealthCheckPath: clean(check?.path ?? ""),
       HealthCheckProtocol: check?.protocol ?? "",
       Servers: routable

@@ -35,7 +35,7 @@ function summarise(list: AppList): { apps: Summary[]; problems: number } {
   return {
     apps: list.apps.map((a) => ({
       id: a.id,
-      servicePorts: a.servicePorts,
+      servicePorts: a.ports.map((port) => port.servicePort),
       checks: a.healthChecks.map((c) => `${c.protocol} ${c.path} #${c.portIndex}`),
       readiness: a.readinessCheckPath,
       tasks: taskLines(a),

@@ -27,7 +27,7 @@ describe("backend addresses by networking mode", () => {
     const result = only(appJson({ ...app, tasks: [IP_TASK] }));
     expect(result.tasks[0]?.host).toBe(host);
     expect(result.tasks[0]?.ports).toEqual(ports);
-    expect(result.servicePorts).toEqual(service);
+    expect(result.ports.map((port) => port.servicePort)).toEqual(service);
   });
 
   test("an IP-per-task task without an IP yet has no ports, so it cannot be routed to the agent by mistake", () => {
@@ -139,5 +139,36 @@ describe("odd input never throws for the whole list", () => {
     const result = normaliseAppList(body, NOW);
     expect(result.apps).toEqual([]);
     expect(result.problems).toHaveLength(1);
+  });
+});
+
+describe("each port's description", () => {
+  test.each([
+    {
+      name: "portDefinitions carry protocol, name and labels",
+      app: { portDefinitions: [{ port: 10001, protocol: "TCP", name: "http", labels: { VIP_0: "/shop:80" } }, { port: 10002, protocol: "udp,tcp" }] },
+      ports: [
+        { servicePort: 10001, protocol: "tcp", name: "http", labels: { VIP_0: "/shop:80" } },
+        { servicePort: 10002, protocol: "udp,tcp", name: "", labels: {} },
+      ],
+    },
+    {
+      name: "portMappings carry them too",
+      app: { networks: [{ mode: "container/bridge" }], container: { portMappings: [{ containerPort: 80, servicePort: 10003, name: "web", protocol: "tcp" }, { containerPort: 53, servicePort: 10004, protocol: "udp" }] } },
+      ports: [
+        { servicePort: 10003, protocol: "tcp", name: "web", labels: {} },
+        { servicePort: 10004, protocol: "udp", name: "", labels: {} },
+      ],
+    },
+    { name: "the oldest `ports` are plain TCP", app: { ports: [10005], portDefinitions: undefined }, ports: [{ servicePort: 10005, protocol: "tcp", name: "", labels: {} }] },
+  ])("$name", ({ app, ports }) => {
+    expect(only(appJson({ ...app, tasks: [] })).ports).toEqual(ports);
+  });
+
+  test("a port whose labels are not strings keeps the string ones; a protocol that is not a string leaves the app out", () => {
+    expect(only(appJson({ portDefinitions: [{ port: 10001, labels: { A: "1", B: 2 } }], tasks: [] })).ports[0]?.labels).toEqual({ A: "1" });
+    const refused = normaliseApp(appJson({ portDefinitions: [{ port: 10001, protocol: 6 }], tasks: [] }), 0);
+    expect(refused.app).toBeNull();
+    expect(refused.problems[0]?.message).toContain("app.portDefinitions[0].protocol should be a string");
   });
 });

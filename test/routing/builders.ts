@@ -1,5 +1,5 @@
 /** Builders for normalised apps and tasks, so a routing test states only what it is about. */
-import type { App, HealthCheck, Task } from "../../src/marathon/types.ts";
+import type { App, AppPort, HealthCheck, Task } from "../../src/marathon/types.ts";
 import { SETTINGS } from "../../src/config/settings.ts";
 import type { HAProxyTemplateSettings } from "../../src/routing/template-data.ts";
 
@@ -30,12 +30,17 @@ export function httpHealthCheck(overrides: Partial<HealthCheck> = {}): HealthChe
   };
 }
 
+/** Plain TCP ports with these service ports, by index. */
+export function servicePorts(...numbers: number[]): AppPort[] {
+  return numbers.map((servicePort) => ({ servicePort, protocol: "tcp", name: "", labels: {} }));
+}
+
 export function app(overrides: Partial<App> & { id: string }): App {
   return {
     instances: overrides.tasks?.length ?? 0,
     env: {},
     labels: {},
-    servicePorts: [10000],
+    ports: servicePorts(10000),
     healthChecks: [],
     readinessCheckPath: "",
     tasks: [],

@@ -4,7 +4,7 @@ import { AppSettingsChecker } from "../../src/routing/app-settings.ts";
 import type { App } from "../../src/marathon/types.ts";
 import { TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
-import { app, httpHealthCheck, task } from "./builders.ts";
+import { app, httpHealthCheck, servicePorts, task } from "./builders.ts";
 
 const SETTINGS = { HttpBind: ":80" } as HAProxyTemplateSettings;
 
@@ -50,7 +50,7 @@ describe("toTemplateData", () => {
 
   test("the HTTP health check of port index 0 becomes HealthCheckPath; checks on other ports do not", () => {
     const checks = [httpHealthCheck({ path: "/other", portIndex: 1 }), httpHealthCheck({ protocol: "MESOS_HTTP", path: "/ping" })];
-    const [only] = toTemplateData([app({ id: "/app", servicePorts: [1, 2], healthChecks: checks })], [], SETTINGS).Apps;
+    const [only] = toTemplateData([app({ id: "/app", ports: servicePorts(1, 2), healthChecks: checks })], [], SETTINGS).Apps;
     expect(only!.HealthCheckPath).toBe("/ping");
     expect(only!.HealthCheckProtocol).toBe("MESOS_HTTP");
     expect(only!.Ports.map((port) => port.HealthCheckPath)).toEqual(["/ping", "/other"]);
@@ -63,7 +63,7 @@ describe("toTemplateData", () => {
 
   test("every service port lists its routable servers", () => {
     const tasks = [task({ id: "a", host: "h1", ports: [31001, 31002] }), task({ id: "b", host: "h2", ports: [32001, 32002], alive: false })];
-    const [only] = toTemplateData([app({ id: "/app", servicePorts: [10001, 10002], tasks })], [], SETTINGS).Apps;
+    const [only] = toTemplateData([app({ id: "/app", ports: servicePorts(10001, 10002), tasks })], [], SETTINGS).Apps;
     expect(only!.Ports).toEqual([
       { Index: 0, ServicePort: 10001, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31001 }] },
       { Index: 1, ServicePort: 10002, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31002 }] },

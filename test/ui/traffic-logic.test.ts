@@ -3,7 +3,7 @@ import type { OverviewApp, TrafficHistory, TrafficPoint, TrafficSample } from ".
 import { filterApps, sortApps } from "../../src/http/ui/client/overview/sort-filter.ts";
 import { linePath, niceCeiling, summarise } from "../../src/http/ui/client/traffic/chart-scale.ts";
 import { describeSeries, formatMs, formatRate } from "../../src/http/ui/client/traffic/traffic-format.ts";
-import { appHash, parseHash } from "../../src/http/ui/client/use-hash-view.ts";
+import { appHash, parseHash, type View } from "../../src/http/ui/client/use-hash-view.ts";
 import { addSample, column, currentPoint, fromHistory, IDLE, pointAt, REQUESTS, RESPONSE_MS, type TrafficSeries, type TrafficState } from "../../src/http/ui/client/traffic/traffic-state.ts";
 
 const OK = { state: "ok" } as const;
@@ -184,7 +184,7 @@ describe("an app's page in the URL's hash", () => {
   });
 
   test("the tabs' hashes open their views; anything else, broken escapes included, the apps list", () => {
-    const cases: [string, string][] = [
+    const cases: [string, View][] = [
       ["", "apps"],
       ["#apps", "apps"],
       ["#/apps", "apps"],

@@ -1,19 +1,17 @@
+import { TimeSlice } from "../system/time-slice.ts";
 import { adminStateOf } from "./runtime-parse.ts";
 import { PARKED_ADDRESS } from "./slots.ts";
 
 export type ServerView = "UP" | "DOWN" | "MAINT" | "DRAIN" | "NOLB";
 
-/** Lines read between two pauses: a few milliseconds of work. */
-const LINES_PER_TURN = 4_096;
-
 /**
  * HAProxy's own view of each server by "host:port", from `show servers state`. Parked slots
  * are left out. At 10,000 apps the reply has 80,000 lines (`show stat`, five times the text
  * with every column parsed, cost a third of a second per poll): each line is read only up to
- * the columns needed, and `pause` is awaited every few thousand lines, so the poll of an
- * open UI never holds the event loop that routes task events for more than a few ms.
+ * the columns needed, and the scan gives way every few milliseconds (`slice`), so the poll of
+ * an open UI never holds the event loop that routes task events for longer.
  */
-export async function serverViewsFromState(dump: string, pause: () => Promise<void> = nextTurn): Promise<Map<string, ServerView>> {
+export async function serverViewsFromState(dump: string, slice = new TimeSlice()): Promise<Map<string, ServerView>> {
   const views = new Map<string, ServerView>();
   const headerStart = dump.indexOf("# ");
   if (headerStart < 0) return views;
@@ -25,7 +23,6 @@ export async function serverViewsFromState(dump: string, pause: () => Promise<vo
   const wanted = [addr, port, op, admin];
   const last = Math.max(...wanted);
   const values: string[] = ["", "", "", ""];
-  let lines = 0;
   for (let lineStart = headerEnd + 1; lineStart < dump.length; ) {
     const newline = dump.indexOf("\n", lineStart);
     const lineEnd = newline < 0 ? dump.length : newline;
@@ -34,13 +31,9 @@ export async function serverViewsFromState(dump: string, pause: () => Promise<vo
       if (address !== parked) views.set(address, viewOf(Number(values[2]), Number(values[3])));
     }
     lineStart = lineEnd + 1;
-    if (++lines % LINES_PER_TURN === 0) await pause();
+    if (slice.due()) await slice.pause();
   }
   return views;
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Copies the wanted space-separated columns of one line into `into`; false when the line is too short. */

@@ -2,8 +2,11 @@
  * Reads the runtime API's `show stat` CSV: only the counters traffic sampling needs, located
  * by the header line's column names (their order may change between HAProxy versions).
  * At 10,000 backends a dump is 2.4 MB of lines with 129 columns each; splitting every line
- * would make a million strings, so each line is scanned only up to the last column needed.
+ * would make a million strings, so each line is scanned only up to the last column needed,
+ * and the scan gives way to the event loop every few milliseconds (`slice`).
  */
+import { TimeSlice } from "../system/time-slice.ts";
+
 
 /** HAProxy's `type` column. */
 export type StatKind = "frontend" | "backend" | "server" | "listener";
@@ -38,7 +41,7 @@ export class StatCsvError extends Error {}
  * The rows of a `show stat` answer, in order.
  * @throws StatCsvError when the answer has no header naming the needed columns (an error reply).
  */
-export function parseStatCsv(text: string): StatRow[] {
+export async function parseStatCsv(text: string, slice = new TimeSlice()): Promise<StatRow[]> {
   const headerEnd = text.indexOf("\n");
   const header = headerEnd < 0 ? text : text.slice(0, headerEnd);
   if (!header.startsWith("# ")) throw new StatCsvError(`show stat answered without its header: ${JSON.stringify(header.slice(0, 120))}`);
@@ -59,6 +62,7 @@ export function parseStatCsv(text: string): StatRow[] {
       if (row) rows.push(row);
     }
     start = end + 1;
+    if (slice.due()) await slice.pause();
   }
   return rows;
 }

@@ -138,7 +138,7 @@ export class TrafficSampler {
 
   async #read(): Promise<void> {
     const generation = this.deps.generation();
-    const frontends = sumRequests(parseStatCsv(await this.deps.ask("show stat -1 1 -1")));
+    const frontends = sumRequests(await parseStatCsv(await this.deps.ask("show stat -1 1 -1")));
     const at = this.#now();
     const previous = this.#previous;
     const sameWorker = previous !== null && previous.generation === generation;
@@ -147,7 +147,7 @@ export class TrafficSampler {
       this.#record(at, new Map(), idleSplit(previous.servers));
       return;
     }
-    const backends = parseStatCsv(await this.deps.ask("show stat -1 2 -1"));
+    const backends = await parseStatCsv(await this.deps.ask("show stat -1 2 -1"));
     const readings = new Map<string, Counters>(backends.map((row) => [row.proxy, row]));
     const servers = new Map<string, ServerReading>();
     const next = { at, generation, frontends, backends: readings, servers };
@@ -196,8 +196,8 @@ export class TrafficSampler {
       return new Map();
     }
     const split = new Map<string, ServerPoint[]>();
-    proxies.forEach(({ app, proxy }, i) => {
-      for (const row of parseStatCsv(answers[i]!)) {
+    for (const [i, { app, proxy }] of proxies.entries()) {
+      for (const row of await parseStatCsv(answers[i]!)) {
         const key = `${proxy}/${row.name}`;
         readings.set(key, { app, name: row.name, address: row.address, counters: row, free: row.status.startsWith("MAINT") });
         const was = before.get(key);
@@ -209,7 +209,7 @@ export class TrafficSampler {
         points.push({ name: row.name, address: row.address, point: pointOf(delta, row.responseMs, seconds) });
         split.set(app, points);
       }
-    });
+    }
     return split;
   }
 

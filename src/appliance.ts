@@ -106,6 +106,10 @@ export class Appliance implements ApplianceView {
     const builder = new OverviewBuilder(aclPolicy);
     this.overview = new OverviewFeed({
       build: (haproxy) => builder.fromReadings(this.readings(), haproxy),
+      prepare: (haproxy) => {
+        const { data, snapshot } = pipeline.applied();
+        return builder.prepare({ data, apps: snapshot.apps, haproxy });
+      },
       haproxyStates: async () => (supervisor.isRunning() ? await serverViewsFromState(await runtime.send("show servers state")) : new Map()),
       pollMs: OVERVIEW_POLL_MS,
       log,

@@ -7,6 +7,8 @@ export interface OverviewFeedDeps {
   readonly build: (haproxy: ReadonlyMap<string, HAProxyServerState>) => OverviewBody;
   /** HAProxy's state of each server by "host:port"; may reject when HAProxy is down. */
   readonly haproxyStates: () => Promise<ReadonlyMap<string, HAProxyServerState>>;
+  /** Does ahead of a build, giving way as it goes, what new states will cost it. */
+  readonly prepare?: (haproxy: ReadonlyMap<string, HAProxyServerState>) => Promise<void>;
   /** How often HAProxy is asked while someone watches: its health checks change states on their own. */
   readonly pollMs: number;
   readonly log: Logger;
@@ -98,7 +100,9 @@ export class OverviewFeed {
   async refresh(): Promise<void> {
     const started = performance.now();
     try {
-      this.#states = await this.deps.haproxyStates();
+      const states = await this.deps.haproxyStates();
+      await this.deps.prepare?.(states);
+      this.#states = states;
     } catch (error) {
       this.deps.log.debug("could not read HAProxy's server states for the overview", { error });
     }

@@ -3,6 +3,7 @@ import { OverviewBuilder, type OverviewInput } from "../../src/http/overview.ts"
 import { DEFAULT_POLICY } from "../../src/routing/acl/index.ts";
 import { toTemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
+import { TimeSlice } from "../../src/system/time-slice.ts";
 import { app, task, TEMPLATE_SETTINGS } from "../routing/builders.ts";
 
 const ghost = app({ id: "/ghost", tasks: [task({ id: "g.1", host: "10.0.0.1", ports: [31001] }), task({ id: "g.2", host: "10.0.0.2", ports: [31002], alive: false })] });
@@ -35,5 +36,31 @@ describe("OverviewBuilder", () => {
     expect(down.apps[1]).not.toBe(first.apps[1]!);
     expect(down.apps[1]!.servers[0]!.haproxy).toBe("DOWN");
     expect(down.apps[0]).toBe(first.apps[0]!);
+  });
+
+  test("with the same states map, rows are reused without looking at the states again, until an app's instances change", () => {
+    const states = new Map([["10.0.0.1:31001", "UP" as const]]);
+    const builder = new OverviewBuilder(DEFAULT_POLICY);
+    const apps = [ghost, blog];
+    const first = builder.build({ ...input(states), apps });
+    expect(builder.build({ ...input(states), apps }).apps).toEqual(first.apps);
+    expect(builder.build({ ...input(states), apps }).apps[1]).toBe(first.apps[1]!);
+    const scaled = builder.build({ ...input(states), apps: [{ ...ghost, instances: 5 }, blog] });
+    expect(scaled.apps[1]).not.toBe(first.apps[1]!);
+    expect(scaled.apps[1]!.instances).toBe(5);
+  });
+
+  test("prepare checks every row against new states, giving way as it goes; the build after it reuses those rows", async () => {
+    const builder = new OverviewBuilder(DEFAULT_POLICY);
+    const apps = [ghost, blog];
+    const first = builder.build({ ...input(new Map()), apps });
+    const down = new Map([["10.0.0.1:31001", "DOWN" as const]]);
+    let pauses = 0;
+    await builder.prepare({ data, apps, haproxy: down }, new TimeSlice(0, async () => void pauses++));
+    expect(pauses).toBe(2);
+    const after = builder.build({ ...input(down), apps });
+    expect(after.apps[1]!.servers[0]!.haproxy).toBe("DOWN");
+    expect(after.apps[1]).not.toBe(first.apps[1]!);
+    expect(builder.build({ ...input(down), apps }).apps[1]).toBe(after.apps[1]!);
   });
 });

@@ -11,6 +11,8 @@ const HEALTH = [{ protocol: "HTTP", path: "/health", portIndex: 0 }];
 const docs = new URL("../docs/", import.meta.url).pathname;
 
 const rig = await startUiRig({
+  // Samples every second, so a minute of traffic fills the charts before the pictures.
+  env: { BAMBOO_TRAFFIC_INTERVAL: "1s" },
   setup: async (sim) => {
     await sim.deployApp({ id: "/shop/web", instances: 3, healthChecks: HEALTH });
     await sim.deployApp({ id: "/shop/api", instances: 2, healthChecks: HEALTH });
@@ -22,6 +24,7 @@ const rig = await startUiRig({
     sim.setHealth(sim.tasks("/payments")[0]!.id, false);
   },
 });
+const traffic = startTraffic(rig.bamboo.http);
 try {
   await putService(rig, "/shop/web", "hdr(host) -i shop.example.com");
   await putService(rig, "/shop/api", "path_beg -i /api");
@@ -35,8 +38,10 @@ try {
     return page;
   };
 
+  await traffic.warm;
   const apps = await signedIn();
   await waitForText(apps, ".result-count", (t) => t.startsWith("6 apps"), "six apps listed", 15_000);
+  await waitForText(apps, 'tr[data-app-id="/shop/web"]', (t) => /[1-9][\d.]* req\/s/.test(t), "traffic on /shop/web", 30_000);
   await waitForText(apps, 'tr[data-app-id="/ghost"] .c-servers', (t) => t.includes("2 UP"), "HAProxy's view", 15_000);
   await apps.screenshot({ path: `${docs}ui-apps.png` });
 
@@ -58,10 +63,48 @@ try {
   await waitForText(state, "main", (t) => t.includes("HAProxy"), "the appliance state", 15_000);
   await state.screenshot({ path: `${docs}ui-appliance.png` });
 
+  const appPage = await signedIn("#/apps/shop/web", 1280, 1000);
+  await waitForText(appPage, "main", (t) => t.includes("10.") || t.includes("127.0.0.1"), "the per-server split", 30_000);
+  await appPage.screenshot({ path: `${docs}ui-app-traffic.png` });
+
   const phone = await signedIn("", 390, 844);
   await waitForText(phone, "main", (t) => t.includes("/shop/web"), "apps on a phone", 15_000);
   await phone.screenshot({ path: `${docs}ui-phone.png` });
   console.log(`screenshots written to ${docs}`);
 } finally {
+  await traffic.stop();
   await rig.stop();
+}
+
+/**
+ * Requests to three apps while the pictures are taken: /payments' one task is unhealthy, so
+ * its requests are 503s. Bounded in count and time; `warm` resolves after the first minute.
+ */
+function startTraffic(base: string) {
+  const targets = [
+    { host: "shop.example.com", path: "/", weight: 6 },
+    { host: "localhost", path: "/api/orders", weight: 3 },
+    { host: "pay.example.com", path: "/checkout", weight: 1 },
+  ];
+  let stopped = false;
+  const started = performance.now();
+  const deadline = started + 5 * 60_000;
+  const done = (async () => {
+    for (let sent = 0; !stopped && sent < 100_000 && performance.now() < deadline; sent++) {
+      // A rate that rises and falls over the minute, so the charts show a shape.
+      const wave = 1 + Math.sin((performance.now() - started) / 9_000);
+      for (const { host, path, weight } of targets) {
+        if (sent % 10 >= weight * (0.5 + wave / 2)) continue;
+        await fetch(`${base}${path}`, { headers: { host } }).then((r) => r.arrayBuffer()).catch(() => undefined);
+      }
+      await Bun.sleep(15);
+    }
+  })();
+  return {
+    warm: Bun.sleep(60_000),
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
 }

@@ -4,6 +4,7 @@
  * cold loads (fresh browser context each: no cache), and how long a filter keystroke takes.
  *
  *   node_modules/.bin/bun scripts/bench/ui-load.ts            # the UI with a synthetic 1,000-app API
+ *   node_modules/.bin/bun scripts/bench/ui-load.ts --apps 10000   # 10,000 apps, two thirds with 15 minutes of traffic
  *   BAMBOO_VIEWER_PASSWORD=... node_modules/.bin/bun scripts/bench/ui-load.ts http://127.0.0.1:8000   # a running appliance
  *
  * A running appliance's reads need a user: the page starts signed in as BAMBOO_VIEWER_USER
@@ -13,10 +14,11 @@
  * overview contract, so the figure is the page's own cost, not Marathon's or HAProxy's.
  */
 import { chromium } from "playwright-core";
-import type { Overview, OverviewApp } from "../../src/http/ui/api-types.ts";
+import type { Overview, OverviewApp, TrafficHistory, TrafficPoint, TrafficSample } from "../../src/http/ui/api-types.ts";
 import { serveUi, uiAssetSizes } from "../../src/http/ui/serve.ts";
 
-const APPS = 1000;
+const appsFlag = process.argv.indexOf("--apps");
+const APPS = appsFlag >= 0 ? Number(process.argv[appsFlag + 1]) : 1000;
 const RUNS = 7;
 
 function syntheticOverview(count: number): Overview {
@@ -45,8 +47,30 @@ function syntheticOverview(count: number): Overview {
   return { version: 1, eventId: "bench.1", generatedAt: new Date().toISOString(), apps, orphanServices: [], warnings: [], overlaps: [] };
 }
 
+/** Traffic as the appliance streams it: 15 minutes in 30 s buckets for two apps in three, then a sample a second. */
+function syntheticTraffic(overview: Overview): { history: string; sample: () => string } {
+  const busy = overview.apps.filter((_, i) => i % 3 !== 0).map((app) => app.id);
+  const now = Date.now();
+  const times = Array.from({ length: 30 }, (_, k) => now - (29 - k) * 30_000);
+  const point = (i: number, k: number): TrafficPoint => [5 + ((i * 7 + k) % 40), (i + k) % 13 === 0 ? 1 : 0, 3 + (i % 20)];
+  const apps = Object.fromEntries(busy.map((id, i) => [id, times.map((_, k) => point(i, k))]));
+  const history: TrafficHistory = { intervalMs: 1000, windowMs: 900_000, bucketMs: 30_000, sampling: { state: "ok" }, times, totals: times.map(() => [busy.length * 20, 3, 12]), apps };
+  let k = 0;
+  return {
+    history: JSON.stringify(history),
+    sample: () => {
+      k++;
+      const sample: TrafficSample = { at: Date.now(), sampling: { state: "ok" }, totals: [busy.length * 20, 3, 12], apps: Object.fromEntries(busy.map((id, i) => [id, point(i, k)])) };
+      return JSON.stringify(sample);
+    },
+  };
+}
+
 function startSyntheticApi(): { url: string; stop: () => void } {
-  const body = JSON.stringify(syntheticOverview(APPS));
+  const overview = syntheticOverview(APPS);
+  const body = JSON.stringify(overview);
+  const traffic = syntheticTraffic(overview);
+  const timers = new Set<ReturnType<typeof setInterval>>();
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -54,8 +78,25 @@ function startSyntheticApi(): { url: string; stop: () => void } {
       const path = new URL(request.url).pathname;
       if (path === "/api/overview") return new Response(body, { headers: { "content-type": "application/json" } });
       if (path === "/api/events") {
-        // One overview, then the stream stays open as the appliance's does.
-        const stream = new ReadableStream({ start: (controller) => controller.enqueue(`event: overview\ndata: ${body}\n\n`) });
+        // One overview and the traffic so far, then a traffic sample a second, as the appliance's stream.
+        const stream = new ReadableStream({
+          start: (controller) => {
+            controller.enqueue(`event: overview\ndata: ${body}\n\nevent: traffic-history\ndata: ${traffic.history}\n\n`);
+            const timer = setInterval(() => {
+              try {
+                controller.enqueue(`event: traffic\ndata: ${traffic.sample()}\n\n`);
+              } catch {
+                clearInterval(timer);
+                timers.delete(timer);
+              }
+            }, 1000);
+            timers.add(timer);
+            request.signal.addEventListener("abort", () => {
+              clearInterval(timer);
+              timers.delete(timer);
+            });
+          },
+        });
         return new Response(stream, { headers: { "content-type": "text/event-stream" } });
       }
       if (path === "/api/status") return Response.json({ ready: true });
@@ -63,10 +104,17 @@ function startSyntheticApi(): { url: string; stop: () => void } {
       return serveUi(request);
     },
   });
-  return { url: server.url.href.replace(/\/$/, ""), stop: () => server.stop(true) };
+  return {
+    url: server.url.href.replace(/\/$/, ""),
+    stop: () => {
+      for (const timer of timers) clearInterval(timer);
+      server.stop(true);
+    },
+  };
 }
 
-const target = process.argv[2];
+const args = process.argv.slice(2);
+const target = args.find((arg, i) => !arg.startsWith("--") && args[i - 1] !== "--apps");
 const viewer = target ? { user: process.env.BAMBOO_VIEWER_USER || "viewer", password: process.env.BAMBOO_VIEWER_PASSWORD ?? "" } : null;
 if (viewer?.password === "") {
   console.error("ui-load: the appliance's reads need a user: set BAMBOO_VIEWER_PASSWORD (its data directory's viewer-password)");
@@ -122,7 +170,14 @@ try {
     await filter.focus();
     const typed = await page.evaluate(() => performance.now());
     await page.keyboard.type("7");
-    const filtered = await page.waitForFunction(() => (/^\d+ apps? shown/.test(document.querySelector(".result-count")?.textContent ?? "") && !/^1000 /.test(document.querySelector(".result-count")?.textContent ?? "") ? performance.now() : null), undefined, { polling: "raf" });
+    const filtered = await page.waitForFunction(
+      (total) => {
+        const count = document.querySelector(".result-count")?.textContent ?? "";
+        return /^\d+ apps? shown/.test(count) && !count.startsWith(`${total} `) ? performance.now() : null;
+      },
+      appCount,
+      { polling: "raf" },
+    );
     filters.push(((await filtered.jsonValue()) as number) - typed);
     await context.close();
   }

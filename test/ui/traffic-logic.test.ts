@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { OverviewApp, TrafficHistory, TrafficPoint, TrafficSample } from "../../src/http/ui/api-types.ts";
 import { filterApps, sortApps } from "../../src/http/ui/client/overview/sort-filter.ts";
-import { linePath, niceCeiling, summarise } from "../../src/http/ui/client/traffic/chart-scale.ts";
+import { linePath, niceCeiling, shownSpanMs, summarise } from "../../src/http/ui/client/traffic/chart-scale.ts";
 import { describeSeries, formatMs, formatRate } from "../../src/http/ui/client/traffic/traffic-format.ts";
 import { appHash, parseHash, type View } from "../../src/http/ui/client/use-hash-view.ts";
 import { addSample, column, currentPoint, fromHistory, IDLE, pointAt, REQUESTS, RESPONSE_MS, type TrafficSeries, type TrafficState } from "../../src/http/ui/client/traffic/traffic-state.ts";
@@ -128,6 +128,16 @@ describe("sorting and filtering by traffic", () => {
 });
 
 describe("chart scales and paths", () => {
+  test.each([
+    ["no points yet: a minute", [], 60_000],
+    ["one point: a minute", [5_000], 60_000],
+    ["20 s of points: a minute", [0, 20_000], 60_000],
+    ["3 min 10 s of points: four minutes", [0, 190_000], 240_000],
+    ["more than the window: the window", [0, 2_000_000], 900_000],
+  ])("spans %s", (_name, times, span) => {
+    expect(shownSpanMs(times, 900_000)).toBe(span);
+  });
+
   test("the top of the scale is a round number at least the peak, never below the floor", () => {
     const cases: [number, number, number][] = [
       [0, 1, 1],

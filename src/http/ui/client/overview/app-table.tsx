@@ -1,6 +1,7 @@
 import { useLayoutEffect } from "preact/hooks";
 import type { OverviewApp } from "../../api-types.ts";
 import type { TrafficState } from "../traffic/traffic-state.ts";
+import { shownSpanMs } from "../traffic/chart-scale.ts";
 import { AppRow } from "./app-row.tsx";
 import type { SortKey, SortOrder } from "./sort-filter.ts";
 import { useWindow } from "./use-window.ts";
@@ -51,7 +52,8 @@ export function AppTable(props: {
   const { apps, order, onSort, onEdit, traffic } = props;
   const { limit, showMore, sentinel } = useWindow(apps.length, props.resetKey);
   // With sampling off a row's zero would claim a quiet app; it shows a dash instead.
-  const windowMs = traffic && traffic.sampling.state !== "off" ? traffic.windowMs : null;
+  // Every row on one time scale, the span the appliance's samples cover, so rows compare.
+  const windowMs = traffic && traffic.sampling.state !== "off" ? shownSpanMs(traffic.totals.times, traffic.windowMs) : null;
   // For scripts/bench/ui-load.ts: when the first rows are in the DOM, before layout and paint.
   useLayoutEffect(() => {
     if (apps.length > 0 && performance.getEntriesByName("bamboo:first-rows").length === 0) performance.mark("bamboo:first-rows");

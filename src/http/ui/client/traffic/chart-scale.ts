@@ -23,6 +23,21 @@ export function niceCeiling(max: number, floor = 1): number {
   return 10 * power;
 }
 
+/** The shortest time a chart spans: a first sample alone is a point, not a line across it. */
+const MIN_SPAN_MS = 60_000;
+
+/**
+ * How far back a chart reaches: the time its points cover, in whole minutes, up to the
+ * window. A fresh appliance's first minutes fill the chart instead of a sliver at its right
+ * edge, and the span changes at most once a minute, so rows that did not change need not be
+ * drawn again for it.
+ */
+export function shownSpanMs(times: readonly number[], windowMs: number): number {
+  if (times.length < 2) return Math.min(MIN_SPAN_MS, windowMs);
+  const covered = Math.ceil((times[times.length - 1]! - times[0]!) / MIN_SPAN_MS) * MIN_SPAN_MS;
+  return Math.min(windowMs, Math.max(MIN_SPAN_MS, covered));
+}
+
 /**
  * An SVG path through the values, each at its time: one line, broken where a value is null
  * (an interval in which the backend answered nothing has no response time). A lone point

@@ -1,4 +1,4 @@
-import { linePath, niceCeiling, summarise } from "./chart-scale.ts";
+import { linePath, niceCeiling, shownSpanMs, summarise } from "./chart-scale.ts";
 import { describeSeries, formatAxis, formatWindow } from "./traffic-format.ts";
 
 /** SVG units; the chart stretches to its box and `vector-effect` keeps the lines' width. */
@@ -15,7 +15,7 @@ export interface ChartLine {
 }
 
 /**
- * A larger chart over the window: one or more lines on one scale, the current value of the
+ * A larger chart over the window (or the part of it that has points): one or more lines on one scale, the current value of the
  * first line as text beside the title, the top of the scale and the time span as HTML text
  * (an SVG stretched to its box would distort its own), and a legend when there are several.
  * Its text alternative gives now, peak and mean of every line.
@@ -32,12 +32,13 @@ export function TrafficChart(props: {
   floor: number;
   className?: string;
 }) {
-  const { title, times, windowMs, lines, format, floor } = props;
+  const { title, times, lines, format, floor } = props;
   const end = times[times.length - 1] ?? 0;
+  const spanMs = shownSpanMs(times, props.windowMs);
   const summaries = lines.map((line) => summarise(line.values));
   const top = niceCeiling(Math.max(0, ...summaries.map((summary) => summary.peak ?? 0)), floor);
-  const frame = { width: WIDTH, height: HEIGHT, start: end - windowMs, end, top };
-  const label = lines.map((line, i) => describeSeries(lines.length > 1 ? `${title}, ${line.label}` : title, windowMs, summaries[i]!, format)).join("; ");
+  const frame = { width: WIDTH, height: HEIGHT, start: end - spanMs, end, top };
+  const label = lines.map((line, i) => describeSeries(lines.length > 1 ? `${title}, ${line.label}` : title, spanMs, summaries[i]!, format)).join("; ");
   return (
     <figure class={`chart ${props.className ?? ""}`}>
       <figcaption>
@@ -61,7 +62,7 @@ export function TrafficChart(props: {
         </svg>
       </div>
       <div class="chart-x" aria-hidden="true">
-        <span>{formatWindow(windowMs)} ago</span>
+        <span>{formatWindow(spanMs)} ago</span>
         <span>now</span>
       </div>
       {lines.length > 1 && (

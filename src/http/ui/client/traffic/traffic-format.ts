@@ -24,7 +24,7 @@ export function formatMs(value: number | null): string {
 
 /** "15 min", "90 s": how far back a chart reaches. */
 export function formatWindow(windowMs: number): string {
-  return windowMs >= 120_000 ? `${Math.round(windowMs / 60_000)} min` : `${Math.round(windowMs / 1000)} s`;
+  return windowMs >= 60_000 ? `${Math.round(windowMs / 60_000)} min` : `${Math.round(windowMs / 1000)} s`;
 }
 
 /** A chart's text alternative, e.g. "Requests per second, last 15 min: now 12.3, peak 40.1, mean 10.2". */

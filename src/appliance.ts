@@ -151,7 +151,7 @@ export class Appliance implements ApplianceView {
       reloadIntervalMs: config.haproxy.reloadIntervalMs,
       log,
     });
-    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), aclChecker, resolver: new HostResolver(), applier, log });
+    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), groups: config.bamboo.groups, aclChecker, resolver: new HostResolver(), applier, log });
     // One transport: the endpoint and leader the watcher or the client learns serve both.
     const transport = new MarathonTransport(config.marathon);
     const marathon = new MarathonClient(transport, { log });
@@ -260,6 +260,7 @@ export class Appliance implements ApplianceView {
       nowMs: Date.now(),
       draining: this.#draining,
       staleUnreadyAfterMs: this.config.bamboo.staleUnreadyAfterMs,
+      groups: this.config.bamboo.groups,
       configPath: this.paths.haproxyConfig,
       marathon: this.watcher.status(),
       sync: this.reconciler.status(),

@@ -17,7 +17,7 @@ import { OutsideAnswerSource } from "../sync/outside-answers.ts";
  */
 export async function compileOnce(config: Config, paths: RuntimePaths, render: RenderConfig, snapshot: { readonly apps: readonly App[]; readonly services: readonly Service[] }): Promise<Compiled> {
   const answers = await new OutsideAnswerSource({ aclChecker: new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule }), resolver: new HostResolver() }).answersFor(snapshot);
-  return new Compiler(render, templateSettings(config, paths)).compile({ ...snapshot, answers, previous: null });
+  return new Compiler(render, templateSettings(config, paths), config.bamboo.groups).compile({ ...snapshot, answers, previous: null });
 }
 
 /** What is not routed as written, one warning line each on stderr. */

@@ -5,6 +5,7 @@ import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import type { App } from "../marathon/types.ts";
 import { memoByText, storedRuleKeyProblem } from "../routing/acl/index.ts";
+import { AppGroupSorter, SERVE_EVERY_APP, type GroupFilter } from "../routing/app-groups.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
 import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
@@ -43,6 +44,8 @@ export interface Compiled {
   readonly tls: ServedTls;
   readonly data: TemplateData;
   readonly problems: readonly RoutingProblem[];
+  /** Apps left to instances of other groups (BAMBOO_GROUPS), by id. */
+  readonly elsewhere: readonly string[];
 }
 
 /**
@@ -59,6 +62,7 @@ export interface Compiled {
 const NO_CERTIFICATES: readonly NamedCertificate[] = [];
 
 export class Compiler {
+  readonly #groups: AppGroupSorter;
   readonly #addresses = new AgentAddresses();
   readonly #settingsChecker = new AppSettingsChecker();
   readonly #templateData = new TemplateDataBuilder();
@@ -78,11 +82,15 @@ export class Compiler {
   constructor(
     private readonly render: RenderConfig,
     private readonly settings: HAProxyTemplateSettings,
-  ) {}
+    groups: GroupFilter = SERVE_EVERY_APP,
+  ) {
+    this.#groups = new AppGroupSorter(groups);
+  }
 
   compile(input: CompileInput): Compiled {
     const rules = this.#usableServices(input.services, input.answers.rules);
-    const addressed = this.#addresses.apply(input.apps, input.answers.hosts);
+    const grouped = this.#groups.sort(input.apps);
+    const addressed = this.#addresses.apply(grouped.served, input.answers.hosts);
     const checked = this.#settingsChecker.check(addressed.apps);
     const leaveOut = input.leaveOut ?? new Map<string, string>();
     const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
@@ -90,7 +98,14 @@ export class Compiler {
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
     const config = slotConfig(this.render.pieces(data), input.previous, this.#instances.of(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
-    return { config, maps: this.#mapFiles(data.Maps), tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES), data, problems: [...rules.problems, ...addressed.problems, ...checked.problems, ...leftOut] };
+    return { config, maps: this.#mapFiles(data.Maps), tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES), data, problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...addressed.problems, ...checked.problems, ...leftOut], elsewhere: grouped.elsewhere };
+  }
+
+  /** A rule of an app another instance serves is that instance's to report. */
+  #ruleProblems(problems: readonly RoutingProblem[], elsewhere: readonly string[]): readonly RoutingProblem[] {
+    if (elsewhere.length === 0 || problems.length === 0) return problems;
+    const others = new Set(elsewhere);
+    return problems.filter((problem) => !others.has(problem.id));
   }
 
   #mapFiles(maps: readonly TemplateMap[]): readonly MapFile[] {

@@ -31,6 +31,8 @@ export interface Config {
     readonly drainPeriodMs: number;
     /** null: /status does not turn 503 for a config that is only stale. */
     readonly staleUnreadyAfterMs: number | null;
+    /** Which apps this instance serves (src/routing/app-groups.ts): empty groups, every app. */
+    readonly groups: { readonly groups: readonly string[]; readonly ungrouped: "skip" | "serve" };
     /** null: traffic is not sampled. */
     readonly trafficIntervalMs: number | null;
     readonly apiUser: string;

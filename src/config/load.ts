@@ -116,6 +116,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       dataDir,
       drainPeriodMs: get("BAMBOO_DRAIN_PERIOD"),
       staleUnreadyAfterMs: get("BAMBOO_STALE_UNREADY_AFTER"),
+      groups: { groups: get("BAMBOO_GROUPS"), ungrouped: get("BAMBOO_UNGROUPED_APPS") },
       trafficIntervalMs: get("BAMBOO_TRAFFIC_INTERVAL"),
       apiUser: get("BAMBOO_API_USER"),
       apiPassword: get("BAMBOO_API_PASSWORD"),
@@ -210,6 +211,9 @@ function crossCheck(config: Config): string[] {
   // The cipher lists reach HAProxy's config as one word each.
   for (const [name, value] of [["HAPROXY_TLS_CIPHERS", config.haproxy.tls.ciphers], ["HAPROXY_TLS_CIPHERSUITES", config.haproxy.tls.ciphersuites]] as const) {
     if (!/^[A-Za-z0-9_+!:.@=-]+$/.test(value)) problems.push(`${name}='${value}': expected an OpenSSL cipher list such as ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384`);
+  }
+  for (const group of config.bamboo.groups.groups) {
+    if (group !== "*" && !/^[A-Za-z0-9_.-]+$/.test(group)) problems.push(`BAMBOO_GROUPS: '${group}' is not a group name: letters, digits, '_', '.' and '-', or * for every app`);
   }
   const traffic = config.bamboo.trafficIntervalMs;
   if (traffic !== null && (traffic < TRAFFIC_INTERVAL_MS.min || traffic > TRAFFIC_INTERVAL_MS.max)) {

@@ -41,6 +41,8 @@ export const SETTINGS = [
   { env: "BAMBOO_BIND", file: "Bamboo.Bind", kind: "bind", default: ":8000", help: "API and UI listen address (also --bind)" },
   { env: "BAMBOO_DRAIN_PERIOD", file: "Bamboo.DrainPeriod", kind: "duration", default: "5s", help: "on SIGTERM, /status answers 503 this long before HAProxy stops, so load balancers in front move away" },
   { env: "BAMBOO_STALE_UNREADY_AFTER", file: "Bamboo.StaleUnreadyAfter", kind: "optional-duration", default: "off", help: "/status answers 503 once a wanted config has not been applied for this long (off: only when HAProxy serves nothing valid)" },
+  { env: "BAMBOO_GROUPS", file: "Bamboo.Groups", kind: "list", default: "", help: "serve only apps whose BAMBOO_GROUP or HAPROXY_GROUP label names one of these groups (comma-separated; * for every app); empty: every app" },
+  { env: "BAMBOO_UNGROUPED_APPS", file: "Bamboo.UngroupedApps", kind: "choice", choices: ["skip", "serve"], default: "skip", help: "with BAMBOO_GROUPS set, whether apps that name no group are served: skip (as marathon-lb) or serve" },
   { env: "BAMBOO_TRAFFIC_INTERVAL", file: "Bamboo.TrafficInterval", kind: "optional-duration", default: "5s", help: "how often HAProxy's counters are sampled for the UI's traffic charts and per-app metrics (15 minutes kept in memory); off: not sampled" },
   { env: "BAMBOO_LOG_LEVEL", file: "Bamboo.LogLevel", kind: "choice", choices: LOG_LEVELS, default: "info", help: "lowest level of bamboo's log lines: debug, info, warn or error" },
   { env: "BAMBOO_LOG_FORMAT", file: "Bamboo.LogFormat", kind: "choice", choices: LOG_FORMATS, default: "auto", help: "format of bamboo's log lines: text, json (one object per line) or auto (text on a terminal, json otherwise)" },

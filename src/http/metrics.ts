@@ -8,6 +8,8 @@ export interface MetricsSnapshot {
   readonly process: { readonly residentBytes: number; readonly cpuSeconds: number; readonly startTimeSeconds: number };
   readonly ready: boolean;
   readonly apps: number;
+  /** Marathon's apps left to instances of other groups (BAMBOO_GROUPS). */
+  readonly appsElsewhere: number;
   readonly routedTasks: number;
   readonly reloadsByReason: Readonly<Record<string, number>>;
   readonly failedReloads: number;
@@ -42,7 +44,8 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
   const flag = (value: boolean) => (value ? 1 : 0);
   const metrics: Metric[] = [
     gauge("bamboo_ready", "1 when the first Marathon sync is done and HAProxy serves a valid config", flag(snapshot.ready)),
-    gauge("bamboo_apps", "Marathon apps known", snapshot.apps),
+    gauge("bamboo_apps", "Marathon apps this instance serves", snapshot.apps),
+    gauge("bamboo_apps_elsewhere", "Marathon apps left to instances of other groups (BAMBOO_GROUPS)", snapshot.appsElsewhere),
     gauge("bamboo_routed_tasks", "tasks HAProxy may send traffic to", snapshot.routedTasks),
     {
       name: "bamboo_haproxy_reloads_total",

@@ -229,7 +229,7 @@ function changesBetween(previous: Overview, next: Overview): OverviewChanges {
 }
 
 function smallPartsKey(body: OverviewBody): string {
-  return JSON.stringify([body.orphanServices, body.warnings, body.overlaps]);
+  return JSON.stringify([body.orphanServices, body.warnings, body.overlaps, body.elsewhere]);
 }
 
 /** JSON.stringify(overview), with each row serialised once for as long as it is unchanged. */

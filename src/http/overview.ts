@@ -13,6 +13,8 @@ export interface OverviewInput {
   readonly services: readonly Service[];
   /** HAProxy's state of each server by "host:port"; empty when HAProxy could not be asked. */
   readonly haproxy: ReadonlyMap<string, HAProxyServerState>;
+  /** Apps left to instances of other groups, and the groups this one serves. */
+  readonly elsewhere?: { readonly ids: readonly string[]; readonly groups: readonly string[] };
   readonly warnings: Overview["warnings"];
   readonly overlaps: Overview["overlaps"];
 }
@@ -40,7 +42,7 @@ export class OverviewBuilder {
   readonly #rows: RowMemo = new WeakMap();
   /** Instance counts and app ids of the last lists seen, rebuilt only when the lists change. */
   #instances: { readonly apps: readonly App[]; readonly byId: ReadonlyMap<string, number> } | null = null;
-  #appIds: { readonly apps: readonly TemplateApp[]; readonly ids: ReadonlySet<string> } | null = null;
+  #appIds: { readonly apps: readonly TemplateApp[]; readonly elsewhere: readonly string[]; readonly ids: ReadonlySet<string> } | null = null;
   #audit: { readonly key: string; readonly warnings: ReturnType<typeof auditStoredRules> } = { key: "", warnings: [] };
 
   constructor(private readonly policy: AclPolicy) {}
@@ -54,6 +56,7 @@ export class OverviewBuilder {
       apps: snapshot.apps,
       services: snapshot.services,
       haproxy,
+      elsewhere: { ids: readings.applied.elsewhere, groups: readings.groups.groups },
       warnings: [...problemsOf(readings), ...audit.filter((w) => w.kind !== "overlap").map(({ id, message }) => ({ id, message }))],
       overlaps: audit.filter((w) => w.kind === "overlap").map((w) => ({ id: w.id, otherId: w.otherId ?? "", detail: w.message })),
     });
@@ -78,12 +81,17 @@ export class OverviewBuilder {
    * states already gave is not computed again.
    */
   build(input: OverviewInput): OverviewBody {
-    if (this.#appIds?.apps !== input.data.Apps) this.#appIds = { apps: input.data.Apps, ids: new Set(input.data.Apps.map((app) => app.Id)) };
+    // Apps served elsewhere are Marathon's all the same: their stored rules are no orphans.
+    const elsewhere = input.elsewhere?.ids ?? [];
+    if (this.#appIds?.apps !== input.data.Apps || this.#appIds.elsewhere !== elsewhere) {
+      this.#appIds = { apps: input.data.Apps, elsewhere, ids: new Set([...input.data.Apps.map((app) => app.Id), ...elsewhere]) };
+    }
     const instances = this.#instancesOf(input.apps);
     const appIds = this.#appIds.ids;
     return {
       apps: input.data.Apps.map((app) => this.#row(app, instances.get(app.Id) ?? app.AllTasks.length, input.haproxy)),
       orphanServices: input.services.filter((service) => !appIds.has(service.id)).map((service) => ({ id: service.id, acl: service.acl })),
+      ...(elsewhere.length > 0 ? { elsewhere: { count: elsewhere.length, groups: input.elsewhere!.groups } } : {}),
       warnings: input.warnings,
       overlaps: input.overlaps,
     };

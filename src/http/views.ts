@@ -23,6 +23,8 @@ export interface LoopReadings {
   readonly draining: boolean;
   /** BAMBOO_STALE_UNREADY_AFTER; null when off. */
   readonly staleUnreadyAfterMs: number | null;
+  /** BAMBOO_GROUPS and BAMBOO_UNGROUPED_APPS: which apps this instance serves. */
+  readonly groups: { readonly groups: readonly string[]; readonly ungrouped: "skip" | "serve" };
   readonly configPath: string;
   readonly marathon: WatcherStatus;
   readonly sync: ReconcilerStatus;
@@ -149,6 +151,8 @@ export function statusOf(readings: LoopReadings) {
       version: readings.configVersion(),
       appliedAt: applied.appliedAt,
       apps: applied.snapshot.apps.length,
+      // Marathon's apps this instance leaves to instances of other groups: not a fault, so not a problem.
+      groups: readings.groups.groups.length === 0 ? null : { ...readings.groups, appsElsewhere: applied.elsewhere.length },
       pending:
         pending === null
           ? null
@@ -178,6 +182,7 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
   return {
     ready: notReadyReason(readings) === "",
     apps: apps.length,
+    appsElsewhere: readings.applied.elsewhere.length,
     routedTasks: apps.reduce((sum, app) => sum + app.Tasks.length, 0),
     reloadsByReason: apply.reloadReasons,
     failedReloads: apply.failedReloads,

@@ -5,6 +5,7 @@ import type { RenderConfig } from "../haproxy/template.ts";
 import { Compiler } from "../compile/compiler.ts";
 import { newProblems, type RoutingProblem } from "../compile/problems.ts";
 import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
+import type { GroupFilter } from "../routing/app-groups.ts";
 import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
 import { OutsideAnswerSource } from "./outside-answers.ts";
@@ -20,6 +21,8 @@ export interface AppliedState {
   readonly data: TemplateData;
   /** What of the snapshot is not routed as written. */
   readonly problems: readonly RoutingProblem[];
+  /** Apps of the snapshot left to instances of other groups (BAMBOO_GROUPS), by id. */
+  readonly elsewhere: readonly string[];
   /** null before HAProxy first accepted a config. */
   readonly appliedAt: string | null;
 }
@@ -51,15 +54,17 @@ export class RoutingPipeline {
     private readonly deps: {
       readonly render: RenderConfig;
       readonly settings: HAProxyTemplateSettings;
+      /** Which apps this instance serves; every app when left out. */
+      readonly groups?: GroupFilter;
       readonly aclChecker: Pick<AclChecker, "checkAll">;
       readonly resolver: Pick<HostResolver, "lookupAll">;
       readonly applier: Pick<ConfigApplier, "apply" | "running">;
       readonly log: Logger;
     },
   ) {
-    this.#compiler = new Compiler(deps.render, deps.settings);
+    this.#compiler = new Compiler(deps.render, deps.settings, deps.groups);
     this.#answers = new OutsideAnswerSource(deps);
-    this.#applied = { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], deps.settings), problems: [], appliedAt: null };
+    this.#applied = { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], deps.settings), problems: [], elsewhere: [], appliedAt: null };
   }
 
   /** The state HAProxy runs. */
@@ -103,11 +108,11 @@ export class RoutingPipeline {
     const leaveOut = new Map<string, string>();
     for (let round = 0; ; round++) {
       // The running config is read just before applying: its slots are what the new config keeps.
-      const { config, maps, tls, data, problems } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
+      const { config, maps, tls, data, problems, elsewhere } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
       const outcome = await this.deps.applier.apply(config, reasons, { maps, tls });
       if (outcome.kind !== "invalid") {
         const appliedAt = outcome.kind === "unchanged" && this.#applied.appliedAt !== null ? this.#applied.appliedAt : new Date().toISOString();
-        if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, appliedAt });
+        if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, elsewhere, appliedAt });
         return outcome;
       }
       const culprits = culpritApps(outcome.config, outcome.alerts, data.Apps.map((app) => ({ id: app.Id, escapedId: app.EscapedId })));

@@ -123,3 +123,22 @@ describe("Compiler: the config", () => {
     expect(without.data.Apps[0]).not.toBe(withRule.data.Apps[0]!);
   });
 });
+
+describe("Compiler: groups", () => {
+  test("apps of other groups are left to other instances: not rendered, named in `elsewhere`, no problem", () => {
+    const grouped = new Compiler(compileTemplate("test", TEMPLATE), TEMPLATE_SETTINGS, { groups: ["external"], ungrouped: "skip" });
+    const apps = [web("/edge", { labels: { HAPROXY_GROUP: "external" } }), web("/inside", { labels: { HAPROXY_GROUP: "internal" } }), web("/plain")];
+    const compiled = grouped.compile({ apps, services: [makeService("/inside", "hdr(host) -i inside.local")], answers: NO_ANSWERS, previous: null });
+    expect(compiled.data.Apps.map((one) => one.Id)).toEqual(["/edge"]);
+    expect(compiled.elsewhere).toEqual(["/inside", "/plain"]);
+    expect(compiled.config.text).toContain("backend ::edge-cluster");
+    expect(compiled.config.text).not.toContain("::inside");
+    expect(compiled.problems).toEqual([]);
+  });
+
+  test("without BAMBOO_GROUPS every app is served", () => {
+    const compiled = compileFresh({ apps: [web("/inside", { labels: { HAPROXY_GROUP: "internal" } })] });
+    expect(compiled.data.Apps.map((one) => one.Id)).toEqual(["/inside"]);
+    expect(compiled.elsewhere).toEqual([]);
+  });
+});

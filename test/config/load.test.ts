@@ -74,6 +74,8 @@ describe("loadConfig", () => {
     [{ BAMBOO_TRAFFIC_INTERVAL: "10ms" }, "BAMBOO_TRAFFIC_INTERVAL=10ms: expected 100ms to 60s, or off"],
     [{ BAMBOO_TRAFFIC_INTERVAL: "5m" }, "BAMBOO_TRAFFIC_INTERVAL=300000ms: expected 100ms to 60s, or off"],
     [{ BAMBOO_TRAFFIC_INTERVAL: "often" }, "BAMBOO_TRAFFIC_INTERVAL='often': expected a duration"],
+    [{ BAMBOO_GROUPS: "external,in ternal" }, "BAMBOO_GROUPS: 'in ternal' is not a group name"],
+    [{ BAMBOO_UNGROUPED_APPS: "maybe" }, "BAMBOO_UNGROUPED_APPS='maybe': expected one of skip, serve"],
   ])("invalid %p is refused naming the setting", (env, expected) => {
     const problems = problemsOf(() => loadConfig({ env }));
     expect(problems.join("\n")).toContain(expected);
@@ -84,6 +86,12 @@ describe("loadConfig", () => {
     ["off", null],
   ])("BAMBOO_TRAFFIC_INTERVAL=%p samples every %p ms (null: not at all)", (raw, expected) => {
     expect(loadConfig({ env: { BAMBOO_TRAFFIC_INTERVAL: raw } }).config.bamboo.trafficIntervalMs).toBe(expected);
+  });
+
+  test("BAMBOO_GROUPS: a list of groups, ungrouped apps skipped unless asked", () => {
+    expect(loadConfig({ env: { BAMBOO_GROUPS: "external, edge" } }).config.bamboo.groups).toEqual({ groups: ["external", "edge"], ungrouped: "skip" });
+    expect(loadConfig({ env: {} }).config.bamboo.groups).toEqual({ groups: [], ungrouped: "skip" });
+    expect(loadConfig({ env: { BAMBOO_GROUPS: "*", BAMBOO_UNGROUPED_APPS: "serve" } }).config.bamboo.groups).toEqual({ groups: ["*"], ungrouped: "serve" });
   });
 
   test("every invalid setting is reported at once", () => {

@@ -11,6 +11,7 @@ const SNAPSHOT: MetricsSnapshot = {
   process: { residentBytes: 150_000_000, cpuSeconds: 12.5, startTimeSeconds: 1_800_000_000 },
   ready: true,
   apps: 3,
+  appsElsewhere: 2,
   routedTasks: 7,
   reloadsByReason: { "first config": 1, "backend added": 2, 'odd "reason"': 1 },
   failedReloads: 0,

@@ -20,6 +20,7 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
     nowMs: NOW,
     draining: false,
     staleUnreadyAfterMs: null,
+    groups: { groups: [], ungrouped: "skip" },
     configPath: "/data/haproxy.cfg",
     marathon: { mode: "stream", endpoint: "http://m", leader: null, streamConnected: true, callbackRegistered: false, lastEventAt: null, lastError: null, reconnects: 0, eventsReceived: 3 },
     sync: { synced: true, lastSyncAt: null, lastFullSyncAt: null, lastError: null, holding: null, marathonRequests: 2, runs: 1, apps: 0 },
@@ -40,7 +41,7 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
       lastError: null,
       configFileError: null,
     },
-    applied: { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], TEMPLATE_SETTINGS), problems: [], appliedAt: "2026-11-29T11:59:00.000Z" },
+    applied: { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], TEMPLATE_SETTINGS), problems: [], elsewhere: [], appliedAt: "2026-11-29T11:59:00.000Z" },
     pending: null,
     configVersion: () => "0123456789abcdef",
     tls: {
@@ -108,6 +109,7 @@ describe("statusOf and metricsOf", () => {
       version: "0123456789abcdef",
       appliedAt: "2026-11-29T11:59:00.000Z",
       apps: 0,
+      groups: null,
       pending: { since: "2026-11-29T11:58:30.000Z", seconds: 90, reason: refused.reason, apps: 2, retrying: false },
       fileError: null,
     });

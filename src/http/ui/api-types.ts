@@ -44,6 +44,11 @@ export interface Overview {
   readonly apps: readonly OverviewApp[];
   /** Services stored for apps Marathon does not have (yet). */
   readonly orphanServices: readonly { readonly id: string; readonly acl: string }[];
+  /**
+   * Apps Marathon has that this instance leaves to instances of other groups (BAMBOO_GROUPS);
+   * missing from an older appliance.
+   */
+  readonly elsewhere?: { readonly count: number; readonly groups: readonly string[] };
   readonly warnings: readonly { readonly id: string; readonly message: string }[];
   readonly overlaps: readonly { readonly id: string; readonly otherId: string; readonly detail: string }[];
 }

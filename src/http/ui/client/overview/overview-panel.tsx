@@ -94,6 +94,12 @@ export function OverviewPanel(props: { overview: Overview | null; traffic: Traff
       <p class="muted result-count" role="status" aria-live="polite">
         {overview === null ? "Waiting for the appliance…" : `${plural(shown.length, "app")} shown of ${apps.length}`}
       </p>
+      {overview?.elsewhere && (
+        <p class="muted elsewhere">
+          {plural(overview.elsewhere.count, "more app")} in Marathon {overview.elsewhere.count === 1 ? "belongs" : "belong"} to other groups: this instance serves only{" "}
+          {overview.elsewhere.groups.join(", ")} (BAMBOO_GROUPS).
+        </p>
+      )}
       {overview !== null && <AppTable apps={shown} order={order} onSort={setOrder} onEdit={editApp} traffic={traffic} resetKey={`${query}|${status}|${trafficFilter}|${order.key}|${order.descending}`} />}
       {overview !== null && overview.orphanServices.length > 0 && <OrphanList services={overview.orphanServices} onEdit={onEdit} />}
     </section>

@@ -148,7 +148,8 @@ export class TrafficSampler {
       return;
     }
     const backends = await parseStatCsv(await this.deps.ask("show stat -1 2 -1"));
-    const readings = new Map<string, Counters>(backends.map((row) => [row.proxy, row]));
+    // Only the counts are kept till the next sample: at 10,000 backends, whole rows would hold their strings too.
+    const readings = new Map<string, Counters>(backends.map((row) => [row.proxy, { requests: row.requests, errors: row.errors, responseMs: row.responseMs }]));
     const servers = new Map<string, ServerReading>();
     const next = { at, generation, frontends, backends: readings, servers };
     this.#previous = next;

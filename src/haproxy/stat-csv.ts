@@ -37,11 +37,19 @@ type Column = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 
 export class StatCsvError extends Error {}
 
+/** The rows of a `show stat` answer, in order; see {@link forEachStatRow}. */
+export async function parseStatCsv(text: string, slice = new TimeSlice()): Promise<StatRow[]> {
+  const rows: StatRow[] = [];
+  await forEachStatRow(text, (row) => void rows.push(row), slice);
+  return rows;
+}
+
 /**
- * The rows of a `show stat` answer, in order.
+ * Hands each row of a `show stat` answer to `onRow` as it is read, so what is done with a
+ * row shares the scan's time slices and 10,000 rows never exist at once.
  * @throws StatCsvError when the answer has no header naming the needed columns (an error reply).
  */
-export async function parseStatCsv(text: string, slice = new TimeSlice()): Promise<StatRow[]> {
+export async function forEachStatRow(text: string, onRow: (row: StatRow) => void, slice = new TimeSlice()): Promise<void> {
   const headerEnd = text.indexOf("\n");
   const header = headerEnd < 0 ? text : text.slice(0, headerEnd);
   if (!header.startsWith("# ")) throw new StatCsvError(`show stat answered without its header: ${JSON.stringify(header.slice(0, 120))}`);
@@ -51,7 +59,6 @@ export async function parseStatCsv(text: string, slice = new TimeSlice()): Promi
   const missing = REQUIRED.filter((column) => at[column] < 0);
   if (missing.length > 0) throw new StatCsvError(`show stat has no column ${missing.join(", ")}`);
   const last = Math.max(...Object.values(at));
-  const rows: StatRow[] = [];
   const fields: string[] = new Array(last + 1);
   let start = headerEnd < 0 ? text.length : headerEnd + 1;
   while (start < text.length) {
@@ -59,12 +66,11 @@ export async function parseStatCsv(text: string, slice = new TimeSlice()): Promi
     if (end < 0) end = text.length;
     if (end > start && scanFields(text, start, end, fields, last)) {
       const row = rowOf(fields, at);
-      if (row) rows.push(row);
+      if (row) onRow(row);
     }
     start = end + 1;
     if (slice.due()) await slice.pause();
   }
-  return rows;
 }
 
 /** Fills `fields` with the line's first `last + 1` comma-separated fields; false when it has fewer. */

@@ -20,8 +20,12 @@ export interface Delta {
  * counters are new (a backend a reload added), so the same holds.
  */
 export function deltaOf(before: Counters | undefined, after: Counters): Delta {
-  const since = (was: number | undefined, now: number) => (was === undefined || now < was ? now : now - was);
-  return { requests: since(before?.requests, after.requests), errors: since(before?.errors, after.errors) };
+  return { requests: countSince(before?.requests, after.requests), errors: countSince(before?.errors, after.errors) };
+}
+
+/** One counter's count since `was` (see {@link deltaOf}), for loops over 10,000 backends that allocate nothing. */
+export function countSince(was: number | undefined, now: number): number {
+  return was === undefined || now < was ? now : now - was;
 }
 
 /** A delta as rates over `seconds`; the response time only when something was answered. */

@@ -56,7 +56,14 @@ export class TrafficWindow {
   /** Samples recorded since the start; the next one goes to slot `#count % capacity`. */
   #count = 0;
 
-  constructor(readonly capacity: number) {
+  /**
+   * `capacity` samples at most, and none older than `windowMs` before the newest: sampling
+   * slows down when it is costly (sampler.ts), so a full ring may reach further back.
+   */
+  constructor(
+    readonly capacity: number,
+    readonly windowMs = Number.POSITIVE_INFINITY,
+  ) {
     this.#times = new Float64Array(capacity);
     this.#totals = new Float32Array(capacity * WIDTH);
   }
@@ -130,7 +137,11 @@ export class TrafficWindow {
   #order(): number[] {
     const length = Math.min(this.#count, this.capacity);
     const first = this.#count - length;
-    return Array.from({ length }, (_, k) => (first + k) % this.capacity);
+    const slots = Array.from({ length }, (_, k) => (first + k) % this.capacity);
+    if (length === 0) return slots;
+    const since = this.#times[slots[length - 1]!]! - this.windowMs;
+    const kept = slots.findIndex((slot) => this.#times[slot]! > since);
+    return kept <= 0 ? slots : slots.slice(kept);
   }
 
   #recordServers(index: number, slot: number, sample: ReadonlyMap<string, readonly ServerPoint[]>): void {

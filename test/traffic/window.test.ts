@@ -88,4 +88,12 @@ describe("TrafficWindow", () => {
     window.record(sample(3000, {}));
     expect(window.servers("/a")).toBeNull();
   });
+
+  test("keeps nothing older than its time window before the newest sample, however many samples fit", () => {
+    const window = new TrafficWindow(10, 2500);
+    for (const at of [1000, 2000, 3000, 9000]) window.record(sample(at, { "/a": [1, 0, 1] }));
+    expect(window.app("/a").times).toEqual([9000]);
+    window.record(sample(10_000, {}));
+    expect(window.app("/a").times).toEqual([9000, 10_000]);
+  });
 });

@@ -17,7 +17,7 @@ import type { LoopReadings, ProcessReadings } from "./http/views.ts";
 import { MarathonClient } from "./marathon/client.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
-import { parsePolicy, type AclPolicy } from "./routing/acl/index.ts";
+import { checkedPolicy, type AclPolicy } from "./routing/acl/index.ts";
 import { isPlainKeyRule } from "./routing/route-maps.ts";
 import { createStores } from "./store/index.ts";
 import type { CertificateStore } from "./store/certificates.ts";
@@ -151,7 +151,7 @@ export class Appliance implements ApplianceView {
       reloadIntervalMs: config.haproxy.reloadIntervalMs,
       log,
     });
-    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), groups: config.bamboo.groups, aclChecker, resolver: new HostResolver(), applier, log });
+    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), compile: { groups: config.bamboo.groups, policy: checkedPolicy(config.bamboo.aclPolicy) }, aclChecker, resolver: new HostResolver(), applier, log });
     // One transport: the endpoint and leader the watcher or the client learns serve both.
     const transport = new MarathonTransport(config.marathon);
     const marathon = new MarathonClient(transport, { log });
@@ -195,7 +195,7 @@ export class Appliance implements ApplianceView {
             },
             log,
           });
-    const appliance = new Appliance(config, paths, aclPolicyOf(config), store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
+    const appliance = new Appliance(config, paths, checkedPolicy(config.bamboo.aclPolicy), store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
     return appliance;
   }
 
@@ -331,12 +331,6 @@ function relayOf(relay: AccessLogRelay | null): ((stream: ReadableStream<Uint8Ar
   return relay === null ? undefined : (stream) => void relay.relay(stream).catch(() => undefined);
 }
 
-/** BAMBOO_ACL_POLICY, checked when the configuration was read (src/cli/read-config.ts). */
-function aclPolicyOf(config: Config): AclPolicy {
-  const parsed = parsePolicy(config.bamboo.aclPolicy);
-  if (!parsed.ok) throw new Error(`BAMBOO_ACL_POLICY: ${parsed.message}`);
-  return parsed.policy;
-}
 
 /** A first start HAProxy cannot do as this user (a port below 1024): retrying cannot help. */
 function lacksRights(message: string): boolean {

@@ -6,11 +6,13 @@ import type { RenderConfig } from "../haproxy/template.ts";
 import type { App } from "../marathon/types.ts";
 import { memoByText, storedRuleKeyProblem } from "../routing/acl/index.ts";
 import { AppGroupSorter, SERVE_EVERY_APP, type GroupFilter } from "../routing/app-groups.ts";
+import { DEFAULT_POLICY, type AclPolicy } from "../routing/acl/index.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
 import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
 import type { NamedCertificate } from "../tls/certificate.ts";
 import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
+import { LabelServices } from "./label-services.ts";
 import type { RoutingProblem } from "./problems.ts";
 import { SectionInstances } from "./section-instances.ts";
 import { usableServices, type UsableServices } from "./usable-rules.ts";
@@ -61,8 +63,17 @@ export interface Compiled {
  */
 const NO_CERTIFICATES: readonly NamedCertificate[] = [];
 
+/** What an installation decides beyond the template's settings. */
+export interface CompileOptions {
+  /** Which apps this instance serves (BAMBOO_GROUPS); every app when left out. */
+  readonly groups?: GroupFilter;
+  /** What rules may match on (BAMBOO_ACL_POLICY): rules from labels pass it as the API's do. */
+  readonly policy?: AclPolicy;
+}
+
 export class Compiler {
   readonly #groups: AppGroupSorter;
+  readonly #labels: LabelServices;
   readonly #addresses = new AgentAddresses();
   readonly #settingsChecker = new AppSettingsChecker();
   readonly #templateData = new TemplateDataBuilder();
@@ -82,14 +93,16 @@ export class Compiler {
   constructor(
     private readonly render: RenderConfig,
     private readonly settings: HAProxyTemplateSettings,
-    groups: GroupFilter = SERVE_EVERY_APP,
+    options: CompileOptions = {},
   ) {
-    this.#groups = new AppGroupSorter(groups);
+    this.#groups = new AppGroupSorter(options.groups ?? SERVE_EVERY_APP);
+    this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY);
   }
 
   compile(input: CompileInput): Compiled {
-    const rules = this.#usableServices(input.services, input.answers.rules);
     const grouped = this.#groups.sort(input.apps);
+    const labelled = this.#labels.merge(grouped.served, input.services);
+    const rules = this.#usableServices(labelled.services, input.answers.rules);
     const addressed = this.#addresses.apply(grouped.served, input.answers.hosts);
     const checked = this.#settingsChecker.check(addressed.apps);
     const leaveOut = input.leaveOut ?? new Map<string, string>();
@@ -98,7 +111,7 @@ export class Compiler {
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
     const config = slotConfig(this.render.pieces(data), input.previous, this.#instances.of(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
-    return { config, maps: this.#mapFiles(data.Maps), tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES), data, problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...addressed.problems, ...checked.problems, ...leftOut], elsewhere: grouped.elsewhere };
+    return { config, maps: this.#mapFiles(data.Maps), tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES), data, problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...labelled.problems, ...addressed.problems, ...checked.problems, ...leftOut], elsewhere: grouped.elsewhere };
   }
 
   /** A rule of an app another instance serves is that instance's to report. */

@@ -134,7 +134,7 @@ function overviewApp(app: TemplateApp, instances: number, haproxy: ReadonlyMap<s
   });
   return {
     id: app.Id,
-    rule: { acl: app.Acl, source: app.HasService ? "service" : "default" },
+    rule: { acl: app.Acl, source: app.RuleSource },
     instances,
     tasks: { total: app.AllTasks.length, healthy, routed },
     servers,
@@ -149,7 +149,7 @@ function statusOf(app: TemplateApp, routed: number, instances: number): Pick<Ove
       statusText: app.AllTasks.length === 0 ? "503 for every request: the app has no tasks" : "503 for every request: no task is healthy",
     };
   }
-  if (!app.HasService) return { status: "no-rule", statusText: `no rule yet: routed by the default rule ${app.Acl}` };
+  if (app.RuleSource === "default") return { status: "no-rule", statusText: `no rule yet: routed by the default rule ${app.Acl}` };
   if (routed < instances) return { status: "partial", statusText: `partly healthy: ${routed} of ${instances} tasks routed` };
   return { status: "healthy", statusText: `routed and healthy: ${routed} of ${instances} tasks` };
 }

@@ -94,13 +94,16 @@ export function createRouter(deps: HttpDeps): Router {
     return jsonResponse({ name, id: result.id });
   });
   // Read at every write; the applied data changes far less often than that at 10,000 apps.
-  const defaultRulesOf = memoByObject((data: TemplateData) => new Map(data.Apps.filter((app) => !app.HasService).map((app) => [app.Id, app.Acl])));
+  const routedRulesOf = memoByObject((data: TemplateData) => {
+    const routed = data.Apps.filter((app) => !app.HasService);
+    return { rules: new Map(routed.map((app) => [app.Id, app.Acl])), fromLabels: new Set(routed.filter((app) => app.RuleSource === "labels").map((app) => app.Id)) };
+  });
   mountServicesApi(router, {
     store: deps.store,
     aclChecker: deps.aclChecker,
     policy: deps.policy,
-    // The apps HAProxy routes by their default rule now.
-    defaultRules: () => defaultRulesOf(view.readings().applied.data),
+    // The apps HAProxy routes now by their default rule or the one their labels give.
+    routedRules: () => routedRulesOf(view.readings().applied.data),
     applied: (id, acl) => whenApplied(view, runsService(id, acl)),
   });
   mountCertificatesApi(router, { store: deps.certificateStore, readings: () => view.readings(), applied: (done) => whenApplied(view, done) });

@@ -10,12 +10,20 @@ import type { Router } from "./router.ts";
 import { parseServiceWrite, type ServiceWrite } from "./service-request.ts";
 import type { AppliedBy } from "./write-applied.ts";
 
+export interface RoutedRules {
+  readonly rules: ReadonlyMap<string, string>;
+  readonly fromLabels: ReadonlySet<string>;
+}
+
 export interface ServicesApiDeps {
   readonly store: Store;
   readonly aclChecker: Pick<AclChecker, "check">;
   readonly policy: AclPolicy;
-  /** The default rules of the routed apps, by id: what a new rule may not claim either. */
-  readonly defaultRules: () => ReadonlyMap<string, string>;
+  /**
+   * The rules of routed apps without a stored one (their default rule, or the one their
+   * labels give), by id, and which come from labels: what a new rule may not claim either.
+   */
+  readonly routedRules: () => RoutedRules;
   /** Resolves once HAProxy runs service `id` with `acl` (null: without it), saying how; bounded. */
   readonly applied: (id: string, acl: string | null) => Promise<AppliedBy>;
 }
@@ -86,7 +94,8 @@ async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, parse: (te
   const settings = httpsSettingProblems(write.config);
   if (settings.length > 0) throw new HttpError(400, `${write.id}: ${settings.join("; ")}`);
   const others = new Map(deps.store.list().filter((service) => service.id !== write.id).map((service) => [service.id, service.acl]));
-  const verdict = validateRule({ id: write.id, acl: write.acl, others, defaults: deps.defaultRules(), policy: deps.policy, allowOverlap, parse });
+  const routed = deps.routedRules();
+  const verdict = validateRule({ id: write.id, acl: write.acl, others, defaults: routed.rules, fromLabels: routed.fromLabels, policy: deps.policy, allowOverlap, parse });
   if (!verdict.ok) {
     throw new HttpError(verdict.status, `${write.id}: ${verdict.message}`, verdict.conflictsWith ? { conflictsWith: verdict.conflictsWith } : {});
   }

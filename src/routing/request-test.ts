@@ -89,7 +89,7 @@ function explainMatch(app: TemplateApp, via: MatchedVia, candidates: RequestExpl
   const matched = { appId: app.Id, acl: app.Acl, backend: `${app.EscapedId}-cluster`, ...via };
   const servers = app.Tasks.map((task) => `${task.Host}:${task.Port}`);
   const how = via.via === "map" ? ` (key '${via.key}' of ${via.map})` : "";
-  const rule = `${app.HasService ? "its rule" : "its default rule"} '${app.Acl}'${how}`;
+  const rule = `${RULE_WORDS[app.RuleSource]} '${app.Acl}'${how}`;
   if (app.AllTasks.length === 0) {
     return { verdict: "no-tasks", explanation: `The request matches ${app.Id} by ${rule}, but the app has no tasks in Marathon: HAProxy answers 503.`, matched, servers, candidates };
   }
@@ -137,3 +137,5 @@ function ruleMatches(rule: AclRule, request: TestRequest): boolean {
   })();
   return matchesValue(rule, value, { foldCase: subject === "host", hostDomains: subject === "host" });
 }
+
+const RULE_WORDS: Readonly<Record<TemplateApp["RuleSource"], string>> = { service: "its rule", labels: "the rule its labels give", default: "its default rule" };

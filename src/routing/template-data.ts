@@ -121,10 +121,12 @@ export interface TemplateApp {
   readonly AllTasks: readonly TemplateTask[];
   /** Every service port with its routable servers, for templates that route more than port 0. */
   readonly Ports: readonly TemplatePort[];
-  /** The rule that routes to this app: its service's ACL, or `path_beg -i <id>`. */
+  /** The rule that routes to this app: its service's ACL, the one its labels give, or `path_beg -i <id>`. */
   readonly Acl: string;
-  /** True when `Acl` comes from a stored service rather than the default path rule. */
+  /** True when `Acl` comes from a stored service. */
   readonly HasService: boolean;
+  /** Where `Acl` comes from: a stored service, the app's marathon-lb labels, or the default path rule. */
+  readonly RuleSource: "service" | "labels" | "default";
   /** Answer HTTP with a 301 to the same URL over HTTPS; only while HTTPS is served (routing/https-settings.ts). */
   readonly RedirectToHttps: boolean;
   /** The Strict-Transport-Security value for HTTPS answers; "" for none. */
@@ -290,7 +292,7 @@ export class TemplateDataBuilder {
     if (known !== undefined && known.service === service && known.https === https) return known.result;
     // Of its service, a TemplateApp holds the rule and the HTTPS settings: equal ones keep it.
     const settings = httpsSettingsOf(app, service?.config);
-    const key = `${service?.acl ?? "\u0000"}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
+    const key = `${service?.acl ?? "\u0000"}\u0000${service?.origin ?? ""}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
     const result = known?.key === key ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts });
     this.#apps.set(app, { service, https, key, result });
     return result;
@@ -424,7 +426,7 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
   const portZeroCheck = httpCheckFor(app.healthChecks, 0);
   const allTasks = app.tasks.map(toTemplateTask);
   const tasks = app.tasks.filter(isRoutable);
-  const hasService = service !== undefined && service.acl !== "";
+  const ruleSource = service === undefined || service.acl === "" ? "default" : service.origin === "labels" ? "labels" : "service";
   return {
     Id: app.id,
     EscapedId: escapedId(app.id),
@@ -441,8 +443,9 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
     Tasks: tasks.map(toTemplateTask).filter((task) => task.Port > 0),
     AllTasks: allTasks,
     Ports: portsOf(app, tasks),
-    Acl: clean(hasService ? service.acl : `path_beg -i ${app.id}`),
-    HasService: hasService,
+    Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
+    HasService: ruleSource === "service",
+    RuleSource: ruleSource,
     RedirectToHttps: https.redirect,
     Hsts: https.hsts,
   };

@@ -10,6 +10,8 @@ export interface Service {
   readonly acl: string;
   /** Bamboo's free-form config map; `Acl` mirrors `acl`. Unknown keys are kept. */
   readonly config: Readonly<Record<string, string>>;
+  /** Set on a rule made from an app's marathon-lb labels (compile/label-services.ts), never stored. */
+  readonly origin?: "labels";
 }
 
 export interface StoreStatus {

@@ -2,10 +2,9 @@ import type { ApplyOutcome, ConfigApplier } from "../haproxy/apply.ts";
 import type { AclChecker } from "../haproxy/acl-check.ts";
 import { culpritApps } from "../haproxy/culprits.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
-import { Compiler } from "../compile/compiler.ts";
+import { Compiler, type CompileOptions } from "../compile/compiler.ts";
 import { newProblems, type RoutingProblem } from "../compile/problems.ts";
 import { toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../routing/template-data.ts";
-import type { GroupFilter } from "../routing/app-groups.ts";
 import type { Logger } from "../system/log.ts";
 import type { HostResolver } from "./host-resolver.ts";
 import { OutsideAnswerSource } from "./outside-answers.ts";
@@ -54,15 +53,15 @@ export class RoutingPipeline {
     private readonly deps: {
       readonly render: RenderConfig;
       readonly settings: HAProxyTemplateSettings;
-      /** Which apps this instance serves; every app when left out. */
-      readonly groups?: GroupFilter;
+      /** Which apps this instance serves, and the ACL policy rules from labels pass. */
+      readonly compile?: CompileOptions;
       readonly aclChecker: Pick<AclChecker, "checkAll">;
       readonly resolver: Pick<HostResolver, "lookupAll">;
       readonly applier: Pick<ConfigApplier, "apply" | "running">;
       readonly log: Logger;
     },
   ) {
-    this.#compiler = new Compiler(deps.render, deps.settings, deps.groups);
+    this.#compiler = new Compiler(deps.render, deps.settings, deps.compile);
     this.#answers = new OutsideAnswerSource(deps);
     this.#applied = { snapshot: { apps: [], services: [], certificates: [] }, data: toTemplateData([], [], deps.settings), problems: [], elsewhere: [], appliedAt: null };
   }

@@ -126,7 +126,7 @@ describe("Compiler: the config", () => {
 
 describe("Compiler: groups", () => {
   test("apps of other groups are left to other instances: not rendered, named in `elsewhere`, no problem", () => {
-    const grouped = new Compiler(compileTemplate("test", TEMPLATE), TEMPLATE_SETTINGS, { groups: ["external"], ungrouped: "skip" });
+    const grouped = new Compiler(compileTemplate("test", TEMPLATE), TEMPLATE_SETTINGS, { groups: { groups: ["external"], ungrouped: "skip" } });
     const apps = [web("/edge", { labels: { HAPROXY_GROUP: "external" } }), web("/inside", { labels: { HAPROXY_GROUP: "internal" } }), web("/plain")];
     const compiled = grouped.compile({ apps, services: [makeService("/inside", "hdr(host) -i inside.local")], answers: NO_ANSWERS, previous: null });
     expect(compiled.data.Apps.map((one) => one.Id)).toEqual(["/edge"]);

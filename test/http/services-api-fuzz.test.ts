@@ -22,7 +22,7 @@ await store.start();
 const router = new Router((error) => {
   throw error;
 });
-mountServicesApi(router, { store, aclChecker: new AclChecker("haproxy"), policy: DEFAULT_POLICY, defaultRules: () => new Map(), applied: async () => "pending" as const });
+mountServicesApi(router, { store, aclChecker: new AclChecker("haproxy"), policy: DEFAULT_POLICY, routedRules: () => ({ rules: new Map(), fromLabels: new Set() }), applied: async () => "pending" as const });
 const auth = { authorization: `Basic ${btoa("admin:pw")}` };
 const { name, source } = await loadTemplateSource("");
 const render = compileTemplate(name, source);

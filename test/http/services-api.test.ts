@@ -19,7 +19,7 @@ test.each([
   const router = new Router((error) => {
     throw error;
   });
-  mountServicesApi(router, { store, aclChecker: { check: async () => ({ ok: false, message }) }, policy: DEFAULT_POLICY, defaultRules: () => new Map(), applied: async () => "pending" as const });
+  mountServicesApi(router, { store, aclChecker: { check: async () => ({ ok: false, message }) }, policy: DEFAULT_POLICY, routedRules: () => ({ rules: new Map(), fromLabels: new Set() }), applied: async () => "pending" as const });
   const response = await router.handle(
     new Request("http://127.0.0.1/api/services", {
       method: "POST",
@@ -43,7 +43,7 @@ test.each([
   const router = new Router((error) => {
     throw error;
   });
-  mountServicesApi(router, { store, aclChecker: { check: async () => ({ ok: true }) }, policy: DEFAULT_POLICY, defaultRules: () => new Map(), applied: async () => "pending" as const });
+  mountServicesApi(router, { store, aclChecker: { check: async () => ({ ok: true }) }, policy: DEFAULT_POLICY, routedRules: () => ({ rules: new Map(), fromLabels: new Set() }), applied: async () => "pending" as const });
   const response = await router.handle(
     new Request("http://127.0.0.1/api/services", {
       method: "POST",

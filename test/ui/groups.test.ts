@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { eventually } from "../support/appliance.ts";
 import { startUiRig, waitForText, type UiRig } from "./harness.ts";
 
-/** An instance with BAMBOO_GROUPS says under its apps how many Marathon apps it leaves to others. */
+/** An instance with BAMBOO_GROUPS says under its apps how many Marathon apps it leaves to others; a rule from labels is marked. */
 setDefaultTimeout(30_000);
 
 describe("the apps overview of an instance serving some groups", () => {
@@ -12,7 +12,7 @@ describe("the apps overview of an instance serving some groups", () => {
     rig = await startUiRig({
       env: { BAMBOO_GROUPS: "external" },
       setup: async (sim) => {
-        await sim.deployApp({ id: "/shop", instances: 1, labels: { HAPROXY_GROUP: "external" } });
+        await sim.deployApp({ id: "/shop", instances: 1, labels: { HAPROXY_GROUP: "external", HAPROXY_0_VHOST: "shop.example" } });
         await sim.deployApp({ id: "/billing", instances: 1, labels: { HAPROXY_GROUP: "internal" } });
         await sim.deployApp({ id: "/reports", instances: 1 });
       },
@@ -36,6 +36,10 @@ describe("the apps overview of an instance serving some groups", () => {
     await waitForText(page, ".result-count", (t) => t.startsWith("1 app shown of 1"), "one app listed");
     await waitForText(page, ".elsewhere", (t) => t.includes("2 more apps in Marathon belong to other groups") && t.includes("external"), "the others counted");
     expect(await page.locator('tr[data-app-id="/billing"]').count()).toBe(0);
+    // Its rule comes from marathon-lb's label, and the row says so.
+    const rule = page.locator('tr[data-app-id="/shop"] .c-rule');
+    expect(await rule.textContent()).toContain("hdr(host) -i shop.example");
+    expect(await rule.locator(".tag").textContent()).toBe("labels");
     expect(await page.getByText("billing.local").count()).toBe(0);
   });
 });

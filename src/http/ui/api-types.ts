@@ -21,8 +21,8 @@ export interface OverviewServer {
 
 export interface OverviewApp {
   readonly id: string;
-  /** The service's ACL, or the default path rule the app falls back to. */
-  readonly rule: { readonly acl: string; readonly source: "service" | "default" };
+  /** The service's ACL, the rule the app's marathon-lb labels give, or the default path rule it falls back to. */
+  readonly rule: { readonly acl: string; readonly source: "service" | "labels" | "default" };
   /** Instances Marathon was asked for. */
   readonly instances: number;
   readonly tasks: { readonly total: number; readonly healthy: number; readonly routed: number };

@@ -12,7 +12,7 @@ export { auditStoredRules, type AuditWarning } from "./audit.ts";
 export { parseAcl, type ParseResult } from "./parse.ts";
 export { memoByObject, memoByText } from "./memo.ts";
 export { renderAcl } from "./render.ts";
-export { checkAgainstPolicy, DEFAULT_POLICY, parsePolicy, type AclPolicy, type PolicyGrant, type PolicyResult, type PolicyVerdict } from "./policy.ts";
+export { checkAgainstPolicy, checkedPolicy, DEFAULT_POLICY, parsePolicy, type AclPolicy, type PolicyGrant, type PolicyResult, type PolicyVerdict } from "./policy.ts";
 export { checkHijack, type HijackVerdict } from "./hijack.ts";
 export { compareRules, findConflicts, type Conflict } from "./conflicts.ts";
 export { compareByPrecedence, orderByPrecedence, precedenceKey, reorderByPrecedence, type PrecedenceKey, type RankedRule } from "./precedence.ts";

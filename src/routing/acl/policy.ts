@@ -168,3 +168,13 @@ const FETCH_BY_SUBJECT: Readonly<Record<Subject, FetchName>> = {
   src: "src",
   constant: "always_true",
 };
+
+/**
+ * BAMBOO_ACL_POLICY as serve and the commands use it: checked already when the configuration
+ * was read (src/cli/read-config.ts), so a refusal here is a bug, not a user's typo.
+ */
+export function checkedPolicy(text: string): AclPolicy {
+  const parsed = parsePolicy(text);
+  if (!parsed.ok) throw new Error(`BAMBOO_ACL_POLICY: ${parsed.message}`);
+  return parsed.policy;
+}

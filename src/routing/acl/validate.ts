@@ -15,10 +15,13 @@ export interface ValidateRuleInput {
   /** Every stored service's ACL by id; the candidate's own id, empty and unparseable ACLs are skipped. */
   readonly others: ReadonlyMap<string, string>;
   /**
-   * The default rules (`path_beg -i <id>`) of routed apps with no stored service: claiming what
-   * one of them routes is a conflict exactly as claiming a stored rule is.
+   * The rules of routed apps with no stored service, their default `path_beg -i <id>` or the
+   * one their marathon-lb labels give: claiming what one of them routes is a conflict exactly
+   * as claiming a stored rule is.
    */
   readonly defaults?: ReadonlyMap<string, string>;
+  /** Which of `defaults` come from labels, for the message. */
+  readonly fromLabels?: ReadonlySet<string>;
   readonly policy: AclPolicy;
   /** Accept rules that overlap others (they are then ordered by precedence); claims of the very same thing are refused regardless. */
   readonly allowOverlap: boolean;
@@ -68,7 +71,7 @@ export function validateRule(input: ValidateRuleInput): ValidateRuleResult {
   const claims = claimedRules(input, defaults);
   const conflicts = findConflicts({ id: input.id, rule }, claims);
   const listClashes = (clashes: readonly Conflict[]) =>
-    clashes.map((conflict) => `${conflict.otherId}${input.others.has(conflict.otherId) ? "" : " by its default rule"} (${conflict.detail})`).join("; ");
+    clashes.map((conflict) => `${conflict.otherId}${routedBy(input, conflict.otherId, " by its default rule", " by the rule its labels give")} (${conflict.detail})`).join("; ");
   const same = conflicts.filter((conflict) => conflict.kind === "same");
   if (same.length > 0) {
     return { ok: false, status: 409, message: `already claimed by ${listClashes(same)}; choose another host or path, or ask the owner to change theirs`, conflictsWith: same.map((conflict) => conflict.otherId) };
@@ -82,7 +85,7 @@ export function validateRule(input: ValidateRuleInput): ValidateRuleResult {
     return {
       ok: false,
       status: 409,
-      message: `would take every request of ${takeovers.map((takeover) => `${takeover.otherId}${input.others.has(takeover.otherId) ? "" : " (its default rule)"}, e.g. '${takeover.example}'`).join("; ")}, since it is tested first; narrow the rule to a part of that traffic, or ask the owner`,
+      message: `would take every request of ${takeovers.map((takeover) => `${takeover.otherId}${routedBy(input, takeover.otherId, " (its default rule)", " (the rule its labels give)")}, e.g. '${takeover.example}'`).join("; ")}, since it is tested first; narrow the rule to a part of that traffic, or ask the owner`,
       conflictsWith: takeovers.map((takeover) => takeover.otherId),
     };
   }
@@ -115,4 +118,10 @@ function claimedRules(input: ValidateRuleInput, defaults: ReadonlyMap<string, st
   for (const [id, acl] of input.others) add(id, acl);
   for (const [id, acl] of defaults) if (!input.others.has(id)) add(id, acl);
   return rules;
+}
+
+/** How another app's claim is named: nothing for a stored rule, else where its routed rule comes from. */
+function routedBy(input: ValidateRuleInput, id: string, byDefault: string, byLabels: string): string {
+  if (input.others.has(id)) return "";
+  return input.fromLabels?.has(id) ? byLabels : byDefault;
 }

@@ -38,7 +38,7 @@ export const AppRow = memo(
         </th>
         <td class="c-rule" data-label="Rule">
           <code>{app.rule.acl}</code>
-          {app.rule.source === "default" && <span class="tag">default</span>}
+          {app.rule.source !== "service" && <span class="tag">{app.rule.source === "labels" ? "labels" : "default"}</span>}
         </td>
         <td class="c-num c-instances" data-label="Instances">
           {app.instances}

@@ -1,5 +1,6 @@
 import type { App } from "../marathon/types.ts";
 import { appHttpsSettingProblems } from "./https-settings.ts";
+import { BALANCE_ALGORITHMS } from "./lb-labels.ts";
 
 /** App env settings the default template turns into config, and the values each accepts. */
 const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
@@ -53,7 +54,14 @@ function withValidSettings(app: App): { readonly app: App; readonly problems: Ch
   }
   // Read where they are used (https-settings.ts), which ignores them: only said here.
   for (const message of appHttpsSettingProblems(app)) problems.push({ id: app.id, message });
-  return { app: env === null ? app : { ...app, env }, problems };
+  let labels: Record<string, string> | null = null;
+  const balance = app.labels.HAPROXY_0_BALANCE;
+  if (balance !== undefined && balance !== "" && !BALANCE_ALGORITHMS.includes(balance.trim().toLowerCase())) {
+    labels = { ...app.labels };
+    delete labels.HAPROXY_0_BALANCE;
+    problems.push({ id: app.id, message: `label HAPROXY_0_BALANCE='${balance}' ignored: expected one of ${BALANCE_ALGORITHMS.join(", ")}` });
+  }
+  return { app: env === null && labels === null ? app : { ...app, ...(env ? { env } : {}), ...(labels ? { labels } : {}) }, problems };
 }
 
 function isPort(value: string): boolean {

@@ -18,7 +18,7 @@ export const NO_HTTPS_SETTINGS: HttpsSettings = { redirect: false, hsts: "" };
 const DEFAULT_HSTS = "max-age=31536000";
 
 const SERVICE_KEYS = { redirect: "RedirectToHttps", hsts: "Hsts" } as const;
-const APP_KEYS = { redirect: ["BAMBOO_REDIRECT_TO_HTTPS", "HAPROXY_0_REDIRECT_TO_HTTPS"], hsts: ["BAMBOO_HSTS"] } as const;
+const APP_KEYS = { redirect: ["BAMBOO_REDIRECT_TO_HTTPS", "HAPROXY_0_REDIRECT_TO_HTTPS"], hsts: ["BAMBOO_HSTS", "HAPROXY_0_USE_HSTS"] } as const;
 
 type Values = Readonly<Record<string, string>>;
 

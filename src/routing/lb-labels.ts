@@ -8,7 +8,13 @@ import { mapKeyProblem } from "./acl/index.ts";
  */
 
 /** The labels bamboo reads with their marathon-lb meaning; any other `HAPROXY_` label is reported as ignored. */
-const UNDERSTOOD = new Set(["HAPROXY_GROUP", "HAPROXY_0_GROUP", "HAPROXY_0_VHOST", "HAPROXY_0_PATH", "HAPROXY_0_REDIRECT_TO_HTTPS"]);
+const UNDERSTOOD = new Set(["HAPROXY_GROUP", "HAPROXY_0_GROUP", "HAPROXY_0_VHOST", "HAPROXY_0_PATH", "HAPROXY_0_REDIRECT_TO_HTTPS", "HAPROXY_0_USE_HSTS", "HAPROXY_0_BALANCE"]);
+
+/**
+ * `HAPROXY_0_BALANCE` values bamboo passes to HAProxy's `balance`: the algorithms that take
+ * no argument (an argument would be written into the config as it came).
+ */
+export const BALANCE_ALGORITHMS: readonly string[] = ["roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random"];
 
 /** Hosts marathon-lb accepts in a vhost: DNS names, each label 1-63 of letters, digits and '-'. */
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;

@@ -125,6 +125,8 @@ export interface TemplateApp {
   readonly Acl: string;
   /** True when `Acl` comes from a stored service. */
   readonly HasService: boolean;
+  /** marathon-lb's `HAPROXY_0_BALANCE` when it names an algorithm without arguments, lower-cased; "" otherwise. */
+  readonly Balance: string;
   /** Where `Acl` comes from: a stored service, the app's marathon-lb labels, or the default path rule. */
   readonly RuleSource: "service" | "labels" | "default";
   /** Answer HTTP with a 301 to the same URL over HTTPS; only while HTTPS is served (routing/https-settings.ts). */
@@ -446,6 +448,7 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
     Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
     HasService: ruleSource === "service",
     RuleSource: ruleSource,
+    Balance: (app.labels.HAPROXY_0_BALANCE ?? "").trim().toLowerCase(),
     RedirectToHttps: https.redirect,
     Hsts: https.hsts,
   };

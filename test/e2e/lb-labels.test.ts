@@ -16,6 +16,7 @@ beforeAll(async () => {
   await sim.deployApp({ id: "/shop", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example,www.shop.example" } });
   await sim.deployApp({ id: "/shop-api", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example", HAPROXY_0_PATH: "/api" } });
   await sim.deployApp({ id: "/shop-copy", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example", HAPROXY_0_STICKY: "true" } });
+  await sim.deployApp({ id: "/even", instances: 2, labels: { HAPROXY_0_BALANCE: "roundrobin" } });
   bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_ACL_POLICY: "default, base" } });
   await bamboo.waitReady();
 });
@@ -49,7 +50,16 @@ describe("marathon-lb's labels", () => {
   test("the overview names each rule's source", async () => {
     const overview = (await (await fetch(`${bamboo.api}/api/overview`, { headers: bamboo.reader })).json()) as Overview;
     const sources = Object.fromEntries(overview.apps.map((app) => [app.id, app.rule.source]));
-    expect(sources).toEqual({ "/shop": "labels", "/shop-api": "labels", "/shop-copy": "default" });
+    expect(sources).toEqual({ "/even": "default", "/shop": "labels", "/shop-api": "labels", "/shop-copy": "default" });
+  });
+
+  test("HAPROXY_0_BALANCE sets the backend's algorithm, which HAProxy runs", async () => {
+    const config = await Bun.file(`${bamboo.dataDir}/haproxy.cfg`).text();
+    const section = config.slice(config.indexOf("backend ::even-cluster")).split("\nbackend ")[0];
+    expect(section).toContain("balance roundrobin");
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) seen.add(await taskOf("anything", "/even"));
+    expect(seen.size).toBe(2);
   });
 
   test("a rule written through the API may not claim what labels route, and a stored rule wins over its own app's labels", async () => {

@@ -9,6 +9,7 @@ describe("httpsSettingsOf", () => {
     ["the service's switch", app(), { RedirectToHttps: "true" }, { redirect: true, hsts: "" }],
     ["marathon-lb's label", app({ HAPROXY_0_REDIRECT_TO_HTTPS: "true" }), undefined, { redirect: true, hsts: "" }],
     ["bamboo's env", app({}, { BAMBOO_REDIRECT_TO_HTTPS: "yes" }), undefined, { redirect: true, hsts: "" }],
+    ["marathon-lb's HSTS label", app({ HAPROXY_0_USE_HSTS: "true" }), undefined, { redirect: false, hsts: "max-age=31536000" }],
     ["the service wins over the app", app({ BAMBOO_REDIRECT_TO_HTTPS: "true" }), { RedirectToHttps: "false" }, NO_HTTPS_SETTINGS],
     ["a value not understood counts as unset", app({ BAMBOO_REDIRECT_TO_HTTPS: "true" }), { RedirectToHttps: "maybe" }, { redirect: true, hsts: "" }],
     ["HSTS switched on gets a year", app(), { Hsts: "true" }, { redirect: false, hsts: "max-age=31536000" }],

@@ -150,6 +150,18 @@ describe("AppSettingsChecker", () => {
     expect(problems.length).toBe(kept ? 0 : 1);
   });
 
+  test.each([
+    ["an algorithm without arguments is kept, lower-cased in the template data", "RoundRobin", "roundrobin"],
+    ["one with an argument is dropped", "hdr(host)", null],
+    ["anything else is dropped", "leastconn\n    stats enable", null],
+  ])("marathon-lb's HAPROXY_0_BALANCE: %s", (_name, value, balance) => {
+    const { apps, problems } = new AppSettingsChecker().check([app({ id: "/web", labels: { HAPROXY_0_BALANCE: value, OTHER: "x" } })]);
+    expect(apps[0]!.labels.OTHER).toBe("x");
+    const [web] = toTemplateData(apps, [], SETTINGS).Apps;
+    expect(web!.Balance).toBe(balance ?? "");
+    expect(problems).toEqual(balance === null ? [{ id: "/web", message: `label HAPROXY_0_BALANCE='${value}' ignored: expected one of roundrobin, static-rr, leastconn, first, source, uri, random` }] : []);
+  });
+
   test("the same app checked again gives the same object and the same report", () => {
     const db = app({ id: "/db", env: { BAMBOO_TCP_PORT: "postgres" } });
     const checker = new AppSettingsChecker();

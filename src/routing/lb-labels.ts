@@ -16,6 +16,10 @@ const UNDERSTOOD = new Set(["HAPROXY_GROUP", "HAPROXY_0_GROUP", "HAPROXY_0_VHOST
  */
 export const BALANCE_ALGORITHMS: readonly string[] = ["roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random"];
 
+/** A label is written by whoever deploys an app: what one may make of the config is bounded. */
+const MAX_HOSTS = 100;
+const MAX_PATH_CHARS = 1024;
+
 /** Hosts marathon-lb accepts in a vhost: DNS names, each label 1-63 of letters, digits and '-'. */
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -38,8 +42,10 @@ export function labelRuleOf(labels: Readonly<Record<string, string>>): LabelRule
   const path = labels.HAPROXY_0_PATH?.trim() ?? "";
   if (vhost === "" && path === "") return null;
   const hosts = [...new Set(vhost.split(",").map((host) => host.trim().toLowerCase()).filter((host) => host !== ""))];
+  if (hosts.length > MAX_HOSTS) return { ok: false, message: `label HAPROXY_0_VHOST names ${hosts.length} hosts; at most ${MAX_HOSTS} are routed from one app's labels` };
   const badHost = hosts.find((host) => !HOST.test(host));
   if (badHost !== undefined) return { ok: false, message: `label HAPROXY_0_VHOST: '${badHost}' is not a host name (letters, digits, '-' and '.')` };
+  if (path.length > MAX_PATH_CHARS) return { ok: false, message: `label HAPROXY_0_PATH is ${path.length} characters long; at most ${MAX_PATH_CHARS} are routed` };
   if (path !== "") {
     const problem = path.startsWith("/") ? mapKeyProblem(path) : "no leading '/'";
     if (problem !== null) return { ok: false, message: `label HAPROXY_0_PATH: '${path}' holds ${problem}; a path prefix such as /api is expected` };

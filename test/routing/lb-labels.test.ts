@@ -21,6 +21,8 @@ describe("labelRuleOf: marathon-lb's HAPROXY_0_VHOST and HAPROXY_0_PATH as a rul
     ["a path without its slash", { HAPROXY_0_PATH: "api" }, "label HAPROXY_0_PATH: 'api' holds no leading '/'"],
     ["a path with a blank", { HAPROXY_0_PATH: "/a b" }, "the character ' ' (space, U+0020)"],
     ["a path with a control character", { HAPROXY_0_PATH: "/a\u0001" }, "U+0001 (a control character)"],
+    ["more hosts than one app may route", { HAPROXY_0_VHOST: Array.from({ length: 101 }, (_, i) => `h${i}.example`).join(",") }, "names 101 hosts; at most 100"],
+    ["a path longer than routed", { HAPROXY_0_PATH: `/${"a".repeat(1024)}` }, "is 1025 characters long; at most 1024"],
   ])("refuses %s, naming the label and what is wrong", (_name, labels, message) => {
     const rule = labelRuleOf(labels);
     expect(rule?.ok).toBe(false);

@@ -18,7 +18,7 @@ export function CertificateTable(props: CertificateTableProps) {
     return <p class="empty">No certificates yet. Upload one below, or put PEM files in BAMBOO_CERT_DIR.</p>;
   }
   return (
-    <table class="certs">
+    <table class="data-table certs">
       <caption class="visually-hidden">Certificates, with their hosts, issuer and expiry</caption>
       <thead>
         <tr>

@@ -61,7 +61,7 @@ export function AppTable(props: {
   if (apps.length === 0) return <p class="empty">No app matches.</p>;
   return (
     <>
-      <table class="apps">
+      <table class="data-table apps">
         <caption class="visually-hidden">Marathon apps and how HAProxy routes them</caption>
         <thead>
           <tr>

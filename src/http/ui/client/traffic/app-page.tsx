@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import type { AppTraffic, Overview, OverviewApp, ServerTraffic, TrafficPoint } from "../../api-types.ts";
 import { StatusBadge } from "../status-badge.tsx";
-import { RESPONSE_TITLE } from "./response-words.ts";
+import { MEASURE_CHARTS, type MeasureChart } from "./measure-charts.ts";
 import { SamplingNote } from "./sampling-note.tsx";
 import { TrafficChart, type ChartLine } from "./traffic-chart.tsx";
-import { formatErrors, formatMs, formatRate, formatRequests } from "./traffic-format.ts";
+import { formatMs, formatRate } from "./traffic-format.ts";
 import { useAppTraffic } from "./use-app-traffic.ts";
 
 /** How many server lines get their own colour before the palette repeats (styles/traffic.css). */
@@ -50,19 +50,22 @@ export function AppPage(props: { id: string; overview: Overview | null; samples:
 function AppCharts(props: { traffic: AppTraffic }) {
   const { traffic } = props;
   const { times, points, windowMs } = traffic;
-  const requestLines: ChartLine[] = [{ key: "all", label: "all servers", values: points.map((point) => point[0]), className: "line-total" }];
+  const [requests, ...others] = MEASURE_CHARTS;
+  const requestLines: ChartLine[] = [{ key: "all", label: "all servers", values: points.map((point) => point[requests!.measure]), className: "line-total" }];
   traffic.servers?.forEach((server, i) =>
-    requestLines.push({ key: `${server.name}@${server.address}`, label: serverLabel(server), values: server.points.map((point) => point?.[0] ?? null), className: `series-${i % PALETTE_SIZE}` }),
+    requestLines.push({ key: `${server.name}@${server.address}`, label: serverLabel(server), values: server.points.map((point) => point?.[requests!.measure] ?? null), className: `series-${i % PALETTE_SIZE}` }),
+  );
+  const chart = (measure: MeasureChart, lines: readonly ChartLine[], className?: string) => (
+    <TrafficChart key={measure.key} title={measure.title} times={times} windowMs={windowMs} lines={lines} format={measure.format} unit={measure.unit} floor={measure.floor} className={className} />
   );
   return (
     <div class="app-traffic">
       <SamplingNote sampling={traffic.sampling} />
       {traffic.sampling.state !== "off" && times.length > 0 && (
         <div class="charts">
-          <TrafficChart title="Requests per second" times={times} windowMs={windowMs} lines={requestLines} format={formatRequests} unit="req/s" floor={1} className="chart-wide" />
+          {chart(requests!, requestLines, "chart-wide")}
           {traffic.servers === null && <p class="muted servers-why">No per-server split: {traffic.serversWhy ?? "the appliance keeps none for this app."}</p>}
-          <TrafficChart title="5xx per second" times={times} windowMs={windowMs} lines={[{ key: "errors", label: "all servers", values: points.map((point) => point[1]), className: "line-errors" }]} format={formatErrors} unit="5xx/s" floor={1} />
-          <TrafficChart title={RESPONSE_TITLE} times={times} windowMs={windowMs} lines={[{ key: "response", label: "all servers", values: points.map((point) => point[2]), className: "line-response" }]} format={formatMs} unit="ms" floor={10} />
+          {others.map((measure) => chart(measure, [{ key: measure.key, label: "all servers", values: points.map((point) => point[measure.measure]), className: measure.className }]))}
         </div>
       )}
     </div>

@@ -67,6 +67,8 @@ export class TrafficSampler {
   #sampling: TrafficSampling;
   #lastSampleAt: number | null = null;
   #lastCostMs = 0;
+  /** A failure to read HAProxy's counters was logged and its recovery was not yet. */
+  #warned = false;
   /** The last reading: when, of which worker, the frontends' sum, every backend's and split server's counters. */
   #previous: { at: number; generation: number; frontends: number; backends: Map<string, BackendCounts>; servers: Map<string, ServerReading> } | null = null;
   #owners: { apps: readonly { readonly Id: string }[]; byEscapedId: Map<string, string>; byProxy: Map<string, string | null> } | null = null;
@@ -248,11 +250,12 @@ export class TrafficSampler {
     return owner;
   }
 
+  /** Logs a failure once, and the recovery from it; HAProxy not running is the supervisor's to log. */
   #setSampling(next: TrafficSampling): void {
-    const was = this.#sampling;
     this.#sampling = next;
-    if (next.state === "failing" && was.state !== "failing") this.deps.log.warn("traffic sampling failing", { error: next.message });
-    if (next.state === "ok" && was.state === "failing" && was.message !== undefined) this.deps.log.info("traffic sampling recovered");
+    if (next.state === "failing" && !this.#warned) this.deps.log.warn("traffic sampling failing", { error: next.message });
+    if (next.state === "ok" && this.#warned) this.deps.log.info("traffic sampling recovered");
+    this.#warned = next.state === "failing";
   }
 
   #now(): number {

@@ -139,6 +139,28 @@ describe("TrafficSampler", () => {
     expect(traffic.status().state).toBe("ok");
   });
 
+  test("HAProxy starting is no recovery to log; a failure after it is logged all the same", async () => {
+    const logged: string[] = [];
+    let running = false;
+    let broken = false;
+    const haproxy = fakeHAProxy();
+    const traffic = sampler(haproxy, { now: 0 }, {
+      running: () => running,
+      ask: async (command) => {
+        if (broken) throw new Error("connect ECONNREFUSED");
+        return answer(haproxy, command);
+      },
+      log: { debug() {}, info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error() {} } as never,
+    });
+    await traffic.sample();
+    running = true;
+    await traffic.sample();
+    expect(logged).toEqual([]);
+    broken = true;
+    await traffic.sample();
+    expect(logged).toEqual(["traffic sampling failing"]);
+  });
+
   test("says so while HAProxy is not running, without logging it as a failure", async () => {
     const warnings: string[] = [];
     const traffic = sampler(fakeHAProxy(), { now: 0 }, { running: () => false, log: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} } as never });

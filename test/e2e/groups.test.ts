@@ -21,11 +21,11 @@ beforeAll(async () => {
   await sim.deployApp({ id: "/billing", instances: 1, labels: { HAPROXY_GROUP: "internal" } });
   await sim.deployApp({ id: "/both", instances: 1, labels: { HAPROXY_GROUP: "internal,external" } });
   await sim.deployApp({ id: "/plain", instances: 1 });
-  [edge, everything] = await Promise.all([
-    startAppliance({ marathonUrl: sim.url, env: { BAMBOO_GROUPS: "external" } }),
-    startAppliance({ marathonUrl: sim.url, env: { BAMBOO_GROUPS: "internal", BAMBOO_UNGROUPED_APPS: "serve" } }),
-  ]);
-  await Promise.all([edge.waitReady(), everything.waitReady()]);
+  // One after the other, each listening before the next picks its free ports: at once, both can pick the same one.
+  edge = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_GROUPS: "external" } });
+  await edge.waitReady();
+  everything = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_GROUPS: "internal", BAMBOO_UNGROUPED_APPS: "serve" } });
+  await everything.waitReady();
 });
 
 afterAll(async () => {

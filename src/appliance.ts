@@ -18,6 +18,7 @@ import { MarathonClient } from "./marathon/client.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
 import { checkedPolicy, type AclPolicy } from "./routing/acl/index.ts";
+import { compileOptionsOf } from "./compile/options.ts";
 import { isPlainKeyRule } from "./routing/route-maps.ts";
 import { createStores } from "./store/index.ts";
 import type { CertificateStore } from "./store/certificates.ts";
@@ -151,7 +152,7 @@ export class Appliance implements ApplianceView {
       reloadIntervalMs: config.haproxy.reloadIntervalMs,
       log,
     });
-    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), compile: { groups: config.bamboo.groups, policy: checkedPolicy(config.bamboo.aclPolicy) }, aclChecker, resolver: new HostResolver(), applier, log });
+    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), compile: compileOptionsOf(config), aclChecker, resolver: new HostResolver(), applier, log });
     // One transport: the endpoint and leader the watcher or the client learns serve both.
     const transport = new MarathonTransport(config.marathon);
     const marathon = new MarathonClient(transport, { log });

@@ -59,6 +59,8 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
       MARATHON_ENDPOINT: marathonUrl,
       BAMBOO_BIND: `127.0.0.1:${apiPort}`,
       HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
+      // The apps' service ports: an address of this appliance's own, so no two compete for a port.
+      HAPROXY_SERVICE_BIND: `127.1.${apiPort! >> 8}.${apiPort! & 255}`,
       BAMBOO_DATA_DIR: join(dir, "data"),
       BAMBOO_API_PASSWORD: API_PASSWORD,
       HAPROXY_STATS_PASSWORD: "bench-stats",

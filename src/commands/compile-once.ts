@@ -6,7 +6,7 @@ import { AclChecker } from "../haproxy/acl-check.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import { templateSettings } from "../haproxy/template-settings.ts";
 import type { App } from "../marathon/types.ts";
-import { checkedPolicy } from "../routing/acl/index.ts";
+import { compileOptionsOf } from "../compile/options.ts";
 import { isPlainKeyRule } from "../routing/route-maps.ts";
 import type { Service } from "../store/types.ts";
 import { HostResolver } from "../sync/host-resolver.ts";
@@ -18,7 +18,7 @@ import { OutsideAnswerSource } from "../sync/outside-answers.ts";
  */
 export async function compileOnce(config: Config, paths: RuntimePaths, render: RenderConfig, snapshot: { readonly apps: readonly App[]; readonly services: readonly Service[] }): Promise<Compiled> {
   const answers = await new OutsideAnswerSource({ aclChecker: new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule }), resolver: new HostResolver() }).answersFor(snapshot);
-  return new Compiler(render, templateSettings(config, paths), { groups: config.bamboo.groups, policy: checkedPolicy(config.bamboo.aclPolicy) }).compile({ ...snapshot, answers, previous: null });
+  return new Compiler(render, templateSettings(config, paths), compileOptionsOf(config)).compile({ ...snapshot, answers, previous: null });
 }
 
 /** What is not routed as written, one warning line each on stderr. */

@@ -8,13 +8,14 @@ import { memoByText, storedRuleKeyProblem } from "../routing/acl/index.ts";
 import { AppGroupSorter, SERVE_EVERY_APP, type GroupFilter } from "../routing/app-groups.ts";
 import { DEFAULT_POLICY, type AclPolicy } from "../routing/acl/index.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
-import { TemplateDataBuilder, type HAProxyTemplateSettings, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
+import { NO_SERVICE_PORT_LISTENERS, TemplateDataBuilder, type HAProxyTemplateSettings, type ServicePortsInput, type TemplateData, type TemplateMap } from "../routing/template-data.ts";
 import type { Service } from "../store/types.ts";
 import type { NamedCertificate } from "../tls/certificate.ts";
 import { AgentAddresses, type HostAnswer } from "./agent-addresses.ts";
 import { LabelServices } from "./label-services.ts";
 import type { RoutingProblem } from "./problems.ts";
 import { SectionInstances } from "./section-instances.ts";
+import { ServicePortPlanner, type ServicePortOptions, type ServicePortsPlan } from "./service-port-plans.ts";
 import { usableServices, type UsableServices } from "./usable-rules.ts";
 
 /** What compiling needs from the world outside: asked for beforehand, so compiling stays pure. */
@@ -31,6 +32,8 @@ export interface CompileInput {
   /** None: a config without HTTPS, as `render` and `check` show it. */
   readonly certificates?: readonly NamedCertificate[];
   readonly answers: OutsideAnswers;
+  /** Service ports not to listen on, with why: HAProxy could not bind them (see sync/pipeline.ts). */
+  readonly unbindable?: ReadonlyMap<number, string>;
   /** Apps to leave out, with why: HAProxy refused the config with them (see sync/pipeline.ts). */
   readonly leaveOut?: ReadonlyMap<string, string>;
   /** The config HAProxy runs, whose servers keep their slots; null for a fresh config. */
@@ -48,6 +51,8 @@ export interface Compiled {
   readonly problems: readonly RoutingProblem[];
   /** Apps left to instances of other groups (BAMBOO_GROUPS), by id. */
   readonly elsewhere: readonly string[];
+  /** The apps' service ports the config listens on. */
+  readonly servicePorts: ReadonlySet<number>;
 }
 
 /**
@@ -62,6 +67,19 @@ export interface Compiled {
  * lifetime: the pipeline for the process, a command for its run.
  */
 const NO_CERTIFICATES: readonly NamedCertificate[] = [];
+const NOTHING_UNBINDABLE: ReadonlyMap<number, string> = new Map();
+const NO_PORTS: ReadonlySet<number> = new Set();
+
+/** A rule of an app the shared HTTP frontend does not route (port 0 TCP or disabled) is said, not silently dropped. */
+function unroutedRules(data: TemplateData): RoutingProblem[] {
+  const problems: RoutingProblem[] = [];
+  for (const app of data.Apps) {
+    if (app.HttpRouted || app.RuleSource === "default") continue;
+    const why = app.Mode === "tcp" ? `its port 0 is TCP (${app.Ports[0]?.ModeFrom ?? "HAPROXY_0_MODE"})` : "HAPROXY_0_ENABLED is false";
+    problems.push({ id: app.Id, message: `rule ${app.Acl} not routed on the HTTP frontend: ${why}` });
+  }
+  return problems;
+}
 
 /** What an installation decides beyond the template's settings. */
 export interface CompileOptions {
@@ -69,6 +87,8 @@ export interface CompileOptions {
   readonly groups?: GroupFilter;
   /** What rules may match on (BAMBOO_ACL_POLICY): rules from labels pass it as the API's do. */
   readonly policy?: AclPolicy;
+  /** Where apps' service ports listen (HAPROXY_SERVICE_BIND); no listeners when left out. */
+  readonly servicePorts?: ServicePortOptions;
 }
 
 export class Compiler {
@@ -78,6 +98,9 @@ export class Compiler {
   readonly #settingsChecker = new AppSettingsChecker();
   readonly #templateData = new TemplateDataBuilder();
   readonly #instances = new SectionInstances();
+  readonly #servicePorts: ServicePortPlanner | null;
+  /** The template's input made from the last service-port plan, kept while the plan is. */
+  #portsInput: { readonly of: ServicePortsPlan; readonly input: ServicePortsInput; readonly files: readonly MapFile[]; readonly listened: ReadonlySet<number> } | null = null;
   /** Every rule is checked again whenever one changes. */
   readonly #keyProblem = memoByText(storedRuleKeyProblem);
   /**
@@ -86,7 +109,7 @@ export class Compiler {
    */
   #usable: { readonly services: readonly Service[]; readonly verdicts: OutsideAnswers["rules"]; readonly result: UsableServices } | null = null;
   /** The template's maps last turned into files: unchanged rules keep their maps, and the applier compares them by identity first. */
-  #maps: { readonly of: readonly TemplateMap[]; readonly files: readonly MapFile[] } | null = null;
+  #maps: { readonly of: readonly TemplateMap[]; readonly ports: readonly MapFile[]; readonly files: readonly MapFile[] } | null = null;
   /** The same for the certificates: unchanged ones keep their object, and planning them costs nothing. */
   #tls: { readonly of: TemplateData["Certificates"]; readonly served: ServedTls } | null = null;
 
@@ -97,6 +120,7 @@ export class Compiler {
   ) {
     this.#groups = new AppGroupSorter(options.groups ?? SERVE_EVERY_APP);
     this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY);
+    this.#servicePorts = options.servicePorts === undefined ? null : new ServicePortPlanner(options.servicePorts, settings.MapDir);
   }
 
   compile(input: CompileInput): Compiled {
@@ -107,11 +131,36 @@ export class Compiler {
     const checked = this.#settingsChecker.check(addressed.apps);
     const leaveOut = input.leaveOut ?? new Map<string, string>();
     const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
-    const data = this.#templateData.build(apps, rules.services, this.settings, input.certificates ?? NO_CERTIFICATES);
+    const ports = this.#portsOf(apps, input.unbindable ?? NOTHING_UNBINDABLE);
+    const data = this.#templateData.build(apps, rules.services, this.settings, input.certificates ?? NO_CERTIFICATES, ports.input);
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
     const config = slotConfig(this.render.pieces(data), input.previous, this.#instances.of(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));
-    return { config, maps: this.#mapFiles(data.Maps), tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES), data, problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...labelled.problems, ...addressed.problems, ...checked.problems, ...leftOut], elsewhere: grouped.elsewhere };
+    return {
+      config,
+      maps: this.#mapFiles(data.Maps, ports.files),
+      tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES),
+      data,
+      problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...labelled.problems, ...addressed.problems, ...checked.problems, ...ports.problems, ...unroutedRules(data), ...leftOut],
+      elsewhere: grouped.elsewhere,
+      servicePorts: ports.listened,
+    };
+  }
+
+  /** The service ports' listeners for the template, and their map files (only those a frontend names). */
+  #portsOf(
+    apps: readonly App[],
+    unbindable: ReadonlyMap<number, string>,
+  ): { readonly input: ServicePortsInput; readonly files: readonly MapFile[]; readonly listened: ReadonlySet<number>; readonly problems: readonly RoutingProblem[] } {
+    if (this.#servicePorts === null) return { input: NO_SERVICE_PORT_LISTENERS, files: [], listened: NO_PORTS, problems: [] };
+    const plan = this.#servicePorts.plan(apps, unbindable);
+    if (this.#portsInput?.of !== plan) {
+      const files = [plan.maps.http, plan.maps.tcp].filter((file) => file.entries.length > 0);
+      const frontends = { HttpMap: plan.maps.http.entries.length > 0 ? plan.maps.http.path : "", TcpMap: plan.maps.tcp.entries.length > 0 ? plan.maps.tcp.path : "" };
+      const listened = new Set(files.flatMap((file) => file.entries.map((entry) => Number(entry.key))));
+      this.#portsInput = { of: plan, input: { ofApp: plan.ofApp, frontends }, files, listened };
+    }
+    return { input: this.#portsInput.input, files: this.#portsInput.files, listened: this.#portsInput.listened, problems: plan.problems };
   }
 
   /** A rule of an app another instance serves is that instance's to report. */
@@ -121,9 +170,10 @@ export class Compiler {
     return problems.filter((problem) => !others.has(problem.id));
   }
 
-  #mapFiles(maps: readonly TemplateMap[]): readonly MapFile[] {
-    if (this.#maps?.of !== maps) {
-      this.#maps = { of: maps, files: maps.map((map) => ({ path: map.Path, entries: map.Entries.map((entry) => ({ key: entry.Key, value: entry.Value })) })) };
+  #mapFiles(maps: readonly TemplateMap[], ports: readonly MapFile[]): readonly MapFile[] {
+    if (this.#maps?.of !== maps || this.#maps.ports !== ports) {
+      const routes = this.#maps?.of === maps ? this.#maps.files.slice(0, maps.length) : maps.map((map) => ({ path: map.Path, entries: map.Entries.map((entry) => ({ key: entry.Key, value: entry.Value })) }));
+      this.#maps = { of: maps, ports, files: [...routes, ...ports] };
     }
     return this.#maps.files;
   }

@@ -71,6 +71,8 @@ export interface Config {
     readonly outputPath: string;
     readonly httpBind: BindAddress;
     readonly httpsBind: BindAddress;
+    /** Where apps' service ports listen: off, or these addresses ("" for every address). */
+    readonly serviceBind: { readonly off: true } | { readonly off: false; readonly addresses: readonly string[] };
     readonly accessLog: {
       readonly format: "json" | "text" | "off";
       readonly target: AccessLogTarget;

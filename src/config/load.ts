@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { AccessLogTarget, Config } from "./config.ts";
 import {
   parseBind,
@@ -9,6 +10,7 @@ import {
   parseString,
   parseUrls,
   splitList,
+  type BindAddress,
   type Parsed,
 } from "./parse.ts";
 import { RETIRED_SETTINGS, SETTINGS, type Setting, type SettingEnv, type SettingKind } from "./settings.ts";
@@ -142,6 +144,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       outputPath: get<string>("HAPROXY_OUTPUT_PATH") || `${dataDir.replace(/\/+$/, "")}/haproxy.cfg`,
       httpBind: get("HAPROXY_HTTP_BIND"),
       httpsBind: get("HAPROXY_HTTPS_BIND"),
+      serviceBind: serviceBindOf(get("HAPROXY_SERVICE_BIND"), get<BindAddress>("HAPROXY_HTTP_BIND")),
       accessLog: { format: get("HAPROXY_ACCESS_LOG"), target: accessLogTarget(get("HAPROXY_ACCESS_LOG_TARGET")) ?? { kind: "stdout" } },
       tls: {
         minVersion: get("HAPROXY_TLS_MIN_VERSION"),
@@ -219,11 +222,21 @@ function crossCheck(config: Config): string[] {
   if (traffic !== null && (traffic < TRAFFIC_INTERVAL_MS.min || traffic > TRAFFIC_INTERVAL_MS.max)) {
     problems.push(`BAMBOO_TRAFFIC_INTERVAL=${traffic}ms: expected 100ms to 60s, or off (15 minutes of samples are kept for each busy app)`);
   }
+  for (const address of config.haproxy.serviceBind.off ? [] : config.haproxy.serviceBind.addresses) {
+    if (address !== "" && isIP(address) === 0) problems.push(`HAPROXY_SERVICE_BIND: '${address}' is not an IP address: expected IPs, * for every address, or off`);
+  }
   const [http, https] = [config.haproxy.httpBind, config.haproxy.httpsBind];
   if (http.port === https.port && (http.host === https.host || http.host === "" || https.host === "")) {
     problems.push(`HAPROXY_HTTPS_BIND='${https.host}:${https.port}' is where HAPROXY_HTTP_BIND listens: give HTTPS a port of its own`);
   }
   return problems;
+}
+
+/** HAPROXY_SERVICE_BIND read: `off`, `*` for every address, or addresses; empty follows the HTTP bind. */
+function serviceBindOf(list: readonly string[], httpBind: BindAddress): Config["haproxy"]["serviceBind"] {
+  if (list.length === 1 && list[0]!.toLowerCase() === "off") return { off: true };
+  if (list.length === 0) return { off: false, addresses: [httpBind.host] };
+  return { off: false, addresses: [...new Set(list.map((address) => (address === "*" ? "" : address)))] };
 }
 
 /** Shorter would keep more than 9,000 points per busy app; longer would leave 15 minutes of charts nearly empty. */

@@ -64,6 +64,7 @@ export const SETTINGS = [
   { env: "HAPROXY_TEMPLATE_PATH", file: "HAProxy.TemplatePath", kind: "string", default: "", help: "Handlebars template; empty: the embedded default" },
   { env: "HAPROXY_OUTPUT_PATH", file: "HAProxy.OutputPath", kind: "string", default: "", help: "where the rendered config is written; empty: BAMBOO_DATA_DIR/haproxy.cfg" },
   { env: "HAPROXY_HTTP_BIND", file: "HAProxy.HttpBind", kind: "bind", default: ":80", help: "bind of the HTTP frontend, e.g. 127.0.0.1:8080" },
+  { env: "HAPROXY_SERVICE_BIND", file: "HAProxy.ServiceBind", kind: "list", default: "", help: "addresses every app's service ports listen on (comma-separated IPs, * for all), off for none; empty: the address of HAPROXY_HTTP_BIND" },
   { env: "HAPROXY_HTTPS_BIND", file: "HAProxy.HttpsBind", kind: "bind", default: ":443", help: "bind of HTTPS, served by the same rules as HTTP whenever bamboo has a certificate" },
   { env: "BAMBOO_CERT_DIR", file: "Bamboo.CertDir", kind: "string", default: "", help: "directory of certificates, one <name>.pem each (certificate, chain, key), picked up when files change; empty: API certificates only" },
   { env: "BAMBOO_DEFAULT_CERT", file: "Bamboo.DefaultCert", kind: "string", default: "", help: "PEM file (certificate, chain, key) served to clients asking for a host no certificate names; empty: a self-signed one generated into BAMBOO_DATA_DIR" },

@@ -8,13 +8,15 @@ import {
   setMapEntryCommand,
   setServerAddrCommand,
   setServerStateCommand,
+  shutdownSessionsCommand,
 } from "./runtime-api.ts";
 import { sameStructure, slotName, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
 
 /** One runtime API command with what it is for, so a failure can be reported precisely. */
 export type RuntimeCommand =
   | { readonly kind: "set-addr"; readonly backend: string; readonly server: string; readonly endpoint: Endpoint }
-  | { readonly kind: "set-state"; readonly backend: string; readonly server: string; readonly state: "ready" | "maint" };
+  | { readonly kind: "set-state"; readonly backend: string; readonly server: string; readonly state: "ready" | "maint" }
+  | { readonly kind: "shutdown-sessions"; readonly backend: string; readonly server: string };
 
 export type Plan =
   | { readonly kind: "none" }
@@ -31,21 +33,26 @@ export function plan(running: SlottedConfig | null, next: SlottedConfig): Plan {
     return { kind: "reload", reasons: next.slotReasons.length > 0 ? next.slotReasons : describeStructureChange(running.sections, next.sections) };
   }
   const commands: RuntimeCommand[] = [];
-  for (const [header, slots, before] of changedSlots(running, next)) {
+  for (const [header, slots, before, tcp] of changedSlots(running, next)) {
     const backend = header.split(" ")[1]!;
     for (const [index, endpoint] of slots.slots.entries()) {
       const was = before?.slots[index] ?? null;
       if (sameEndpoint(was, endpoint)) continue;
       const server = slotName(index);
+      // A TCP connection would stay on a task that is gone until a timeout ends it (an HTTP
+      // request ends by itself): it is closed with its slot. Other slots' connections stay.
+      const closeSessions = tcp && was !== null;
       if (endpoint === null) {
         // Maintenance stops new requests at once; requests in flight on the old task finish.
         commands.push({ kind: "set-state", backend, server, state: "maint" });
+        if (closeSessions) commands.push({ kind: "shutdown-sessions", backend, server });
         continue;
       }
       if (!isIpAddress(endpoint.host)) {
         return { kind: "reload", reasons: [`${header}: server address ${endpoint.host} is a host name, which the runtime API cannot set`] };
       }
       if (was !== null) commands.push({ kind: "set-state", backend, server, state: "maint" });
+      if (closeSessions) commands.push({ kind: "shutdown-sessions", backend, server });
       commands.push({ kind: "set-addr", backend, server, endpoint });
       commands.push({ kind: "set-state", backend, server, state: "ready" });
     }
@@ -57,15 +64,20 @@ export function plan(running: SlottedConfig | null, next: SlottedConfig): Plan {
  * Backends whose slots may differ, with their running slots. When `next` was made from
  * what runs, only the sections it read again can differ (slots.ts); otherwise any can.
  */
-function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, BackendSlots, BackendSlots | undefined][] {
+function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, BackendSlots, BackendSlots | undefined, boolean][] {
   const madeFromRunning = next.madeFrom === running.sections;
   const candidates = madeFromRunning ? next.reread : next.sections;
   const before: ReadonlyMap<string, BackendSlots | undefined> = madeFromRunning
     ? new Map(next.replaced.map((section) => [section.header, section.slots ?? undefined]))
     : running.layout;
-  return candidates.flatMap((section): [string, BackendSlots, BackendSlots | undefined][] =>
-    section.slots === null || section.slots === before.get(section.header) ? [] : [[section.header, section.slots, before.get(section.header)]],
+  return candidates.flatMap((section): [string, BackendSlots, BackendSlots | undefined, boolean][] =>
+    section.slots === null || section.slots === before.get(section.header) ? [] : [[section.header, section.slots, before.get(section.header), isTcpSection(section)]],
   );
+}
+
+/** A section that proxies TCP: `mode tcp` among its directives (the default template's defaults are HTTP). */
+function isTcpSection(section: SlottedSection): boolean {
+  return /(^|\n)mode tcp(\n|$)/.test(section.structure);
 }
 
 /**
@@ -173,6 +185,7 @@ export function mapVersionCommands(version: number, map: MapFile): string[] {
 /** The runtime API text of a command, through the builders that refuse what would split it. */
 export function commandText(command: RuntimeCommand): string {
   if (command.kind === "set-addr") return setServerAddrCommand(command.backend, command.server, command.endpoint.host, command.endpoint.port);
+  if (command.kind === "shutdown-sessions") return shutdownSessionsCommand(command.backend, command.server);
   return setServerStateCommand(command.backend, command.server, command.state);
 }
 

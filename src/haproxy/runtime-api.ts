@@ -104,6 +104,13 @@ export function setServerStateCommand(backend: string, server: string, state: Se
   return `set server ${backend}/${server} state ${state}`;
 }
 
+/** Closes every connection a server has: `shutdown sessions server <backend>/<server>`. */
+export function shutdownSessionsCommand(backend: string, server: string): string {
+  assertToken(backend, "backend");
+  assertToken(server, "server");
+  return `shutdown sessions server ${backend}/${server}`;
+}
+
 /** The command that starts an empty, invisible version of a map: `prepare map <path>`; its reply names the version. */
 export function prepareMapCommand(map: string): string {
   assertMapPath(map);

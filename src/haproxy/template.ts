@@ -68,6 +68,7 @@ const EMPTY_DATA: TemplateData = {
   Maps: [],
   Services: {},
   Certificates: [],
+  ServicePorts: { HttpMap: "", TcpMap: "" },
   HAProxy: {
     HttpBind: ":80",
     BindHost: "",

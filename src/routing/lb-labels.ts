@@ -8,7 +8,10 @@ import { mapKeyProblem } from "./acl/index.ts";
  */
 
 /** The labels bamboo reads with their marathon-lb meaning; any other `HAPROXY_` label is reported as ignored. */
-const UNDERSTOOD = new Set(["HAPROXY_GROUP", "HAPROXY_0_GROUP", "HAPROXY_0_VHOST", "HAPROXY_0_PATH", "HAPROXY_0_REDIRECT_TO_HTTPS", "HAPROXY_0_USE_HSTS", "HAPROXY_0_BALANCE"]);
+const UNDERSTOOD = new Set(["HAPROXY_GROUP", "HAPROXY_0_GROUP", "HAPROXY_0_VHOST", "HAPROXY_0_PATH", "HAPROXY_0_REDIRECT_TO_HTTPS", "HAPROXY_0_USE_HSTS"]);
+
+/** Labels of every port index n, `HAPROXY_{n}_<name>` (routing/service-ports.ts). */
+const UNDERSTOOD_PER_PORT = /^HAPROXY_\d+_(?:MODE|PORT|BIND_ADDR|ENABLED|BALANCE)$/;
 
 /**
  * `HAPROXY_0_BALANCE` values bamboo passes to HAProxy's `balance`: the algorithms that take
@@ -59,6 +62,6 @@ export function labelRuleOf(labels: Readonly<Record<string, string>>): LabelRule
 /** marathon-lb labels bamboo does not act on, in name order: said per app, so nobody relies on them unknowingly. */
 export function ignoredLabels(labels: Readonly<Record<string, string>>): string[] {
   return Object.keys(labels)
-    .filter((name) => name.startsWith("HAPROXY_") && !UNDERSTOOD.has(name))
+    .filter((name) => name.startsWith("HAPROXY_") && !UNDERSTOOD.has(name) && !UNDERSTOOD_PER_PORT.test(name))
     .sort();
 }

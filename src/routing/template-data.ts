@@ -5,6 +5,7 @@ import type { NamedCertificate } from "../tls/certificate.ts";
 import { httpsSettingsOf } from "./https-settings.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
+import { NO_SERVICE_PORTS, portBackendName, type AppServicePorts, type PortMode } from "./service-ports.ts";
 
 /**
  * The data users' templates are written against: Bamboo's names and shapes
@@ -35,6 +36,24 @@ export interface TemplateData {
   readonly Certificates: readonly TemplateCertificate[];
   /** Settings and paths the template needs (binds, sockets, timeouts). */
   readonly HAProxy: HAProxyTemplateSettings;
+  /** The frontends of the apps' service ports (`Ports[].Binds`): one per mode with a listener. */
+  readonly ServicePorts: TemplateServicePorts;
+}
+
+/** The service ports a compile planned (compile/service-port-plans.ts): each app's, and the frontends'. */
+export interface ServicePortsInput {
+  readonly ofApp: ReadonlyMap<string, AppServicePorts>;
+  readonly frontends: TemplateServicePorts;
+}
+
+/** No service-port listeners: a one-off render, or a template check. */
+export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "" } };
+
+export interface TemplateServicePorts {
+  /** Map file (port → backend) the HTTP listeners' frontend looks up; "" when no port listens in HTTP mode. */
+  readonly HttpMap: string;
+  /** The same for TCP. */
+  readonly TcpMap: string;
 }
 
 /** One step of the frontend: a map lookup (`Map`), or chain lines for these apps' rules (`Chain`). */
@@ -95,8 +114,19 @@ export interface TemplatePort {
   /** HTTP health-check path probing this port, or "". */
   readonly HealthCheckPath: string;
   readonly HealthCheckProtocol: string;
+  /** True when a health check (HTTP or TCP) probes this port: its servers are checked. */
+  readonly Checked: boolean;
   /** Routable tasks with their address for this port. */
   readonly Servers: readonly { readonly Id: string; readonly Host: string; readonly Port: number }[];
+  /** `http` or `tcp` (routing/service-ports.ts), and what decided it. */
+  readonly Mode: PortMode;
+  readonly ModeFrom: string;
+  /** Its backend: port 0 shares the app's `-cluster` backend, port n has `-cluster-port<n>`. */
+  readonly Backend: string;
+  /** What its listener binds (`:10001`, `127.0.0.1:10001`); empty when it has none. */
+  readonly Binds: readonly string[];
+  /** HAPROXY_{n}_BALANCE for ports after the first (port 0's is the app's `Balance`); "" otherwise. */
+  readonly Balance: string;
 }
 
 export interface TemplateApp {
@@ -127,6 +157,10 @@ export interface TemplateApp {
   readonly HasService: boolean;
   /** marathon-lb's `HAPROXY_0_BALANCE` when it names an algorithm without arguments, lower-cased; "" otherwise. */
   readonly Balance: string;
+  /** Mode of the app's `-cluster` backend: port 0's (HAPROXY_0_MODE...), `http` for an app without ports. */
+  readonly Mode: PortMode;
+  /** False when the shared HTTP frontend does not route to the app: port 0 is TCP or disabled (HAPROXY_0_ENABLED). */
+  readonly HttpRouted: boolean;
   /** Where `Acl` comes from: a stored service, the app's marathon-lb labels, or the default path rule. */
   readonly RuleSource: "service" | "labels" | "default";
   /** Answer HTTP with a 301 to the same URL over HTTPS; only while HTTPS is served (routing/https-settings.ts). */
@@ -213,7 +247,10 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
  * after it is built, so sharing is safe.
  */
 export class TemplateDataBuilder {
-  readonly #apps = new WeakMap<App, { readonly service: Service | undefined; readonly https: boolean; readonly key: string; readonly result: TemplateApp }>();
+  readonly #apps = new WeakMap<
+    App,
+    { readonly service: Service | undefined; readonly https: boolean; readonly ports: AppServicePorts; readonly key: string; readonly result: TemplateApp }
+  >();
   #certificates: { readonly input: readonly NamedCertificate[]; readonly dir: string; readonly result: readonly TemplateCertificate[] } = { input: [], dir: "", result: [] };
   #services: {
     readonly input: readonly Service[];
@@ -222,10 +259,17 @@ export class TemplateDataBuilder {
     readonly result: Readonly<Record<string, TemplateService>>;
   } = { input: [], sorted: [], result: {} };
   /** The apps' template data last built; `apps` is null when that list did not come sorted. */
-  #appsOf: { readonly apps: readonly App[] | null; readonly services: readonly Service[]; readonly https: boolean; readonly result: readonly TemplateApp[] } = {
+  #appsOf: {
+    readonly apps: readonly App[] | null;
+    readonly services: readonly Service[];
+    readonly https: boolean;
+    readonly ports: ServicePortsInput;
+    readonly result: readonly TemplateApp[];
+  } = {
     apps: null,
     services: [],
     https: false,
+    ports: NO_SERVICE_PORT_LISTENERS,
     result: [],
   };
   /** The last routing order and its frontend. */
@@ -243,8 +287,14 @@ export class TemplateDataBuilder {
   readonly #precedence = memoByObject(precedenceKey);
   readonly #placement = memoByObject(placementOf);
 
-  build(apps: readonly App[], services: readonly Service[], settings: HAProxyTemplateSettings, certificates: readonly NamedCertificate[] = []): TemplateData {
-    const templateApps = this.#templateAppsOf(apps, services, certificates.length > 0);
+  build(
+    apps: readonly App[],
+    services: readonly Service[],
+    settings: HAProxyTemplateSettings,
+    certificates: readonly NamedCertificate[] = [],
+    ports: ServicePortsInput = NO_SERVICE_PORT_LISTENERS,
+  ): TemplateData {
+    const templateApps = this.#templateAppsOf(apps, services, certificates.length > 0, ports);
     const order = this.#routingOrder(templateApps, settings.MapDir);
     const routes = order.positions.map((position) => templateApps[position]!);
     let mapIndex = 0;
@@ -257,6 +307,7 @@ export class TemplateDataBuilder {
       Services: this.#templateServicesOf(services),
       Certificates: this.#templateCertificatesOf(certificates, settings.CertificateDir),
       HAProxy: settings,
+      ServicePorts: ports.frontends,
     };
   }
 
@@ -264,39 +315,40 @@ export class TemplateDataBuilder {
    * The apps' template data, sorted by id. A rule write brings the same apps with a service or
    * two changed: only their apps are looked at again, not 10,000 apps and a map of their rules.
    */
-  #templateAppsOf(apps: readonly App[], services: readonly Service[], https: boolean): readonly TemplateApp[] {
+  #templateAppsOf(apps: readonly App[], services: readonly Service[], https: boolean, ports: ServicePortsInput): readonly TemplateApp[] {
     const last = this.#appsOf;
     const sorted = sortedById(services);
-    const changes = last.apps === apps && last.https === https ? serviceChanges(last.services, sorted) : null;
+    const portsOf = (app: App): AppServicePorts => ports.ofApp.get(app.id) ?? NO_SERVICE_PORTS;
+    const changes = last.apps === apps && last.https === https && last.ports === ports ? serviceChanges(last.services, sorted) : null;
     let result: readonly TemplateApp[];
     let ordered = apps;
     if (changes === null) {
       const byId = new Map(sorted.map((service) => [service.id, service]));
       ordered = sortedById(apps);
-      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id), https));
+      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id), https, portsOf(app)));
     } else {
       // The same apps as last time, so last time's were sorted already: index i is apps[i].
       const copy = [...last.result];
       for (const [id, service] of [...changes.upserted.map((service) => [service.id, service] as const), ...changes.removed.map((id) => [id, undefined] as const)]) {
         const index = indexById(copy, id);
-        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service, https);
+        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service, https, portsOf(apps[index]!));
       }
       result = copy;
     }
     // Only a list that came sorted can be updated by index next time.
-    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, https, result };
+    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, https, ports, result };
     return result;
   }
 
-  #templateAppOf(app: App, service: Service | undefined, https: boolean): TemplateApp {
+  #templateAppOf(app: App, service: Service | undefined, https: boolean, ports: AppServicePorts): TemplateApp {
     const known = this.#apps.get(app);
     // The same app and service objects: nothing to read again (a task event, for 10,000 apps).
-    if (known !== undefined && known.service === service && known.https === https) return known.result;
+    if (known !== undefined && known.service === service && known.https === https && known.ports === ports) return known.result;
     // Of its service, a TemplateApp holds the rule and the HTTPS settings: equal ones keep it.
     const settings = httpsSettingsOf(app, service?.config);
     const key = `${service?.acl ?? "\u0000"}\u0000${service?.origin ?? ""}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
-    const result = known?.key === key ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts });
-    this.#apps.set(app, { service, https, key, result });
+    const result = known?.key === key && known.ports === ports ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts }, ports);
+    this.#apps.set(app, { service, https, ports, key, result });
     return result;
   }
 
@@ -343,6 +395,7 @@ export class TemplateDataBuilder {
       const readable: RankedApp[] = [];
       const rest: UnreadableApp[] = [];
       apps.forEach((app, position) => {
+        if (!app.HttpRouted) return;
         const parsed = this.#parse(app.Acl);
         if (parsed.ok) readable.push({ id: app.Id, rule: parsed.rule, position });
         else rest.push({ rule: null, position });
@@ -354,6 +407,7 @@ export class TemplateDataBuilder {
       const added: RankedApp[] = [];
       const rest = last.unreadable.filter((entry) => !positions.has(entry.position));
       for (const position of changed) {
+        if (!apps[position]!.HttpRouted) continue;
         const parsed = this.#parse(apps[position]!.Acl);
         if (parsed.ok) added.push({ id: apps[position]!.Id, rule: parsed.rule, position });
         else rest.push({ rule: null, position });
@@ -424,11 +478,12 @@ export function certificatePath(dir: string, certificate: NamedCertificate): str
   return `${dir}/${certificate.source}-${certificate.name}-${hosts}.pem`;
 }
 
-function toTemplateApp(app: App, service: Service | undefined, https: { readonly redirect: boolean; readonly hsts: string }): TemplateApp {
+function toTemplateApp(app: App, service: Service | undefined, https: { readonly redirect: boolean; readonly hsts: string }, ports: AppServicePorts): TemplateApp {
   const portZeroCheck = httpCheckFor(app.healthChecks, 0);
   const allTasks = app.tasks.map(toTemplateTask);
   const tasks = app.tasks.filter(isRoutable);
   const ruleSource = service === undefined || service.acl === "" ? "default" : service.origin === "labels" ? "labels" : "service";
+  const portZero = ports.plans.ports[0];
   return {
     Id: app.id,
     EscapedId: escapedId(app.id),
@@ -444,33 +499,47 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
     Labels: cleanMap(app.labels),
     Tasks: tasks.map(toTemplateTask).filter((task) => task.Port > 0),
     AllTasks: allTasks,
-    Ports: portsOf(app, tasks),
+    Ports: portsOf(app, tasks, ports),
     Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
     HasService: ruleSource === "service",
     RuleSource: ruleSource,
     Balance: (app.labels.HAPROXY_0_BALANCE ?? "").trim().toLowerCase(),
+    Mode: portZero?.mode ?? "http",
+    HttpRouted: portZero === undefined || (portZero.mode === "http" && portZero.enabled),
     RedirectToHttps: https.redirect,
     Hsts: https.hsts,
   };
 }
 
-function portsOf(app: App, routable: readonly Task[]): TemplatePort[] {
+function portsOf(app: App, routable: readonly Task[], served: AppServicePorts): TemplatePort[] {
   const count = Math.max(app.ports.length, ...routable.map((task) => task.ports.length), 0);
   const ports: TemplatePort[] = [];
+  const stem = escapedId(app.id);
   for (let index = 0; index < count; index++) {
     const check = httpCheckFor(app.healthChecks, index);
+    const plan = served.plans.ports[index];
+    const listened = plan !== undefined && !served.refused.has(index);
     ports.push({
       Index: index,
       ServicePort: app.ports[index]?.servicePort ?? 0,
       HealthCheckPath: clean(check?.path ?? ""),
       HealthCheckProtocol: check?.protocol ?? "",
+      Checked: app.healthChecks.some((candidate) => candidate.port === null && candidate.portIndex === index && CHECKED_PROTOCOLS.has(candidate.protocol)),
       Servers: routable
         .filter((task) => (task.ports[index] ?? 0) > 0)
         .map((task) => ({ Id: task.id, Host: task.host, Port: task.ports[index]! })),
+      Mode: plan?.mode ?? (index === 0 ? "http" : "tcp"),
+      ModeFrom: plan?.modeFrom ?? "",
+      Backend: portBackendName(stem, index),
+      Binds: listened ? plan.addresses.map((address) => `${address}:${plan.port}`) : [],
+      Balance: plan?.balance ?? "",
     });
   }
   return ports;
 }
+
+/** Checks HAProxy runs itself on a port's servers: an HTTP request, or a TCP connect. */
+const CHECKED_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS", "TCP", "MESOS_TCP"]);
 
 /** The HTTP-like check probing a port index; a check on a fixed `port` probes no index. */
 function httpCheckFor(checks: readonly HealthCheck[], portIndex: number): HealthCheck | undefined {
@@ -500,7 +569,7 @@ function changedRules(apps: readonly TemplateApp[], before: readonly TemplateApp
     const [now, was] = [apps[i]!, before[i]!];
     if (now === was) continue;
     if (now.Id !== was.Id) return null;
-    if (now.Acl !== was.Acl && changed.push(i) > MAX_IN_PLACE_CHANGES) return null;
+    if ((now.Acl !== was.Acl || now.HttpRouted !== was.HttpRouted) && changed.push(i) > MAX_IN_PLACE_CHANGES) return null;
   }
   return changed;
 }

@@ -1,5 +1,6 @@
 import type { ApplyOutcome, ConfigApplier } from "../haproxy/apply.ts";
 import type { AclChecker } from "../haproxy/acl-check.ts";
+import { unboundPorts } from "../haproxy/bind-failures.ts";
 import { culpritApps } from "../haproxy/culprits.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import { Compiler, type CompileOptions } from "../compile/compiler.ts";
@@ -13,6 +14,9 @@ import { errorMessage } from "../system/error-message.ts";
 
 /** A config HAProxy rejects is retried this often, each time without the apps it blamed. */
 const MAX_EXCLUSION_ROUNDS = 3;
+
+/** A service port HAProxy could not bind is tried again after this long: whatever held it may have let go. */
+const UNBINDABLE_RETRY_MS = 5 * 60_000;
 
 /** What HAProxy runs: the snapshot and template data of the last config it accepted. Immutable. */
 export interface AppliedState {
@@ -48,6 +52,11 @@ export class RoutingPipeline {
   readonly #compiler: Compiler;
   readonly #answers: OutsideAnswerSource;
   #listeners = new Set<() => void>();
+  /**
+   * Service ports HAProxy could not bind, with why and until when they are left out. The
+   * compiler is handed the same map object while it does not change (compile/service-port-plans.ts).
+   */
+  #unbindable: { readonly until: ReadonlyMap<number, number>; readonly why: ReadonlyMap<number, string> } = { until: new Map(), why: new Map() };
 
   constructor(
     private readonly deps: {
@@ -107,8 +116,9 @@ export class RoutingPipeline {
     const leaveOut = new Map<string, string>();
     for (let round = 0; ; round++) {
       // The running config is read just before applying: its slots are what the new config keeps.
-      const { config, maps, tls, data, problems, elsewhere } = this.#compiler.compile({ ...snapshot, answers, leaveOut, previous: this.deps.applier.running() });
+      const { config, maps, tls, data, problems, elsewhere, servicePorts } = this.#compiler.compile({ ...snapshot, answers, leaveOut, unbindable: this.#unbindablePorts(), previous: this.deps.applier.running() });
       const outcome = await this.deps.applier.apply(config, reasons, { maps, tls });
+      if (outcome.kind === "failed" && round < MAX_EXCLUSION_ROUNDS && this.#noteUnbindable(outcome.message, servicePorts)) continue;
       if (outcome.kind !== "invalid") {
         const appliedAt = outcome.kind === "unchanged" && this.#applied.appliedAt !== null ? this.#applied.appliedAt : new Date().toISOString();
         if (outcome.kind !== "failed") this.#publish({ snapshot, data, problems, elsewhere, appliedAt });
@@ -119,6 +129,31 @@ export class RoutingPipeline {
       if (culprits.length === 0 || culprits.length === data.Apps.length || round === MAX_EXCLUSION_ROUNDS) return outcome;
       for (const id of culprits) leaveOut.set(id, outcome.alerts.join("; "));
     }
+  }
+
+  /** The service ports to leave out now; the same object while that does not change. */
+  #unbindablePorts(): ReadonlyMap<number, string> {
+    const now = Date.now();
+    const { until, why } = this.#unbindable;
+    if ([...until.values()].every((time) => time > now)) return why;
+    const kept = [...until].filter(([, time]) => time > now);
+    this.#unbindable = { until: new Map(kept), why: new Map(kept.map(([port]) => [port, why.get(port)!])) };
+    return this.#unbindable.why;
+  }
+
+  /** Remembers the service ports a failed start or reload could not bind; false when it names none of them. */
+  #noteUnbindable(message: string, servicePorts: ReadonlySet<number>): boolean {
+    const failed = [...unboundPorts(message)].filter(([port]) => servicePorts.has(port));
+    if (failed.length === 0) return false;
+    const until = new Map(this.#unbindable.until);
+    const why = new Map(this.#unbindable.why);
+    for (const [port, reason] of failed) {
+      until.set(port, Date.now() + UNBINDABLE_RETRY_MS);
+      why.set(port, `HAProxy cannot bind it (${reason}); tried again in ${UNBINDABLE_RETRY_MS / 60_000} minutes`);
+      this.deps.log.warn("service port not listened on: HAProxy cannot bind it", { port, reason });
+    }
+    this.#unbindable = { until, why };
+    return true;
   }
 
   #publish(applied: AppliedState): void {

@@ -74,6 +74,20 @@ describe("plan", () => {
     expect(next.kind === "runtime" && next.commands.map(commandText)).toEqual(["set server a/slot1 state maint"]);
   });
 
+  test("a TCP backend's connections to a task that goes are closed with its slot; other slots' are kept", () => {
+    const tcp = (apps: Record<string, string[]>, previous: SlottedConfig | null) => slotConfig(rendered(apps).replaceAll("    balance leastconn", "    mode tcp\n    balance leastconn"), previous);
+    const running = tcp({ a: ["10.0.0.1:1", "10.0.0.2:2", "10.0.0.3:3"] }, null);
+    const scaledDown = plan(running, tcp({ a: ["10.0.0.2:2", "10.0.0.3:3"] }, running));
+    expect(scaledDown.kind === "runtime" && scaledDown.commands.map(commandText)).toEqual(["set server a/slot1 state maint", "shutdown sessions server a/slot1"]);
+    const replaced = plan(running, tcp({ a: ["10.0.0.9:9", "10.0.0.2:2", "10.0.0.3:3"] }, running));
+    expect(replaced.kind === "runtime" && replaced.commands.map(commandText)).toEqual([
+      "set server a/slot1 state maint",
+      "shutdown sessions server a/slot1",
+      "set server a/slot1 addr 10.0.0.9 port 9",
+      "set server a/slot1 state ready",
+    ]);
+  });
+
   test("a replaced task is swapped in its slot", () => {
     const running = apply(null, { a: ["10.0.0.1:1"] });
     const next = plan(running, apply(running, { a: ["10.0.0.9:9"] }));

@@ -65,11 +65,14 @@ describe("toTemplateData", () => {
     const tasks = [task({ id: "a", host: "h1", ports: [31001, 31002] }), task({ id: "b", host: "h2", ports: [32001, 32002], alive: false })];
     const [only] = toTemplateData([app({ id: "/app", ports: servicePorts(10001, 10002), tasks })], [], SETTINGS).Apps;
     expect(only!.Ports).toEqual([
-      { Index: 0, ServicePort: 10001, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31001 }] },
-      { Index: 1, ServicePort: 10002, HealthCheckPath: "", HealthCheckProtocol: "", Servers: [{ Id: "a", Host: "h1", Port: 31002 }] },
+      { ...UNLISTENED_PORT, Index: 0, ServicePort: 10001, Mode: "http", Backend: "::app-cluster", Servers: [{ Id: "a", Host: "h1", Port: 31001 }] },
+      { ...UNLISTENED_PORT, Index: 1, ServicePort: 10002, Mode: "tcp", Backend: "::app-cluster-port1", Servers: [{ Id: "a", Host: "h1", Port: 31002 }] },
     ]);
   });
 });
+
+/** What a port has in a render without service-port listeners (NO_SERVICE_PORT_LISTENERS). */
+const UNLISTENED_PORT = { HealthCheckPath: "", HealthCheckProtocol: "", Checked: false, ModeFrom: "", Binds: [], Balance: "" };
 
 describe("TemplateDataBuilder", () => {
   test("an app and services that did not change keep their objects; a changed rule makes a new one", () => {

@@ -35,6 +35,12 @@ export interface RunningAppliance {
   readonly http: string;
   /** HAProxy's HTTPS port on 127.0.0.1, served once a certificate exists. */
   readonly httpsPort: number;
+  /**
+   * The loopback address the apps' service ports listen on: one of its own per appliance, so
+   * two appliances on one simulated Marathon (whose apps have the same service ports) never
+   * compete for a port.
+   */
+  readonly serviceHost: string;
   readonly dataDir: string;
   /** The environment it runs with, for running a command with the same settings. */
   readonly env: Readonly<Record<string, string>>;
@@ -60,6 +66,7 @@ export interface ApplianceOptions {
 export async function startAppliance(options: ApplianceOptions): Promise<RunningAppliance> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bamboo-e2e-")));
   const [apiPort, httpPort, httpsPort] = await freePorts(3);
+  const serviceHost = `127.1.${apiPort! >> 8}.${apiPort! & 255}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
     MARATHON_ENDPOINT: options.marathonUrl,
@@ -69,6 +76,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
     HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
     // Bound only once a certificate exists.
     HAPROXY_HTTPS_BIND: `127.0.0.1:${httpsPort}`,
+    HAPROXY_SERVICE_BIND: serviceHost,
     BAMBOO_DATA_DIR: dataDir,
     HAPROXY_RELOAD_INTERVAL: "100ms",
     HAPROXY_HARD_STOP_AFTER: "5s",
@@ -100,6 +108,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Running
     api,
     http: `http://127.0.0.1:${httpPort}`,
     httpsPort: httpsPort!,
+    serviceHost,
     dataDir,
     env,
     process: proc,

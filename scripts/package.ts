@@ -28,6 +28,7 @@ const REPO_FILES: ReadonlyArray<readonly [string, string, "required" | "optional
   ["README.md", "README.md", "required"],
   ["LICENSE", "LICENSE", "required"],
   ["image/marathon.json", "marathon.json", "required"],
+  ["image/marathon-local.json", "marathon-local.json", "required"],
   ["image/bamboo.example.json", "bamboo.example.json", "required"],
 ];
 

@@ -51,7 +51,7 @@ describe("scripts/package", () => {
     expect(archive).toBe(join(out, `${NAME}.tar.gz`));
     expect((await stat(archive)).size).toBeGreaterThan(0);
     const entries = await readArchive(archive);
-    const expected = ["SHA256SUMS", "README.md", "LICENSE", "bamboo", "marathon.json", "bamboo.example.json", "templates/haproxy.cfg.hbs"];
+    const expected = ["SHA256SUMS", "README.md", "LICENSE", "bamboo", "marathon.json", "marathon-local.json", "bamboo.example.json", "templates/haproxy.cfg.hbs"];
     expect([...entries.keys()].sort()).toEqual(expected.map((file) => `${NAME}/${file}`).sort());
     expect(entries.get(`${NAME}/bamboo`)!.mode & 0o777).toBe(0o755);
     expect(entries.get(`${NAME}/templates/haproxy.cfg.hbs`)!.body.toString()).toBe(await readFile(join(ROOT, "templates/haproxy.cfg.hbs"), "utf8"));

@@ -7,10 +7,10 @@
 import type { Server } from "bun";
 import { SimEventHub } from "./marathon-sim-events.ts";
 import { validateAppId } from "./marathon-sim-ids.ts";
-import { SimModel, type DeploySpec, type SimTask } from "./marathon-sim-model.ts";
+import { SimModel, type DeploySpec, type KillOptions, type SimTask } from "./marathon-sim-model.ts";
 import { headerRecord, json, SimRestApi } from "./marathon-sim-rest.ts";
 
-export type { DeploySpec, SimNetworking, SimTask } from "./marathon-sim-model.ts";
+export type { DeploySpec, KillOptions, SimNetworking, SimPortSpec, SimTask } from "./marathon-sim-model.ts";
 
 export interface SimOptions {
   /** 0 (default) picks a free port; read it from {@link MarathonSim.port}. */
@@ -100,9 +100,13 @@ export class MarathonSim {
     return this.tasks(id);
   }
 
-  /** Emits TASK_KILLING (the task stays listed as killing for `graceMs`), then stops its server and emits TASK_KILLED. */
-  killTask(taskId: string, options: { graceMs?: number } = {}): Promise<void> {
-    return this.#model.kill(taskId, options.graceMs ?? 0);
+  /**
+   * Emits TASK_KILLING (the task stays listed as killing for `graceMs`), then stops its servers
+   * and closes their connections, or with `silent` leaves its TCP connections open and mute, and
+   * emits TASK_KILLED.
+   */
+  killTask(taskId: string, options: KillOptions = {}): Promise<void> {
+    return this.#model.kill(taskId, options);
   }
 
   removeApp(id: string): Promise<boolean> {

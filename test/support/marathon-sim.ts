@@ -127,6 +127,11 @@ export class MarathonSim {
     this.#model.hideHealthResults = on;
   }
 
+  /** The app's service ports by port index; empty for an unknown app. */
+  servicePorts(appId: string): number[] {
+    return [...(this.#model.get(appId)?.servicePorts ?? [])];
+  }
+
   tasks(appId: string): SimTask[] {
     return [...(this.#model.get(appId)?.tasks.values() ?? [])];
   }

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect, type Socket } from "node:net";
+import { eventually, startAppliance, type RunningAppliance } from "../support/appliance.ts";
+import { MarathonSim } from "../support/marathon-sim.ts";
+
+/**
+ * Issue 20 items 1, 2 and 6: every service port of every app has a listener, HTTP or TCP;
+ * task churn on a TCP port needs no reload and never breaks a connection to a task that
+ * stays; a task that goes has its connections closed.
+ */
+
+interface Status {
+  haproxy: { reloads: number; workerPid: number };
+  problems: { id: string; message: string }[];
+}
+
+/** A TCP client through HAProxy: the task greets with its id, then echoes. */
+class EchoClient {
+  readonly #socket: Socket;
+  #received = "";
+  #closed = false;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (this.#received += chunk));
+    socket.on("close", () => (this.#closed = true));
+    socket.on("error", () => (this.#closed = true));
+  }
+
+  static async open(host: string, port: number): Promise<EchoClient> {
+    const socket = connect({ host, port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    const client = new EchoClient(socket);
+    await eventually("the task's greeting", async () => client.#received.includes("\n") || client.#closed, 5_000);
+    return client;
+  }
+
+  /** The id of the task that greeted, "" when the connection closed first. */
+  get task(): string {
+    const end = this.#received.indexOf("\n");
+    return end < 0 ? "" : this.#received.slice(0, end);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True when `text` comes back. */
+  async echoes(text: string): Promise<boolean> {
+    if (this.#closed) return false;
+    const before = this.#received.length;
+    this.#socket.write(text);
+    const deadline = performance.now() + 5_000;
+    while (performance.now() < deadline && !this.#closed) {
+      if (this.#received.slice(before).includes(text)) return true;
+      await Bun.sleep(5);
+    }
+    return this.#received.slice(before).includes(text);
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+let sim: MarathonSim;
+let bamboo: RunningAppliance;
+const clients: EchoClient[] = [];
+
+beforeAll(async () => {
+  sim = await MarathonSim.start({ heartbeatMs: 1_000 });
+  // 4 instances leave slots for every size the churn below uses (haproxy/slots.ts).
+  await sim.deployApp({ id: "/shop", instances: 4, ports: [{ kind: "http", name: "http" }, { kind: "tcp", name: "db" }] });
+  await sim.deployApp({ id: "/cache", instances: 1, labels: { HAPROXY_0_MODE: "tcp" }, ports: [{ kind: "tcp" }] });
+  bamboo = await startAppliance({ marathonUrl: sim.url });
+  await bamboo.waitReady();
+});
+
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await bamboo?.stop();
+  await sim?.stop();
+});
+
+const status = async (): Promise<Status> => (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as Status;
+const servicePort = (appId: string, index: number): number => sim.servicePorts(appId)[index]!;
+const running = (appId: string): string[] => sim.tasks(appId).filter((task) => task.state === "TASK_RUNNING").map((task) => task.id).sort();
+const open = async (appId: string, index: number): Promise<EchoClient> => {
+  const client = await EchoClient.open(bamboo.serviceHost, servicePort(appId, index));
+  clients.push(client);
+  return client;
+};
+/** Opens connections until each running task has one (leastconn spreads them), at most 8 per task. */
+const oneConnectionPerTask = async (appId: string, index: number): Promise<Map<string, EchoClient>> => {
+  const byTask = new Map<string, EchoClient>();
+  for (let tries = 0; tries < running(appId).length * 8 && byTask.size < running(appId).length; tries++) {
+    const client = await open(appId, index);
+    if (!byTask.has(client.task)) byTask.set(client.task, client);
+  }
+  return byTask;
+};
+
+describe("service ports", () => {
+  test("an app's HTTP port answers HTTP on its service port, its TCP port carries raw TCP", async () => {
+    await eventually("the HTTP service port to answer", async () => {
+      const answer = await fetch(`http://${bamboo.serviceHost}:${servicePort("/shop", 0)}/any/path`).catch(() => null);
+      return answer?.status === 200 && running("/shop").includes(await answer.text());
+    });
+    const client = await open("/shop", 1);
+    expect(running("/shop")).toContain(client.task);
+    expect(await client.echoes("ping\n")).toBe(true);
+    expect((await status()).problems.filter((problem) => problem.id === "/shop")).toEqual([]);
+  });
+
+  test("an app whose port 0 is TCP (HAPROXY_0_MODE) is served on its service port and not by a path rule", async () => {
+    const client = await open("/cache", 0);
+    expect(client.task).toBe(running("/cache")[0]!);
+    expect(await client.echoes("SET a 1\n")).toBe(true);
+    expect((await fetch(`${bamboo.http}/cache`)).status).toBe(503);
+  });
+
+  test("TCP churn: no reload, the same worker, connections to tasks that stay never broken, and a killed task's closed", async () => {
+    const before = await status();
+    const byTask = await oneConnectionPerTask("/shop", 1);
+    expect([...byTask.keys()].sort()).toEqual(running("/shop"));
+    const [doomed, ...kept] = [...byTask.keys()];
+    // An agent that vanishes closes nothing: only bamboo's `shutdown sessions` can.
+    await sim.killTask(doomed!, { silent: true });
+    await eventually("the killed task's connection to be closed", async () => byTask.get(doomed!)!.closed, 10_000);
+    for (const size of [5, 2, 6, 3]) {
+      // Scaling kills the youngest tasks first: the ones with connections are the oldest.
+      await sim.scale("/shop", Math.max(size, kept.length));
+      await eventually(`a new connection to reach only running tasks (${size})`, async () => {
+        const client = await open("/shop", 1);
+        client.close();
+        return running("/shop").includes(client.task);
+      });
+    }
+    for (const task of kept) expect(await byTask.get(task)!.echoes(`still ${task}\n`)).toBe(true);
+    const after = await status();
+    expect(after.haproxy.reloads).toBe(before.haproxy.reloads);
+    expect(after.haproxy.workerPid).toBe(before.haproxy.workerPid);
+  });
+});
+
+describe("service ports that cannot be served", () => {
+  test("a port another app has, or one HAProxy cannot bind, is left out and said; every other port keeps working", async () => {
+    const taken = servicePort("/shop", 1);
+    await sim.deployApp({ id: "/shop-copy", instances: 1, labels: { HAPROXY_0_PORT: String(taken) } });
+    await eventually("the clash to be reported", async () =>
+      (await status()).problems.some((problem) => problem.id === "/shop-copy" && problem.message === `service port ${taken} not listened on: /shop has it`),
+    );
+    // Another process holds the port an app asks for (marathon-lb users know this from fixed service ports).
+    const holder = Bun.listen({ hostname: bamboo.serviceHost, port: 0, socket: { data() {} } });
+    try {
+      await sim.deployApp({ id: "/blocked", instances: 1, ports: [{ kind: "tcp", servicePort: holder.port }] });
+      await sim.deployApp({ id: "/after", instances: 1, labels: { HAPROXY_0_MODE: "tcp" }, ports: [{ kind: "tcp" }] });
+      await eventually(
+        "the unbindable port to be reported",
+        async () => (await status()).problems.some((problem) => problem.id === "/blocked" && problem.message.includes("HAProxy cannot bind it")),
+        15_000,
+      );
+      await eventually("the next app's port to be served", async () => {
+        const client = await EchoClient.open(bamboo.serviceHost, servicePort("/after", 0)).catch(() => null);
+        client?.close();
+        return client !== null && client.task === running("/after")[0];
+      }, 15_000);
+      expect((await open("/shop", 1)).task).not.toBe("");
+    } finally {
+      holder.stop(true);
+    }
+  });
+});

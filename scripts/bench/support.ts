@@ -34,6 +34,8 @@ export interface BenchBamboo {
   /** `http://127.0.0.1:<port>`: HAProxy's HTTP frontend. */
   readonly http: string;
   readonly httpPort: number;
+  /** The loopback address the apps' service ports listen on (HAPROXY_SERVICE_BIND). */
+  readonly serviceHost: string;
   readonly pid: number;
   readonly logPath: string;
   status(): Promise<BenchStatus>;
@@ -53,6 +55,7 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
   await copyFile(DIST_BIN, bin);
   const [apiPort, httpPort] = await freePorts(2);
   const logPath = join(dir, "bamboo.log");
+  const serviceHost = `127.1.${apiPort! >> 8}.${apiPort! & 255}`;
   const proc: Subprocess = Bun.spawn([bin], {
     env: {
       PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
@@ -60,7 +63,7 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
       BAMBOO_BIND: `127.0.0.1:${apiPort}`,
       HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
       // The apps' service ports: an address of this appliance's own, so no two compete for a port.
-      HAPROXY_SERVICE_BIND: `127.1.${apiPort! >> 8}.${apiPort! & 255}`,
+      HAPROXY_SERVICE_BIND: serviceHost,
       BAMBOO_DATA_DIR: join(dir, "data"),
       BAMBOO_API_PASSWORD: API_PASSWORD,
       HAPROXY_STATS_PASSWORD: "bench-stats",
@@ -79,6 +82,7 @@ export async function startBamboo(marathonUrl: string, env: Record<string, strin
     auth,
     http: `http://127.0.0.1:${httpPort}`,
     httpPort,
+    serviceHost,
     pid: proc.pid,
     logPath,
     status,

@@ -11,7 +11,7 @@ import { mapKeyProblem } from "./acl/index.ts";
 const UNDERSTOOD = new Set(["HAPROXY_GROUP", "HAPROXY_0_GROUP", "HAPROXY_0_VHOST", "HAPROXY_0_PATH", "HAPROXY_0_REDIRECT_TO_HTTPS", "HAPROXY_0_USE_HSTS"]);
 
 /** Labels of every port index n, `HAPROXY_{n}_<name>` (routing/service-ports.ts). */
-const UNDERSTOOD_PER_PORT = /^HAPROXY_\d+_(?:MODE|PORT|BIND_ADDR|ENABLED|BALANCE)$/;
+const UNDERSTOOD_PER_PORT = /^HAPROXY_\d+_(?:MODE|PORT|BIND_ADDR|ENABLED|BALANCE|STICKY)$/;
 
 /**
  * `HAPROXY_0_BALANCE` values bamboo passes to HAProxy's `balance`: the algorithms that take

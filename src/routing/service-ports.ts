@@ -30,6 +30,8 @@ export interface PortPlan {
   readonly enabled: boolean;
   /** HAPROXY_{n}_BALANCE, when it names an algorithm without arguments; "" otherwise. */
   readonly balance: string;
+  /** HAPROXY_{n}_STICKY: a client keeps its task (a cookie over HTTP, its address over TCP). */
+  readonly sticky: boolean;
 }
 
 export interface AppPortPlans {
@@ -54,7 +56,8 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
   const ports = app.ports.map((port, index): PortPlan => {
     const label = (name: string): string => (app.labels[`HAPROXY_${index}_${name}`] ?? "").trim();
     const mode = modeOf(app, index, label("MODE"), problems);
-    const enabled = enabledOf(label("ENABLED"), index, problems);
+    const enabled = flagOf(label("ENABLED"), `HAPROXY_${index}_ENABLED`, true, problems);
+    const sticky = flagOf(label("STICKY"), `HAPROXY_${index}_STICKY`, false, problems);
     const portLabel = label("PORT");
     let number = port.servicePort;
     if (portLabel !== "") {
@@ -65,7 +68,7 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
     const udpOnly = port.protocol !== "" && !port.protocol.split(",").includes("tcp");
     if (udpOnly && number > 0 && enabled && !bind.off) problems.push(`port ${index} (service port ${number}) is ${port.protocol}: not served, HAProxy proxies TCP only`);
     const listened = !bind.off && enabled && number > 0 && !udpOnly;
-    return { index, port: number, ...mode, addresses: listened ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], enabled, balance };
+    return { index, port: number, ...mode, addresses: listened ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], enabled, balance, sticky };
   });
   return { ports, problems };
 }
@@ -82,12 +85,11 @@ function modeOf(app: App, index: number, label: string, problems: string[]): Pic
   return index === 0 ? { mode: "http", modeFrom: "port 0" } : { mode: "tcp", modeFrom: "default" };
 }
 
-function enabledOf(label: string, index: number, problems: string[]): boolean {
+function flagOf(label: string, name: string, fallback: boolean, problems: string[]): boolean {
   const lower = label.toLowerCase();
-  if (lower === "" || lower === "true") return true;
-  if (lower === "false") return false;
-  problems.push(`label HAPROXY_${index}_ENABLED='${label}' ignored: expected true or false`);
-  return true;
+  if (lower === "true" || lower === "false") return lower === "true";
+  if (lower !== "") problems.push(`label ${name}='${label}' ignored: expected true or false`);
+  return fallback;
 }
 
 /** `HAPROXY_{n}_BALANCE`, lower-cased, when it names an algorithm without arguments; "" otherwise (said). */

@@ -127,6 +127,8 @@ export interface TemplatePort {
   readonly Binds: readonly string[];
   /** HAPROXY_{n}_BALANCE for ports after the first (port 0's is the app's `Balance`); "" otherwise. */
   readonly Balance: string;
+  /** HAPROXY_{n}_STICKY: a client keeps its server (a cookie in HTTP mode, `balance source` in TCP). */
+  readonly Sticky: boolean;
 }
 
 export interface TemplateApp {
@@ -161,6 +163,8 @@ export interface TemplateApp {
   readonly Mode: PortMode;
   /** False when the shared HTTP frontend does not route to the app: port 0 is TCP or disabled (HAPROXY_0_ENABLED). */
   readonly HttpRouted: boolean;
+  /** HAPROXY_0_STICKY: a client keeps its server (a cookie in HTTP mode, `balance source` in TCP). */
+  readonly Sticky: boolean;
   /** Where `Acl` comes from: a stored service, the app's marathon-lb labels, or the default path rule. */
   readonly RuleSource: "service" | "labels" | "default";
   /** Answer HTTP with a 301 to the same URL over HTTPS; only while HTTPS is served (routing/https-settings.ts). */
@@ -506,6 +510,7 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
     Balance: (app.labels.HAPROXY_0_BALANCE ?? "").trim().toLowerCase(),
     Mode: portZero?.mode ?? "http",
     HttpRouted: portZero === undefined || (portZero.mode === "http" && portZero.enabled),
+    Sticky: portZero?.sticky ?? false,
     RedirectToHttps: https.redirect,
     Hsts: https.hsts,
   };
@@ -533,6 +538,7 @@ function portsOf(app: App, routable: readonly Task[], served: AppServicePorts): 
       Backend: portBackendName(stem, index),
       Binds: listened ? plan.addresses.map((address) => `${address}:${plan.port}`) : [],
       Balance: plan?.balance ?? "",
+      Sticky: plan?.sticky ?? false,
     });
   }
   return ports;

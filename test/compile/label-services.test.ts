@@ -53,11 +53,11 @@ describe("LabelServices: rules from labels next to stored rules", () => {
   });
 
   test("bad label values and labels bamboo does not read are said, per app", () => {
-    const odd = app({ id: "/odd", labels: { HAPROXY_0_VHOST: "bad host", HAPROXY_0_STICKY: "true" } });
+    const odd = app({ id: "/odd", labels: { HAPROXY_0_VHOST: "bad host", HAPROXY_0_SSL_CERT: "/c.pem" } });
     const { services, problems } = new LabelServices(DEFAULT_POLICY).merge([odd], []);
     expect(services).toEqual([]);
     expect(problems).toEqual([
-      { id: "/odd", message: "labels HAPROXY_0_STICKY are not read by bamboo: ignored" },
+      { id: "/odd", message: "labels HAPROXY_0_SSL_CERT are not read by bamboo: ignored" },
       { id: "/odd", message: "label HAPROXY_0_VHOST: 'bad host' is not a host name (letters, digits, '-' and '.'); the app is routed by its default rule" },
     ]);
   });

@@ -15,7 +15,7 @@ beforeAll(async () => {
   sim = await MarathonSim.start({ heartbeatMs: 1_000 });
   await sim.deployApp({ id: "/shop", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example,www.shop.example" } });
   await sim.deployApp({ id: "/shop-api", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example", HAPROXY_0_PATH: "/api" } });
-  await sim.deployApp({ id: "/shop-copy", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example", HAPROXY_0_STICKY: "true" } });
+  await sim.deployApp({ id: "/shop-copy", instances: 1, labels: { HAPROXY_0_VHOST: "shop.example", HAPROXY_0_SSL_CERT: "/c.pem" } });
   await sim.deployApp({ id: "/even", instances: 2, labels: { HAPROXY_0_BALANCE: "roundrobin" } });
   bamboo = await startAppliance({ marathonUrl: sim.url, env: { BAMBOO_ACL_POLICY: "default, base" } });
   await bamboo.waitReady();
@@ -43,7 +43,7 @@ describe("marathon-lb's labels", () => {
     expect(appOf(await taskOf("anything", "/shop-copy"))).toBe("shop-copy");
     const status = (await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { problems: { id: string; message: string }[] };
     const mine = status.problems.filter((problem) => problem.id === "/shop-copy").map((problem) => problem.message);
-    expect(mine).toContain("labels HAPROXY_0_STICKY are not read by bamboo: ignored");
+    expect(mine).toContain("labels HAPROXY_0_SSL_CERT are not read by bamboo: ignored");
     expect(mine.some((message) => message.includes("claims the host shop.example, which /shop is routed by"))).toBe(true);
   });
 

@@ -147,6 +147,25 @@ describe("service ports", () => {
   });
 });
 
+describe("HAPROXY_{n}_STICKY", () => {
+  test("an HTTP port keeps a client on its task by a cookie, a TCP port by the client's address", async () => {
+    await sim.deployApp({ id: "/sticky", instances: 3, labels: { HAPROXY_0_STICKY: "true", HAPROXY_1_STICKY: "true" }, ports: [{ kind: "http", name: "http" }, { kind: "tcp" }] });
+    const url = () => `http://${bamboo.serviceHost}:${servicePort("/sticky", 0)}/`;
+    await eventually("the sticky app's three tasks to be served", async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 9; i++) seen.add(await fetch(url()).then((answer) => answer.text(), () => ""));
+      return running("/sticky").every((task) => seen.has(task));
+    });
+    const first = await fetch(url());
+    const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0]!;
+    expect(cookie).toStartWith("bamboo_server=");
+    const task = await first.text();
+    for (let i = 0; i < 6; i++) expect(await (await fetch(url(), { headers: { cookie } })).text()).toBe(task);
+    const tcp = await Promise.all(Array.from({ length: 4 }, () => open("/sticky", 1)));
+    expect(new Set(tcp.map((client) => client.task)).size).toBe(1);
+  });
+});
+
 describe("service ports that cannot be served", () => {
   test("a port another app has, or one HAProxy cannot bind, is left out and said; every other port keeps working", async () => {
     const taken = servicePort("/shop", 1);

@@ -33,7 +33,7 @@ describe("labelRuleOf: marathon-lb's HAPROXY_0_VHOST and HAPROXY_0_PATH as a rul
 describe("ignoredLabels", () => {
   test("names marathon-lb's labels bamboo does not act on, and only those", () => {
     expect(
-      ignoredLabels({ HAPROXY_GROUP: "external", HAPROXY_0_VHOST: "a", HAPROXY_0_PATH: "/", HAPROXY_0_REDIRECT_TO_HTTPS: "true", HAPROXY_0_STICKY: "true", HAPROXY_1_VHOST: "b", HAPROXY_0_BACKEND_HEAD: "x", OWNER: "team" }),
-    ).toEqual(["HAPROXY_0_BACKEND_HEAD", "HAPROXY_0_STICKY", "HAPROXY_1_VHOST"]);
+      ignoredLabels({ HAPROXY_GROUP: "external", HAPROXY_0_VHOST: "a", HAPROXY_0_PATH: "/", HAPROXY_0_REDIRECT_TO_HTTPS: "true", HAPROXY_0_STICKY: "true", HAPROXY_0_SSL_CERT: "/c.pem", HAPROXY_1_VHOST: "b", HAPROXY_0_BACKEND_HEAD: "x", OWNER: "team" }),
+    ).toEqual(["HAPROXY_0_BACKEND_HEAD", "HAPROXY_0_SSL_CERT", "HAPROXY_1_VHOST"]);
   });
 });

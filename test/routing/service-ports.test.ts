@@ -48,8 +48,13 @@ describe("portPlansOf: where a port listens", () => {
     expect(listened({ id: "/a", ports: [port(10000)] }, { off: true })).toEqual([false]);
   });
 
+  test("HAPROXY_{n}_STICKY keeps a client on its task; off unless set", () => {
+    const plans = portPlansOf(app({ id: "/a", labels: { HAPROXY_1_STICKY: "TRUE" }, ports: [port(10000), port(10001)] }), EVERY_ADDRESS);
+    expect(plans.ports.map((plan) => plan.sticky)).toEqual([false, true]);
+  });
+
   test("a label it cannot read is said and ignored", () => {
-    const labels = { HAPROXY_0_MODE: "udp", HAPROXY_0_PORT: "70000", HAPROXY_0_BIND_ADDR: "my-host", HAPROXY_0_ENABLED: "maybe", HAPROXY_1_BALANCE: "hdr(x)" };
+    const labels = { HAPROXY_0_STICKY: "yes", HAPROXY_0_MODE: "udp", HAPROXY_0_PORT: "70000", HAPROXY_0_BIND_ADDR: "my-host", HAPROXY_0_ENABLED: "maybe", HAPROXY_1_BALANCE: "hdr(x)" };
     const plans = portPlansOf(app({ id: "/a", labels, ports: [port(10000), port(10001)] }), EVERY_ADDRESS);
     expect(plans.ports.map((plan) => [plan.mode, plan.port, plan.addresses, plan.enabled, plan.balance])).toEqual([
       ["http", 10000, [""], true, ""],
@@ -58,6 +63,7 @@ describe("portPlansOf: where a port listens", () => {
     expect(plans.problems).toEqual([
       "label HAPROXY_0_MODE='udp' ignored: expected http or tcp",
       "label HAPROXY_0_ENABLED='maybe' ignored: expected true or false",
+      "label HAPROXY_0_STICKY='yes' ignored: expected true or false",
       "label HAPROXY_0_PORT='70000' ignored: expected a port from 1 to 65535",
       "label HAPROXY_0_BIND_ADDR='my-host' ignored: expected an IPv4 or IPv6 address, or *",
       "label HAPROXY_1_BALANCE='hdr(x)' ignored: expected one of roundrobin, static-rr, leastconn, first, source, uri, random",

@@ -1,6 +1,7 @@
 import type { AclVerdict } from "../haproxy/acl-check.ts";
 import type { ServedTls } from "../haproxy/certificate-plan.ts";
 import type { MapFile } from "../haproxy/map-files.ts";
+import { poolFdRatios } from "../haproxy/fd-ratios.ts";
 import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import type { App } from "../marathon/types.ts";
@@ -156,7 +157,13 @@ export class Compiler {
     const plan = this.#servicePorts.plan(apps, unbindable);
     if (this.#portsInput?.of !== plan) {
       const files = [plan.maps.http, plan.maps.tcp].filter((file) => file.entries.length > 0);
-      const frontends = { HttpMap: plan.maps.http.entries.length > 0 ? plan.maps.http.path : "", TcpMap: plan.maps.tcp.entries.length > 0 ? plan.maps.tcp.path : "" };
+      const ratios = plan.sockets > 0 ? poolFdRatios(plan.sockets, this.settings.MaxConn) : { low: 0, high: 0 };
+      const frontends = {
+        HttpMap: plan.maps.http.entries.length > 0 ? plan.maps.http.path : "",
+        TcpMap: plan.maps.tcp.entries.length > 0 ? plan.maps.tcp.path : "",
+        PoolLowFdRatio: ratios.low,
+        PoolHighFdRatio: ratios.high,
+      };
       const listened = new Set(files.flatMap((file) => file.entries.map((entry) => Number(entry.key))));
       this.#portsInput = { of: plan, input: { ofApp: plan.ofApp, frontends }, files, listened };
     }

@@ -15,6 +15,8 @@ export interface ServicePortsPlan {
   readonly ofApp: ReadonlyMap<string, AppServicePorts>;
   /** One map per mode, port → backend, that the listeners' frontend looks up. */
   readonly maps: Readonly<Record<PortMode, MapFile>>;
+  /** Listening sockets, one per port and address. */
+  readonly sockets: number;
   readonly problems: readonly RoutingProblem[];
 }
 
@@ -23,6 +25,14 @@ interface LastPlan {
   readonly unbindable: ReadonlyMap<number, string>;
   readonly result: ServicePortsPlan;
 }
+
+/**
+ * Each listening socket is a file descriptor HAProxy holds for good, next to two per
+ * connection (4,096 connections: 8,192): 10,000 more stays under the 20,000 a container is
+ * commonly allowed, and under what HAProxy can open without the idle-connection reuse that
+ * keeps it fast (haproxy/fd-ratios.ts).
+ */
+const MAX_LISTENING_SOCKETS = 10_000;
 
 const NOTHING_REFUSED: ReadonlyMap<number, string> = new Map();
 
@@ -49,6 +59,7 @@ export class ServicePortPlanner {
       apps.map((app, i) => ({ id: app.id, plans: plans[i]! })),
       this.options.reserved,
       unbindable,
+      MAX_LISTENING_SOCKETS,
     );
     const ofApp = new Map<string, AppServicePorts>();
     const problems: RoutingProblem[] = [];
@@ -60,7 +71,7 @@ export class ServicePortPlanner {
       for (const message of refused.values()) problems.push({ id: app.id, message });
     });
     const maps = this.#maps(assignment, last);
-    this.#last = { plans, unbindable, result: { ofApp, maps, problems } };
+    this.#last = { plans, unbindable, result: { ofApp, maps, sockets: assignment.sockets, problems } };
     return this.#last.result;
   }
 

@@ -70,20 +70,29 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
     const listened = !bind.off && enabled && number > 0 && !udpOnly;
     return { index, port: number, ...mode, addresses: listened ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], enabled, balance, sticky };
   });
-  return { ports, problems };
+  // 10,000 apps have nothing to say: one shared empty list instead of 10,000.
+  return { ports, problems: problems.length === 0 ? NO_PROBLEMS : problems };
 }
+
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
 function modeOf(app: App, index: number, label: string, problems: string[]): Pick<PortPlan, "mode" | "modeFrom"> {
   const lower = label.toLowerCase();
   if (lower === "http" || lower === "tcp") return { mode: lower, modeFrom: `label HAPROXY_${index}_MODE` };
   if (label !== "") problems.push(`label HAPROXY_${index}_MODE='${label}' ignored: expected http or tcp`);
   const name = app.ports[index]?.name ?? "";
+  if (name === "http") return HTTP_BY_NAME;
   if (HTTP_PORT_NAME.test(name)) return { mode: "http", modeFrom: `port name '${name}'` };
   const check = app.healthChecks.find((candidate) => candidate.port === null && candidate.portIndex === index && HTTP_CHECKS.has(candidate.protocol));
   if (check !== undefined) return { mode: "http", modeFrom: `${check.protocol} health check` };
   if ((app.labels[`HAPROXY_${index}_VHOST`] ?? "").trim() !== "") return { mode: "http", modeFrom: `label HAPROXY_${index}_VHOST` };
-  return index === 0 ? { mode: "http", modeFrom: "port 0" } : { mode: "tcp", modeFrom: "default" };
+  return index === 0 ? HTTP_PORT_ZERO : TCP_BY_DEFAULT;
 }
+
+// The usual answers, shared by every app that gets them.
+const HTTP_BY_NAME = { mode: "http", modeFrom: "port name 'http'" } as const;
+const HTTP_PORT_ZERO = { mode: "http", modeFrom: "port 0" } as const;
+const TCP_BY_DEFAULT = { mode: "tcp", modeFrom: "default" } as const;
 
 function flagOf(label: string, name: string, fallback: boolean, problems: string[]): boolean {
   const lower = label.toLowerCase();
@@ -142,6 +151,8 @@ export interface PortAssignment {
   readonly served: readonly ServedPort[];
   /** Port indexes of each app whose port is not listened on, with why. */
   readonly refused: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** Listening sockets of the served ports: one per port and address. */
+  readonly sockets: number;
 }
 
 /**
@@ -149,13 +160,16 @@ export interface PortAssignment {
  * ask for (Marathon assigns service ports uniquely, but `HAPROXY_{n}_PORT` and fixed
  * service ports can clash); a port bamboo listens on itself (`reserved`: the HTTP and HTTPS
  * binds, the API, BAMBOO_TCP_PORT listeners) or one that could not be bound (`unbindable`)
- * is refused. `apps` come sorted by id.
+ * is refused, and so is every port past `maxSockets` listening sockets (one per port and
+ * address: each holds a file descriptor of HAProxy's for good). `apps` come sorted by id.
  */
 export function assignServicePorts(
   apps: readonly { readonly id: string; readonly plans: AppPortPlans }[],
   reserved: ReadonlyMap<number, string>,
   unbindable: ReadonlyMap<number, string> = new Map(),
+  maxSockets = Number.POSITIVE_INFINITY,
 ): PortAssignment {
+  let sockets = 0;
   const owners = new Map<number, ServedPort>();
   const refused = new Map<string, Map<number, string>>();
   const refuse = (appId: string, index: number, why: string): void => {
@@ -170,8 +184,12 @@ export function assignServicePorts(
       const taken = reserved.get(plan.port) ?? unbindable.get(plan.port);
       if (taken !== undefined) refuse(app.id, plan.index, `service port ${plan.port} not listened on: ${taken}`);
       else if (owner !== undefined) refuse(app.id, plan.index, `service port ${plan.port} not listened on: ${owner.appId === app.id ? `its port ${owner.index}` : owner.appId} has it`);
-      else owners.set(plan.port, { port: plan.port, appId: app.id, index: plan.index, mode: plan.mode, backend: portBackendName(escapedId(app.id), plan.index) });
+      else if (sockets + plan.addresses.length > maxSockets) refuse(app.id, plan.index, `service port ${plan.port} not listened on: bamboo listens on at most ${maxSockets} service-port sockets (one per port and address)`);
+      else {
+        sockets += plan.addresses.length;
+        owners.set(plan.port, { port: plan.port, appId: app.id, index: plan.index, mode: plan.mode, backend: portBackendName(escapedId(app.id), plan.index) });
+      }
     }
   }
-  return { served: [...owners.values()].sort((a, b) => a.port - b.port), refused };
+  return { served: [...owners.values()].sort((a, b) => a.port - b.port), refused, sockets };
 }

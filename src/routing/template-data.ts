@@ -47,13 +47,19 @@ export interface ServicePortsInput {
 }
 
 /** No service-port listeners: a one-off render, or a template check. */
-export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "" } };
+export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "", PoolLowFdRatio: 0, PoolHighFdRatio: 0 } };
 
 export interface TemplateServicePorts {
   /** Map file (port → backend) the HTTP listeners' frontend looks up; "" when no port listens in HTTP mode. */
   readonly HttpMap: string;
   /** The same for TCP. */
   readonly TcpMap: string;
+  /**
+   * HAProxy's `tune.pool-low-fd-ratio` and `tune.pool-high-fd-ratio` with room made for the
+   * listening sockets (haproxy/fd-ratios.ts); 0 without service-port listeners.
+   */
+  readonly PoolLowFdRatio: number;
+  readonly PoolHighFdRatio: number;
 }
 
 /** One step of the frontend: a map lookup (`Map`), or chain lines for these apps' rules (`Chain`). */

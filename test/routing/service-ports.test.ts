@@ -92,4 +92,13 @@ describe("assignServicePorts", () => {
       [1, "service port 10001 not listened on: HAProxy cannot bind it"],
     ]);
   });
+
+  test("past the socket bound (one per port and address) a port is refused, the ports before it kept", () => {
+    const twoAddresses: ServiceBind = { off: false, addresses: ["127.0.0.1", "172.17.0.1"] };
+    const plans = (id: string, ...ports: AppPort[]) => ({ id, plans: portPlansOf(app({ id, ports }), twoAddresses) });
+    const assignment = assignServicePorts([plans("/a", port(10000), port(10001)), plans("/b", port(10002))], new Map(), new Map(), 5);
+    expect(assignment.served.map((served) => served.port)).toEqual([10000, 10001]);
+    expect(assignment.sockets).toBe(4);
+    expect([...assignment.refused.get("/b")!]).toEqual([[0, "service port 10002 not listened on: bamboo listens on at most 5 service-port sockets (one per port and address)"]]);
+  });
 });

@@ -161,6 +161,8 @@ export class Compiler {
       const frontends = {
         HttpMap: plan.maps.http.entries.length > 0 ? plan.maps.http.path : "",
         TcpMap: plan.maps.tcp.entries.length > 0 ? plan.maps.tcp.path : "",
+        HttpBinds: plan.binds.http,
+        TcpBinds: plan.binds.tcp,
         PoolLowFdRatio: ratios.low,
         PoolHighFdRatio: ratios.high,
       };

@@ -15,6 +15,8 @@ export interface ServicePortsPlan {
   readonly ofApp: ReadonlyMap<string, AppServicePorts>;
   /** One map per mode, port → backend, that the listeners' frontend looks up. */
   readonly maps: Readonly<Record<PortMode, MapFile>>;
+  /** What each mode's frontend binds (`127.0.0.1:10001`), in port order. */
+  readonly binds: Readonly<Record<PortMode, readonly string[]>>;
   /** Listening sockets, one per port and address. */
   readonly sockets: number;
   readonly problems: readonly RoutingProblem[];
@@ -71,7 +73,8 @@ export class ServicePortPlanner {
       for (const message of refused.values()) problems.push({ id: app.id, message });
     });
     const maps = this.#maps(assignment, last);
-    this.#last = { plans, unbindable, result: { ofApp, maps, sockets: assignment.sockets, problems } };
+    const binds = this.#binds(assignment, last);
+    this.#last = { plans, unbindable, result: { ofApp, maps, binds, sockets: assignment.sockets, problems } };
     return this.#last.result;
   }
 
@@ -86,6 +89,10 @@ export class ServicePortPlanner {
     return plans;
   }
 
+  #binds(assignment: PortAssignment, last: LastPlan | null): Readonly<Record<PortMode, readonly string[]>> {
+    return { http: bindsOf(assignment, "http", last?.result.binds.http), tcp: bindsOf(assignment, "tcp", last?.result.binds.tcp) };
+  }
+
   #maps(assignment: PortAssignment, last: LastPlan | null): Readonly<Record<PortMode, MapFile>> {
     const made = (mode: PortMode): MapFile => {
       const entries = assignment.served.filter((served) => served.mode === mode).map((served) => ({ key: String(served.port), value: served.backend }));
@@ -94,6 +101,12 @@ export class ServicePortPlanner {
     };
     return { http: made("http"), tcp: made("tcp") };
   }
+}
+
+/** The same list as before while it has the same binds, so the template renders it once. */
+function bindsOf(assignment: PortAssignment, mode: PortMode, before: readonly string[] | undefined): readonly string[] {
+  const binds = assignment.served.filter((served) => served.mode === mode).flatMap((served) => served.addresses.map((address) => `${address}:${served.port}`));
+  return before !== undefined && Bun.deepEquals(before, binds) ? before : binds;
 }
 
 function samePlans(a: readonly AppPortPlans[], b: readonly AppPortPlans[]): boolean {

@@ -10,6 +10,8 @@ export interface MetricsSnapshot {
   readonly apps: number;
   /** Marathon's apps left to instances of other groups (BAMBOO_GROUPS). */
   readonly appsElsewhere: number;
+  /** The apps' service ports HAProxy listens on, by mode. */
+  readonly servicePorts: { readonly http: number; readonly tcp: number };
   readonly routedTasks: number;
   readonly reloadsByReason: Readonly<Record<string, number>>;
   readonly failedReloads: number;
@@ -46,6 +48,12 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     gauge("bamboo_ready", "1 when the first Marathon sync is done and HAProxy serves a valid config", flag(snapshot.ready)),
     gauge("bamboo_apps", "Marathon apps this instance serves", snapshot.apps),
     gauge("bamboo_apps_elsewhere", "Marathon apps left to instances of other groups (BAMBOO_GROUPS)", snapshot.appsElsewhere),
+    {
+      name: "bamboo_service_ports",
+      type: "gauge",
+      help: "apps' service ports HAProxy listens on, by mode (http or tcp)",
+      samples: (["http", "tcp"] as const).map((mode) => ({ labels: { mode }, value: snapshot.servicePorts[mode] })),
+    },
     gauge("bamboo_routed_tasks", "tasks HAProxy may send traffic to", snapshot.routedTasks),
     {
       name: "bamboo_haproxy_reloads_total",

@@ -134,6 +134,8 @@ export interface ServedPort {
   readonly index: number;
   readonly mode: PortMode;
   readonly backend: string;
+  /** Where it listens: "" is every address. */
+  readonly addresses: readonly string[];
 }
 
 /** One app's ports as served: its plans, and which of them another app or bamboo has. */
@@ -187,7 +189,7 @@ export function assignServicePorts(
       else if (sockets + plan.addresses.length > maxSockets) refuse(app.id, plan.index, `service port ${plan.port} not listened on: bamboo listens on at most ${maxSockets} service-port sockets (one per port and address)`);
       else {
         sockets += plan.addresses.length;
-        owners.set(plan.port, { port: plan.port, appId: app.id, index: plan.index, mode: plan.mode, backend: portBackendName(escapedId(app.id), plan.index) });
+        owners.set(plan.port, { port: plan.port, appId: app.id, index: plan.index, mode: plan.mode, backend: portBackendName(escapedId(app.id), plan.index), addresses: plan.addresses });
       }
     }
   }

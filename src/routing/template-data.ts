@@ -47,13 +47,20 @@ export interface ServicePortsInput {
 }
 
 /** No service-port listeners: a one-off render, or a template check. */
-export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "", PoolLowFdRatio: 0, PoolHighFdRatio: 0 } };
+export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "", HttpBinds: [], TcpBinds: [], PoolLowFdRatio: 0, PoolHighFdRatio: 0 } };
 
 export interface TemplateServicePorts {
   /** Map file (port → backend) the HTTP listeners' frontend looks up; "" when no port listens in HTTP mode. */
   readonly HttpMap: string;
   /** The same for TCP. */
   readonly TcpMap: string;
+  /**
+   * Every bind of the HTTP listeners (`127.0.0.1:10001`), in port order: the same list (===)
+   * while no listener changes, so the template renders it once (each app's `Ports[].Binds` hold
+   * the same binds for templates that go app by app).
+   */
+  readonly HttpBinds: readonly string[];
+  readonly TcpBinds: readonly string[];
   /**
    * HAProxy's `tune.pool-low-fd-ratio` and `tune.pool-high-fd-ratio` with room made for the
    * listening sockets (haproxy/fd-ratios.ts); 0 without service-port listeners.

@@ -11,6 +11,7 @@ import { MarathonSim } from "../support/marathon-sim.ts";
 
 interface Status {
   haproxy: { reloads: number; workerPid: number };
+  config: { servicePorts: { http: number; tcp: number } };
   problems: { id: string; message: string }[];
 }
 
@@ -114,6 +115,10 @@ describe("service ports", () => {
     expect(running("/shop")).toContain(client.task);
     expect(await client.echoes("ping\n")).toBe(true);
     expect((await status()).problems.filter((problem) => problem.id === "/shop")).toEqual([]);
+    // /shop's two ports and /cache's one, as /api/status and /metrics count them.
+    expect((await status()).config.servicePorts).toEqual({ http: 1, tcp: 2 });
+    const metrics = await (await fetch(`${bamboo.api}/metrics`, { headers: bamboo.reader })).text();
+    expect(metrics).toContain('bamboo_service_ports{mode="http"} 1\nbamboo_service_ports{mode="tcp"} 2\n');
   });
 
   test("an app whose port 0 is TCP (HAPROXY_0_MODE) is served on its service port and not by a path rule", async () => {

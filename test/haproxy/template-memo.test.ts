@@ -116,6 +116,17 @@ describe("a memoized render is the render Handlebars would make", () => {
     });
   }
 
+  test("a list rendered again is its text again, and a changed list or outer value renders anew", () => {
+    const render = compileTemplate("binds", "{{#each ServicePorts.HttpBinds}}bind {{this}} {{@root.HAProxy.BindHost}};{{/each}}");
+    const data = (binds: readonly string[], bindHost = "h") => ({ ServicePorts: { HttpBinds: binds }, HAProxy: { BindHost: bindHost } }) as never;
+    const binds = [":10000", ":10001"];
+    expect(render(data(binds))).toBe("bind :10000 h;bind :10001 h;");
+    expect(render.pieces(data(binds)).join("")).toBe("bind :10000 h;bind :10001 h;");
+    expect(render(data([...binds, ":10002"]))).toBe("bind :10000 h;bind :10001 h;bind :10002 h;");
+    expect(render(data([...binds, ":10002"], "g"))).toBe("bind :10000 g;bind :10001 g;bind :10002 g;");
+    expect(render(data(binds, "g"))).toBe("bind :10000 g;bind :10001 g;");
+  });
+
   test("changed settings reach every item", async () => {
     const render = compileTemplate("outer reads", TEMPLATES["outer reads"]!);
     const apps = [toApp({ id: "/a", tasks: [{ host: "10.0.0.1", port: 31000, alive: true }], checked: false, tcpPort: undefined })];

@@ -12,6 +12,7 @@ const SNAPSHOT: MetricsSnapshot = {
   ready: true,
   apps: 3,
   appsElsewhere: 2,
+  servicePorts: { http: 4, tcp: 1 },
   routedTasks: 7,
   reloadsByReason: { "first config": 1, "backend added": 2, 'odd "reason"': 1 },
   failedReloads: 0,
@@ -43,6 +44,7 @@ test("renders Prometheus text with help, type and labelled samples", () => {
   expect(text).toContain("# TYPE bamboo_config_pending_seconds gauge\nbamboo_config_pending_seconds 12.5\n");
   expect(text).toContain('bamboo_haproxy_reloads_total{reason="odd \\"reason\\""} 1');
   expect(text).toContain("bamboo_ready 1");
+  expect(text).toContain('# TYPE bamboo_service_ports gauge\nbamboo_service_ports{mode="http"} 4\nbamboo_service_ports{mode="tcp"} 1\n');
   expect(text).toContain(
     '# TYPE bamboo_event_to_applied_seconds histogram\nbamboo_event_to_applied_seconds_bucket{le="0.1"} 1\nbamboo_event_to_applied_seconds_bucket{le="1"} 2\nbamboo_event_to_applied_seconds_bucket{le="+Inf"} 3\nbamboo_event_to_applied_seconds_sum 2.55\nbamboo_event_to_applied_seconds_count 3\n',
   );

@@ -112,6 +112,7 @@ describe("statusOf and metricsOf", () => {
       groups: null,
       pending: { since: "2026-11-29T11:58:30.000Z", seconds: 90, reason: refused.reason, apps: 2, retrying: false },
       fileError: null,
+      servicePorts: { http: 0, tcp: 0 },
     });
     expect(status.ready).toBe(true);
     expect(metricsOf(readings({ pending: refused })).configPendingSeconds).toBe(90);

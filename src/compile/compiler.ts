@@ -70,6 +70,7 @@ export interface Compiled {
 const NO_CERTIFICATES: readonly NamedCertificate[] = [];
 const NOTHING_UNBINDABLE: ReadonlyMap<number, string> = new Map();
 const NO_PORTS: ReadonlySet<number> = new Set();
+const NO_FILES: readonly MapFile[] = [];
 
 /** A rule of an app the shared HTTP frontend does not route (port 0 TCP or disabled) is said, not silently dropped. */
 function unroutedRules(data: TemplateData): RoutingProblem[] {
@@ -153,7 +154,7 @@ export class Compiler {
     apps: readonly App[],
     unbindable: ReadonlyMap<number, string>,
   ): { readonly input: ServicePortsInput; readonly files: readonly MapFile[]; readonly listened: ReadonlySet<number>; readonly problems: readonly RoutingProblem[] } {
-    if (this.#servicePorts === null) return { input: NO_SERVICE_PORT_LISTENERS, files: [], listened: NO_PORTS, problems: [] };
+    if (this.#servicePorts === null) return { input: NO_SERVICE_PORT_LISTENERS, files: NO_FILES, listened: NO_PORTS, problems: [] };
     const plan = this.#servicePorts.plan(apps, unbindable);
     if (this.#portsInput?.of !== plan) {
       const files = [plan.maps.http, plan.maps.tcp].filter((file) => file.entries.length > 0);
@@ -163,6 +164,7 @@ export class Compiler {
         TcpMap: plan.maps.tcp.entries.length > 0 ? plan.maps.tcp.path : "",
         HttpBinds: plan.binds.http,
         TcpBinds: plan.binds.tcp,
+        Listened: { http: plan.maps.http.entries.length, tcp: plan.maps.tcp.entries.length },
         PoolLowFdRatio: ratios.low,
         PoolHighFdRatio: ratios.high,
       };

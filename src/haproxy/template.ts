@@ -68,7 +68,7 @@ const EMPTY_DATA: TemplateData = {
   Maps: [],
   Services: {},
   Certificates: [],
-  ServicePorts: { HttpMap: "", TcpMap: "", HttpBinds: [], TcpBinds: [], PoolLowFdRatio: 0, PoolHighFdRatio: 0 },
+  ServicePorts: { HttpMap: "", TcpMap: "", HttpBinds: [], TcpBinds: [], Listened: { http: 0, tcp: 0 }, PoolLowFdRatio: 0, PoolHighFdRatio: 0 },
   HAProxy: {
     HttpBind: ":80",
     BindHost: "",

@@ -8,7 +8,6 @@ import type { WatcherStatus } from "../marathon/watcher.ts";
 import type { StoreStatus } from "../store/types.ts";
 import type { RoutingProblem } from "../compile/problems.ts";
 import type { AppliedState, PendingChange } from "../sync/pipeline.ts";
-import type { TemplateData } from "../routing/template-data.ts";
 import type { ReconcilerStatus } from "../sync/reconciler.ts";
 import type { CertificateStoreStatus } from "../store/certificates.ts";
 import type { CertificateSet } from "../sync/certificate-sources.ts";
@@ -124,20 +123,6 @@ function pendingSeconds(readings: LoopReadings): number {
   return readings.pending === null ? 0 : (readings.nowMs - readings.pending.sinceMs) / 1000;
 }
 
-/** The apps' service ports HAProxy listens on, by mode (routing/service-ports.ts). */
-function servicePortsListened(data: TemplateData): { readonly http: number; readonly tcp: number } {
-  let http = 0;
-  let tcp = 0;
-  for (const app of data.Apps) {
-    for (const port of app.Ports) {
-      if (port.Binds.length === 0) continue;
-      if (port.Mode === "http") http++;
-      else tcp++;
-    }
-  }
-  return { http, tcp };
-}
-
 /** `GET /api/status`. */
 export function statusOf(readings: LoopReadings) {
   const { apply, haproxy, applied, pending } = readings;
@@ -173,7 +158,7 @@ export function statusOf(readings: LoopReadings) {
           ? null
           : { since: new Date(pending.sinceMs).toISOString(), seconds: pendingSeconds(readings), reason: pending.reason, apps: pending.apps, retrying: !pending.refused },
       fileError: apply.configFileError,
-      servicePorts: servicePortsListened(applied.data),
+      servicePorts: applied.data.ServicePorts.Listened,
     },
     https: {
       // What HAProxy runs: HTTPS is on once a config with a certificate is applied.
@@ -199,7 +184,7 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
     ready: notReadyReason(readings) === "",
     apps: apps.length,
     appsElsewhere: readings.applied.elsewhere.length,
-    servicePorts: servicePortsListened(readings.applied.data),
+    servicePorts: readings.applied.data.ServicePorts.Listened,
     routedTasks: apps.reduce((sum, app) => sum + app.Tasks.length, 0),
     reloadsByReason: apply.reloadReasons,
     failedReloads: apply.failedReloads,

@@ -47,7 +47,7 @@ export interface ServicePortsInput {
 }
 
 /** No service-port listeners: a one-off render, or a template check. */
-export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "", HttpBinds: [], TcpBinds: [], PoolLowFdRatio: 0, PoolHighFdRatio: 0 } };
+export const NO_SERVICE_PORT_LISTENERS: ServicePortsInput = { ofApp: new Map(), frontends: { HttpMap: "", TcpMap: "", HttpBinds: [], TcpBinds: [], Listened: { http: 0, tcp: 0 }, PoolLowFdRatio: 0, PoolHighFdRatio: 0 } };
 
 export interface TemplateServicePorts {
   /** Map file (port → backend) the HTTP listeners' frontend looks up; "" when no port listens in HTTP mode. */
@@ -61,6 +61,8 @@ export interface TemplateServicePorts {
    */
   readonly HttpBinds: readonly string[];
   readonly TcpBinds: readonly string[];
+  /** How many of the apps' ports listen, by mode: what /api/status and /metrics count. */
+  readonly Listened: { readonly http: number; readonly tcp: number };
   /**
    * HAProxy's `tune.pool-low-fd-ratio` and `tune.pool-high-fd-ratio` with room made for the
    * listening sockets (haproxy/fd-ratios.ts); 0 without service-port listeners.

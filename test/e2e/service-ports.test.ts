@@ -199,3 +199,29 @@ describe("service ports that cannot be served", () => {
     }
   });
 });
+
+describe("local mode (image/marathon-local.json)", () => {
+  test("its settings serve every app's service ports on both addresses, with no ZooKeeper and no rule written", async () => {
+    const local = (await Bun.file(new URL("../../image/marathon-local.json", import.meta.url).pathname).json()) as { env: Record<string, string> };
+    expect(local.env.HAPROXY_SERVICE_BIND).toBe("127.0.0.1,172.17.0.1");
+    // The same settings with two loopback addresses standing in for 127.0.0.1 and the Docker bridge.
+    const [loopback, bridge] = ["127.2.0.1", "127.2.0.2"];
+    const { MARATHON_ENDPOINT: _marathon, BAMBOO_BIND: _bind, HAPROXY_HTTP_BIND: _http, HAPROXY_HTTPS_BIND: _https, ...rest } = local.env;
+    const agent = await startAppliance({ marathonUrl: sim.url, env: { ...rest, HAPROXY_SERVICE_BIND: `${loopback},${bridge}` } });
+    try {
+      await agent.waitReady();
+      expect(agent.env.BAMBOO_ZK_HOST).toBeUndefined();
+      for (const host of [loopback, bridge]) {
+        await eventually(`/cache on ${host}`, async () => {
+          const client = await EchoClient.open(host, servicePort("/cache", 0)).catch(() => null);
+          client?.close();
+          return client?.task === running("/cache")[0];
+        });
+        const answer = await fetch(`http://${host}:${servicePort("/shop", 0)}/`);
+        expect(running("/shop")).toContain(await answer.text());
+      }
+    } finally {
+      await agent.stop();
+    }
+  });
+});

@@ -36,6 +36,8 @@ export interface PortPlan {
 
 export interface AppPortPlans {
   readonly ports: readonly PortPlan[];
+  /** The port of the app's Bamboo-style `BAMBOO_TCP_PORT` listener, which no service port may take; null for none. */
+  readonly tcpListener: number | null;
   readonly problems: readonly string[];
 }
 
@@ -70,8 +72,9 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
     const listened = !bind.off && enabled && number > 0 && !udpOnly;
     return { index, port: number, ...mode, addresses: listened ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], enabled, balance, sticky };
   });
+  const tcpListener = /^\d{1,5}$/.test(app.env.BAMBOO_TCP_PORT ?? "") ? Number(app.env.BAMBOO_TCP_PORT) : null;
   // 10,000 apps have nothing to say: one shared empty list instead of 10,000.
-  return { ports, problems: problems.length === 0 ? NO_PROBLEMS : problems };
+  return { ports, tcpListener, problems: problems.length === 0 ? NO_PROBLEMS : problems };
 }
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
@@ -146,7 +149,7 @@ export interface AppServicePorts {
 }
 
 /** An app's ports when service ports are not planned (`render`, a template's check): port 0 routed by rules as HTTP. */
-export const NO_SERVICE_PORTS: AppServicePorts = { plans: { ports: [], problems: [] }, refused: new Map() };
+export const NO_SERVICE_PORTS: AppServicePorts = { plans: { ports: [], tcpListener: null, problems: [] }, refused: new Map() };
 
 export interface PortAssignment {
   /** Listened ports in ascending order. */
@@ -161,7 +164,7 @@ export interface PortAssignment {
  * Gives each port number to one app port. The app first in id order keeps a port two apps
  * ask for (Marathon assigns service ports uniquely, but `HAPROXY_{n}_PORT` and fixed
  * service ports can clash); a port bamboo listens on itself (`reserved`: the HTTP and HTTPS
- * binds, the API, BAMBOO_TCP_PORT listeners) or one that could not be bound (`unbindable`)
+ * binds, the API; and every app's BAMBOO_TCP_PORT listener) or one that could not be bound (`unbindable`)
  * is refused, and so is every port past `maxSockets` listening sockets (one per port and
  * address: each holds a file descriptor of HAProxy's for good). `apps` come sorted by id.
  */
@@ -172,6 +175,11 @@ export function assignServicePorts(
   maxSockets = Number.POSITIVE_INFINITY,
 ): PortAssignment {
   let sockets = 0;
+  const tcpListeners = new Map<number, string>();
+  for (const app of apps) {
+    const port = app.plans.tcpListener;
+    if (port !== null && !tcpListeners.has(port)) tcpListeners.set(port, `${app.id}'s BAMBOO_TCP_PORT listens there`);
+  }
   const owners = new Map<number, ServedPort>();
   const refused = new Map<string, Map<number, string>>();
   const refuse = (appId: string, index: number, why: string): void => {
@@ -183,7 +191,7 @@ export function assignServicePorts(
     for (const plan of app.plans.ports) {
       if (plan.addresses.length === 0) continue;
       const owner = owners.get(plan.port);
-      const taken = reserved.get(plan.port) ?? unbindable.get(plan.port);
+      const taken = reserved.get(plan.port) ?? tcpListeners.get(plan.port) ?? unbindable.get(plan.port);
       if (taken !== undefined) refuse(app.id, plan.index, `service port ${plan.port} not listened on: ${taken}`);
       else if (owner !== undefined) refuse(app.id, plan.index, `service port ${plan.port} not listened on: ${owner.appId === app.id ? `its port ${owner.index}` : owner.appId} has it`);
       else if (sockets + plan.addresses.length > maxSockets) refuse(app.id, plan.index, `service port ${plan.port} not listened on: bamboo listens on at most ${maxSockets} service-port sockets (one per port and address)`);

@@ -101,4 +101,11 @@ describe("assignServicePorts", () => {
     expect(assignment.sockets).toBe(4);
     expect([...assignment.refused.get("/b")!]).toEqual([[0, "service port 10002 not listened on: bamboo listens on at most 5 service-port sockets (one per port and address)"]]);
   });
+
+  test("a port an app's BAMBOO_TCP_PORT listens on is no service port's", () => {
+    const tcp = { id: "/old", plans: portPlansOf(app({ id: "/old", env: { BAMBOO_TCP_PORT: "10001" }, ports: [port(10000)] }), EVERY_ADDRESS) };
+    const assignment = assignServicePorts([tcp, planned("/x", port(10001))], new Map());
+    expect(assignment.served.map((served) => served.port)).toEqual([10000]);
+    expect([...assignment.refused.get("/x")!]).toEqual([[0, "service port 10001 not listened on: /old's BAMBOO_TCP_PORT listens there"]]);
+  });
 });

@@ -8,6 +8,7 @@ import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
 import type { TrafficSampler } from "../traffic/sampler.ts";
 import { authorize, whoIs } from "./access.ts";
+import { mountAppPortsApi } from "./app-ports-api.ts";
 import { requireCredential } from "./auth.ts";
 import type { Credentials } from "./credentials.ts";
 import { contentTypeRefusal, crossSiteRefusal } from "./cross-site.ts";
@@ -76,6 +77,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.on("GET", "/api/overview", () => new Response(deps.overview.currentJson(), { headers: { "content-type": "application/json; charset=utf-8" } }));
   router.on("GET", "/api/events", (request) => deps.overview.stream(request));
   mountTrafficApi(router, { traffic: deps.traffic, apps: () => view.readings().applied.data.Apps });
+  mountAppPortsApi(router, { applied: () => view.readings().applied });
   router.on("POST", "/api/request-test", async (request) => {
     const test = parseRequestTest(await readJsonBody(request));
     const explanation = tester.explain(view.readings().applied.data, test);

@@ -26,6 +26,8 @@ export interface PortPlan {
   readonly modeFrom: string;
   /** Addresses bound, "" for every address; empty when the port is not to be listened on. */
   readonly addresses: readonly string[];
+  /** Why it is not to be listened on ("no service port", "HAPROXY_1_ENABLED is false"...); "" when it is. */
+  readonly notListened: string;
   /** False when HAPROXY_{n}_ENABLED is false: neither listened on nor, for port 0, routed by rules. */
   readonly enabled: boolean;
   /** HAPROXY_{n}_BALANCE, when it names an algorithm without arguments; "" otherwise. */
@@ -69,8 +71,9 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
     const balance = index === 0 ? "" : balanceOf(label("BALANCE"), index, problems);
     const udpOnly = port.protocol !== "" && !port.protocol.split(",").includes("tcp");
     if (udpOnly && number > 0 && enabled && !bind.off) problems.push(`port ${index} (service port ${number}) is ${port.protocol}: not served, HAProxy proxies TCP only`);
-    const listened = !bind.off && enabled && number > 0 && !udpOnly;
-    return { index, port: number, ...mode, addresses: listened ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], enabled, balance, sticky };
+    const notListened =
+      number === 0 ? "no service port" : !enabled ? `HAPROXY_${index}_ENABLED is false` : udpOnly ? `${port.protocol} only: HAProxy proxies TCP` : bind.off ? "HAPROXY_SERVICE_BIND is off" : "";
+    return { index, port: number, ...mode, addresses: notListened === "" && !bind.off ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], notListened, enabled, balance, sticky };
   });
   const tcpListener = /^\d{1,5}$/.test(app.env.BAMBOO_TCP_PORT ?? "") ? Number(app.env.BAMBOO_TCP_PORT) : null;
   // 10,000 apps have nothing to say: one shared empty list instead of 10,000.

@@ -140,6 +140,8 @@ export interface TemplatePort {
   readonly Backend: string;
   /** What its listener binds (`:10001`, `127.0.0.1:10001`); empty when it has none. */
   readonly Binds: readonly string[];
+  /** Why it has no listener (another app has the port, HAPROXY_{n}_ENABLED...); "" when it has one. */
+  readonly NotListened: string;
   /** HAPROXY_{n}_BALANCE for ports after the first (port 0's is the app's `Balance`); "" otherwise. */
   readonly Balance: string;
   /** HAPROXY_{n}_STICKY: a client keeps its server (a cookie in HTTP mode, `balance source` in TCP). */
@@ -552,6 +554,7 @@ function portsOf(app: App, routable: readonly Task[], served: AppServicePorts): 
       ModeFrom: plan?.modeFrom ?? "",
       Backend: portBackendName(stem, index),
       Binds: listened ? plan.addresses.map((address) => `${address}:${plan.port}`) : [],
+      NotListened: plan === undefined ? "no service-port listeners" : (served.refused.get(index) ?? plan.notListened),
       Balance: plan?.balance ?? "",
       Sticky: plan?.sticky ?? false,
     });

@@ -72,7 +72,7 @@ describe("toTemplateData", () => {
 });
 
 /** What a port has in a render without service-port listeners (NO_SERVICE_PORT_LISTENERS). */
-const UNLISTENED_PORT = { HealthCheckPath: "", HealthCheckProtocol: "", Checked: false, ModeFrom: "", Binds: [], Balance: "", Sticky: false };
+const UNLISTENED_PORT = { HealthCheckPath: "", HealthCheckProtocol: "", Checked: false, ModeFrom: "", Binds: [], NotListened: "no service-port listeners", Balance: "", Sticky: false };
 
 describe("TemplateDataBuilder", () => {
   test("an app and services that did not change keep their objects; a changed rule makes a new one", () => {

@@ -251,3 +251,29 @@ export interface AppTraffic {
   readonly servers: readonly ServerTraffic[] | null;
   readonly serversWhy?: string;
 }
+
+/**
+ * One app port in {@link AppPortsAnswer}, as the config HAProxy runs has it (routing/service-ports.ts
+ * decides mode and listener; README "Service ports: HTTP and TCP").
+ */
+export interface ServicePortAnswer {
+  /** The port's index in the app's definition: port 0, port 1... */
+  readonly index: number;
+  /** Marathon's service port; 0 when Marathon gave it none. */
+  readonly servicePort: number;
+  readonly mode: "http" | "tcp";
+  /** What decided the mode: `label HAPROXY_1_MODE`, `port name 'http'`, `HTTP health check`, `port 0`, `default`; "" for a port the app does not define. */
+  readonly modeFrom: string;
+  /** What its listener binds (`127.0.0.1:10001`; `:10001` is every address); empty when it is not listened on. */
+  readonly binds: readonly string[];
+  /** Why it is not listened on (another app has the port, `HAPROXY_{n}_ENABLED` is false, no service port...); null when it is. */
+  readonly whyNotListened: string | null;
+  /** Its backend: port 0 shares the app's `-cluster` backend, port n has `-cluster-port<n>`. */
+  readonly backend: string;
+}
+
+/** `GET /api/apps/<id>/ports`: the app's service ports as HAProxy runs them (src/http/app-ports-api.ts). */
+export interface AppPortsAnswer {
+  readonly id: string;
+  readonly ports: readonly ServicePortAnswer[];
+}

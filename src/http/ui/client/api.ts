@@ -3,6 +3,7 @@ import {
   type ApiErrorBody,
   type AppliedBy,
   type ApplianceStatus,
+  type AppPortsAnswer,
   type AppTraffic,
   type CertificateList,
   type CertificateUpload,
@@ -107,7 +108,12 @@ export class ApiClient {
 
   /** One app's traffic at full resolution, with the per-server split when the appliance keeps it. */
   appTraffic(id: string, signal?: AbortSignal): Promise<AppTraffic> {
-    return this.#json<AppTraffic>(`/api/traffic/apps/${id.replace(/^\//, "").split("/").map(encodeURIComponent).join("/")}`, { ask: "unless-declined", signal });
+    return this.#json<AppTraffic>(`/api/traffic/apps/${appPath(id)}`, { ask: "unless-declined", signal });
+  }
+
+  /** One app's service ports as HAProxy runs them: mode, listener (or why none) and backend. */
+  appPorts(id: string, signal?: AbortSignal): Promise<AppPortsAnswer> {
+    return this.#json<AppPortsAnswer>(`/api/apps/${appPath(id)}/ports`, { ask: "unless-declined", signal });
   }
 
   requestTest(body: RequestTestBody): Promise<RequestTestAnswer> {
@@ -248,6 +254,11 @@ function certificatePath(name: string): string {
 function appliedBy(response: Response): AppliedBy | null {
   const value = response.headers.get("x-bamboo-applied");
   return value === "runtime" || value === "reload" || value === "pending" ? value : null;
+}
+
+/** An app id in `/api/traffic/apps/<id>` and `/api/apps/<id>/ports`: `/group/app` → `group/app`, each segment escaped. */
+function appPath(id: string): string {
+  return id.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
 }
 
 /** Ids keep their slashes (`/group/app` → `/api/services//group/app`, Bamboo's form); each segment is escaped. */

@@ -3,8 +3,10 @@ import type { AppTraffic, Overview, OverviewApp, ServerTraffic, TrafficPoint } f
 import { StatusBadge } from "../status-badge.tsx";
 import { MEASURE_CHARTS, type MeasureChart } from "./measure-charts.ts";
 import { SamplingNote } from "./sampling-note.tsx";
+import { ServicePortTable } from "./service-port-table.tsx";
 import { TrafficChart, type ChartLine } from "./traffic-chart.tsx";
 import { formatMs, formatRate } from "./traffic-format.ts";
+import { useAppPorts } from "./use-app-ports.ts";
 import { useAppTraffic } from "./use-app-traffic.ts";
 
 /** How many server lines get their own colour before the palette repeats (styles/traffic.css). */
@@ -12,13 +14,14 @@ const PALETTE_SIZE = 6;
 
 /**
  * One app's page (`#/apps/<id>`): its traffic at full resolution with the per-server split,
- * and its servers as Marathon and HAProxy see them. `samples` counts the stream's samples;
- * each new one reads the app's traffic again.
+ * its service ports as HAProxy runs them, and its servers as Marathon and HAProxy see them.
+ * `samples` counts the stream's samples; each new one reads the app's traffic again.
  */
 export function AppPage(props: { id: string; overview: Overview | null; samples: number }) {
   const { id, overview } = props;
   const app = useMemo(() => overview?.apps.find((candidate) => candidate.id === id) ?? null, [overview, id]);
   const { answer, error } = useAppTraffic(id, props.samples);
+  const ports = useAppPorts(id, overview);
   // Opened from a link in a long list: the page starts at its heading, and a screen reader says which app.
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [id]);
@@ -42,6 +45,8 @@ export function AppPage(props: { id: string; overview: Overview | null; samples:
       {overview !== null && app === null && <p class="banner banner-warn">Marathon has no app {id} (any more).</p>}
       {error !== null && <p class="sampling-note">Traffic could not be read: {error}</p>}
       {answer && <AppCharts traffic={answer} />}
+      {ports.error !== null && <p class="banner banner-warn">Service ports could not be read: {ports.error}</p>}
+      {ports.answer && <ServicePortTable ports={ports.answer.ports} />}
       {app && <ServerTable app={app} traffic={answer} />}
     </section>
   );

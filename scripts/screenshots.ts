@@ -14,7 +14,7 @@ const rig = await startUiRig({
   // Samples every second, so a minute of traffic fills the charts before the pictures.
   env: { BAMBOO_TRAFFIC_INTERVAL: "1s" },
   setup: async (sim) => {
-    await sim.deployApp({ id: "/shop/web", instances: 3, healthChecks: HEALTH });
+    await sim.deployApp({ id: "/shop/web", instances: 3, healthChecks: HEALTH, ports: [{ kind: "http", name: "http" }, { kind: "tcp", name: "admin" }] });
     await sim.deployApp({ id: "/shop/api", instances: 2, healthChecks: HEALTH });
     await sim.deployApp({ id: "/blog", instances: 2, healthChecks: HEALTH });
     await sim.deployApp({ id: "/ghost", instances: 2, healthChecks: HEALTH });

@@ -122,7 +122,7 @@ export class Compiler {
   ) {
     this.#groups = new AppGroupSorter(options.groups ?? SERVE_EVERY_APP);
     this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY);
-    this.#servicePorts = options.servicePorts === undefined ? null : new ServicePortPlanner(options.servicePorts, settings.MapDir);
+    this.#servicePorts = options.servicePorts === undefined || !render.servesServicePorts ? null : new ServicePortPlanner(options.servicePorts, settings.MapDir);
   }
 
   compile(input: CompileInput): Compiled {

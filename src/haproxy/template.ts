@@ -17,6 +17,11 @@ export interface RenderConfig {
   (data: TemplateData): string;
   /** Pieces whose concatenation is the text; an unchanged item's piece is the same string as last time. */
   pieces(data: TemplateData): readonly string[];
+  /**
+   * Whether the template can listen on the apps' service ports: it names `ServicePorts` or a
+   * port's `Binds`. A Bamboo template does not, and then none is planned or reported as served.
+   */
+  readonly servesServicePorts: boolean;
 }
 
 /** Name of the embedded default template in messages and status. */
@@ -58,6 +63,7 @@ export function compileTemplate(name: string, source: string): RenderConfig {
   };
   return Object.assign((data: TemplateData) => guarded(() => template(data)), {
     pieces: (data: TemplateData) => guarded(() => inPieces(() => template(data))),
+    servesServicePorts: /\bServicePorts\b|\bBinds\b/.test(source),
   });
 }
 

@@ -142,3 +142,24 @@ describe("Compiler: groups", () => {
     expect(compiled.elsewhere).toEqual([]);
   });
 });
+
+describe("Compiler: service ports", () => {
+  const servicePorts = { bind: { off: false as const, addresses: ["127.0.0.1"] }, reserved: new Map<number, string>() };
+  const twoApps = [web("/a"), web("/b", { labels: { HAPROXY_0_PORT: "10000" } })];
+
+  test("a template that names them gets the listeners, their map files and the clashes reported", () => {
+    const source = `${TEMPLATE}{{#each ServicePorts.HttpBinds}}\n# bind {{this}}\n{{/each}}`;
+    const compiled = new Compiler(compileTemplate("ports", source), TEMPLATE_SETTINGS, { servicePorts }).compile({ apps: twoApps, services: [], answers: NO_ANSWERS, previous: null });
+    expect(compiled.data.ServicePorts.Listened).toEqual({ http: 1, tcp: 0 });
+    expect(compiled.maps.map((map) => map.path)).toContain(`${TEMPLATE_SETTINGS.MapDir}/service-ports-http.map`);
+    expect(compiled.problems).toContainEqual({ id: "/b", message: "service port 10000 not listened on: /a has it" });
+  });
+
+  test("a Bamboo template that never names them listens on none, and none is said to listen or clash", () => {
+    const compiled = new Compiler(compileTemplate("bamboo", TEMPLATE), TEMPLATE_SETTINGS, { servicePorts }).compile({ apps: twoApps, services: [], answers: NO_ANSWERS, previous: null });
+    expect(compiled.data.ServicePorts.Listened).toEqual({ http: 0, tcp: 0 });
+    expect(compiled.maps.some((map) => map.path.includes("service-ports"))).toBe(false);
+    expect(compiled.problems).toEqual([]);
+    expect(compiled.servicePorts.size).toBe(0);
+  });
+});

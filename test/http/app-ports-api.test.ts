@@ -28,7 +28,8 @@ const APPS: App[] = [
 ];
 
 function appliedState(apps: readonly App[], elsewhere: readonly string[] = []): AppliedState {
-  const compiler = new Compiler(compileTemplate("test", "global\n"), TEMPLATE_SETTINGS, {
+  // A template that binds the service ports, as the default one does: only such a template gets them planned.
+  const compiler = new Compiler(compileTemplate("test", "global\n{{#each ServicePorts.HttpBinds}}# bind {{this}}\n{{/each}}"), TEMPLATE_SETTINGS, {
     servicePorts: { bind: { off: false, addresses: ["127.0.0.1"] }, reserved: new Map([[API_PORT, "bamboo's API listens there (BAMBOO_BIND)"]]) },
   });
   const { data, problems } = compiler.compile({ apps, services: [], answers: { hosts: new Map(), rules: new Map() }, previous: null });

@@ -71,16 +71,13 @@ const NO_CERTIFICATES: readonly NamedCertificate[] = [];
 const NOTHING_UNBINDABLE: ReadonlyMap<number, string> = new Map();
 const NO_PORTS: ReadonlySet<number> = new Set();
 const NO_FILES: readonly MapFile[] = [];
+const NO_APPS: ReadonlyMap<string, string> = new Map();
 
 /** A rule of an app the shared HTTP frontend does not route (port 0 TCP or disabled) is said, not silently dropped. */
-function unroutedRules(data: TemplateData): RoutingProblem[] {
-  const problems: RoutingProblem[] = [];
-  for (const app of data.Apps) {
-    if (app.HttpRouted || app.RuleSource === "default") continue;
-    const why = app.Mode === "tcp" ? `its port 0 is TCP (${app.Ports[0]?.ModeFrom ?? "HAPROXY_0_MODE"})` : "HAPROXY_0_ENABLED is false";
-    problems.push({ id: app.Id, message: `rule ${app.Acl} not routed on the HTTP frontend: ${why}` });
-  }
-  return problems;
+function unroutedRules(services: readonly Service[], offFrontend: ReadonlyMap<string, string>): readonly RoutingProblem[] {
+  // Nearly always none: a task event must not walk 10,000 rules to find that out.
+  if (offFrontend.size === 0) return [];
+  return services.filter((service) => service.acl !== "" && offFrontend.has(service.id)).map((service) => ({ id: service.id, message: `rule ${service.acl} not routed on the HTTP frontend: ${offFrontend.get(service.id)}` }));
 }
 
 /** What an installation decides beyond the template's settings. */
@@ -143,7 +140,7 @@ export class Compiler {
       maps: this.#mapFiles(data.Maps, ports.files),
       tls: this.#servedTls(data.Certificates, input.certificates ?? NO_CERTIFICATES),
       data,
-      problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...labelled.problems, ...addressed.problems, ...checked.problems, ...ports.problems, ...unroutedRules(data), ...leftOut],
+      problems: [...this.#ruleProblems(rules.problems, grouped.elsewhere), ...labelled.problems, ...addressed.problems, ...checked.problems, ...ports.problems, ...unroutedRules(rules.services, ports.offFrontend), ...leftOut],
       elsewhere: grouped.elsewhere,
       servicePorts: ports.listened,
     };
@@ -153,8 +150,14 @@ export class Compiler {
   #portsOf(
     apps: readonly App[],
     unbindable: ReadonlyMap<number, string>,
-  ): { readonly input: ServicePortsInput; readonly files: readonly MapFile[]; readonly listened: ReadonlySet<number>; readonly problems: readonly RoutingProblem[] } {
-    if (this.#servicePorts === null) return { input: NO_SERVICE_PORT_LISTENERS, files: NO_FILES, listened: NO_PORTS, problems: [] };
+  ): {
+    readonly input: ServicePortsInput;
+    readonly files: readonly MapFile[];
+    readonly listened: ReadonlySet<number>;
+    readonly offFrontend: ReadonlyMap<string, string>;
+    readonly problems: readonly RoutingProblem[];
+  } {
+    if (this.#servicePorts === null) return { input: NO_SERVICE_PORT_LISTENERS, files: NO_FILES, listened: NO_PORTS, offFrontend: NO_APPS, problems: [] };
     const plan = this.#servicePorts.plan(apps, unbindable);
     if (this.#portsInput?.of !== plan) {
       const files = [plan.maps.http, plan.maps.tcp].filter((file) => file.entries.length > 0);
@@ -171,7 +174,7 @@ export class Compiler {
       const listened = new Set(files.flatMap((file) => file.entries.map((entry) => Number(entry.key))));
       this.#portsInput = { of: plan, input: { ofApp: plan.ofApp, frontends }, files, listened };
     }
-    return { input: this.#portsInput.input, files: this.#portsInput.files, listened: this.#portsInput.listened, problems: plan.problems };
+    return { input: this.#portsInput.input, files: this.#portsInput.files, listened: this.#portsInput.listened, offFrontend: plan.offFrontend, problems: plan.problems };
   }
 
   /** A rule of an app another instance serves is that instance's to report. */

@@ -19,6 +19,8 @@ export interface ServicePortsPlan {
   readonly binds: Readonly<Record<PortMode, readonly string[]>>;
   /** Listening sockets, one per port and address. */
   readonly sockets: number;
+  /** Apps the shared HTTP frontend does not route, by id, with why: port 0 is TCP or disabled. */
+  readonly offFrontend: ReadonlyMap<string, string>;
   readonly problems: readonly RoutingProblem[];
 }
 
@@ -64,8 +66,12 @@ export class ServicePortPlanner {
       MAX_LISTENING_SOCKETS,
     );
     const ofApp = new Map<string, AppServicePorts>();
+    const offFrontend = new Map<string, string>();
     const problems: RoutingProblem[] = [];
     apps.forEach((app, i) => {
+      const portZero = plans[i]!.ports[0];
+      if (portZero?.mode === "tcp") offFrontend.set(app.id, `its port 0 is TCP (${portZero.modeFrom})`);
+      else if (portZero?.enabled === false) offFrontend.set(app.id, "HAPROXY_0_ENABLED is false");
       const refused = assignment.refused.get(app.id) ?? NOTHING_REFUSED;
       const before = last?.result.ofApp.get(app.id);
       ofApp.set(app.id, before !== undefined && before.plans === plans[i] && sameRefusals(before.refused, refused) ? before : { plans: plans[i]!, refused });
@@ -74,7 +80,7 @@ export class ServicePortPlanner {
     });
     const maps = this.#maps(assignment, last);
     const binds = this.#binds(assignment, last);
-    this.#last = { plans, unbindable, result: { ofApp, maps, binds, sockets: assignment.sockets, problems } };
+    this.#last = { plans, unbindable, result: { ofApp, maps, binds, sockets: assignment.sockets, offFrontend, problems } };
     return this.#last.result;
   }
 

@@ -1,6 +1,6 @@
 import type { App } from "../marathon/types.ts";
 import { appHttpsSettingProblems } from "./https-settings.ts";
-import { BALANCE_ALGORITHMS } from "./lb-labels.ts";
+import { balanceOf, isPort } from "./service-ports.ts";
 
 /** App env settings the default template turns into config, and the values each accepts. */
 const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
@@ -55,15 +55,12 @@ function withValidSettings(app: App): { readonly app: App; readonly problems: Ch
   // Read where they are used (https-settings.ts), which ignores them: only said here.
   for (const message of appHttpsSettingProblems(app)) problems.push({ id: app.id, message });
   let labels: Record<string, string> | null = null;
-  const balance = app.labels.HAPROXY_0_BALANCE;
-  if (balance !== undefined && balance !== "" && !BALANCE_ALGORITHMS.includes(balance.trim().toLowerCase())) {
+  const balance = (app.labels.HAPROXY_0_BALANCE ?? "").trim();
+  const balanceProblems: string[] = [];
+  if (balance !== "" && balanceOf(balance, 0, balanceProblems) === "") {
     labels = { ...app.labels };
     delete labels.HAPROXY_0_BALANCE;
-    problems.push({ id: app.id, message: `label HAPROXY_0_BALANCE='${balance}' ignored: expected one of ${BALANCE_ALGORITHMS.join(", ")}` });
+    for (const message of balanceProblems) problems.push({ id: app.id, message });
   }
   return { app: env === null && labels === null ? app : { ...app, ...(env ? { env } : {}), ...(labels ? { labels } : {}) }, problems };
-}
-
-function isPort(value: string): boolean {
-  return /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
 }

@@ -75,7 +75,7 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
       number === 0 ? "no service port" : !enabled ? `HAPROXY_${index}_ENABLED is false` : udpOnly ? `${port.protocol} only: HAProxy proxies TCP` : bind.off ? "HAPROXY_SERVICE_BIND is off" : "";
     return { index, port: number, ...mode, addresses: notListened === "" && !bind.off ? addressesOf(label("BIND_ADDR"), index, bind, problems) : [], notListened, enabled, balance, sticky };
   });
-  const tcpListener = /^\d{1,5}$/.test(app.env.BAMBOO_TCP_PORT ?? "") ? Number(app.env.BAMBOO_TCP_PORT) : null;
+  const tcpListener = isPort(app.env.BAMBOO_TCP_PORT ?? "") ? Number(app.env.BAMBOO_TCP_PORT) : null;
   // 10,000 apps have nothing to say: one shared empty list instead of 10,000.
   return { ports, tcpListener, problems: problems.length === 0 ? NO_PROBLEMS : problems };
 }
@@ -124,7 +124,8 @@ function addressesOf(label: string, index: number, bind: Extract<ServiceBind, { 
   return bind.addresses;
 }
 
-function isPort(text: string): boolean {
+/** A port number from 1 to 65535, written in digits. */
+export function isPort(text: string): boolean {
   return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 }
 

@@ -4,7 +4,7 @@ import type { AclVerdict } from "../../src/haproxy/acl-check.ts";
 import { compileTemplate } from "../../src/haproxy/template.ts";
 import type { App } from "../../src/marathon/types.ts";
 import { makeService, type Service } from "../../src/store/types.ts";
-import { app, task, TEMPLATE_SETTINGS } from "../routing/builders.ts";
+import { app, servicePorts as portsNumbered, task, TEMPLATE_SETTINGS } from "../routing/builders.ts";
 
 /** One backend per app with its rule and servers, and a listener when BAMBOO_TCP_PORT is set. */
 const TEMPLATE = `frontend http-in
@@ -161,5 +161,18 @@ describe("Compiler: service ports", () => {
     expect(compiled.maps.some((map) => map.path.includes("service-ports"))).toBe(false);
     expect(compiled.problems).toEqual([]);
     expect(compiled.servicePorts.size).toBe(0);
+  });
+
+  test("a stored rule of an app whose port 0 is TCP is said not to be routed, and the app is off the HTTP frontend", () => {
+    const source = `${TEMPLATE}{{#each ServicePorts.TcpBinds}}\n# bind {{this}}\n{{/each}}`;
+    const cache = web("/cache", { labels: { HAPROXY_0_MODE: "tcp" } });
+    const compiled = new Compiler(compileTemplate("ports", source), TEMPLATE_SETTINGS, { servicePorts }).compile({
+      apps: [cache, web("/shop", { ports: portsNumbered(10001) })],
+      services: [makeService("/cache", "hdr(host) -i cache.example"), makeService("/shop", "hdr(host) -i shop.example")],
+      answers: { hosts: new Map(), rules: new Map([["hdr(host) -i cache.example", { ok: true }], ["hdr(host) -i shop.example", { ok: true }]]) },
+      previous: null,
+    });
+    expect(compiled.data.Routes.map((route) => route.Id)).toEqual(["/shop"]);
+    expect(compiled.problems).toEqual([{ id: "/cache", message: "rule hdr(host) -i cache.example not routed on the HTTP frontend: its port 0 is TCP (label HAPROXY_0_MODE)" }]);
   });
 });

@@ -118,8 +118,8 @@ export class Compiler {
     options: CompileOptions = {},
   ) {
     this.#groups = new AppGroupSorter(options.groups ?? SERVE_EVERY_APP);
-    this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY);
     this.#servicePorts = options.servicePorts === undefined || !render.servesServicePorts ? null : new ServicePortPlanner(options.servicePorts, settings.MapDir);
+    this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY, this.#servicePorts !== null);
   }
 
   compile(input: CompileInput): Compiled {
@@ -131,7 +131,7 @@ export class Compiler {
     const leaveOut = input.leaveOut ?? new Map<string, string>();
     const apps = leaveOut.size === 0 ? checked.apps : checked.apps.filter((app) => !leaveOut.has(app.id));
     const ports = this.#portsOf(apps, input.unbindable ?? NOTHING_UNBINDABLE);
-    const data = this.#templateData.build(apps, rules.services, this.settings, input.certificates ?? NO_CERTIFICATES, ports.input);
+    const data = this.#templateData.build(apps, rules.services, this.settings, input.certificates ?? NO_CERTIFICATES, ports.input, labelled.portRoutes);
     // Slot headroom follows each app's `instances` (haproxy/slots.ts).
     const config = slotConfig(this.render.pieces(data), input.previous, this.#instances.of(apps));
     const leftOut = [...leaveOut].map(([id, why]) => ({ id, message: `app left out: HAProxy refuses the config with it and the others route without it: ${why}` }));

@@ -101,8 +101,8 @@ const EMPTY_DATA: TemplateData = {
 };
 
 /**
- * Bamboo's template functions under their Go names, plus `eq`/`ne` because Handlebars has
- * no comparison of its own. Helpers only format; routing decisions live in routing/.
+ * Bamboo's template functions under their Go names, plus Go's `eq`, `ne`, `and`, `or` and
+ * `not`, which Handlebars lacks. Helpers only format; routing decisions live in routing/.
  */
 function registerHelpers(handlebars: typeof Handlebars): void {
   const helpers: Record<string, (...args: any[]) => unknown> = {
@@ -118,10 +118,24 @@ function registerHelpers(handlebars: typeof Handlebars): void {
     ToInt: (text: string) => Number.parseInt(String(text), 10),
     eq: (a: unknown, b: unknown) => a === b,
     ne: (a: unknown, b: unknown) => a !== b,
+    // Go's and/or/not, with its idea of empty: false, 0, "", nothing, an empty list.
+    and: (...values: unknown[]) => values[firstIndexOr(values, (value) => !isTrue(value))],
+    or: (...values: unknown[]) => values[firstIndexOr(values, isTrue)],
+    not: (value: unknown) => !isTrue(value),
   };
   for (const [name, helper] of Object.entries(helpers)) {
     handlebars.registerHelper(name, (...args: unknown[]) => helper(...args.slice(0, -1)));
   }
+}
+
+/** The index of the first value that `test` passes, or of the last value: what Go's and/or return. */
+function firstIndexOr(values: readonly unknown[], test: (value: unknown) => boolean): number {
+  const index = values.findIndex(test);
+  return index === -1 ? values.length - 1 : index;
+}
+
+function isTrue(value: unknown): boolean {
+  return !(value === undefined || value === null || value === false || value === 0 || value === "" || (Array.isArray(value) && value.length === 0));
 }
 
 function replaceN(text: string, from: string, to: string, count: number): string {

@@ -44,5 +44,6 @@ function portAnswer(port: TemplatePort): ServicePortAnswer {
     binds: port.Binds,
     whyNotListened: port.NotListened === "" ? null : port.NotListened,
     backend: port.Backend,
+    frontendRule: port.Acl === "" ? null : port.Acl,
   };
 }

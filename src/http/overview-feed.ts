@@ -72,6 +72,11 @@ export class OverviewFeed {
     return this.#overview;
   }
 
+  /** HAProxy's view of every server by "host:port", as last polled (later ports' backends too). */
+  serverStates(): ReadonlyMap<string, HAProxyServerState> {
+    return this.#states;
+  }
+
   /** The current overview as JSON, assembled from each row's own JSON (kept while the row is unchanged). */
   currentJson(): string {
     const overview = this.current();

@@ -1,6 +1,7 @@
 import type { AclChecker } from "../haproxy/acl-check.ts";
 import { memoByObject, type AclPolicy } from "../routing/acl/index.ts";
 import { sanitizeAppId } from "../routing/app-id.ts";
+import { portRouteRankId } from "../routing/port-routes.ts";
 import { RequestTester } from "../routing/request-test.ts";
 import type { TemplateData } from "../routing/template-data.ts";
 import type { CertificateStore } from "../store/certificates.ts";
@@ -81,7 +82,7 @@ export function createRouter(deps: HttpDeps): Router {
   router.on("POST", "/api/request-test", async (request) => {
     const test = parseRequestTest(await readJsonBody(request));
     const explanation = tester.explain(view.readings().applied.data, test);
-    const states = new Map(deps.overview.current().apps.flatMap((app) => app.servers.map((server) => [server.address, server.haproxy] as const)));
+    const states = deps.overview.serverStates();
     const answer: RequestTestAnswer = {
       ...explanation,
       servers: explanation.servers.map((address) => ({ address, haproxy: states.get(address) ?? null })),
@@ -96,9 +97,20 @@ export function createRouter(deps: HttpDeps): Router {
     return jsonResponse({ name, id: result.id });
   });
   // Read at every write; the applied data changes far less often than that at 10,000 apps.
+  // Later ports routed by their labels claim their hosts and paths too, under names such as "/shop port 1".
   const routedRulesOf = memoByObject((data: TemplateData) => {
     const routed = data.Apps.filter((app) => !app.HasService);
-    return { rules: new Map(routed.map((app) => [app.Id, app.Acl])), fromLabels: new Set(routed.filter((app) => app.RuleSource === "labels").map((app) => app.Id)) };
+    const rules = new Map(routed.map((app) => [app.Id, app.Acl]));
+    const fromLabels = new Set(routed.filter((app) => app.RuleSource === "labels").map((app) => app.Id));
+    for (const app of data.Apps) {
+      for (const port of app.Ports) {
+        if (port.Acl === "") continue;
+        const name = portRouteRankId({ id: app.Id, index: port.Index });
+        rules.set(name, port.Acl);
+        fromLabels.add(name);
+      }
+    }
+    return { rules, fromLabels };
   });
   mountServicesApi(router, {
     store: deps.store,

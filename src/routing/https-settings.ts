@@ -41,6 +41,25 @@ export function httpsSettingsOf(app: { readonly labels: Values; readonly env: Va
   return redirect || hsts !== "" ? { redirect, hsts } : NO_HTTPS_SETTINGS;
 }
 
+/**
+ * A port after the first as the shared HTTP frontend routes it (routing/port-routes.ts):
+ * marathon-lb's `HAPROXY_{n}_REDIRECT_TO_HTTPS` and `HAPROXY_{n}_USE_HSTS` alone, as no
+ * stored service or env names a port. Values not understood are in `problems`.
+ */
+export function portHttpsSettingsOf(labels: Values, index: number): { readonly settings: HttpsSettings; readonly problems: readonly string[] } {
+  const problems: string[] = [];
+  const read = <T>(name: string, parse: (text: string) => T | null, expected: string): T | null => {
+    const text = labels[`HAPROXY_${index}_${name}`];
+    if (text === undefined || text === "") return null;
+    const value = parse(text);
+    if (value === null) problems.push(`label HAPROXY_${index}_${name}='${text}' ignored: expected ${expected}`);
+    return value;
+  };
+  const redirect = read("REDIRECT_TO_HTTPS", readSwitch, "true or false") ?? false;
+  const hsts = read("USE_HSTS", readHsts, "true, false or a value such as max-age=31536000") ?? "";
+  return { settings: redirect || hsts !== "" ? { redirect, hsts } : NO_HTTPS_SETTINGS, problems };
+}
+
 /** A service config's HTTPS values that are not understood, each with what is expected; [] when all are. */
 export function httpsSettingProblems(config: Values): readonly string[] {
   // Read for every stored service at every rule write: nearly all have neither key.

@@ -82,6 +82,11 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
+/** How port `index` of `app` is served, HTTP or TCP, and what decided it; a label that says neither is skipped (portPlansOf says so). */
+export function portModeOf(app: App, index: number): Pick<PortPlan, "mode" | "modeFrom"> {
+  return modeOf(app, index, (app.labels[`HAPROXY_${index}_MODE`] ?? "").trim(), []);
+}
+
 function modeOf(app: App, index: number, label: string, problems: string[]): Pick<PortPlan, "mode" | "modeFrom"> {
   const lower = label.toLowerCase();
   if (lower === "http" || lower === "tcp") return { mode: lower, modeFrom: `label HAPROXY_${index}_MODE` };

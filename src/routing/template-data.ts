@@ -4,6 +4,7 @@ import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, r
 import type { NamedCertificate } from "../tls/certificate.ts";
 import { httpsSettingsOf } from "./https-settings.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
+import { portRouteRankId, type PortRoute } from "./port-routes.ts";
 import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
 import { NO_SERVICE_PORTS, portBackendName, type AppServicePorts, type PortMode } from "./service-ports.ts";
 
@@ -86,7 +87,7 @@ export interface TemplateMap {
   readonly Sample: string;
   /** `map_str` (exact) or `map_beg` (longest prefix). */
   readonly Converter: string;
-  /** In the file's order; `Value` is the backend name. */
+  /** In the file's order; `Value` is the backend name (`<EscapedId>-cluster`, or a port's `-cluster-port<n>`). */
   readonly Entries: readonly { readonly Key: string; readonly Value: string; readonly Id: string }[];
 }
 
@@ -146,6 +147,16 @@ export interface TemplatePort {
   readonly Balance: string;
   /** HAPROXY_{n}_STICKY: a client keeps its server (a cookie in HTTP mode, `balance source` in TCP). */
   readonly Sticky: boolean;
+  /**
+   * For a port after the first, the rule its labels give (HAPROXY_{n}_VHOST, HAPROXY_{n}_PATH)
+   * by which the shared HTTP frontend routes to `Backend` through its maps; "" when none.
+   * Port 0 is routed by the app's `Acl`.
+   */
+  readonly Acl: string;
+  /** Answer HTTP with a 301 to HTTPS (HAPROXY_{n}_REDIRECT_TO_HTTPS), for a port with an `Acl`, while HTTPS is served. */
+  readonly RedirectToHttps: boolean;
+  /** HAPROXY_{n}_USE_HSTS: the Strict-Transport-Security value, for a port with an `Acl`; "" for none. */
+  readonly Hsts: string;
 }
 
 export interface TemplateApp {
@@ -270,7 +281,14 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
 export class TemplateDataBuilder {
   readonly #apps = new WeakMap<
     App,
-    { readonly service: Service | undefined; readonly https: boolean; readonly ports: AppServicePorts; readonly key: string; readonly result: TemplateApp }
+    {
+      readonly service: Service | undefined;
+      readonly https: boolean;
+      readonly ports: AppServicePorts;
+      readonly routes: readonly PortRoute[];
+      readonly key: string;
+      readonly result: TemplateApp;
+    }
   >();
   #certificates: { readonly input: readonly NamedCertificate[]; readonly dir: string; readonly result: readonly TemplateCertificate[] } = { input: [], dir: "", result: [] };
   #services: {
@@ -285,17 +303,20 @@ export class TemplateDataBuilder {
     readonly services: readonly Service[];
     readonly https: boolean;
     readonly ports: ServicePortsInput;
+    readonly portRoutes: ReadonlyMap<string, readonly PortRoute[]>;
     readonly result: readonly TemplateApp[];
   } = {
     apps: null,
     services: [],
     https: false,
     ports: NO_SERVICE_PORT_LISTENERS,
+    portRoutes: NO_PORT_ROUTES,
     result: [],
   };
   /** The last routing order and its frontend. */
   #order: RoutingOrder = {
     apps: [],
+    portRoutes: NO_PORT_ROUTES,
     mapDir: "",
     ranked: [],
     unreadable: [],
@@ -314,12 +335,13 @@ export class TemplateDataBuilder {
     settings: HAProxyTemplateSettings,
     certificates: readonly NamedCertificate[] = [],
     ports: ServicePortsInput = NO_SERVICE_PORT_LISTENERS,
+    portRoutes: ReadonlyMap<string, readonly PortRoute[]> = NO_PORT_ROUTES,
   ): TemplateData {
-    const templateApps = this.#templateAppsOf(apps, services, certificates.length > 0, ports);
-    const order = this.#routingOrder(templateApps, settings.MapDir);
+    const templateApps = this.#templateAppsOf(apps, services, certificates.length > 0, ports, portRoutes);
+    const order = this.#routingOrder(templateApps, portRoutes, settings.MapDir);
     const routes = order.positions.map((position) => templateApps[position]!);
     let mapIndex = 0;
-    const frontend = order.steps.map((step): FrontendStep => (step.kind === "map" ? { Map: order.maps[mapIndex++]!, Chain: [] } : { Map: null, Chain: step.routes.map((index) => routes[index]!) }));
+    const frontend = order.steps.map((step): FrontendStep => (step.kind === "map" ? { Map: order.maps[mapIndex++]!, Chain: [] } : { Map: null, Chain: step.routes.map((position) => templateApps[position]!) }));
     return {
       Apps: templateApps,
       Routes: routes,
@@ -336,40 +358,42 @@ export class TemplateDataBuilder {
    * The apps' template data, sorted by id. A rule write brings the same apps with a service or
    * two changed: only their apps are looked at again, not 10,000 apps and a map of their rules.
    */
-  #templateAppsOf(apps: readonly App[], services: readonly Service[], https: boolean, ports: ServicePortsInput): readonly TemplateApp[] {
+  #templateAppsOf(apps: readonly App[], services: readonly Service[], https: boolean, ports: ServicePortsInput, portRoutes: ReadonlyMap<string, readonly PortRoute[]>): readonly TemplateApp[] {
     const last = this.#appsOf;
     const sorted = sortedById(services);
     const portsOf = (app: App): AppServicePorts => ports.ofApp.get(app.id) ?? NO_SERVICE_PORTS;
-    const changes = last.apps === apps && last.https === https && last.ports === ports ? serviceChanges(last.services, sorted) : null;
+    const routesOf = (app: App): readonly PortRoute[] => portRoutes.get(app.id) ?? NO_ROUTES_OF_APP;
+    const changes = last.apps === apps && last.https === https && last.ports === ports && last.portRoutes === portRoutes ? serviceChanges(last.services, sorted) : null;
     let result: readonly TemplateApp[];
     let ordered = apps;
     if (changes === null) {
       const byId = new Map(sorted.map((service) => [service.id, service]));
       ordered = sortedById(apps);
-      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id), https, portsOf(app)));
+      result = ordered.map((app) => this.#templateAppOf(app, byId.get(app.id), https, portsOf(app), routesOf(app)));
     } else {
       // The same apps as last time, so last time's were sorted already: index i is apps[i].
       const copy = [...last.result];
       for (const [id, service] of [...changes.upserted.map((service) => [service.id, service] as const), ...changes.removed.map((id) => [id, undefined] as const)]) {
         const index = indexById(copy, id);
-        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service, https, portsOf(apps[index]!));
+        if (index >= 0) copy[index] = this.#templateAppOf(apps[index]!, service, https, portsOf(apps[index]!), routesOf(apps[index]!));
       }
       result = copy;
     }
     // Only a list that came sorted can be updated by index next time.
-    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, https, ports, result };
+    this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, https, ports, portRoutes, result };
     return result;
   }
 
-  #templateAppOf(app: App, service: Service | undefined, https: boolean, ports: AppServicePorts): TemplateApp {
+  #templateAppOf(app: App, service: Service | undefined, https: boolean, ports: AppServicePorts, routes: readonly PortRoute[]): TemplateApp {
     const known = this.#apps.get(app);
     // The same app and service objects: nothing to read again (a task event, for 10,000 apps).
-    if (known !== undefined && known.service === service && known.https === https && known.ports === ports) return known.result;
+    if (known !== undefined && known.service === service && known.https === https && known.ports === ports && known.routes === routes) return known.result;
     // Of its service, a TemplateApp holds the rule and the HTTPS settings: equal ones keep it.
     const settings = httpsSettingsOf(app, service?.config);
     const key = `${service?.acl ?? "\u0000"}\u0000${service?.origin ?? ""}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
-    const result = known?.key === key && known.ports === ports ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts }, ports);
-    this.#apps.set(app, { service, https, ports, key, result });
+    const result =
+      known?.key === key && known.ports === ports && known.routes === routes ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts }, ports, routes, https);
+    this.#apps.set(app, { service, https, ports, routes, key, result });
     return result;
   }
 
@@ -405,38 +429,44 @@ export class TemplateDataBuilder {
     return result;
   }
 
-  #routingOrder(apps: readonly TemplateApp[], mapDir: string): RoutingOrder {
+  #routingOrder(apps: readonly TemplateApp[], portRoutes: ReadonlyMap<string, readonly PortRoute[]>, mapDir: string): RoutingOrder {
     const last = this.#order;
-    const changed = mapDir === last.mapDir ? changedRules(apps, last.apps) : null;
+    const changed = mapDir === last.mapDir && portRoutes === last.portRoutes ? changedRules(apps, last.apps) : null;
     // Task events change no rule: ranking 10,000 rules and building their maps again each time is wasted work.
     if (changed !== null && changed.length === 0) return last;
-    let ranked: readonly RankedApp[];
+    let ranked: readonly RankedRoute[];
     let unreadable: readonly UnreadableApp[];
     if (changed === null) {
-      const readable: RankedApp[] = [];
+      const readable: RankedRoute[] = [];
       const rest: UnreadableApp[] = [];
       apps.forEach((app, position) => {
+        for (const route of portRoutes.get(app.Id) ?? NO_ROUTES_OF_APP) {
+          const id = portRouteRankId(route);
+          const backend = portBackendName(app.EscapedId, route.index);
+          // Each part is a map key (compile/label-services.ts lets no other through).
+          for (const part of route.parts) readable.push({ id, rule: this.#parseReadable(part), position, port: route.index, backend });
+        }
         if (!app.HttpRouted) return;
         const parsed = this.#parse(app.Acl);
-        if (parsed.ok) readable.push({ id: app.Id, rule: parsed.rule, position });
-        else rest.push({ rule: null, position });
+        if (parsed.ok) readable.push({ id: app.Id, rule: parsed.rule, position, port: 0, backend: null });
+        else rest.push({ rule: null, position, port: 0, backend: null });
       });
       [ranked, unreadable] = [orderByPrecedence(readable, this.#precedence), rest];
     } else {
-      // A rule write: the same apps with a rule or two changed are re-ranked alone.
+      // A rule write: the same apps with a rule or two changed are re-ranked alone; the ports' routes are as they were.
       const positions = new Set(changed);
-      const added: RankedApp[] = [];
+      const added: RankedRoute[] = [];
       const rest = last.unreadable.filter((entry) => !positions.has(entry.position));
       for (const position of changed) {
         if (!apps[position]!.HttpRouted) continue;
         const parsed = this.#parse(apps[position]!.Acl);
-        if (parsed.ok) added.push({ id: apps[position]!.Id, rule: parsed.rule, position });
-        else rest.push({ rule: null, position });
+        if (parsed.ok) added.push({ id: apps[position]!.Id, rule: parsed.rule, position, port: 0, backend: null });
+        else rest.push({ rule: null, position, port: 0, backend: null });
       }
-      ranked = reorderByPrecedence(last.ranked, (entry) => positions.has(entry.position), added, this.#precedence);
+      ranked = reorderByPrecedence(last.ranked, (entry) => entry.port === 0 && positions.has(entry.position), added, this.#precedence);
       unreadable = rest.sort((a, b) => a.position - b.position);
     }
-    const ordered = [...ranked, ...unreadable];
+    const ordered: readonly (RankedRoute | UnreadableApp)[] = [...ranked, ...unreadable];
     const steps = routeSteps(ordered, this.#placement);
     const maps = steps.flatMap((step): TemplateMap[] =>
       step.kind === "chain"
@@ -448,40 +478,65 @@ export class TemplateDataBuilder {
               Sample: step.map.sample,
               Converter: step.map.converter,
               Entries: step.entries.map((entry) => {
-                const app = apps[ordered[entry.route]!.position]!;
-                return { Key: entry.key, Value: `${app.EscapedId}-cluster`, Id: app.Id };
+                const route = ordered[entry.route]!;
+                const app = apps[route.position]!;
+                return { Key: entry.key, Value: route.backend ?? `${app.EscapedId}-cluster`, Id: app.Id };
               }),
             },
           ],
     );
-    this.#order = { apps, mapDir, ranked, unreadable, positions: ordered.map((entry) => entry.position), steps, maps };
+    // Chains hold apps' own rules only: every port route is a map key.
+    const chainSteps = steps.map((step) => (step.kind === "map" ? step : { kind: step.kind, routes: step.routes.map((index) => ordered[index]!.position) }));
+    this.#order = { apps, portRoutes, mapDir, ranked, unreadable, positions: ordered.filter(isAppRule).map((entry) => entry.position), steps: chainSteps, maps };
     return this.#order;
+  }
+
+  #parseReadable(acl: string): AclRule {
+    const parsed = this.#parse(acl);
+    if (!parsed.ok) throw new Error(`a port route's rule does not parse: ${acl}`);
+    return parsed.rule;
   }
 }
 
-interface RankedApp {
+/** A rule the frontend routes by: an app's own (port 0), or one part of a later port's route. */
+interface RankedRoute {
+  /** The app id, or for a port route its rank id (port-routes.ts). */
   readonly id: string;
   readonly rule: AclRule;
-  /** Its index in the id-sorted apps. */
+  /** Its app's index in the id-sorted apps. */
   readonly position: number;
+  readonly port: number;
+  /** A later port's backend; null for the app's own `-cluster`. */
+  readonly backend: string | null;
 }
 
 interface UnreadableApp {
   readonly rule: null;
   readonly position: number;
+  readonly port: 0;
+  readonly backend: null;
 }
 
 interface RoutingOrder {
   /** The apps it was computed for: only their ids and rules count. */
   readonly apps: readonly TemplateApp[];
+  readonly portRoutes: ReadonlyMap<string, readonly PortRoute[]>;
   readonly mapDir: string;
-  /** The apps whose rule reads, most specific first; then those whose rule does not, by position. */
-  readonly ranked: readonly RankedApp[];
+  /** The rules that read, most specific first; then the apps whose rule does not, by position. */
+  readonly ranked: readonly RankedRoute[];
   readonly unreadable: readonly UnreadableApp[];
-  /** Positions in the id-sorted apps, most specific rule first. */
+  /** Positions in the id-sorted apps of their own rules, most specific first (`Routes`). */
   readonly positions: readonly number[];
+  /** The frontend's steps; a chain's are positions in the id-sorted apps. */
   readonly steps: readonly RouteStep[];
   readonly maps: readonly TemplateMap[];
+}
+
+const NO_PORT_ROUTES: ReadonlyMap<string, readonly PortRoute[]> = new Map();
+const NO_ROUTES_OF_APP: readonly PortRoute[] = [];
+
+function isAppRule(entry: RankedRoute | UnreadableApp): boolean {
+  return entry.port === 0;
 }
 
 /** The template data of apps and services, built from nothing: for a one-off render. */
@@ -499,7 +554,14 @@ export function certificatePath(dir: string, certificate: NamedCertificate): str
   return `${dir}/${certificate.source}-${certificate.name}-${hosts}.pem`;
 }
 
-function toTemplateApp(app: App, service: Service | undefined, https: { readonly redirect: boolean; readonly hsts: string }, ports: AppServicePorts): TemplateApp {
+function toTemplateApp(
+  app: App,
+  service: Service | undefined,
+  https: { readonly redirect: boolean; readonly hsts: string },
+  ports: AppServicePorts,
+  routes: readonly PortRoute[],
+  httpsServed: boolean,
+): TemplateApp {
   const portZeroCheck = httpCheckFor(app.healthChecks, 0);
   const allTasks = app.tasks.map(toTemplateTask);
   const tasks = app.tasks.filter(isRoutable);
@@ -520,7 +582,7 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
     Labels: cleanMap(app.labels),
     Tasks: tasks.map(toTemplateTask).filter((task) => task.Port > 0),
     AllTasks: allTasks,
-    Ports: portsOf(app, tasks, ports),
+    Ports: portsOf(app, tasks, ports, routes, httpsServed),
     Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
     HasService: ruleSource === "service",
     RuleSource: ruleSource,
@@ -533,7 +595,7 @@ function toTemplateApp(app: App, service: Service | undefined, https: { readonly
   };
 }
 
-function portsOf(app: App, routable: readonly Task[], served: AppServicePorts): TemplatePort[] {
+function portsOf(app: App, routable: readonly Task[], served: AppServicePorts, routes: readonly PortRoute[], httpsServed: boolean): TemplatePort[] {
   const count = Math.max(app.ports.length, ...routable.map((task) => task.ports.length), 0);
   const ports: TemplatePort[] = [];
   const stem = escapedId(app.id);
@@ -541,6 +603,7 @@ function portsOf(app: App, routable: readonly Task[], served: AppServicePorts): 
     const check = httpCheckFor(app.healthChecks, index);
     const plan = served.plans.ports[index];
     const listened = plan !== undefined && !served.refused.has(index);
+    const route = index === 0 ? undefined : routes.find((candidate) => candidate.index === index);
     ports.push({
       Index: index,
       ServicePort: app.ports[index]?.servicePort ?? 0,
@@ -557,6 +620,9 @@ function portsOf(app: App, routable: readonly Task[], served: AppServicePorts): 
       NotListened: plan === undefined ? "no service-port listeners" : (served.refused.get(index) ?? plan.notListened),
       Balance: plan?.balance ?? "",
       Sticky: plan?.sticky ?? false,
+      Acl: route?.acl ?? "",
+      RedirectToHttps: httpsServed && (route?.https.redirect ?? false),
+      Hsts: route?.https.hsts ?? "",
     });
   }
   return ports;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { eventually, startAppliance, type RunningAppliance } from "../support/appliance.ts";
 import { MarathonSim } from "../support/marathon-sim.ts";
@@ -168,6 +169,55 @@ describe("HAPROXY_{n}_STICKY", () => {
     for (let i = 0; i < 6; i++) expect(await (await fetch(url(), { headers: { cookie } })).text()).toBe(task);
     const tcp = await Promise.all(Array.from({ length: 4 }, () => open("/sticky", 1)));
     expect(new Set(tcp.map((client) => client.task)).size).toBe(1);
+  });
+});
+
+/** GET through the shared HTTP frontend with any Host header (fetch would send the URL's): the task and port that answered. */
+function getByHost(host: string, path: string): Promise<{ status: number; task: string; port: string }> {
+  const url = new URL(bamboo.http);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: Number(url.port), path, headers: { host, connection: "close" } }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, task: body, port: String(res.headers["x-port-index"] ?? "") }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("HAPROXY_{n}_VHOST on a later port", () => {
+  test("the shared HTTP frontend routes the port's host to that port of the app's tasks, as the request tester says; churn needs no reload", async () => {
+    await sim.deployApp({ id: "/console", instances: 2, labels: { HAPROXY_1_VHOST: "Admin.Console.example" }, ports: [{ kind: "http", name: "web" }, { kind: "http", name: "admin" }] });
+    await eventually("port 1's host to reach port 1 of a task", async () => {
+      const answer = await getByHost("admin.console.example", "/anything");
+      return answer.status === 200 && answer.port === "1" && running("/console").includes(answer.task);
+    }, 15_000);
+    // Port 0 keeps its own rule, the default path rule here.
+    expect(await getByHost("other.example", "/console/x")).toMatchObject({ status: 200, port: "0" });
+    type TestAnswer = { verdict: string; matched: { appId: string; port: number; backend: string; via: string; map: string } };
+    const requestTest = async () =>
+      (await (await fetch(`${bamboo.api}/api/request-test`, { method: "POST", headers: bamboo.writer, body: JSON.stringify({ url: "http://admin.console.example/anything" }) })).json()) as TestAnswer;
+    // bamboo counts a reload as applied once the new worker is confirmed, a moment after it serves.
+    await eventually("the request tester to know /console", async () => (await requestTest()).verdict !== "no-rule");
+    const answer = await requestTest();
+    expect(answer).toMatchObject({ verdict: "routed", matched: { appId: "/console", port: 1, backend: "::console-cluster-port1", via: "map", map: "host.map" } });
+    const ports = (await (await fetch(`${bamboo.api}/api/apps/console/ports`, { headers: bamboo.reader })).json()) as { ports: { frontendRule: string | null }[] };
+    expect(ports.ports.map((port) => port.frontendRule)).toEqual([null, "hdr(host) -i admin.console.example"]);
+    expect((await status()).problems.filter((problem) => problem.id === "/console")).toEqual([]);
+    // The API refuses another app's rule for that host, as it would for port 0's.
+    const clash = await fetch(`${bamboo.api}/api/services`, { method: "POST", headers: bamboo.writer, body: JSON.stringify({ id: "/shop", acl: "hdr(host) -i admin.console.example" }) });
+    expect(clash.status).toBe(409);
+    expect(((await clash.json()) as { error: string }).error).toContain("already claimed by /console port 1 by the rule its labels give");
+
+    const before = await status();
+    await sim.scale("/console", 3);
+    await eventually("the new task to be reached by port 1's host", async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 9; i++) seen.add((await getByHost("admin.console.example", "/")).task);
+      return running("/console").length === 3 && running("/console").every((task) => seen.has(task));
+    }, 15_000);
+    expect((await status()).haproxy.reloads).toBe(before.haproxy.reloads);
   });
 });
 

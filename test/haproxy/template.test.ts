@@ -73,6 +73,9 @@ describe("templates", () => {
     ["ToUpper and ToLower", "{{ToUpper 'ab'}}{{ToLower 'CD'}}", "ABcd"],
     ["ToInt", "{{ToInt '42'}}", "42"],
     ["eq", "{{#if (eq 1 1)}}same{{/if}}", "same"],
+    ["or, an empty list being false as in Go", "{{#if (or Certificates 'x')}}a{{/if}}{{#if (or Certificates 0)}}b{{/if}}", "a"],
+    ["and", "{{#if (and 1 'x')}}a{{/if}}{{#if (and 1 Certificates)}}b{{/if}}{{#if (and nothing 'x')}}c{{/if}}", "a"],
+    ["not", "{{#if (not Certificates)}}none{{/if}}", "none"],
   ])("Bamboo's helper %s works", (_name, source, expected) => {
     expect(render(source)).toBe(expected);
   });

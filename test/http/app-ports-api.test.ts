@@ -25,6 +25,7 @@ const APPS: App[] = [
   app({ id: "/c", ports: [{ servicePort: 10005, protocol: "udp", name: "", labels: {} }] }),
   app({ id: "/d", ports: servicePorts(API_PORT) }),
   app({ id: "/group/e", labels: { HAPROXY_1_ENABLED: "false" }, ports: servicePorts(10010, 10011), tasks: twoPorts("/group/e") }),
+  app({ id: "/f", labels: { HAPROXY_1_VHOST: "admin.f.example" }, ports: servicePorts(10020, 10021), tasks: twoPorts("/f") }),
 ];
 
 function appliedState(apps: readonly App[], elsewhere: readonly string[] = []): AppliedState {
@@ -55,8 +56,8 @@ describe("GET /api/apps/<id>/ports", () => {
     expect(await portsOf("/api/apps/a/ports")).toEqual({
       id: "/a",
       ports: [
-        { index: 0, servicePort: 10000, mode: "http", modeFrom: "port name 'http'", binds: ["127.0.0.1:10000"], whyNotListened: null, backend: "::a-cluster" },
-        { index: 1, servicePort: 10001, mode: "tcp", modeFrom: "default", binds: ["127.0.0.1:10001"], whyNotListened: null, backend: "::a-cluster-port1" },
+        { index: 0, servicePort: 10000, mode: "http", modeFrom: "port name 'http'", binds: ["127.0.0.1:10000"], whyNotListened: null, backend: "::a-cluster", frontendRule: null },
+        { index: 1, servicePort: 10001, mode: "tcp", modeFrom: "default", binds: ["127.0.0.1:10001"], whyNotListened: null, backend: "::a-cluster-port1", frontendRule: null },
       ],
     });
   });
@@ -79,6 +80,14 @@ describe("GET /api/apps/<id>/ports", () => {
     const port = (await portsOf(path)).ports[index]!;
     expect(port.binds).toEqual([]);
     expect(port.whyNotListened).toBe(why);
+  });
+
+  test("a later port routed by its HAPROXY_1_VHOST shows the rule the HTTP frontend routes it by", async () => {
+    const { ports } = await portsOf("/api/apps/f/ports");
+    expect(ports.map(({ index, mode, modeFrom, backend, frontendRule }) => ({ index, mode, modeFrom, backend, frontendRule }))).toEqual([
+      { index: 0, mode: "http", modeFrom: "port 0", backend: "::f-cluster", frontendRule: null },
+      { index: 1, mode: "http", modeFrom: "label HAPROXY_1_VHOST", backend: "::f-cluster-port1", frontendRule: "hdr(host) -i admin.f.example" },
+    ]);
   });
 
   test("an id with a group, escaped or not, names the same app", async () => {

@@ -1,17 +1,27 @@
 import { describe, expect, test } from "bun:test";
-import { ignoredLabels, labelRuleOf } from "../../src/routing/lb-labels.ts";
+import { ignoredLabels, labelRuleOf, routedPortIndexes } from "../../src/routing/lb-labels.ts";
 
 describe("labelRuleOf: marathon-lb's HAPROXY_0_VHOST and HAPROXY_0_PATH as a rule", () => {
   test.each([
     ["no label", {}, null],
-    ["one host, lower-cased", { HAPROXY_0_VHOST: "Shop.Example.com" }, { ok: true, acl: "hdr(host) -i shop.example.com", from: "HAPROXY_0_VHOST" }],
-    ["several hosts, blanks and repeats dropped", { HAPROXY_0_VHOST: "a.example, b.example,,a.example" }, { ok: true, acl: "hdr(host) -i a.example b.example", from: "HAPROXY_0_VHOST" }],
-    ["a path alone", { HAPROXY_0_PATH: "/api" }, { ok: true, acl: "path_beg -i /api", from: "HAPROXY_0_PATH" }],
-    ["hosts and a path", { HAPROXY_0_VHOST: "a.example,b.example", HAPROXY_0_PATH: "/api" }, { ok: true, acl: "base_beg -i a.example/api b.example/api", from: "HAPROXY_0_VHOST and HAPROXY_0_PATH" }],
-    ["a host with the path / is the host", { HAPROXY_0_VHOST: "a.example", HAPROXY_0_PATH: "/" }, { ok: true, acl: "hdr(host) -i a.example", from: "HAPROXY_0_VHOST" }],
+    ["one host, lower-cased", { HAPROXY_0_VHOST: "Shop.Example.com" }, { ok: true, acl: "hdr(host) -i shop.example.com", from: "HAPROXY_0_VHOST", parts: ["hdr(host) -i shop.example.com"] }],
+    ["several hosts, blanks and repeats dropped", { HAPROXY_0_VHOST: "a.example, b.example,,a.example" }, { ok: true, acl: "hdr(host) -i a.example b.example", from: "HAPROXY_0_VHOST", parts: ["hdr(host) -i a.example b.example"] }],
+    ["a path alone", { HAPROXY_0_PATH: "/api" }, { ok: true, acl: "path_beg -i /api", from: "HAPROXY_0_PATH", parts: ["path_beg -i /api"] }],
+    ["hosts and a path", { HAPROXY_0_VHOST: "a.example,b.example", HAPROXY_0_PATH: "/api" }, { ok: true, acl: "base_beg -i a.example/api b.example/api", from: "HAPROXY_0_VHOST and HAPROXY_0_PATH", parts: ["base_beg -i a.example/api", "base_beg -i b.example/api"] }],
+    ["a host with the path / is the host", { HAPROXY_0_VHOST: "a.example", HAPROXY_0_PATH: "/" }, { ok: true, acl: "hdr(host) -i a.example", from: "HAPROXY_0_VHOST", parts: ["hdr(host) -i a.example"] }],
     ["another port's labels give no rule here", { HAPROXY_1_VHOST: "a.example" }, null],
   ])("%s", (_name, labels, rule) => {
     expect(labelRuleOf(labels)).toEqual(rule as never);
+  });
+
+  test("port n's labels give port n's rule, named by its labels", () => {
+    expect(labelRuleOf({ HAPROXY_0_VHOST: "a.example", HAPROXY_2_VHOST: "b.example", HAPROXY_2_PATH: "/x" }, 2)).toEqual({
+      ok: true,
+      acl: "base_beg -i b.example/x",
+      from: "HAPROXY_2_VHOST and HAPROXY_2_PATH",
+      parts: ["base_beg -i b.example/x"],
+    });
+    expect(labelRuleOf({ HAPROXY_2_PATH: "x" }, 2)).toEqual({ ok: false, message: "label HAPROXY_2_PATH: 'x' holds no leading '/'; a path prefix such as /api is expected" });
   });
 
   test.each([
@@ -34,6 +44,12 @@ describe("ignoredLabels", () => {
   test("names marathon-lb's labels bamboo does not act on, and only those", () => {
     expect(
       ignoredLabels({ HAPROXY_GROUP: "external", HAPROXY_0_VHOST: "a", HAPROXY_0_PATH: "/", HAPROXY_0_REDIRECT_TO_HTTPS: "true", HAPROXY_0_STICKY: "true", HAPROXY_0_SSL_CERT: "/c.pem", HAPROXY_1_VHOST: "b", HAPROXY_0_BACKEND_HEAD: "x", OWNER: "team" }),
-    ).toEqual(["HAPROXY_0_BACKEND_HEAD", "HAPROXY_0_SSL_CERT", "HAPROXY_1_VHOST"]);
+    ).toEqual(["HAPROXY_0_BACKEND_HEAD", "HAPROXY_0_SSL_CERT"]);
+  });
+});
+
+describe("routedPortIndexes", () => {
+  test("the later ports with a VHOST or PATH label, in order; port 0 and blank labels are not among them", () => {
+    expect(routedPortIndexes({ HAPROXY_0_VHOST: "a", HAPROXY_3_PATH: "/p", HAPROXY_1_VHOST: "b", HAPROXY_1_PATH: "/q", HAPROXY_2_VHOST: " ", HAPROXY_01_VHOST: "c" })).toEqual([1, 3]);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { AppSettingsChecker } from "../../src/routing/app-settings.ts";
 import type { App } from "../../src/marathon/types.ts";
-import { TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
+import type { PortRoute } from "../../src/routing/port-routes.ts";
+import { NO_SERVICE_PORT_LISTENERS, TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
 import { app, httpHealthCheck, servicePorts, task } from "./builders.ts";
 
@@ -72,7 +73,7 @@ describe("toTemplateData", () => {
 });
 
 /** What a port has in a render without service-port listeners (NO_SERVICE_PORT_LISTENERS). */
-const UNLISTENED_PORT = { HealthCheckPath: "", HealthCheckProtocol: "", Checked: false, ModeFrom: "", Binds: [], NotListened: "no service-port listeners", Balance: "", Sticky: false };
+const UNLISTENED_PORT = { HealthCheckPath: "", HealthCheckProtocol: "", Checked: false, ModeFrom: "", Binds: [], NotListened: "no service-port listeners", Balance: "", Sticky: false, Acl: "", RedirectToHttps: false, Hsts: "" };
 
 describe("TemplateDataBuilder", () => {
   test("an app and services that did not change keep their objects; a changed rule makes a new one", () => {
@@ -109,17 +110,22 @@ describe("TemplateDataBuilder", () => {
       // The same list again is what a rule write hands over: the builder then updates in place.
       sameApps: fc.boolean(),
       apps: fc.subarray(ids),
+      // Port 1 of these apps routed by its labels; the same object again unless they change.
+      portRouted: fc.option(fc.subarray(ids), { nil: null }),
       services: fc.array(fc.tuple(fc.constantFrom(...ids), ruleArb, fc.constantFrom<Record<string, string>>({}, { weight: "2" })), { maxLength: 5 }),
     });
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 6 }), (steps) => {
         const builder = new TemplateDataBuilder();
         let apps: App[] = [];
+        let portRoutes: ReadonlyMap<string, readonly PortRoute[]> = new Map();
         for (const step of steps) {
-          if (!step.sameApps || apps.length === 0) apps = step.apps.map((id) => app({ id }));
+          if (!step.sameApps || apps.length === 0) apps = step.apps.map((id) => app({ id, ports: servicePorts(1, 2) }));
+          if (step.portRouted !== null) portRoutes = new Map(step.portRouted.map((id) => [id, [portRoute(id, 1, `hdr(host) -i port1${id.replaceAll("/", ".")}.example`)]]));
           // One service per id, in any order, as a store re-read or another instance's write hands them over.
           const services = [...new Map(step.services.map(([id, acl, config]) => [id, makeService(id, acl, config)])).values()];
-          const [kept, fresh] = [builder.build(apps, services, SETTINGS), toTemplateData(apps, services, SETTINGS)];
+          const build = (with_: TemplateDataBuilder) => with_.build(apps, services, SETTINGS, [], NO_SERVICE_PORT_LISTENERS, portRoutes);
+          const [kept, fresh] = [build(builder), build(new TemplateDataBuilder())];
           expect(kept).toEqual(fresh);
           // A template iterating Services sees them in id order either way.
           expect(Object.keys(kept.Services)).toEqual(Object.keys(fresh.Services));
@@ -127,6 +133,28 @@ describe("TemplateDataBuilder", () => {
       }),
       { numRuns: 300, seed: 16 },
     );
+  });
+
+  test("a later port's route is a map entry to the port's backend, ranked among the apps' rules; Routes hold the apps' own rules", () => {
+    const apps = [app({ id: "/shop", ports: servicePorts(1, 2) }), app({ id: "/web" })];
+    const routes = new Map([["/shop", [portRoute("/shop", 1, "hdr(host) -i admin.example")]]]);
+    const data = new TemplateDataBuilder().build(apps, [makeService("/web", "hdr(host) -i web.example")], SETTINGS, [], NO_SERVICE_PORT_LISTENERS, routes);
+    expect(data.Routes.map((route) => route.Id)).toEqual(["/web", "/shop"]);
+    const hosts = data.Maps.find((map) => map.Name === "host.map")!;
+    expect(hosts.Entries).toEqual([
+      { Key: "admin.example", Value: "::shop-cluster-port1", Id: "/shop" },
+      { Key: "web.example", Value: "::web-cluster", Id: "/web" },
+    ]);
+    expect(data.Frontend.flatMap((step) => step.Chain.map((entry) => entry.Id))).toEqual([]);
+    expect(data.Apps[0]!.Ports[1]!.Acl).toBe("hdr(host) -i admin.example");
+    expect(data.Apps[0]!.Ports[0]!.Acl).toBe("");
+  });
+
+  test("a later port's redirect to HTTPS counts only while HTTPS is served; its HSTS always", () => {
+    const apps = [app({ id: "/shop", ports: servicePorts(1, 2) })];
+    const routes = new Map([["/shop", [{ ...portRoute("/shop", 1, "hdr(host) -i admin.example"), https: { redirect: true, hsts: "max-age=60" } }]]]);
+    const port = (certificates: Parameters<TemplateDataBuilder["build"]>[3]) => new TemplateDataBuilder().build(apps, [], SETTINGS, certificates, NO_SERVICE_PORT_LISTENERS, routes).Apps[0]!.Ports[1]!;
+    expect(port([])).toMatchObject({ RedirectToHttps: false, Hsts: "max-age=60" });
   });
 
   test("Routes follow rule precedence and are ranked again when a rule changes", () => {
@@ -138,6 +166,10 @@ describe("TemplateDataBuilder", () => {
     expect(byPaths.Routes.map((route) => route.Id)).toEqual(["/a", "/b"]);
   });
 });
+
+function portRoute(id: string, index: number, acl: string): PortRoute {
+  return { id, index, acl, parts: [acl], from: `HAPROXY_${index}_VHOST`, https: { redirect: false, hsts: "" } };
+}
 
 describe("AppSettingsChecker", () => {
   test.each([

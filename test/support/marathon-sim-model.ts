@@ -344,7 +344,7 @@ export class SimModel {
         if (healthPaths.has(path)) return new Response(holder.task?.healthy ? "healthy" : "unhealthy", { status: holder.task?.healthy ? 200 : 500 });
         // What the router told the app about the client, echoed so tests can see it arrive.
         const forwarded = { "X-Seen-Forwarded-Proto": request.headers.get("x-forwarded-proto") ?? "", "X-Seen-Forwarded-For": request.headers.get("x-forwarded-for") ?? "" };
-        return new Response(id, { status: app.answerStatus, headers: { "X-Task-Id": id, ...forwarded } });
+        return new Response(id, { status: app.answerStatus, headers: { "X-Task-Id": id, "X-Port-Index": String(index), ...forwarded } });
       };
     };
     const open: OpenPort = (index, hostname, port) => (app.ports[index]!.kind === "tcp" ? tcpServer(hostname, port, `${id}\n`) : httpServer(hostname, port, httpHandler(index)));

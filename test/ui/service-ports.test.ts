@@ -24,6 +24,7 @@ describe("an app's service ports on its page", () => {
         // Sorted after /shop, so /shop keeps the port they ask for too: one by label, one as its own service port.
         await sim.deployApp({ id: "/shop-copy", instances: 1, ports: TWO_PORTS, labels: { HAPROXY_1_PORT: String(shopPorts[1]) } });
         await sim.deployApp({ id: "/shop-twin", instances: 1, ports: [TWO_PORTS[0], { ...TWO_PORTS[1], servicePort: shopPorts[1] }] });
+        await sim.deployApp({ id: "/console", instances: 1, ports: [{ kind: "http", name: "http" }, { kind: "http", name: "admin" }], labels: { HAPROXY_1_VHOST: "admin.console.example" } });
       },
     });
   }, 30_000);
@@ -66,6 +67,15 @@ describe("an app's service ports on its page", () => {
     await rig.sim.removeApp("/shop");
     await waitForText(page, listensOn(1), (t) => t === `${rig.bamboo.serviceHost}:${shopPorts[1]}`, "/shop-copy's port 1 listened on once /shop is gone", APPLIED_DEADLINE_MS);
     await waitForText(twin, listensOn(1), (t) => t === "not listened on: /shop-copy has it", "/shop-twin's reason naming the new owner", APPLIED_DEADLINE_MS);
+    expect(rig.pageErrors).toEqual([]);
+  });
+
+  test("a later port routed by HAPROXY_1_VHOST shows the rule the HTTP frontend routes it by", async () => {
+    const page = await rig.open({ hash: "#/apps/console" });
+    const backend = `${row(1)} [data-label="Backend"]`;
+    await waitForText(page, backend, (t) => t.includes("also routed"), "port 1's frontend rule");
+    expect(await page.locator(backend).textContent()).toBe("::console-cluster-port1 also routed from the HTTP frontend by hdr(host) -i admin.console.example");
+    expect(await page.locator(`${row(0)} [data-label="Backend"]`).textContent()).toBe("::console-cluster");
     expect(rig.pageErrors).toEqual([]);
   });
 

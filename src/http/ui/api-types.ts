@@ -119,6 +119,8 @@ export interface RequestTestAnswer {
    */
   readonly matched: {
     readonly appId: string;
+    /** The app's port the rule routes to: 0 for its own rule, n for HAPROXY_{n}_VHOST/PATH. */
+    readonly port: number;
     readonly acl: string;
     readonly backend: string;
     readonly via?: "map" | "chain";
@@ -126,7 +128,7 @@ export interface RequestTestAnswer {
     readonly key?: string;
   } | null;
   readonly servers: readonly { readonly address: string; readonly haproxy: HAProxyServerState | null }[];
-  readonly candidates: readonly { readonly appId: string; readonly acl: string; readonly matches: boolean }[];
+  readonly candidates: readonly { readonly appId: string; readonly port: number; readonly acl: string; readonly matches: boolean }[];
 }
 
 /** How HAProxy took a write (`X-Bamboo-Applied`): at run time, by a reload, or not yet (stored). */
@@ -270,6 +272,11 @@ export interface ServicePortAnswer {
   readonly whyNotListened: string | null;
   /** Its backend: port 0 shares the app's `-cluster` backend, port n has `-cluster-port<n>`. */
   readonly backend: string;
+  /**
+   * For a port after the first, the rule by which the shared HTTP frontend routes to it (its
+   * labels HAPROXY_{n}_VHOST/PATH); null for none. Port 0 is routed by the app's own rule.
+   */
+  readonly frontendRule: string | null;
 }
 
 /** `GET /api/apps/<id>/ports`: the app's service ports as HAProxy runs them (src/http/app-ports-api.ts). */

@@ -24,6 +24,7 @@ export function TestAnswer(props: { answer: RequestTestAnswer }) {
           <dt>Matching rule</dt>
           <dd>
             <code>{answer.matched.acl}</code> of <strong>{answer.matched.appId}</strong>
+            {answer.matched.port > 0 && <>, port {answer.matched.port}</>}
           </dd>
           {answer.matched.via && (
             <>
@@ -65,8 +66,9 @@ export function TestAnswer(props: { answer: RequestTestAnswer }) {
           <summary>Rules checked, in HAProxy's order ({answer.candidates.length})</summary>
           <ol class="candidates">
             {answer.candidates.map((candidate) => (
-              <li key={candidate.appId} class={candidate.matches ? "matches" : ""}>
-                <span>{candidate.appId}</span> <code>{candidate.acl}</code> <span class="muted">{candidate.matches ? "matches" : "no match"}</span>
+              <li key={`${candidate.appId} ${candidate.port}`} class={candidate.matches ? "matches" : ""}>
+                <span>{candidate.appId}</span>
+                {candidate.port > 0 && <span class="muted"> port {candidate.port}</span>} <code>{candidate.acl}</code> <span class="muted">{candidate.matches ? "matches" : "no match"}</span>
               </li>
             ))}
           </ol>

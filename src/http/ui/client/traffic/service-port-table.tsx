@@ -3,7 +3,8 @@ import { MISSING } from "../format.ts";
 
 /**
  * An app's service ports as HAProxy runs them: one row per port with its mode and what decided
- * it, where its listener binds (or that it has none, and why) and its backend.
+ * it, where its listener binds (or that it has none, and why), its backend, and the rule that
+ * routes the shared HTTP frontend there (a later port's HAPROXY_{n}_VHOST).
  */
 export function ServicePortTable(props: { ports: readonly ServicePortAnswer[] }) {
   const { ports } = props;
@@ -38,6 +39,12 @@ export function ServicePortTable(props: { ports: readonly ServicePortAnswer[] })
             </td>
             <td data-label="Backend">
               <code class="backend">{port.backend}</code>
+              {port.frontendRule !== null && (
+                <span class="frontend-rule">
+                  {" "}
+                  also routed from the HTTP frontend by <code>{port.frontendRule}</code>
+                </span>
+              )}
             </td>
           </tr>
         ))}

@@ -1,5 +1,5 @@
 import type { App } from "../marathon/types.ts";
-import { checkAgainstPolicy, memoByText, parseAcl, subjectOf, type AclPolicy, type AclRule } from "../routing/acl/index.ts";
+import { checkAgainstPolicy, checkHijack, memoByText, parseAcl, subjectOf, type AclPolicy, type AclRule } from "../routing/acl/index.ts";
 import { ignoredLabels, labelRuleOf } from "../routing/lb-labels.ts";
 import { portRouteRankId, portRoutesOf, type PortRoute } from "../routing/port-routes.ts";
 import { placementOf } from "../routing/route-maps.ts";
@@ -29,7 +29,8 @@ const NO_PORT_ROUTES: ReadonlyMap<string, readonly PortRoute[]> = new Map();
 /**
  * Rules from marathon-lb's labels (routing/lb-labels.ts) become services of their apps, so
  * they route, rank and show like stored rules. A stored rule wins over its app's labels; a
- * label rule the ACL policy forbids, or that claims a host or path another app's rule (stored,
+ * label rule that would take every app's traffic (`HAPROXY_0_PATH=/`), that the ACL policy
+ * forbids, or that claims a host or path another app's rule (stored,
  * or from the labels of an app earlier in id order) already claims, is left out and said, and
  * its app keeps its default rule: the same refusals a rule written through the API gets.
  * Routes of later ports (`HAPROXY_{n}_VHOST`, routing/port-routes.ts) pass the same checks,
@@ -167,10 +168,13 @@ export class LabelServices {
     return parsed.ok && placementOf(parsed.rule).map !== null ? null : "no map of the frontend can hold it";
   }
 
-  /** Null when the policy allows the rule; otherwise why not. */
+  /** Null when the rule may route as a rule written through the API may: it takes no one's traffic and the policy allows it. */
   #allowed(acl: string): string | null {
     const parsed = this.#parse(acl);
-    const verdict = parsed.ok ? checkAgainstPolicy(parsed.rule, this.policy) : { ok: false as const, message: parsed.message };
+    if (!parsed.ok) return parsed.message;
+    const hijack = checkHijack(parsed.rule);
+    if (!hijack.ok) return `it would take other apps' traffic: ${hijack.message}`;
+    const verdict = checkAgainstPolicy(parsed.rule, this.policy);
     return verdict.ok ? null : verdict.message;
   }
 

@@ -51,7 +51,8 @@ const HTTP_CHECKS = new Set(["HTTP", "MESOS_HTTP"]);
 
 /**
  * The plan of every port of `app`: the mode from `HAPROXY_{n}_MODE`, else the port's name
- * (`http`, `web`...), else an HTTP health check on it, else a `HAPROXY_{n}_VHOST`; port 0
+ * (`http`, `web`...), else an HTTP health check on it, else a `HAPROXY_{n}_VHOST` or
+ * `HAPROXY_{n}_PATH`; port 0
  * is HTTP otherwise, as Bamboo always routed it, every other port TCP, which carries any
  * protocol. A UDP-only port is not served: HAProxy does not proxy UDP.
  */
@@ -96,7 +97,8 @@ function modeOf(app: App, index: number, label: string, problems: string[]): Pic
   if (HTTP_PORT_NAME.test(name)) return { mode: "http", modeFrom: `port name '${name}'` };
   const check = app.healthChecks.find((candidate) => candidate.port === null && candidate.portIndex === index && HTTP_CHECKS.has(candidate.protocol));
   if (check !== undefined) return { mode: "http", modeFrom: `${check.protocol} health check` };
-  if ((app.labels[`HAPROXY_${index}_VHOST`] ?? "").trim() !== "") return { mode: "http", modeFrom: `label HAPROXY_${index}_VHOST` };
+  // A port routed by host or path on the HTTP frontend speaks HTTP.
+  for (const name of ["VHOST", "PATH"]) if ((app.labels[`HAPROXY_${index}_${name}`] ?? "").trim() !== "") return { mode: "http", modeFrom: `label HAPROXY_${index}_${name}` };
   return index === 0 ? HTTP_PORT_ZERO : TCP_BY_DEFAULT;
 }
 

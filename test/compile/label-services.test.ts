@@ -52,6 +52,17 @@ describe("LabelServices: rules from labels next to stored rules", () => {
     expect(problems[0]!.message).toContain("the app is routed by its default rule");
   });
 
+  test.each([
+    ["port 0", { HAPROXY_0_PATH: "/" }, "the rule its labels HAPROXY_0_PATH give (path_beg -i /): it would take other apps' traffic: pattern '/' matches every path we tried"],
+    ["a later port", { HAPROXY_1_PATH: "/" }, "port 1's rule from HAPROXY_1_PATH (path_beg -i /): it would take other apps' traffic: pattern '/' matches every path we tried"],
+  ])("a path of / on %s would route every request there: refused as the API refuses it", (_name, labels, message) => {
+    const greedy = app({ id: "/greedy", ports: servicePorts(1, 2), labels });
+    const { services, portRoutes, problems } = new LabelServices(DEFAULT_POLICY, true).merge([greedy], []);
+    expect(services).toEqual([]);
+    expect(portRoutes.size).toBe(0);
+    expect(problems[0]!.message).toContain(message);
+  });
+
   test("bad label values and labels bamboo does not read are said, per app", () => {
     const odd = app({ id: "/odd", labels: { HAPROXY_0_VHOST: "bad host", HAPROXY_0_SSL_CERT: "/c.pem" } });
     const { services, problems } = new LabelServices(DEFAULT_POLICY, true).merge([odd], []);

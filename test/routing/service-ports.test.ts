@@ -19,6 +19,7 @@ describe("portPlansOf: a port's mode", () => {
     ["an HTTP health check on the port", {}, [port(10000), port(10001)], [httpHealthCheck({ portIndex: 1 })], 1, "http", "HTTP health check"],
     ["a TCP health check says nothing", {}, [port(10000), port(10001)], [httpHealthCheck({ portIndex: 1, protocol: "TCP", path: "" })], 1, "tcp", "default"],
     ["a vhost on the port", { HAPROXY_1_VHOST: "a.example" }, [port(10000), port(10001)], [], 1, "http", "label HAPROXY_1_VHOST"],
+    ["a path on the port", { HAPROXY_1_PATH: "/admin" }, [port(10000), port(10001)], [], 1, "http", "label HAPROXY_1_PATH"],
   ])("%s", (_, labels, ports, healthChecks, index, mode, modeFrom) => {
     const plan = portPlansOf(app({ id: "/a", labels, ports, healthChecks }), EVERY_ADDRESS).ports[index]!;
     expect({ mode: plan.mode, modeFrom: plan.modeFrom }).toEqual({ mode: mode as "http" | "tcp", modeFrom });

@@ -70,7 +70,7 @@ declare module "node-zookeeper-client" {
   export function createClient(connectionString: string, options?: ClientOptions): Client;
 
   export const Permission: { READ: number; WRITE: number; CREATE: number; DELETE: number; ADMIN: number; ALL: number };
-  export const CreateMode: { PERSISTENT: number; EPHEMERAL: number };
+  export const CreateMode: { PERSISTENT: number; EPHEMERAL: number; EPHEMERAL_SEQUENTIAL: number };
   export const Exception: {
     CONNECTION_LOSS: number;
     NO_NODE: number;

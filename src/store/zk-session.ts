@@ -125,6 +125,19 @@ export class ZkSession {
     );
   }
 
+  /**
+   * Creates `<prefix><sequence>`, ephemeral (gone with this session): the node a leader
+   * election enters with (cluster/leader-election.ts). Resolves with the created path.
+   */
+  createEphemeralSequential(prefix: string, data: Buffer, acl: ACL[]): Promise<string> {
+    return this.#op(`create ${prefix}…`, (done) => this.#client.create(prefix, data, acl, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, done));
+  }
+
+  /** Whether `path` exists, with a watch that fires when it is created, changed or deleted. */
+  watchExists(path: string, watcher: (event: Event) => void): Promise<boolean> {
+    return this.#op(`watch ${path}`, (done) => this.#client.exists(path, this.#wrapWatcher(watcher), (e, stat) => done(e, stat !== null && stat !== undefined)));
+  }
+
   remove(path: string): Promise<void> {
     return this.#op(`delete ${path}`, (done) => this.#client.remove(path, -1, (e) => done(e, undefined)));
   }

@@ -12,6 +12,7 @@ export interface RawZk {
   set(path: string, body: string): Promise<void>;
   get(path: string): Promise<string | null>;
   exists(path: string): Promise<boolean>;
+  children(path: string): Promise<string[]>;
   remove(path: string): Promise<void>;
   close(): void;
 }
@@ -44,6 +45,7 @@ export async function rawClient(connectionString: string, auth = ""): Promise<Ra
     set: (path, body) => call((done) => client.setData(path, Buffer.from(body), -1, (e) => done(e))),
     get: (path) => call((done) => client.getData(path, undefined, (e, data) => done(e, data ? data.toString() : null))),
     exists: (path) => call((done) => client.exists(path, undefined, (e, stat) => done(e, Boolean(stat)))),
+    children: (path) => call((done) => client.getChildren(path, undefined, (e, names) => done(e, names))),
     remove: (path) => call((done) => client.remove(path, -1, (e) => done(e))),
     close: () => client.close(),
   };

@@ -1,0 +1,213 @@
+import type { App } from "../marathon/types.ts";
+import { backoffDelay } from "../system/backoff.ts";
+import { errorMessage } from "../system/error-message.ts";
+import { Histogram, type HistogramSnapshot } from "../system/histogram.ts";
+import type { StoreLog } from "../store/types.ts";
+import type { SessionUser, ZkKeeper } from "../store/zk-keeper.ts";
+import { ZK_CODES, ZkOpError, type ZkSession } from "../store/zk-session.ts";
+import { decodeBucket, decodeManifest, type Manifest } from "./published-apps.ts";
+
+/**
+ * A follower's side of the apps in ZooKeeper (published-apps.ts): it watches the manifest,
+ * and for each new version reads only the buckets whose nodes changed. A version is taken
+ * whole or not at all: if a bucket cannot be read or does not decode, the apps read before
+ * keep routing and the problem is said. What was read last stays while ZooKeeper is away.
+ *
+ * @module
+ */
+
+export interface FollowerOptions {
+  readonly keeper: ZkKeeper;
+  /** The manifest's node. */
+  readonly path: string;
+  readonly log?: StoreLog;
+}
+
+/** A published version as this follower holds it. */
+export interface FollowedApps {
+  readonly apps: readonly App[];
+  readonly manifest: Manifest;
+  /** When this follower had it (ISO). */
+  readonly readAt: string;
+}
+
+export interface FollowerStatus {
+  readonly connected: boolean;
+  readonly version: number | null;
+  readonly publishedAt: string | null;
+  readonly readAt: string | null;
+  readonly lastError: string | null;
+}
+
+interface HeldBucket {
+  readonly nodes: readonly string[];
+  readonly apps: readonly App[];
+}
+
+const MAX_RETRY_MS = 10_000;
+/** A leader publishing faster than a follower reads can retire nodes under it: re-read at once this often. */
+const MAX_QUICK_REREADS = 5;
+
+/** A node the manifest named is gone: a newer manifest replaced it. */
+class SupersededError extends Error {}
+
+export class AppsFollower {
+  readonly #options: FollowerOptions;
+  readonly #onChange: (followed: FollowedApps) => void;
+  readonly #user: SessionUser;
+  readonly #lag = new Histogram();
+  #detach: (() => void) | null = null;
+  #session: ZkSession | null = null;
+  #buckets = new Map<string, HeldBucket>();
+  #followed: FollowedApps | null = null;
+  #lastError: string | null = null;
+  #reading = false;
+  #readAgain = false;
+  #failures = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The manifest's watch: one function, so re-arming it never stacks watches. */
+  readonly #manifestChanged = () => this.#requestRead();
+
+  constructor(options: FollowerOptions, onChange: (followed: FollowedApps) => void) {
+    this.#options = options;
+    this.#onChange = onChange;
+    this.#user = {
+      probePath: options.path,
+      opened: () => (this.#session = null),
+      connected: (session) => {
+        this.#session = session;
+        this.#requestRead();
+      },
+      disconnected: () => undefined,
+      lost: (reason) => {
+        this.#session = null;
+        this.#lastError = `${reason}; routing the apps of version ${this.#followed?.manifest.version ?? "none"} meanwhile`;
+      },
+    };
+  }
+
+  /** Follows the published apps; what was read before (as leader or follower) is kept until a newer version reads. */
+  start(): void {
+    this.#detach ??= this.#options.keeper.attach(this.#user);
+  }
+
+  stop(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#session = null;
+    this.#detach?.();
+    this.#detach = null;
+  }
+
+  /** The last version read, null before the first. */
+  current(): FollowedApps | null {
+    return this.#followed;
+  }
+
+  status(): FollowerStatus {
+    const followed = this.#followed;
+    return {
+      connected: this.#session !== null && this.#session.connected,
+      version: followed?.manifest.version ?? null,
+      publishedAt: followed?.manifest.publishedAt ?? null,
+      readAt: followed?.readAt ?? null,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** From the leader's publishing a version (its clock) to this follower's having read it (this one's), in seconds. */
+  lag(): HistogramSnapshot {
+    return this.#lag.snapshot();
+  }
+
+  #requestRead(): void {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    const session = this.#session;
+    if (session === null || this.#retryTimer !== null) return;
+    this.#reading = true;
+    this.#read(session)
+      .then(
+        () => {
+          this.#failures = 0;
+        },
+        (error: unknown) => {
+          if (session !== this.#session) return;
+          this.#failures += 1;
+          // A newer version is there to read: at once, a few times, before backing off.
+          if (error instanceof SupersededError && this.#failures <= MAX_QUICK_REREADS) {
+            this.#readAgain = true;
+            return;
+          }
+          this.#lastError = `reading the published apps under ${this.#options.path}: ${errorMessage(error)}; routing the apps of version ${this.#followed?.manifest.version ?? "none"} meanwhile`;
+          this.#options.log?.warn("could not read the published apps; trying again", { error: this.#lastError });
+          this.#retryTimer = setTimeout(() => {
+            this.#retryTimer = null;
+            this.#requestRead();
+          }, backoffDelay(this.#failures, { initialMs: 250, maxMs: MAX_RETRY_MS }));
+        },
+      )
+      .finally(() => {
+        this.#reading = false;
+        if (this.#readAgain) {
+          this.#readAgain = false;
+          this.#requestRead();
+        }
+      });
+  }
+
+  async #read(session: ZkSession): Promise<void> {
+    const { path } = this.#options;
+    const body = await session.getData(path, this.#manifestChanged).catch(async (error: unknown) => {
+      if (!(error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE)) throw error;
+      // Nothing published yet: the watch on its creation brings the first version.
+      if (await session.watchExists(path, this.#manifestChanged)) this.#readAgain = true;
+      return null;
+    });
+    if (body === null || body.length === 0) return;
+    const decoded = decodeManifest(body);
+    if (!decoded.ok) throw new Error(`the manifest does not read: ${decoded.message}`);
+    const manifest = decoded.value;
+    if (manifest.version === this.#followed?.manifest.version && manifest.publishedAt === this.#followed.manifest.publishedAt) {
+      this.#lastError = null;
+      return;
+    }
+    const buckets = new Map<string, HeldBucket>();
+    await Promise.all(
+      Object.entries(manifest.buckets).map(async ([bucket, nodes]) => {
+        const held = this.#buckets.get(bucket);
+        if (held !== undefined && sameList(held.nodes, nodes)) {
+          buckets.set(bucket, held);
+          return;
+        }
+        const parts = await Promise.all(nodes.map((node) => this.#readNode(session, `${path}/${node}`, manifest.version)));
+        const apps = decodeBucket(parts);
+        if (!apps.ok) throw new Error(`bucket ${bucket} of version ${manifest.version} does not read: ${apps.message}`);
+        buckets.set(bucket, { nodes, apps: apps.value });
+      }),
+    );
+    if (session !== this.#session) return;
+    this.#buckets = buckets;
+    const readAt = new Date();
+    this.#followed = { apps: [...buckets.values()].flatMap((bucket) => bucket.apps), manifest, readAt: readAt.toISOString() };
+    this.#lastError = null;
+    const lag = (readAt.getTime() - Date.parse(manifest.publishedAt)) / 1000;
+    if (Number.isFinite(lag)) this.#lag.observe(Math.max(0, lag));
+    this.#onChange(this.#followed);
+  }
+
+  /** A node a manifest names; gone means a newer version replaced it, and the manifest's watch brings that one. */
+  async #readNode(session: ZkSession, node: string, version: number): Promise<Uint8Array> {
+    const body = await session.getData(node).catch((error: unknown) => {
+      if (error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE) throw new SupersededError(`${node}, named by version ${version}, is gone (a newer version replaced it?)`);
+      throw error;
+    });
+    return body ?? new Uint8Array();
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}

@@ -15,6 +15,7 @@ import { trafficStream } from "./http/traffic-api.ts";
 import type { ApplianceView } from "./http/server.ts";
 import type { LoopReadings, ProcessReadings } from "./http/views.ts";
 import { MarathonClient } from "./marathon/client.ts";
+import type { AppList } from "./marathon/types.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
 import { checkedPolicy, type AclPolicy } from "./routing/acl/index.ts";
@@ -27,6 +28,10 @@ import { CertificateDirWatcher } from "./tls/certificate-dir.ts";
 import { loadDefaultCertificate, type DefaultCertificate } from "./tls/default-certificate.ts";
 import { writeFileAtomic } from "./system/atomic-file.ts";
 import { openSync } from "node:fs";
+import { hostname } from "node:os";
+import { MarathonFanout } from "./cluster/fanout.ts";
+import { SETTINGS } from "./config/settings.ts";
+import { serviceAcl, siblingPath } from "./store/zk-layout.ts";
 import { mkdir } from "node:fs/promises";
 import { errorMessage } from "./system/error-message.ts";
 import type { Store } from "./store/types.ts";
@@ -87,6 +92,7 @@ export class Appliance implements ApplianceView {
     private readonly applier: ConfigApplier,
     private readonly pipeline: RoutingPipeline,
     private readonly watcher: MarathonWatcher,
+    private readonly fanout: MarathonFanout | null,
     private readonly reconciler: Reconciler,
     runtime: RuntimeApi,
     log: Logger,
@@ -125,7 +131,7 @@ export class Appliance implements ApplianceView {
     const template = await loadTemplateSource(config.haproxy.templatePath);
     const render = compileTemplate(template.name, template.source);
     await refuseBrokenTemplate(config, paths, render, template.name);
-    const { store, certificateStore } = createStores(config, paths, log);
+    const { store, certificateStore, keeper } = createStores(config, paths, log);
     const certificates = new CertificateSources(certificateStore, log);
     const defaultCertificate = await loadDefaultCertificate({ configuredPath: config.bamboo.defaultCertPath, generatedPath: paths.generatedDefaultCertificate, now: new Date(), log });
     // HAProxy loads it from its own directory (0700, files 0600), with the certificates the loop writes there.
@@ -158,17 +164,46 @@ export class Appliance implements ApplianceView {
     const marathon = new MarathonClient(transport, { log });
     const watcher = new MarathonWatcher(transport, config.marathon, { log, callbackUrl: `${config.bamboo.endpoint.replace(/\/+$/, "")}/api/marathon/event_callback` });
     let listProblems: readonly RoutingProblem[] = [];
-    const reconciler = new Reconciler({
+    /** Marathon's last list's problems as the leader publishes them (the same words, before bamboo's prefix). */
+    let rawListProblems: AppList["problems"] = [];
+    const fanout =
+      keeper !== null && config.zookeeper.marathonFanout
+        ? new MarathonFanout({
+            keeper,
+            path: siblingPath(config.zookeeper.path, "cluster"),
+            acl: serviceAcl(config.zookeeper.auth),
+            name: applianceName(config),
+            marathon: {
+              fetchApps: () => marathon.fetchApps(),
+              fetchApp: (id) => marathon.fetchApp(id),
+              startWatching: () => watcher.start((change) => reconciler.notify(change)),
+              stopWatching: () => watcher.stop(),
+              words: () => {
+                const watching = watcher.status();
+                const sync = reconciler.status();
+                return { connected: watching.streamConnected || watching.callbackRegistered, lastError: watching.lastError ?? sync.lastError, lastSyncAt: sync.lastFullSyncAt };
+              },
+              problems: () => rawListProblems,
+            },
+            sourceChanged: (reason) => reconciler.sourceChanged(reason),
+            log,
+          })
+        : null;
+    const source = fanout?.source ?? { fetchApps: () => marathon.fetchApps(), fetchApp: (id: string) => marathon.fetchApp(id), asksMarathon: () => true };
+    const reconciler: Reconciler = new Reconciler({
       marathon: {
         fetchApps: async () => {
-          const list = await marathon.fetchApps();
+          const list = await source.fetchApps();
+          if (source.asksMarathon()) rawListProblems = list.problems;
           const problems = list.problems.map((problem) => ({ id: problem.appId, message: `Marathon's entry: ${problem.message}` }));
           for (const problem of newProblems(listProblems, problems)) log.warn("marathon app left out", { ...problem });
           listProblems = problems;
           return list;
         },
-        fetchApp: (id) => marathon.fetchApp(id),
+        fetchApp: (id) => source.fetchApp(id),
+        asksMarathon: () => source.asksMarathon(),
       },
+      fetched: fanout === null ? undefined : (apps) => fanout.fetched(apps),
       services: () => store.list(),
       certificates: () => certificates.current().certificates,
       apply: async (snapshot, reasons) => {
@@ -196,7 +231,7 @@ export class Appliance implements ApplianceView {
             },
             log,
           });
-    const appliance = new Appliance(config, paths, checkedPolicy(config.bamboo.aclPolicy), store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, reconciler, runtime, log, version, () => listProblems);
+    const appliance = new Appliance(config, paths, checkedPolicy(config.bamboo.aclPolicy), store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, fanout, reconciler, runtime, log, version, () => listProblems);
     return appliance;
   }
 
@@ -225,7 +260,9 @@ export class Appliance implements ApplianceView {
       this.applier.restarted();
       this.reconciler.notify({ kind: "all", reason: "haproxy restarted" });
     });
-    this.watcher.start((change) => this.reconciler.notify(change));
+    // With the fanout, only a leader watches Marathon; the others route from what it publishes.
+    if (this.fanout !== null) this.fanout.start();
+    else this.watcher.start((change) => this.reconciler.notify(change));
     this.reconciler.start(FIRST_SYNC_WAIT_MS);
     this.traffic.start();
   }
@@ -247,7 +284,8 @@ export class Appliance implements ApplianceView {
     this.traffic.stop();
     this.reconciler.stop();
     this.applier.close();
-    await this.watcher.stop();
+    if (this.fanout !== null) await this.fanout.stop();
+    else await this.watcher.stop();
     this.certificateDir?.close();
     await this.supervisor.stop(options);
     await this.store.close();
@@ -264,6 +302,7 @@ export class Appliance implements ApplianceView {
       groups: this.config.bamboo.groups,
       configPath: this.paths.haproxyConfig,
       marathon: this.watcher.status(),
+      fanout: this.fanout?.status() ?? null,
       sync: this.reconciler.status(),
       marathonProblems: this.marathonProblems(),
       store: this.store.status(),
@@ -272,7 +311,11 @@ export class Appliance implements ApplianceView {
       applied: this.pipeline.applied(),
       pending: this.pipeline.pending(),
       configVersion: () => this.applier.runningVersion(),
-      durations: () => ({ eventToApplied: this.reconciler.eventToApplied(), ...this.applier.durations() }),
+      durations: () => ({
+        eventToApplied: this.reconciler.eventToApplied(),
+        ...this.applier.durations(),
+        ...(this.fanout === null ? {} : { fanoutPublish: this.fanout.publishLatency(), fanoutLag: this.fanout.followLag() }),
+      }),
       process: processReadings,
       traffic: () => ({ status: this.traffic.status(), totals: this.traffic.totals() }),
       tls: {
@@ -317,6 +360,15 @@ function accessLogRelay(config: Config, log: Logger): AccessLogRelay | null {
     notice: (line) => log.debug(`haproxy: ${line}`),
     trouble: (reason) => (reason === null ? log.info("access log lines are written again") : log.error("access log lines cannot be written and are lost", { error: reason })),
   });
+}
+
+/**
+ * This appliance's name among the others (the leader's name they show): BAMBOO_ENDPOINT when
+ * set, since it says how to reach it; otherwise the host's name and the API's port.
+ */
+function applianceName(config: Config): string {
+  const defaultEndpoint = SETTINGS.find((setting) => setting.env === "BAMBOO_ENDPOINT")!.default;
+  return config.bamboo.endpoint !== defaultEndpoint ? config.bamboo.endpoint : `${hostname()}:${config.bamboo.bind.port}`;
 }
 
 function processReadings(): ProcessReadings {

@@ -63,6 +63,8 @@ export interface Config {
     readonly hosts: readonly string[];
     readonly path: string;
     readonly auth: string;
+    /** One appliance watches Marathon and publishes the apps in ZooKeeper for the others (cluster/). */
+    readonly marathonFanout: boolean;
   };
   readonly haproxy: {
     readonly bin: string;

@@ -137,6 +137,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       hosts: get("BAMBOO_ZK_HOST"),
       path: get("BAMBOO_ZK_PATH"),
       auth: get("BAMBOO_ZK_AUTH"),
+      marathonFanout: get("BAMBOO_MARATHON_FANOUT"),
     },
     haproxy: {
       bin: get("HAPROXY_BIN"),

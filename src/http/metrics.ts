@@ -4,7 +4,13 @@ import type { AppTotals } from "../traffic/sampler.ts";
 /** Figures the appliance exposes at /metrics, gathered by the appliance from its parts. */
 export interface MetricsSnapshot {
   readonly version: string;
-  readonly durations: { readonly eventToApplied: HistogramSnapshot; readonly apply: HistogramSnapshot; readonly reload: HistogramSnapshot };
+  readonly durations: {
+    readonly eventToApplied: HistogramSnapshot;
+    readonly apply: HistogramSnapshot;
+    readonly reload: HistogramSnapshot;
+    readonly fanoutPublish?: HistogramSnapshot;
+    readonly fanoutLag?: HistogramSnapshot;
+  };
   readonly process: { readonly residentBytes: number; readonly cpuSeconds: number; readonly startTimeSeconds: number };
   readonly ready: boolean;
   readonly apps: number;
@@ -24,6 +30,8 @@ export interface MetricsSnapshot {
   readonly marathonStreamConnected: boolean;
   readonly marathonReconnects: number;
   readonly storeConnected: boolean;
+  /** With ZooKeeper's fanout: whether this appliance leads, and the version of the apps it routes; null without. */
+  readonly fanout: { readonly leader: boolean; readonly version: number | null } | null;
   readonly problems: number;
   /** How long the wanted config has not been applied; 0 when HAProxy runs it. */
   readonly configPendingSeconds: number;
@@ -86,6 +94,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       help: "when each certificate HTTPS serves expires, in seconds since the epoch (source: api, dir or default)",
       samples: snapshot.certificates.map((certificate) => ({ labels: { name: certificate.name, source: certificate.source }, value: certificate.notAfterSeconds })),
     },
+    ...fanoutMetrics(snapshot),
     ...trafficMetrics(snapshot.traffic),
   ];
   const lines: string[] = [];
@@ -94,6 +103,18 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     for (const sample of metric.samples) lines.push(`${metric.name}${sample.suffix ?? ""}${labels(sample.labels)} ${sample.value}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** Only with ZooKeeper's fanout (BAMBOO_MARATHON_FANOUT): absent metrics say it is off. */
+function fanoutMetrics(snapshot: MetricsSnapshot): Metric[] {
+  const { fanout, durations } = snapshot;
+  if (fanout === null) return [];
+  return [
+    gauge("bamboo_fanout_leader", "1 while this appliance watches Marathon for the others and publishes the apps in ZooKeeper", fanout.leader ? 1 : 0),
+    gauge("bamboo_fanout_apps_version", "version of the published apps this appliance routes (published as leader, or read as follower); 0 before the first", fanout.version ?? 0),
+    ...(durations.fanoutPublish ? [histogram("bamboo_fanout_publish_seconds", "leader: writing one version of the apps to ZooKeeper", durations.fanoutPublish)] : []),
+    ...(durations.fanoutLag ? [histogram("bamboo_fanout_lag_seconds", "follower: from the leader's publishing a version (its clock) to this appliance's having read it", durations.fanoutLag)] : []),
+  ];
 }
 
 /**

@@ -2,6 +2,7 @@
  * What the HTTP layer shows of the loop: readiness, status, metrics and the list of
  * problems, all computed from one set of readings taken at one moment. Pure.
  */
+import type { FanoutStatus } from "../cluster/fanout.ts";
 import type { ApplyStatus } from "../haproxy/apply.ts";
 import type { SupervisorState } from "../haproxy/supervisor-types.ts";
 import type { WatcherStatus } from "../marathon/watcher.ts";
@@ -27,6 +28,8 @@ export interface LoopReadings {
   readonly groups: { readonly groups: readonly string[]; readonly ungrouped: "skip" | "serve" };
   readonly configPath: string;
   readonly marathon: WatcherStatus;
+  /** Where the apps come from with ZooKeeper (BAMBOO_MARATHON_FANOUT): this appliance leads or follows; null when each watches Marathon. */
+  readonly fanout: FanoutStatus | null;
   readonly sync: ReconcilerStatus;
   /** Entries of Marathon's last app list that could not be read, as problems. */
   readonly marathonProblems: readonly RoutingProblem[];
@@ -47,6 +50,9 @@ export interface LoopReadings {
     readonly eventToApplied: HistogramSnapshot;
     readonly apply: HistogramSnapshot;
     readonly reload: HistogramSnapshot;
+    /** Leader: writing one publication of the apps. Follower: from a version's publication to its reading. Only with the fanout. */
+    readonly fanoutPublish?: HistogramSnapshot;
+    readonly fanoutLag?: HistogramSnapshot;
   };
   readonly process: () => ProcessReadings;
   readonly traffic: () => { readonly status: TrafficSamplerStatus; readonly totals: ReadonlyMap<string, AppTotals> };
@@ -73,7 +79,7 @@ export const EXPIRY_WARNING_DAYS = 14;
 /** Why the appliance should not get traffic now, or "" when it should (`/status`). */
 export function notReadyReason(readings: LoopReadings): string {
   if (readings.draining) return "shutting down";
-  if (!readings.sync.synced) return "waiting for the first Marathon sync";
+  if (!readings.sync.synced) return readings.fanout !== null && readings.fanout.role !== "leader" ? "waiting for the first apps the leader publishes in ZooKeeper" : "waiting for the first Marathon sync";
   if (!readings.apply.serving) return "HAProxy has no valid config yet";
   if (readings.haproxy.status !== "running") return "HAProxy is not running";
   const { pending, staleUnreadyAfterMs, nowMs } = readings;
@@ -94,9 +100,27 @@ export function problemsOf(readings: LoopReadings): RoutingProblem[] {
     ...(pending ? [{ id: "", message: `not applied: ${pending.reason}${apply.serving ? "; the previous config keeps serving" : ""}` }] : []),
     ...(apply.configFileError ? [{ id: "", message: `the config file is behind what HAProxy runs, so a restart of HAProxy would lose changes: ${apply.configFileError}` }] : []),
     ...(sync.holding ? [{ id: "", message: sync.holding }] : []),
+    ...fanoutProblems(readings.fanout),
     ...readings.marathonProblems,
     ...certificateProblems(readings),
   ];
+}
+
+/**
+ * Apps this appliance cannot keep current through the leader: it is cut off from ZooKeeper,
+ * reading what is published fails, or the leader says it has lost Marathon. Routes keep
+ * being those last read, which is said, with their age.
+ */
+function fanoutProblems(fanout: FanoutStatus | null): RoutingProblem[] {
+  if (fanout === null) return [];
+  const problems: RoutingProblem[] = [];
+  const routing = fanout.version === null ? "no apps read yet" : `routing the apps of version ${fanout.version}, published ${fanout.publishedAt ?? "at an unknown time"}${fanout.leader ? ` by ${fanout.leader.name}` : ""}`;
+  if (!fanout.connected) problems.push({ id: "", message: `cut off from ZooKeeper: ${fanout.role === "leader" ? "the apps are not published to the other appliances" : routing}` });
+  else if (fanout.lastError !== null) problems.push({ id: "", message: fanout.lastError });
+  if (fanout.role !== "leader" && fanout.leaderMarathon !== null && !fanout.leaderMarathon.connected) {
+    problems.push({ id: "", message: `the leader${fanout.leader ? ` (${fanout.leader.name})` : ""} does not reach Marathon${fanout.leaderMarathon.lastError ? `: ${fanout.leaderMarathon.lastError}` : ""}; ${routing}` });
+  }
+  return problems;
 }
 
 /**
@@ -132,6 +156,8 @@ export function statusOf(readings: LoopReadings) {
     ready: reason === "",
     notReadyReason: reason || undefined,
     marathon: { ...readings.marathon, sync: readings.sync },
+    // With ZooKeeper: who watches Marathon for the cluster, and which published version this appliance routes.
+    cluster: readings.fanout,
     store: readings.store,
     haproxy: {
       ...haproxy,
@@ -197,6 +223,7 @@ export function metricsOf(readings: LoopReadings): MetricsSnapshot {
     marathonStreamConnected: marathon.streamConnected,
     marathonReconnects: marathon.reconnects,
     storeConnected: readings.store.connected,
+    fanout: readings.fanout === null ? null : { leader: readings.fanout.role === "leader", version: readings.fanout.version },
     problems: problemsOf(readings).length,
     configPendingSeconds: pendingSeconds(readings),
     version: readings.version,

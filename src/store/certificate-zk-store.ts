@@ -19,7 +19,7 @@ import { certificateNameProblem } from "../tls/certificate-name.ts";
 import { CertificateList, storeRefusal } from "./certificate-file-store.ts";
 import { writeFileAtomic } from "../system/atomic-file.ts";
 import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
-import { chrootHint } from "./zk-layout.ts";
+import { chrootHint, siblingPath } from "./zk-layout.ts";
 import type { ZkKeeper } from "./zk-keeper.ts";
 import { ZkMirror } from "./zk-mirror.ts";
 import { ZkReplica } from "./zk-replica.ts";
@@ -39,9 +39,7 @@ const SNAPSHOT_FORMAT = "bamboo-certificates/1";
  * `/marathon-haproxy/state-certificates`. Throws for the root, which has no sibling.
  */
 export function certificatesZkPath(servicesPath: string): string {
-  const base = servicesPath.replace(/\/+$/, "");
-  if (base === "") throw new Error("the services path is ZooKeeper's root, which has no sibling for certificates: set BAMBOO_ZK_PATH to a node such as /marathon-haproxy/state");
-  return `${base}-certificates`;
+  return siblingPath(servicesPath, "certificates");
 }
 
 /**

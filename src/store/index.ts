@@ -19,14 +19,16 @@ export * from "./types.ts";
 
 /**
  * The services store and the certificate store an appliance serves from. With ZooKeeper
- * both go through one session, so an instance holds one session, not one per store. Not
- * started yet; the session opens with the first start() and ends with the last close().
+ * both go through one session (`keeper`, which the cluster's election shares too), so an
+ * instance holds one session, not one per store. Not started yet; the session opens with the
+ * first start() and ends with the last close().
  */
-export function createStores(config: Config, paths: RuntimePaths, log: StoreLog): { store: Store; certificateStore: CertificateStore } {
+export function createStores(config: Config, paths: RuntimePaths, log: StoreLog): { store: Store; certificateStore: CertificateStore; keeper: ZkKeeper | null } {
   const keeper = zkKeeperFor(config, log);
   return {
     store: createStore(config, paths, log, keeper),
     certificateStore: createCertificateStore({ zookeeper: config.zookeeper, dataDir: paths.dataDir, log, keeper }),
+    keeper,
   };
 }
 

@@ -36,6 +36,17 @@ export async function ensureBasePath(session: ZkSession, path: string, acl: ACL[
 }
 
 /**
+ * A node beside the services' for bamboo's own data, `<path>-<suffix>` (e.g.
+ * `/marathon-haproxy/state-certificates`): Bamboo instances sharing the services path read
+ * every child of it as a service. Throws for the root, which has no sibling.
+ */
+export function siblingPath(servicesPath: string, suffix: string): string {
+  const base = servicesPath.replace(/\/+$/, "");
+  if (base === "") throw new Error(`the services path is ZooKeeper's root, which has no sibling for ${suffix}: set BAMBOO_ZK_PATH to a node such as /marathon-haproxy/state`);
+  return `${base}-${suffix}`;
+}
+
+/**
  * ZooKeeper does not create a chroot: a missing one shows up as NO_NODE on the
  * first create. Returns a hint to append to the error, or "".
  */

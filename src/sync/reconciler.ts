@@ -17,11 +17,16 @@ export interface Snapshot {
 }
 
 export interface ReconcilerDeps {
+  /** Where apps come from: Marathon, or the apps another appliance publishes (cluster/fanout.ts). */
   readonly marathon: {
     fetchApps(): Promise<FullAppList>;
     /** null: the app no longer exists. */
     fetchApp(id: string): Promise<App | null>;
+    /** Whether a fetch is a request to Marathon (counted in the status); true when left out. */
+    asksMarathon?(): boolean;
   };
+  /** Hears the apps after every fetch that went through, before they are applied: the leader publishes them. */
+  readonly fetched?: (apps: readonly App[]) => void;
   readonly services: () => readonly Service[];
   readonly certificates: () => readonly NamedCertificate[];
   /**
@@ -186,6 +191,23 @@ export class Reconciler {
     this.#schedule(this.deps.settings.coalesceMs);
   }
 
+  /**
+   * Where apps come from changed, or has new apps (cluster/fanout.ts: leadership moved, a new
+   * version was published): everything is fetched again at once, cutting short a wait after
+   * failed fetches, which were failures of the source before.
+   */
+  sourceChanged(reason: string): void {
+    this.#fullResyncWanted = true;
+    this.#reasons.add(reason);
+    this.#failures = 0;
+    this.#retryMs = 0;
+    if (this.#timer !== null && this.#running === null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#schedule(this.deps.settings.coalesceMs);
+  }
+
   /** The routing rules changed (a write through the API, or another instance's write). */
   servicesChanged(): void {
     this.#inputChanged("services changed");
@@ -296,6 +318,7 @@ export class Reconciler {
     if (full) this.#fetchedAll = true;
     // Single-app answers before the first full list would apply a partial world.
     if (!this.#fetchedAll) return;
+    this.deps.fetched?.(this.apps());
 
     const collect = changed >= COLLECT_AFTER_CHANGED_APPS;
     if (collect) Bun.gc(true);
@@ -369,10 +392,13 @@ export class Reconciler {
    */
   #known(app: App): App {
     const known = this.#apps.get(app.id);
+    // Apps another appliance published come back as the same objects while unchanged.
+    if (known === app) return known;
     return known !== undefined && Bun.deepEquals(known, app, true) ? known : app;
   }
 
   #count(requests: number): void {
+    if (this.deps.marathon.asksMarathon?.() === false) return;
     this.#status = { ...this.#status, marathonRequests: this.#status.marathonRequests + requests };
   }
 }

@@ -25,6 +25,7 @@ const SNAPSHOT: MetricsSnapshot = {
   marathonStreamConnected: true,
   marathonReconnects: 1,
   storeConnected: true,
+  fanout: null,
   problems: 0,
   configPendingSeconds: 12.5,
   certificates: [{ name: "shop", source: "api", notAfterSeconds: 1_800_000_000 }],
@@ -61,6 +62,16 @@ test("every sample line belongs to a declared metric", () => {
     // A histogram's samples carry their suffix after the declared name.
     expect(declared.has(line.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, ""))).toBe(true);
   }
+});
+
+test("the fanout's metrics appear with it: leadership, the version routed, publication and lag histograms", () => {
+  const off = renderMetrics(SNAPSHOT);
+  expect(off).not.toContain("bamboo_fanout");
+  const on = renderMetrics({ ...SNAPSHOT, fanout: { leader: true, version: 9 }, durations: { ...SNAPSHOT.durations, fanoutPublish: observed.snapshot(), fanoutLag: new Histogram([0.1]).snapshot() } });
+  expect(on).toContain("# TYPE bamboo_fanout_leader gauge\nbamboo_fanout_leader 1\n");
+  expect(on).toContain("bamboo_fanout_apps_version 9\n");
+  expect(on).toContain("bamboo_fanout_publish_seconds_count 3\n");
+  expect(on).toContain("bamboo_fanout_lag_seconds_count 0\n");
 });
 
 test("per-app traffic: counters for apps with traffic, a response time only where HAProxy gave one", () => {

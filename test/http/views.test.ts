@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { FanoutStatus } from "../../src/cluster/fanout.ts";
 import { metricsOf, notReadyReason, problemsOf, statusOf, type LoopReadings } from "../../src/http/views.ts";
 import { toTemplateData } from "../../src/routing/template-data.ts";
 import { Histogram } from "../../src/system/histogram.ts";
@@ -23,6 +24,7 @@ function readings(changes: Partial<LoopReadings> = {}): LoopReadings {
     groups: { groups: [], ungrouped: "skip" },
     configPath: "/data/haproxy.cfg",
     marathon: { mode: "stream", endpoint: "http://m", leader: null, streamConnected: true, callbackRegistered: false, lastEventAt: null, lastError: null, reconnects: 0, eventsReceived: 3 },
+    fanout: null,
     sync: { synced: true, lastSyncAt: null, lastFullSyncAt: null, lastError: null, holding: null, marathonRequests: 2, runs: 1, apps: 0 },
     marathonProblems: [],
     store: { kind: "file", connected: true, session: null, lastSync: null, lastError: null },
@@ -166,3 +168,39 @@ describe("certificates in the views", () => {
     ]);
   });
 });
+
+describe("the fanout in the views (BAMBOO_MARATHON_FANOUT)", () => {
+  const follower: FanoutStatus = {
+    role: "follower",
+    since: "2026-11-29T11:00:00.000Z",
+    name: "agent-7:8000",
+    leader: { name: "agent-1:8000", since: "2026-11-29T10:00:00.000Z" },
+    version: 42,
+    publishedAt: "2026-11-29T11:59:59.000Z",
+    readAt: "2026-11-29T11:59:59.010Z",
+    leaderMarathon: { connected: true, lastError: null, lastSyncAt: "2026-11-29T11:59:00.000Z" },
+    connected: true,
+    lastError: null,
+  };
+
+  test("a follower in touch with a leader that reaches Marathon has no problem; /api/status says whom it follows", () => {
+    const current = readings({ fanout: follower });
+    expect(problemsOf(current)).toEqual([]);
+    expect(statusOf(current).cluster).toEqual(follower);
+    expect(metricsOf(current).fanout).toEqual({ leader: false, version: 42 });
+  });
+
+  test.each([
+    ["cut off from ZooKeeper", { connected: false }, "cut off from ZooKeeper: routing the apps of version 42, published 2026-11-29T11:59:59.000Z by agent-1:8000"],
+    ["told by the leader that Marathon is gone", { leaderMarathon: { connected: false, lastError: "connect ECONNREFUSED", lastSyncAt: null } }, "the leader (agent-1:8000) does not reach Marathon: connect ECONNREFUSED; routing the apps of version 42, published 2026-11-29T11:59:59.000Z by agent-1:8000"],
+    ["unable to read what is published", { lastError: "reading the published apps: bucket 3 does not read" }, "reading the published apps: bucket 3 does not read"],
+  ])("a follower %s says so, with what it routes", (_name, changes, message) => {
+    expect(problemsOf(readings({ fanout: { ...follower, ...changes } as FanoutStatus })).map((problem) => problem.message)).toEqual([message]);
+  });
+
+  test("before the first version, a follower waits for the leader's apps, not for Marathon", () => {
+    const waiting = readings({ fanout: { ...follower, version: null, leader: null }, sync: { ...readings().sync, synced: false } });
+    expect(notReadyReason(waiting)).toBe("waiting for the first apps the leader publishes in ZooKeeper");
+  });
+});
+

@@ -32,6 +32,7 @@ export function StatePanel(props: { overview: Overview | null }) {
           </p>
           <div class="cards">
             <Facts title="HAProxy config" facts={configFacts(status)} />
+            {status.cluster && <Facts title="Cluster (ZooKeeper)" facts={clusterFacts(status.cluster)} />}
             <Facts title="Marathon" facts={marathonFacts(status)} />
             <Facts title="Rule store" facts={storeFacts(status)} />
             <Facts title="HAProxy" facts={haproxyFacts(status)} />
@@ -44,8 +45,30 @@ export function StatePanel(props: { overview: Overview | null }) {
   );
 }
 
+/** Who watches Marathon for the appliances sharing ZooKeeper, and which published apps this one routes. */
+function clusterFacts(cluster: NonNullable<ApplianceStatus["cluster"]>): Fact[] {
+  const leading = cluster.role === "leader";
+  const marathon = cluster.leaderMarathon;
+  return [
+    ["This appliance", `${cluster.name}: ${ROLE_WORDS[cluster.role]} since ${ago(cluster.since)}`],
+    ["Leader", leading ? "this appliance" : cluster.leader ? `${cluster.leader.name}, since ${ago(cluster.leader.since)}` : "none known yet", !leading && cluster.leader === null ? "bad" : undefined],
+    ["Apps version", cluster.version === null ? "none yet" : `${cluster.version}, published ${ago(cluster.publishedAt)}${cluster.readAt ? `, read ${ago(cluster.readAt)}` : ""}`, cluster.version === null ? "bad" : undefined],
+    ["Leader's Marathon", marathon === null ? MISSING : marathon.connected ? "reached" : `not reached${marathon.lastError ? `: ${marathon.lastError}` : ""}`, marathon !== null && !marathon.connected ? "bad" : undefined],
+    ["ZooKeeper", cluster.connected ? "connected" : "cut off: routing the last apps read", cluster.connected ? "good" : "bad"],
+    ["Last error", text(cluster.lastError), cluster.lastError ? "bad" : undefined],
+  ];
+}
+
+const ROLE_WORDS: Readonly<Record<string, string>> = {
+  leader: "leads: watches Marathon and publishes the apps",
+  follower: "follows: routes the apps the leader publishes",
+  candidate: "joining the election",
+};
+
 function marathonFacts(status: ApplianceStatus): Fact[] {
   const m = status.marathon ?? {};
+  // A follower does not watch Marathon: the leader does, and its card says how that goes.
+  if (status.cluster && status.cluster.role !== "leader") return [["Watched by", status.cluster.leader?.name ?? "the leader, once elected"], ["Requests from here", text(m.sync?.marathonRequests)]];
   return [
     ["Endpoint", text(m.endpoint)],
     ["Leader", text(m.leader)],

@@ -186,6 +186,7 @@ export class Appliance implements ApplianceView {
               problems: () => rawListProblems,
             },
             sourceChanged: (reason) => reconciler.sourceChanged(reason),
+            appsChanged: (appIds, reason) => reconciler.notify({ kind: "apps", appIds, reason }),
             log,
           })
         : null;

@@ -17,6 +17,8 @@ const API_PASSWORD = "bench-secret";
 export interface BenchStatus {
   readonly ready: boolean;
   readonly marathon: { readonly sync: { readonly marathonRequests: number } };
+  /** With ZooKeeper's fanout: this appliance's role; null without. */
+  readonly cluster: { readonly role: "leader" | "follower" | "candidate" } | null;
   readonly haproxy: {
     readonly reloads: number;
     readonly runtimeOperations: number;

@@ -25,10 +25,14 @@ export interface FollowerOptions {
 
 /** A published version as this follower holds it. */
 export interface FollowedApps {
+  /** Every app; an app that did not change since the version before is the object read then. */
   readonly apps: readonly App[];
+  readonly byId: ReadonlyMap<string, App>;
   readonly manifest: Manifest;
   /** When this follower had it (ISO). */
   readonly readAt: string;
+  /** Ids of the apps new, changed or gone since the version read before; null for the first version read. */
+  readonly changed: readonly string[] | null;
 }
 
 export interface FollowerStatus {
@@ -97,6 +101,16 @@ export class AppsFollower {
     this.#session = null;
     this.#detach?.();
     this.#detach = null;
+  }
+
+  /**
+   * Forgets what was read: the next version is read whole and reported as the first. An
+   * appliance that leads routes from Marathon, and what it read before leading tells nothing
+   * about what changed by the time it follows again.
+   */
+  reset(): void {
+    this.#buckets = new Map();
+    this.#followed = null;
   }
 
   /** The last version read, null before the first. */
@@ -174,7 +188,9 @@ export class AppsFollower {
       this.#lastError = null;
       return;
     }
+    const before = this.#followed;
     const buckets = new Map<string, HeldBucket>();
+    const changed = new Set<string>();
     await Promise.all(
       Object.entries(manifest.buckets).map(async ([bucket, nodes]) => {
         const held = this.#buckets.get(bucket);
@@ -183,15 +199,25 @@ export class AppsFollower {
           return;
         }
         const parts = await Promise.all(nodes.map((node) => this.#readNode(session, `${path}/${node}`, manifest.version)));
-        const apps = decodeBucket(parts);
-        if (!apps.ok) throw new Error(`bucket ${bucket} of version ${manifest.version} does not read: ${apps.message}`);
-        buckets.set(bucket, { nodes, apps: apps.value });
+        const decoded = decodeBucket(parts);
+        if (!decoded.ok) throw new Error(`bucket ${bucket} of version ${manifest.version} does not read: ${decoded.message}`);
+        // What did not change keeps the object read before, which is how everything downstream skips it.
+        const apps = decoded.value.map((app) => {
+          const was = before?.byId.get(app.id);
+          if (was !== undefined && Bun.deepEquals(was, app, true)) return was;
+          changed.add(app.id);
+          return app;
+        });
+        for (const app of held?.apps ?? []) if (!apps.some((now) => now.id === app.id)) changed.add(app.id);
+        buckets.set(bucket, { nodes, apps });
       }),
     );
+    for (const [bucket, held] of this.#buckets) if (!buckets.has(bucket)) for (const app of held.apps) changed.add(app.id);
     if (session !== this.#session) return;
     this.#buckets = buckets;
     const readAt = new Date();
-    this.#followed = { apps: [...buckets.values()].flatMap((bucket) => bucket.apps), manifest, readAt: readAt.toISOString() };
+    const apps = [...buckets.values()].flatMap((bucket) => bucket.apps);
+    this.#followed = { apps, byId: new Map(apps.map((app) => [app.id, app])), manifest, readAt: readAt.toISOString(), changed: before === null ? null : [...changed] };
     this.#lastError = null;
     const lag = (readAt.getTime() - Date.parse(manifest.publishedAt)) / 1000;
     if (Number.isFinite(lag)) this.#lag.observe(Math.max(0, lag));

@@ -61,6 +61,12 @@ interface Published {
 }
 
 const MAX_RETRY_MS = 10_000;
+/**
+ * A publication smaller than this goes in one request; ZooKeeper refuses requests above
+ * `jute.maxbuffer` (1 MB), paths and ACLs included. A larger one (the first, a resync after
+ * many changes) writes its nodes first, then the manifest.
+ */
+const MAX_MULTI_BYTES = 512 * 1024;
 
 export class AppsPublisher {
   readonly #options: PublisherOptions;
@@ -140,6 +146,7 @@ export class AppsPublisher {
     const { path, acl } = this.#options;
     const before = this.#published?.session === session ? this.#published : await this.#readExisting(session);
     const buckets = new Map<number, PublishedBucket>();
+    const created: { readonly node: string; readonly data: Buffer }[] = [];
     for (const [bucket, apps] of byBucket(publication.apps)) {
       const was = before.buckets.get(bucket);
       if (was !== undefined && sameApps(was.apps, apps)) {
@@ -148,10 +155,7 @@ export class AppsPublisher {
       }
       const encoded = encodeBucket(apps);
       const nodes = encoded.parts.map((_, part) => partName(bucket, encoded.key, part));
-      if (was === undefined || !sameList(was.nodes, nodes)) {
-        // Named by content: a node already there holds these very bytes.
-        await Promise.all(nodes.map((node, part) => session.create(`${path}/${node}`, Buffer.from(encoded.parts[part]!), acl).catch(ignoreExisting)));
-      }
+      if (was === undefined || !sameList(was.nodes, nodes)) nodes.forEach((node, part) => created.push({ node, data: Buffer.from(encoded.parts[part]!) }));
       buckets.set(bucket, { apps, nodes });
     }
     const version = before.version + 1;
@@ -166,7 +170,23 @@ export class AppsPublisher {
       problems: boundedProblems(publication.problems),
       marathon: publication.marathon,
     };
-    await session.setData(path, Buffer.from(encodeManifest(manifest)));
+    const body = Buffer.from(encodeManifest(manifest));
+    const bytes = body.length + created.reduce((sum, { data }) => sum + data.length, 0);
+    // A task event's usual publication: its bucket and the manifest in one request, one write to ZooKeeper's log.
+    const inOne =
+      bytes <= MAX_MULTI_BYTES &&
+      (await session.multi(`publish version ${version}`, [...created.map(({ node, data }) => ({ create: `${path}/${node}`, data, acl })), { set: path, data: body }]).then(
+        () => true,
+        (error: unknown) => {
+          // A node of these very bytes is there already (named by content; an attempt that failed half-way wrote it): one by one, then.
+          if (error instanceof ZkOpError && error.code === ZK_CODES.NODE_EXISTS) return false;
+          throw error;
+        },
+      ));
+    if (!inOne) {
+      await Promise.all(created.map(({ node, data }) => session.create(`${path}/${node}`, data, acl).catch(ignoreExisting)));
+      await session.setData(path, body);
+    }
     const current = new Set([...buckets.values()].flatMap((bucket) => bucket.nodes));
     // Followers still reading the manifest before this one find its nodes for one more publication.
     await Promise.all([...before.retiring].filter((node) => !current.has(node)).map((node) => session.remove(`${path}/${node}`).catch(ignoreMissing)));

@@ -43,6 +43,8 @@ export interface FanoutOptions {
   readonly marathon: LeaderMarathonAccess;
   /** The reconciler: fetch everything again, now. */
   readonly sourceChanged: (reason: string) => void;
+  /** The reconciler: these apps changed (new, changed or gone). */
+  readonly appsChanged: (appIds: readonly string[], reason: string) => void;
   readonly log: Logger;
   /**
    * How often a leader publishes again what changed without a fetch (what it says of
@@ -94,6 +96,8 @@ export class MarathonFanout {
    */
   #ownLast: { readonly apps: readonly App[]; readonly version: number } | null = null;
   #republishTimer: ReturnType<typeof setInterval> | null = null;
+  /** Marathon's list problems of the version read last: new ones need a full fetch to be shown. */
+  #problemsRead: readonly { readonly id: string; readonly message: string }[] | null = null;
   /** Role changes one after another: stopping the watcher is awaited before following starts. */
   #switching: Promise<void> = Promise.resolve();
 
@@ -123,7 +127,7 @@ export class MarathonFanout {
   /** Marathon while leading; the apps last read from ZooKeeper otherwise. */
   readonly source: AppsSource = {
     fetchApps: async () => (this.#role === "leader" ? this.#options.marathon.fetchApps() : this.#publishedList()),
-    fetchApp: async (id) => (this.#role === "leader" ? this.#options.marathon.fetchApp(id) : (this.#follower.current()?.apps.find((app) => app.id === id) ?? null)),
+    fetchApp: async (id) => (this.#role === "leader" ? this.#options.marathon.fetchApp(id) : (this.#follower.current()?.byId.get(id) ?? null)),
     asksMarathon: () => this.#role === "leader",
   };
 
@@ -176,7 +180,15 @@ export class MarathonFanout {
 
   #followed(followed: FollowedApps): void {
     if (this.#role === "leader") return;
-    this.#options.sourceChanged(`apps version ${followed.manifest.version} published by ${followed.manifest.leader}`);
+    const reason = `apps version ${followed.manifest.version} published by ${followed.manifest.leader}`;
+    const problemsBefore = this.#problemsRead;
+    this.#problemsRead = followed.manifest.problems;
+    // A task event changes an app or two: those are fetched (from what was read), not every app.
+    if (followed.changed !== null && Bun.deepEquals(problemsBefore, followed.manifest.problems)) {
+      if (followed.changed.length > 0) this.#options.appsChanged(followed.changed, reason);
+      return;
+    }
+    this.#options.sourceChanged(reason);
   }
 
   #publish(): void {
@@ -202,6 +214,7 @@ export class MarathonFanout {
     if (this.#role !== "leader") return;
     const { marathon, log, republishMs } = this.#options;
     this.#follower.stop();
+    this.#follower.reset();
     this.#leaderSince = new Date().toISOString();
     // Nothing is published before this leader fetched from Marathon itself.
     this.#lastApps = null;

@@ -47,6 +47,12 @@ declare module "node-zookeeper-client" {
   }
 
   type Callback<T> = (error: ZooKeeperError | null, result: T) => void;
+
+  export interface Transaction {
+    create(path: string, data: Buffer | null, acls: ACL[], mode: number): Transaction;
+    setData(path: string, data: Buffer | null, version: number): Transaction;
+    commit(callback: (error: ZooKeeperError | null, results: unknown) => void): void;
+  }
   type Watcher = (event: Event) => void;
 
   export interface Client extends EventEmitter {
@@ -63,6 +69,7 @@ declare module "node-zookeeper-client" {
     getData(path: string, watcher: Watcher | undefined, callback: (error: ZooKeeperError | null, data: Buffer | undefined, stat: Stat) => void): void;
     exists(path: string, watcher: Watcher | undefined, callback: Callback<Stat | null>): void;
     getChildren(path: string, watcher: Watcher | undefined, callback: Callback<string[]>): void;
+    transaction(): Transaction;
     /** Not public API: the connection manager, reached into only to guard and tear down its socket. */
     readonly connectionManager: Record<string, unknown>;
   }

@@ -126,6 +126,21 @@ export class ZkSession {
   }
 
   /**
+   * Creates nodes and sets data in one request, all or nothing: one round trip and one
+   * write to ZooKeeper's log. The request must stay under `jute.maxbuffer` (1 MB) whole.
+   */
+  multi(what: string, ops: readonly ({ readonly create: string; readonly data: Buffer; readonly acl: ACL[] } | { readonly set: string; readonly data: Buffer })[]): Promise<void> {
+    return this.#op(what, (done) => {
+      const transaction = this.#client.transaction();
+      for (const op of ops) {
+        if ("create" in op) transaction.create(op.create, op.data, op.acl, zookeeper.CreateMode.PERSISTENT);
+        else transaction.setData(op.set, op.data, -1);
+      }
+      transaction.commit((error) => done(error, undefined));
+    });
+  }
+
+  /**
    * Creates `<prefix><sequence>`, ephemeral (gone with this session): the node a leader
    * election enters with (cluster/leader-election.ts). Resolves with the created path.
    */

@@ -124,8 +124,10 @@ describe("publishing and following the apps", () => {
     // Apps of the buckets that did not change are the objects read before.
     const before = new Map(seen[0]!.apps.map((entry) => [entry.id, entry]));
     const reread = seen[1]!.apps.filter((entry) => before.get(entry.id) !== entry);
-    expect(reread.length).toBeLessThan(first.length / 50);
-    expect(reread.map((entry) => entry.id)).toContain(first[7]!.id);
+    // Only the changed app is a new object, and it alone is reported as changed.
+    expect(reread.map((entry) => entry.id)).toEqual([first[7]!.id]);
+    expect(seen[0]!.changed).toBeNull();
+    expect(seen[1]!.changed).toEqual([first[7]!.id]);
 
     // The same apps again: nothing written, no new version.
     publisher.publish(publication(second));
@@ -136,6 +138,8 @@ describe("publishing and following the apps", () => {
     publisher.publish(publication(third));
     await eventually(() => seen.length === 3, "the third version");
     expect(ids(seen[2]!.apps)).toEqual(ids(third));
+    expect([...seen[2]!.changed!].sort()).toEqual([first[0]!.id, "/zz-new"].sort());
+    expect(seen[2]!.byId.get("/zz-new")).toEqual(third.at(-1)!);
     expect(follower.status()).toMatchObject({ version: 3, lastError: null, connected: true });
   });
 

@@ -1,0 +1,164 @@
+/**
+ * Issue 21 item 6: Marathon's load against the number of appliances, with one watcher per
+ * cluster (ZooKeeper's fanout) and without it.
+ *
+ *   node_modules/.bin/bun scripts/bench/fanout.ts [--sizes 1,5,20] [--without 5,20] [--samples 40]
+ *
+ * A real ZooKeeper and the Marathon simulator with 100 apps (20 of them probed, 2 instances
+ * each). For each size N, N appliances (dist/bamboo, each with its HAProxy) share one
+ * ZooKeeper path, started one after another. Then the same churn for every size: --samples
+ * scale-ups, one at a time, each of a probed app by one task (each app at most twice, within
+ * its slots). Measured over the churn:
+ *  - Marathon's REST requests (the simulator counts them; the event streams apart) and the
+ *    most event streams open at once;
+ *  - event → routable on a follower: from the scale call (the simulator's TASK_RUNNING) to
+ *    the first request a follower's HAProxy sends to the new task, rotating over the
+ *    followers (with one appliance, on it); and ZooKeeper's round trip, for the target
+ *    "p99 ≤ 100 ms plus the ZooKeeper round trip".
+ * --without runs the same sizes with BAMBOO_MARATHON_FANOUT=false, every appliance watching
+ * Marathon itself, for comparison. Bounded in count and time; prints and exits 0.
+ */
+import { rawClient } from "../../test/store/raw-zk.ts";
+import { MarathonSim } from "../../test/support/marathon-sim.ts";
+import { startZooKeeper, type ZooKeeperServer } from "../../test/support/zookeeper.ts";
+import { probeUntilHit, watchFirstHit } from "./first-hit.ts";
+import { fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+
+const APPS = 100;
+const PROBED_APPS = 20;
+const PROBED_INSTANCES = 2;
+const PROBE_TIMEOUT_MS = 5_000;
+
+interface Figures {
+  readonly appliances: number;
+  readonly fanout: boolean;
+  readonly requests: number;
+  readonly maxStreams: number;
+  readonly latencies: readonly number[];
+  readonly unroutable: number;
+  readonly readySeconds: number;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
+}
+
+const sizesOf = (text: string) => text.split(",").filter(Boolean).map(Number);
+const appId = (i: number) => `/fan/app${String(i).padStart(3, "0")}`;
+const restRequests = (sim: MarathonSim) => sim.requestLog.filter((r) => r.path !== "/v2/events").length;
+
+async function measure(zk: ZooKeeperServer, size: number, fanout: boolean, samples: number, run: number): Promise<Figures> {
+  const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
+  const appliances: BenchBamboo[] = [];
+  try {
+    for (let i = 0; i < APPS; i++) await sim.deployApp({ id: appId(i), instances: i < PROBED_APPS ? PROBED_INSTANCES : 1 });
+    const env = { BAMBOO_ZK_HOST: zk.connectionString, BAMBOO_ZK_PATH: `/bench-fanout-${run}/state`, BAMBOO_MARATHON_FANOUT: String(fanout) };
+    const started = performance.now();
+    for (let i = 0; i < size; i++) {
+      const bamboo = await startBamboo(sim.url, env);
+      appliances.push(bamboo);
+      await waitReady(bamboo, 60_000);
+    }
+    const readySeconds = (performance.now() - started) / 1000;
+    const roles = await Promise.all(appliances.map(async (bamboo) => (await bamboo.status()).cluster?.role ?? "alone"));
+    const followers = appliances.filter((_, i) => roles[i] === "follower");
+    const targets = followers.length > 0 ? followers : appliances;
+    const probed = Array.from({ length: PROBED_APPS }, (_, i) => appId(i));
+    for (const target of targets) {
+      const routed = await until(async () => (await Promise.all(probed.map((id) => fetch(`${target.http}${id}`).then((r) => r.status === 200, () => false)))).every(Boolean), 30_000, 100);
+      if (!routed) throw new Error(`probed apps not routed on ${target.api}; see ${target.logPath}`);
+    }
+
+    const requestsBefore = restRequests(sim);
+    let maxStreams = sim.openStreams;
+    const streams = setInterval(() => (maxStreams = Math.max(maxStreams, sim.openStreams)), 50);
+    const latencies: number[] = [];
+    let unroutable = 0;
+    try {
+      for (let s = 0; s < samples; s++) {
+        const id = probed[s % PROBED_APPS]!;
+        const known = new Set(sim.tasks(id).map((task) => task.id));
+        const target = targets[s % targets.length]!;
+        const start = performance.now();
+        const fresh = (await sim.scale(id, known.size + 1)).find((task) => !known.has(task.id));
+        if (!fresh) continue;
+        const hit = await probeUntilHit(`${target.http}${id}`, watchFirstHit(fresh, []), PROBE_TIMEOUT_MS);
+        if (hit === null) unroutable++;
+        else latencies.push(hit - start);
+      }
+      // Whatever the last events still cost, counted once everything is quiet.
+      let last = -1;
+      await until(() => {
+        const now = restRequests(sim);
+        const quiet = now === last;
+        last = now;
+        return quiet;
+      }, 10_000, 500);
+    } finally {
+      clearInterval(streams);
+    }
+    return { appliances: size, fanout, requests: restRequests(sim) - requestsBefore, maxStreams, latencies, unroutable, readySeconds };
+  } finally {
+    for (const bamboo of appliances) await bamboo.stop();
+    await sim.stop();
+  }
+}
+
+/** The median of 20 reads of a small node: what a follower's read of the manifest costs at least. */
+async function zkRoundTripMs(zk: ZooKeeperServer): Promise<number> {
+  const raw = await rawClient(zk.connectionString);
+  try {
+    await raw.mkdirp("/bench-fanout-rtt");
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const start = performance.now();
+      await raw.get("/bench-fanout-rtt");
+      times.push(performance.now() - start);
+    }
+    return percentile(times, 50);
+  } finally {
+    raw.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = sizesOf(arg("--sizes", "1,5,20"));
+  const without = sizesOf(arg("--without", "5,20"));
+  const samples = Number(arg("--samples", "40"));
+  if (samples > PROBED_APPS * 2) throw new Error(`--samples at most ${PROBED_APPS * 2}: each probed app grows by two tasks at most, within its slots`);
+  console.log(`fanout benchmark · ${await machineLine()}`);
+  const zk = await startZooKeeper();
+  const results: Figures[] = [];
+  let run = 0;
+  try {
+    const rtt = await zkRoundTripMs(zk);
+    for (const [fanout, list] of [[true, sizes], [false, without]] as const) {
+      for (const size of list) {
+        console.log(`… ${size} appliance(s), fanout ${fanout ? "on" : "off"}`);
+        results.push(await measure(zk, size, fanout, samples, run++));
+      }
+    }
+    printTable(
+      `${APPS} apps in the simulator; ${samples} scale-ups of one task each, one at a time; event → routable on ${"a follower (rotating)"}; ZooKeeper round trip ${fmt(rtt, 2)} ms`,
+      ["appliances", "fanout", "Marathon requests", "per scale-up", "event streams (max open)", "event→routable p50", "p99", "unreached", "started in", "target p99 ≤ 100 ms + ZK"],
+      results.map((r) => [
+        String(r.appliances),
+        r.fanout ? "on" : "off",
+        String(r.requests),
+        fmt(r.requests / samples, 2),
+        String(r.maxStreams),
+        `${fmt(percentile(r.latencies, 50))} ms`,
+        `${fmt(percentile(r.latencies, 99))} ms`,
+        String(r.unroutable),
+        `${fmt(r.readySeconds)} s`,
+        r.fanout ? verdict(percentile(r.latencies, 99) <= 100 + rtt && r.unroutable === 0) : "(comparison)",
+      ]),
+    );
+  } finally {
+    await zk.stop();
+  }
+}
+
+await main();
+process.exit(0);

@@ -37,6 +37,9 @@ interface Figures {
   readonly latencies: readonly number[];
   readonly unroutable: number;
   readonly readySeconds: number;
+  /** bamboo's own histograms, as means: the leader's writing of a version, and the followers' lag in reading it. */
+  readonly publishMs: number;
+  readonly lagMs: number;
 }
 
 function arg(name: string, fallback: string): string {
@@ -98,11 +101,25 @@ async function measure(zk: ZooKeeperServer, size: number, fanout: boolean, sampl
     } finally {
       clearInterval(streams);
     }
-    return { appliances: size, fanout, requests: restRequests(sim) - requestsBefore, maxStreams, latencies, unroutable, readySeconds };
+    const means = await Promise.all(appliances.map(async (bamboo) => {
+      const text = await (await fetch(`${bamboo.api}/metrics`, { headers: bamboo.auth })).text();
+      return { publish: histogramMean(text, "bamboo_fanout_publish_seconds"), lag: histogramMean(text, "bamboo_fanout_lag_seconds") };
+    }));
+    const meanOf = (pick: (m: { publish: { sum: number; count: number }; lag: { sum: number; count: number } }) => { sum: number; count: number }) => {
+      const total = means.map(pick).reduce((a, b) => ({ sum: a.sum + b.sum, count: a.count + b.count }), { sum: 0, count: 0 });
+      return total.count === 0 ? NaN : (total.sum / total.count) * 1000;
+    };
+    return { appliances: size, fanout, requests: restRequests(sim) - requestsBefore, maxStreams, latencies, unroutable, readySeconds, publishMs: meanOf((m) => m.publish), lagMs: meanOf((m) => m.lag) };
   } finally {
     for (const bamboo of appliances) await bamboo.stop();
     await sim.stop();
   }
+}
+
+/** A histogram's sum and count from Prometheus text; zero when absent. */
+function histogramMean(text: string, name: string): { sum: number; count: number } {
+  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return { sum: value("sum"), count: value("count") };
 }
 
 /** The median of 20 reads of a small node: what a follower's read of the manifest costs at least. */
@@ -141,7 +158,7 @@ async function main(): Promise<void> {
     }
     printTable(
       `${APPS} apps in the simulator; ${samples} scale-ups of one task each, one at a time; event → routable on ${"a follower (rotating)"}; ZooKeeper round trip ${fmt(rtt, 2)} ms`,
-      ["appliances", "fanout", "Marathon requests", "per scale-up", "event streams (max open)", "event→routable p50", "p99", "unreached", "started in", "target p99 ≤ 100 ms + ZK"],
+      ["appliances", "fanout", "Marathon requests", "per scale-up", "event streams (max open)", "event→routable p50", "p99", "unreached", "publish (mean)", "follower lag (mean)", "started in", "target p99 ≤ 100 ms + ZK"],
       results.map((r) => [
         String(r.appliances),
         r.fanout ? "on" : "off",
@@ -151,6 +168,8 @@ async function main(): Promise<void> {
         `${fmt(percentile(r.latencies, 50))} ms`,
         `${fmt(percentile(r.latencies, 99))} ms`,
         String(r.unroutable),
+        r.fanout ? `${fmt(r.publishMs)} ms` : "",
+        r.fanout ? `${fmt(r.lagMs)} ms` : "",
         `${fmt(r.readySeconds)} s`,
         r.fanout ? verdict(percentile(r.latencies, 99) <= 100 + rtt && r.unroutable === 0) : "(comparison)",
       ]),

@@ -23,11 +23,8 @@ export interface FollowerOptions {
   readonly log?: StoreLog;
 }
 
-/** A published version as this follower holds it. */
+/** A published version as this follower read it; its apps are the follower's `apps()` and `app(id)`. */
 export interface FollowedApps {
-  /** Every app; an app that did not change since the version before is the object read then. */
-  readonly apps: readonly App[];
-  readonly byId: ReadonlyMap<string, App>;
   readonly manifest: Manifest;
   /** When this follower had it (ISO). */
   readonly readAt: string;
@@ -63,6 +60,10 @@ export class AppsFollower {
   #detach: (() => void) | null = null;
   #session: ZkSession | null = null;
   #buckets = new Map<string, HeldBucket>();
+  /** The apps of the version read last, by id; an app that did not change since the version before is the object read then. */
+  #byId = new Map<string, App>();
+  /** The same apps as a list, made when asked for (a full fetch), not at every version. */
+  #list: readonly App[] | null = null;
   #followed: FollowedApps | null = null;
   #lastError: string | null = null;
   #reading = false;
@@ -110,7 +111,20 @@ export class AppsFollower {
    */
   reset(): void {
     this.#buckets = new Map();
+    this.#byId = new Map();
+    this.#list = null;
     this.#followed = null;
+  }
+
+  /** Every app of the version read last. */
+  apps(): readonly App[] {
+    this.#list ??= [...this.#buckets.values()].flatMap((bucket) => bucket.apps);
+    return this.#list;
+  }
+
+  /** One app of the version read last, undefined when it has none of that id. */
+  app(id: string): App | undefined {
+    return this.#byId.get(id);
   }
 
   /** The last version read, null before the first. */
@@ -188,7 +202,7 @@ export class AppsFollower {
       this.#lastError = null;
       return;
     }
-    const before = this.#followed;
+    const first = this.#followed === null;
     const buckets = new Map<string, HeldBucket>();
     const changed = new Set<string>();
     await Promise.all(
@@ -203,7 +217,7 @@ export class AppsFollower {
         if (!decoded.ok) throw new Error(`bucket ${bucket} of version ${manifest.version} does not read: ${decoded.message}`);
         // What did not change keeps the object read before, which is how everything downstream skips it.
         const apps = decoded.value.map((app) => {
-          const was = before?.byId.get(app.id);
+          const was = this.#byId.get(app.id);
           if (was !== undefined && Bun.deepEquals(was, app, true)) return was;
           changed.add(app.id);
           return app;
@@ -214,10 +228,17 @@ export class AppsFollower {
     );
     for (const [bucket, held] of this.#buckets) if (!buckets.has(bucket)) for (const app of held.apps) changed.add(app.id);
     if (session !== this.#session) return;
+    // The whole version read: only now does it replace the one before.
+    for (const [bucket, held] of buckets) {
+      if (this.#buckets.get(bucket) === held) continue;
+      for (const app of this.#buckets.get(bucket)?.apps ?? []) this.#byId.delete(app.id);
+      for (const app of held.apps) this.#byId.set(app.id, app);
+    }
+    for (const [bucket, held] of this.#buckets) if (!buckets.has(bucket)) for (const app of held.apps) this.#byId.delete(app.id);
     this.#buckets = buckets;
+    this.#list = null;
     const readAt = new Date();
-    const apps = [...buckets.values()].flatMap((bucket) => bucket.apps);
-    this.#followed = { apps, byId: new Map(apps.map((app) => [app.id, app])), manifest, readAt: readAt.toISOString(), changed: before === null ? null : [...changed] };
+    this.#followed = { manifest, readAt: readAt.toISOString(), changed: first ? null : [...changed] };
     this.#lastError = null;
     const lag = (readAt.getTime() - Date.parse(manifest.publishedAt)) / 1000;
     if (Number.isFinite(lag)) this.#lag.observe(Math.max(0, lag));

@@ -127,7 +127,7 @@ export class MarathonFanout {
   /** Marathon while leading; the apps last read from ZooKeeper otherwise. */
   readonly source: AppsSource = {
     fetchApps: async () => (this.#role === "leader" ? this.#options.marathon.fetchApps() : this.#publishedList()),
-    fetchApp: async (id) => (this.#role === "leader" ? this.#options.marathon.fetchApp(id) : (this.#follower.current()?.byId.get(id) ?? null)),
+    fetchApp: async (id) => (this.#role === "leader" ? this.#options.marathon.fetchApp(id) : (this.#follower.app(id) ?? null)),
     asksMarathon: () => this.#role === "leader",
   };
 
@@ -172,7 +172,7 @@ export class MarathonFanout {
     const followed = this.#follower.current();
     const own = this.#ownLast;
     if (followed !== null && (own === null || followed.manifest.version >= own.version)) {
-      return { apps: followed.apps, problems: followed.manifest.problems.map((problem) => ({ appId: problem.id, message: problem.message })), unreadable: [] };
+      return { apps: this.#follower.apps(), problems: followed.manifest.problems.map((problem) => ({ appId: problem.id, message: problem.message })), unreadable: [] };
     }
     if (own !== null) return { apps: own.apps, problems: this.#options.marathon.problems(), unreadable: [] };
     throw new Error("no apps are published in ZooKeeper yet: waiting for the leader's first publication");

@@ -96,9 +96,10 @@ describe("publishing and following the apps", () => {
     return publisher;
   }
 
-  function followerAt(path: string): { follower: AppsFollower; seen: FollowedApps[] } {
-    const seen: FollowedApps[] = [];
-    const follower = new AppsFollower({ keeper: keeper(), path }, (followed) => seen.push(followed));
+  /** A follower, and each version it read with the apps it held then. */
+  function followerAt(path: string): { follower: AppsFollower; seen: (FollowedApps & { readonly apps: readonly App[] })[] } {
+    const seen: (FollowedApps & { readonly apps: readonly App[] })[] = [];
+    const follower: AppsFollower = new AppsFollower({ keeper: keeper(), path }, (followed) => seen.push({ ...followed, apps: follower.apps() }));
     follower.start();
     cleanups.push(() => follower.stop());
     return { follower, seen };
@@ -139,7 +140,7 @@ describe("publishing and following the apps", () => {
     await eventually(() => seen.length === 3, "the third version");
     expect(ids(seen[2]!.apps)).toEqual(ids(third));
     expect([...seen[2]!.changed!].sort()).toEqual([first[0]!.id, "/zz-new"].sort());
-    expect(seen[2]!.byId.get("/zz-new")).toEqual(third.at(-1)!);
+    expect(follower.app("/zz-new")).toEqual(third.at(-1)!);
     expect(follower.status()).toMatchObject({ version: 3, lastError: null, connected: true });
   });
 
@@ -203,6 +204,6 @@ describe("publishing and following the apps", () => {
     await eventually(() => follower.status().lastError !== null, "the problem to be said");
     expect(follower.status().lastError).toContain(`bucket 1 of version ${manifest.version + 1} does not read: not a gzipped bucket`);
     expect(follower.status().lastError).toContain(`routing the apps of version ${manifest.version} meanwhile`);
-    expect(ids(follower.current()!.apps)).toEqual(["/a"]);
+    expect(ids(follower.apps())).toEqual(["/a"]);
   });
 });

@@ -31,7 +31,7 @@ import { openSync } from "node:fs";
 import { hostname } from "node:os";
 import { MarathonFanout } from "./cluster/fanout.ts";
 import { SETTINGS } from "./config/settings.ts";
-import { serviceAcl, siblingPath } from "./store/zk-layout.ts";
+import { privateAcl, siblingPath } from "./store/zk-layout.ts";
 import { mkdir } from "node:fs/promises";
 import { errorMessage } from "./system/error-message.ts";
 import type { Store } from "./store/types.ts";
@@ -171,7 +171,7 @@ export class Appliance implements ApplianceView {
         ? new MarathonFanout({
             keeper,
             path: siblingPath(config.zookeeper.path, "cluster"),
-            acl: serviceAcl(config.zookeeper.auth),
+            acl: privateAcl(config.zookeeper.auth),
             name: applianceName(config),
             marathon: {
               fetchApps: () => marathon.fetchApps(),

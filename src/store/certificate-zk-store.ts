@@ -12,18 +12,18 @@
  * @module
  */
 
-import zookeeper, { type ACL } from "node-zookeeper-client";
+import type { ACL } from "node-zookeeper-client";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { certificateNameProblem } from "../tls/certificate-name.ts";
 import { CertificateList, storeRefusal } from "./certificate-file-store.ts";
 import { writeFileAtomic } from "../system/atomic-file.ts";
 import type { CertificateStore, CertificateStoreStatus, StoredCertificate } from "./certificates.ts";
-import { chrootHint, siblingPath } from "./zk-layout.ts";
+import { chrootHint, privateAcl, siblingPath } from "./zk-layout.ts";
 import type { ZkKeeper } from "./zk-keeper.ts";
 import { ZkMirror } from "./zk-mirror.ts";
 import { ZkReplica } from "./zk-replica.ts";
-import { ZK_CODES, ZkOpError, ZkSession } from "./zk-session.ts";
+import { ZK_CODES, ZkOpError } from "./zk-session.ts";
 import type { StoreLog } from "./types.ts";
 
 /**
@@ -40,15 +40,6 @@ const SNAPSHOT_FORMAT = "bamboo-certificates/1";
  */
 export function certificatesZkPath(servicesPath: string): string {
   return siblingPath(servicesPath, "certificates");
-}
-
-/**
- * Certificate nodes hold private keys: with auth, only bamboo's digest identity may do
- * anything with them, reading included; without, they are open, as the services are.
- */
-export function certificateAcl(auth: string): ACL[] {
-  if (auth === "") return zookeeper.ACL.OPEN_ACL_UNSAFE;
-  return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id("digest", ZkSession.digestId(auth)))];
 }
 
 /** Where the certificates live; the session (hosts, auth, timeouts) is the keeper's. */
@@ -82,7 +73,7 @@ export class CertificateZkStore implements CertificateStore {
     this.#keeper = options.keeper;
     this.#log = options.log;
     this.#list = new CertificateList(options.log);
-    this.#acl = certificateAcl(options.keeper.auth);
+    this.#acl = privateAcl(options.keeper.auth);
     this.#replica = new ZkReplica(
       {
         keeper: options.keeper,

@@ -22,6 +22,16 @@ export function serviceAcl(auth: string): ACL[] {
   ];
 }
 
+/**
+ * For nodes only bamboo may read: certificates (their private keys) and the apps a leader
+ * publishes (their env, which often holds secrets). With auth, only bamboo's digest identity
+ * may do anything with them; without, they are open, as the services are.
+ */
+export function privateAcl(auth: string): ACL[] {
+  if (auth === "") return zookeeper.ACL.OPEN_ACL_UNSAFE;
+  return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id("digest", ZkSession.digestId(auth)))];
+}
+
 /** Creates `path` and its missing parents; parents stay open like Bamboo's, the base node gets `acl`. */
 export async function ensureBasePath(session: ZkSession, path: string, acl: ACL[], log?: StoreLog): Promise<void> {
   if (await session.exists(path)) return;

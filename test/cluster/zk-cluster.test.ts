@@ -6,6 +6,7 @@ import { LeaderElection, type ElectionRole } from "../../src/cluster/leader-elec
 import { BUCKETS, MAX_PART_BYTES } from "../../src/cluster/published-apps.ts";
 import type { App } from "../../src/marathon/types.ts";
 import { ZkKeeper } from "../../src/store/zk-keeper.ts";
+import { privateAcl } from "../../src/store/zk-layout.ts";
 import { app, task } from "../routing/builders.ts";
 import { eventually } from "../store/contract.ts";
 import { rawClient } from "../store/raw-zk.ts";
@@ -189,6 +190,27 @@ describe("publishing and following the apps", () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_PART_BYTES);
     expect((await raw.get(path))!.length).toBeLessThan(64 * 1024);
   }, 60_000);
+
+  test("with BAMBOO_ZK_AUTH, what is published (the apps' env included) is readable by bamboo's identity alone", async () => {
+    const path = `${freshPath()}/apps`;
+    const auth = "bamboo:secret";
+    const one = new ZkKeeper({ hosts: [server.connectionString], auth, sessionTimeoutMs: 2000 });
+    cleanups.push(one.attach({ probePath: "/", opened() {}, connected() {}, disconnected() {}, lost() {} }));
+    await eventually(() => one.live !== null, "a session");
+    const publisher = new AppsPublisher({ keeper: one, path, acl: privateAcl(auth) });
+    cleanups.push(() => publisher.stop());
+    publisher.publish(publication([app({ id: "/a", env: { DB_PASSWORD: "hunter2" } })]));
+    await eventually(() => publisher.status().version === 1, "the first version");
+    const outsider = await rawClient(server.connectionString);
+    cleanups.push(() => outsider.close());
+    await expect(outsider.get(path)).rejects.toMatchObject({ code: zookeeper.Exception.NO_AUTH });
+    const seen: FollowedApps[] = [];
+    const follower = new AppsFollower({ keeper: new ZkKeeper({ hosts: [server.connectionString], auth, sessionTimeoutMs: 2000 }), path }, (followed) => seen.push(followed));
+    follower.start();
+    cleanups.push(() => follower.stop());
+    await eventually(() => seen.length === 1, "bamboo's own follower to read it");
+    expect(follower.app("/a")?.env.DB_PASSWORD).toBe("hunter2");
+  });
 
   test("a bucket that does not decode keeps the version read before, and says why", async () => {
     const path = `${freshPath()}/apps`;

@@ -40,6 +40,8 @@ interface Figures {
   /** bamboo's own histograms, as means: the leader's writing of a version, and the followers' lag in reading it. */
   readonly publishMs: number;
   readonly lagMs: number;
+  /** CPU time (user and system) of every bamboo and HAProxy worker over the churn, per scale-up. */
+  readonly cpuMsPerEvent: number;
 }
 
 function arg(name: string, fallback: string): string {
@@ -73,6 +75,9 @@ async function measure(zk: ZooKeeperServer, size: number, fanout: boolean, sampl
       if (!routed) throw new Error(`probed apps not routed on ${target.api}; see ${target.logPath}`);
     }
 
+    const workers = (await Promise.all(appliances.map(async (bamboo) => (await bamboo.status()).haproxy.workerPid))).filter((pid): pid is number => pid !== null);
+    const pids = [...appliances.map((bamboo) => bamboo.pid), ...workers];
+    const cpuBefore = await cpuMs(pids);
     const requestsBefore = restRequests(sim);
     let maxStreams = sim.openStreams;
     const streams = setInterval(() => (maxStreams = Math.max(maxStreams, sim.openStreams)), 50);
@@ -101,6 +106,7 @@ async function measure(zk: ZooKeeperServer, size: number, fanout: boolean, sampl
     } finally {
       clearInterval(streams);
     }
+    const cpuMsPerEvent = ((await cpuMs(pids)) - cpuBefore) / samples;
     const means = await Promise.all(appliances.map(async (bamboo) => {
       const text = await (await fetch(`${bamboo.api}/metrics`, { headers: bamboo.auth })).text();
       return { publish: histogramMean(text, "bamboo_fanout_publish_seconds"), lag: histogramMean(text, "bamboo_fanout_lag_seconds") };
@@ -109,11 +115,23 @@ async function measure(zk: ZooKeeperServer, size: number, fanout: boolean, sampl
       const total = means.map(pick).reduce((a, b) => ({ sum: a.sum + b.sum, count: a.count + b.count }), { sum: 0, count: 0 });
       return total.count === 0 ? NaN : (total.sum / total.count) * 1000;
     };
-    return { appliances: size, fanout, requests: restRequests(sim) - requestsBefore, maxStreams, latencies, unroutable, readySeconds, publishMs: meanOf((m) => m.publish), lagMs: meanOf((m) => m.lag) };
+    return { appliances: size, fanout, requests: restRequests(sim) - requestsBefore, maxStreams, latencies, unroutable, readySeconds, publishMs: meanOf((m) => m.publish), lagMs: meanOf((m) => m.lag), cpuMsPerEvent };
   } finally {
     for (const bamboo of appliances) await bamboo.stop();
     await sim.stop();
   }
+}
+
+/** User and system CPU time of these processes so far, in ms (from /proc, 100 ticks a second). */
+async function cpuMs(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await Bun.file(`/proc/${pid}/stat`).text().catch(() => "");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10;
 }
 
 /** A histogram's sum and count from Prometheus text; zero when absent. */
@@ -158,7 +176,7 @@ async function main(): Promise<void> {
     }
     printTable(
       `${APPS} apps in the simulator; ${samples} scale-ups of one task each, one at a time; event → routable on ${"a follower (rotating)"}; ZooKeeper round trip ${fmt(rtt, 2)} ms`,
-      ["appliances", "fanout", "Marathon requests", "per scale-up", "event streams (max open)", "event→routable p50", "p99", "unreached", "publish (mean)", "follower lag (mean)", "started in", "target p99 ≤ 100 ms + ZK"],
+      ["appliances", "fanout", "Marathon requests", "per scale-up", "event streams (max open)", "event→routable p50", "p99", "unreached", "publish (mean)", "follower lag (mean)", "CPU per scale-up (all)", "started in", "target p99 ≤ 100 ms + ZK"],
       results.map((r) => [
         String(r.appliances),
         r.fanout ? "on" : "off",
@@ -170,6 +188,7 @@ async function main(): Promise<void> {
         String(r.unroutable),
         r.fanout ? `${fmt(r.publishMs)} ms` : "",
         r.fanout ? `${fmt(r.lagMs)} ms` : "",
+        `${fmt(r.cpuMsPerEvent)} ms`,
         `${fmt(r.readySeconds)} s`,
         r.fanout ? verdict(percentile(r.latencies, 99) <= 100 + rtt && r.unroutable === 0) : "(comparison)",
       ]),

@@ -173,6 +173,7 @@ export class Appliance implements ApplianceView {
             path: siblingPath(config.zookeeper.path, "cluster"),
             acl: privateAcl(config.zookeeper.auth),
             name: applianceName(config),
+            maxAppsBytes: config.marathon.maxResponseBytes,
             marathon: {
               fetchApps: () => marathon.fetchApps(),
               fetchApp: (id) => marathon.fetchApp(id),

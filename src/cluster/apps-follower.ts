@@ -20,6 +20,8 @@ export interface FollowerOptions {
   readonly keeper: ZkKeeper;
   /** The manifest's node. */
   readonly path: string;
+  /** A version whose apps' JSON is longer than this is refused (MARATHON_MAX_RESPONSE_SIZE: no larger than Marathon may answer). */
+  readonly maxBytes: number;
   readonly log?: StoreLog;
 }
 
@@ -43,6 +45,8 @@ export interface FollowerStatus {
 interface HeldBucket {
   readonly nodes: readonly string[];
   readonly apps: readonly App[];
+  /** Its JSON's length, counted against maxBytes. */
+  readonly bytes: number;
 }
 
 const MAX_RETRY_MS = 10_000;
@@ -205,6 +209,13 @@ export class AppsFollower {
     const first = this.#followed === null;
     const buckets = new Map<string, HeldBucket>();
     const changed = new Set<string>();
+    const { maxBytes } = this.#options;
+    // Counted as buckets come in, so a version too large for memory stops before it is all decoded.
+    let bytes = 0;
+    for (const [bucket, nodes] of Object.entries(manifest.buckets)) {
+      const held = this.#buckets.get(bucket);
+      if (held !== undefined && sameList(held.nodes, nodes)) bytes += held.bytes;
+    }
     await Promise.all(
       Object.entries(manifest.buckets).map(async ([bucket, nodes]) => {
         const held = this.#buckets.get(bucket);
@@ -215,15 +226,17 @@ export class AppsFollower {
         const parts = await Promise.all(nodes.map((node) => this.#readNode(session, `${path}/${node}`, manifest.version)));
         const decoded = decodeBucket(parts);
         if (!decoded.ok) throw new Error(`bucket ${bucket} of version ${manifest.version} does not read: ${decoded.message}`);
+        bytes += decoded.value.bytes;
+        if (bytes > maxBytes) throw new Error(`version ${manifest.version} holds more than ${maxBytes} bytes of apps, more than Marathon may answer (MARATHON_MAX_RESPONSE_SIZE)`);
         // What did not change keeps the object read before, which is how everything downstream skips it.
-        const apps = decoded.value.map((app) => {
+        const apps = decoded.value.apps.map((app) => {
           const was = this.#byId.get(app.id);
           if (was !== undefined && Bun.deepEquals(was, app, true)) return was;
           changed.add(app.id);
           return app;
         });
         for (const app of held?.apps ?? []) if (!apps.some((now) => now.id === app.id)) changed.add(app.id);
-        buckets.set(bucket, { nodes, apps });
+        buckets.set(bucket, { nodes, apps, bytes: decoded.value.bytes });
       }),
     );
     for (const [bucket, held] of this.#buckets) if (!buckets.has(bucket)) for (const app of held.apps) changed.add(app.id);

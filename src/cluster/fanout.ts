@@ -40,6 +40,8 @@ export interface FanoutOptions {
   readonly acl: ACL[];
   /** This appliance's name as the others see it. */
   readonly name: string;
+  /** The most a published version's apps may weigh (MARATHON_MAX_RESPONSE_SIZE). */
+  readonly maxAppsBytes: number;
   readonly marathon: LeaderMarathonAccess;
   /** The reconciler: fetch everything again, now. */
   readonly sourceChanged: (reason: string) => void;
@@ -106,7 +108,7 @@ export class MarathonFanout {
     const { keeper, path, acl, log } = options;
     this.#election = new LeaderElection({ keeper, path: `${path}/election`, acl, name: options.name, log }, (role) => this.#roleChanged(role));
     this.#publisher = new AppsPublisher({ keeper, path: `${path}/apps`, acl, log });
-    this.#follower = new AppsFollower({ keeper, path: `${path}/apps` }, (followed) => this.#followed(followed));
+    this.#follower = new AppsFollower({ keeper, path: `${path}/apps`, maxBytes: options.maxAppsBytes, log }, (followed) => this.#followed(followed));
   }
 
   /** Reads what is published and enters the election. */

@@ -26,6 +26,12 @@ export const MAX_PART_BYTES = 512 * 1024;
 /** A bucket decoded grows no larger than this, whatever a node holds: a gzip bomb stops here. */
 const MAX_BUCKET_JSON_BYTES = 64 * 1024 * 1024;
 
+/** A bucket's parts, at most (32 MB gzipped): a manifest naming more is refused before anything is read. */
+export const MAX_PARTS = 64;
+
+/** What a part node's name looks like (partName): anything else in a manifest is refused, never read. */
+const PART_NAME = /^b(\d{1,3})-[0-9a-f]{16}-\d{1,2}$/;
+
 /** Problems of Marathon's list a manifest carries, at most; the rest are counted. */
 export const MAX_MANIFEST_PROBLEMS = 200;
 const MAX_PROBLEM_CHARS = 500;
@@ -76,17 +82,22 @@ export function partName(bucket: number, key: string, part: number): string {
 /** A bucket's apps as node bodies: JSON, gzipped, cut at {@link MAX_PART_BYTES}. */
 export function encodeBucket(apps: readonly App[]): EncodedBucket {
   const json = JSON.stringify(apps);
+  if (json.length > MAX_BUCKET_JSON_BYTES) throw new Error(`${apps.length} apps weigh ${json.length} characters in one bucket, more than the ${MAX_BUCKET_JSON_BYTES} a follower reads`);
   const key = Bun.hash.wyhash(json).toString(16).padStart(16, "0");
   const zipped = gzipSync(json);
   const parts: Uint8Array[] = [];
   for (let at = 0; at < zipped.length || parts.length === 0; at += MAX_PART_BYTES) parts.push(zipped.subarray(at, at + MAX_PART_BYTES));
+  if (parts.length > MAX_PARTS) throw new Error(`${apps.length} apps take ${parts.length} nodes in one bucket, more than the ${MAX_PARTS} a follower reads`);
   return { key, parts };
 }
 
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
-/** A bucket's apps from its node bodies, each app checked field by field: ZooKeeper is another process's word. */
-export function decodeBucket(parts: readonly Uint8Array[]): Decoded<App[]> {
+/**
+ * A bucket's apps from its node bodies, each app checked field by field: ZooKeeper is another
+ * process's word. `bytes` is the JSON's length, which a follower adds up over a version.
+ */
+export function decodeBucket(parts: readonly Uint8Array[]): Decoded<{ readonly apps: App[]; readonly bytes: number }> {
   let json: string;
   try {
     json = gunzipSync(Buffer.concat(parts), { maxOutputLength: MAX_BUCKET_JSON_BYTES }).toString("utf8");
@@ -106,7 +117,7 @@ export function decodeBucket(parts: readonly Uint8Array[]): Decoded<App[]> {
     if (problem !== null) return { ok: false, message: `app ${index}: ${problem}` };
     apps.push(entry as App);
   }
-  return { ok: true, value: apps };
+  return { ok: true, value: { apps, bytes: json.length } };
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
@@ -125,10 +136,22 @@ export function decodeManifest(body: Uint8Array): Decoded<Manifest> {
   if (value.format !== APPS_FORMAT) return { ok: false, message: `format ${JSON.stringify(value.format)} is not ${APPS_FORMAT}: is the leader another version of bamboo?` };
   const problem =
     check(value, { version: "count", leader: "string", leaderSince: "string", publishedAt: "string", apps: "count" }) ??
-    (isRecord(value.buckets) && Object.entries(value.buckets).every(([bucket, parts]) => /^\d+$/.test(bucket) && isStringList(parts) && parts.length > 0) ? null : "buckets: expected bucket → list of node names") ??
+    bucketsProblem(value.buckets) ??
     (Array.isArray(value.problems) && value.problems.every((entry) => isRecord(entry) && check(entry, { id: "string", message: "string" }) === null) ? null : "problems: expected a list of {id, message}") ??
     (isRecord(value.marathon) && typeof value.marathon.connected === "boolean" && isStringOrNull(value.marathon.lastError) && isStringOrNull(value.marathon.lastSyncAt) ? null : "marathon: expected {connected, lastError, lastSyncAt}");
   return problem === null ? { ok: true, value: value as unknown as Manifest } : { ok: false, message: problem };
+}
+
+/** What is wrong with a manifest's buckets, or null: each a bucket number and 1 to MAX_PARTS of its own part names. */
+function bucketsProblem(buckets: unknown): string | null {
+  if (!isRecord(buckets)) return "buckets: expected bucket → list of node names";
+  for (const [bucket, parts] of Object.entries(buckets)) {
+    if (!/^\d{1,3}$/.test(bucket) || Number(bucket) >= BUCKETS) return `buckets: '${bucket.slice(0, 20)}' is no bucket from 0 to ${BUCKETS - 1}`;
+    if (!isStringList(parts) || parts.length === 0 || parts.length > MAX_PARTS) return `buckets: bucket ${bucket} should name 1 to ${MAX_PARTS} nodes`;
+    const stray = parts.find((part) => PART_NAME.exec(part)?.[1] !== bucket);
+    if (stray !== undefined) return `buckets: bucket ${bucket} names '${stray.slice(0, 40)}', which is none of its nodes`;
+  }
+  return null;
 }
 
 /** Marathon's list problems as a manifest carries them: bounded in number and length, the rest counted. */

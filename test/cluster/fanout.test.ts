@@ -58,6 +58,7 @@ class Appliance {
       path,
       acl: zookeeper.ACL.OPEN_ACL_UNSAFE,
       name,
+      maxAppsBytes: 256 * 1024 * 1024,
       marathon,
       sourceChanged: (reason) => this.fullFetches.push(reason),
       appsChanged: (ids) => this.changed.push(ids),

@@ -27,7 +27,7 @@ const MANIFEST: Manifest = {
   leaderSince: "2026-11-30T00:00:00.000Z",
   publishedAt: "2026-11-30T00:00:01.000Z",
   apps: 2,
-  buckets: { "3": ["b3-00ff-0"] },
+  buckets: { "3": ["b3-00000000000000ff-0"] },
   problems: [{ id: "/bad", message: "no id" }],
   marathon: { connected: true, lastError: null, lastSyncAt: "2026-11-30T00:00:01.000Z" },
 };
@@ -43,7 +43,7 @@ describe("buckets", () => {
 
   test("apps come back as they went, and the same apps give the same key", () => {
     const encoded = encodeBucket(APPS);
-    expect(decodeBucket(encoded.parts)).toEqual({ ok: true, value: APPS });
+    expect(decodeBucket(encoded.parts)).toMatchObject({ ok: true, value: { apps: APPS } });
     expect(encodeBucket(structuredClone(APPS)).key).toBe(encoded.key);
     expect(encodeBucket([APPS[0]!]).key).not.toBe(encoded.key);
   });
@@ -55,7 +55,7 @@ describe("buckets", () => {
     const { parts } = encodeBucket(big);
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(MAX_PART_BYTES);
-    expect(decodeBucket(parts)).toEqual({ ok: true, value: big });
+    expect(decodeBucket(parts)).toMatchObject({ ok: true, value: { apps: big } });
   });
 
   test.each([
@@ -88,8 +88,12 @@ describe("manifests", () => {
   test.each([
     ["another format", { ...MANIFEST, format: "bamboo-apps/2" }, 'format "bamboo-apps/2" is not bamboo-apps/1'],
     ["a version that is no count", { ...MANIFEST, version: -1 }, "version: expected a whole number from 0"],
-    ["a bucket with no nodes", { ...MANIFEST, buckets: { "3": [] } }, "buckets: expected bucket → list of node names"],
-    ["a bucket named by no number", { ...MANIFEST, buckets: { x: ["n"] } }, "buckets: expected"],
+    ["a bucket with no nodes", { ...MANIFEST, buckets: { "3": [] } }, "buckets: bucket 3 should name 1 to 64 nodes"],
+    ["a bucket named by no number", { ...MANIFEST, buckets: { x: ["n"] } }, "buckets: 'x' is no bucket from 0 to 255"],
+    ["a bucket past the last", { ...MANIFEST, buckets: { "256": ["b256-00000000000000ff-0"] } }, "buckets: '256' is no bucket"],
+    ["a node that is no part of its bucket", { ...MANIFEST, buckets: { "3": ["../../secret"] } }, "buckets: bucket 3 names '../../secret', which is none of its nodes"],
+    ["another bucket's node", { ...MANIFEST, buckets: { "3": ["b4-00000000000000ff-0"] } }, "which is none of its nodes"],
+    ["more nodes than a bucket may have", { ...MANIFEST, buckets: { "3": Array.from({ length: 65 }, (_, i) => `b3-00000000000000ff-${i}`) } }, "should name 1 to 64 nodes"],
     ["problems without messages", { ...MANIFEST, problems: [{ id: "/a" }] }, "problems: expected a list of {id, message}"],
     ["no word on Marathon", { ...MANIFEST, marathon: null }, "marathon: expected {connected, lastError, lastSyncAt}"],
   ])("refuse %s, saying what is wrong", (_name, manifest, message) => {

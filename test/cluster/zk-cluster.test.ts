@@ -35,6 +35,9 @@ afterAll(async () => {
 });
 
 /** A fresh path per test, so tests share the server and nothing else. */
+/** What a follower reads at most: MARATHON_MAX_RESPONSE_SIZE's default. */
+const MAX_BYTES = 256 * 1024 * 1024;
+
 const freshPath = () => `/cluster-test-${++base}`;
 
 function keeper(): ZkKeeper {
@@ -100,7 +103,7 @@ describe("publishing and following the apps", () => {
   /** A follower, and each version it read with the apps it held then. */
   function followerAt(path: string): { follower: AppsFollower; seen: (FollowedApps & { readonly apps: readonly App[] })[] } {
     const seen: (FollowedApps & { readonly apps: readonly App[] })[] = [];
-    const follower: AppsFollower = new AppsFollower({ keeper: keeper(), path }, (followed) => seen.push({ ...followed, apps: follower.apps() }));
+    const follower: AppsFollower = new AppsFollower({ keeper: keeper(), path, maxBytes: MAX_BYTES }, (followed) => seen.push({ ...followed, apps: follower.apps() }));
     follower.start();
     cleanups.push(() => follower.stop());
     return { follower, seen };
@@ -205,11 +208,27 @@ describe("publishing and following the apps", () => {
     cleanups.push(() => outsider.close());
     await expect(outsider.get(path)).rejects.toMatchObject({ code: zookeeper.Exception.NO_AUTH });
     const seen: FollowedApps[] = [];
-    const follower = new AppsFollower({ keeper: new ZkKeeper({ hosts: [server.connectionString], auth, sessionTimeoutMs: 2000 }), path }, (followed) => seen.push(followed));
+    const follower = new AppsFollower({ keeper: new ZkKeeper({ hosts: [server.connectionString], auth, sessionTimeoutMs: 2000 }), path, maxBytes: MAX_BYTES }, (followed) => seen.push(followed));
     follower.start();
     cleanups.push(() => follower.stop());
     await eventually(() => seen.length === 1, "bamboo's own follower to read it");
     expect(follower.app("/a")?.env.DB_PASSWORD).toBe("hunter2");
+  });
+
+  test("a version heavier than Marathon may answer is refused whole; the one before keeps routing", async () => {
+    const path = `${freshPath()}/apps`;
+    const publisher = await publisherAt(path);
+    const seen: FollowedApps[] = [];
+    const follower = new AppsFollower({ keeper: keeper(), path, maxBytes: 20_000 }, (followed) => seen.push(followed));
+    follower.start();
+    cleanups.push(() => follower.stop());
+    publisher.publish(publication(appsOf(5)));
+    await eventually(() => seen.length === 1, "the small version");
+    publisher.publish(publication(appsOf(500)));
+    await eventually(() => follower.status().lastError !== null, "the heavy version to be refused");
+    expect(follower.status().lastError).toContain("version 2 holds more than 20000 bytes of apps, more than Marathon may answer (MARATHON_MAX_RESPONSE_SIZE)");
+    expect(follower.apps()).toHaveLength(5);
+    expect(follower.status().version).toBe(1);
   });
 
   test("a bucket that does not decode keeps the version read before, and says why", async () => {
@@ -221,8 +240,8 @@ describe("publishing and following the apps", () => {
     const raw = await rawClient(server.connectionString);
     cleanups.push(() => raw.close());
     const manifest = JSON.parse((await raw.get(path))!);
-    await raw.create(`${path}/b1-bad-0`, "not gzip");
-    await raw.set(path, JSON.stringify({ ...manifest, version: manifest.version + 1, buckets: { "1": ["b1-bad-0"] } }));
+    await raw.create(`${path}/b1-00000000000000aa-0`, "not gzip");
+    await raw.set(path, JSON.stringify({ ...manifest, version: manifest.version + 1, buckets: { "1": ["b1-00000000000000aa-0"] } }));
     await eventually(() => follower.status().lastError !== null, "the problem to be said");
     expect(follower.status().lastError).toContain(`bucket 1 of version ${manifest.version + 1} does not read: not a gzipped bucket`);
     expect(follower.status().lastError).toContain(`routing the apps of version ${manifest.version} meanwhile`);

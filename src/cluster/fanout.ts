@@ -102,6 +102,8 @@ export class MarathonFanout {
   #problemsRead: readonly { readonly id: string; readonly message: string }[] | null = null;
   /** Role changes one after another: stopping the watcher is awaited before following starts. */
   #switching: Promise<void> = Promise.resolve();
+  /** Whether this appliance is set up to lead (watching Marathon, publishing), which lags #role while switching. */
+  #leading = false;
 
   constructor(options: FanoutOptions) {
     this.#options = options;
@@ -206,14 +208,14 @@ export class MarathonFanout {
   }
 
   #roleChanged(role: ElectionRole): void {
-    const was = this.#role;
     this.#role = role;
-    if (role === "leader") this.#switching = this.#switching.then(() => this.#lead());
-    else if (was === "leader") this.#switching = this.#switching.then(() => this.#follow());
+    this.#switching = this.#switching.then(() => (role === "leader" ? this.#lead() : this.#follow()));
   }
 
-  async #lead(): Promise<void> {
-    if (this.#role !== "leader") return;
+  #lead(): void {
+    // A lead lost and won back before the switch to following ran is still set up.
+    if (this.#role !== "leader" || this.#leading) return;
+    this.#leading = true;
     const { marathon, log, republishMs } = this.#options;
     this.#follower.stop();
     this.#follower.reset();
@@ -228,7 +230,8 @@ export class MarathonFanout {
   }
 
   async #follow(): Promise<void> {
-    if (this.#role === "leader") return;
+    if (this.#role === "leader" || !this.#leading) return;
+    this.#leading = false;
     if (this.#republishTimer) clearInterval(this.#republishTimer);
     this.#republishTimer = null;
     if (this.#lastApps !== null) this.#ownLast = { apps: this.#lastApps, version: this.#publisher.status().version };

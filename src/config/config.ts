@@ -65,6 +65,7 @@ export interface Config {
     readonly auth: string;
     /** One appliance watches Marathon and publishes the apps in ZooKeeper for the others (cluster/). */
     readonly marathonFanout: boolean;
+    readonly sessionTimeoutMs: number;
   };
   readonly haproxy: {
     readonly bin: string;

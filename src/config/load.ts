@@ -138,6 +138,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       path: get("BAMBOO_ZK_PATH"),
       auth: get("BAMBOO_ZK_AUTH"),
       marathonFanout: get("BAMBOO_MARATHON_FANOUT"),
+      sessionTimeoutMs: get("BAMBOO_ZK_SESSION_TIMEOUT"),
     },
     haproxy: {
       bin: get("HAPROXY_BIN"),
@@ -201,6 +202,8 @@ function crossCheck(config: Config): string[] {
   if (config.zookeeper.auth !== "" && !config.zookeeper.auth.includes(":")) {
     problems.push("BAMBOO_ZK_AUTH: expected 'user:password'");
   }
+  const session = config.zookeeper.sessionTimeoutMs;
+  if (session < 2_000 || session > 60_000) problems.push(`BAMBOO_ZK_SESSION_TIMEOUT=${session / 1000}s: expected 2s to 60s (ZooKeeper narrows it further to 2 to 20 of its ticks)`);
   if (config.marathon.user !== "" && config.marathon.password === "") {
     problems.push("MARATHON_USER is set but MARATHON_PASSWORD is empty: set both for basic auth");
   }

@@ -60,6 +60,7 @@ export const SETTINGS = [
   { env: "BAMBOO_ZK_HOST", file: "Bamboo.Zookeeper.Host", kind: "list", default: "", help: "ZooKeeper hosts, comma-separated, optional /chroot; empty: file store" },
   { env: "BAMBOO_ZK_PATH", file: "Bamboo.Zookeeper.Path", kind: "string", default: "/marathon-haproxy/state", help: "ZooKeeper node holding one child per service" },
   { env: "BAMBOO_ZK_AUTH", file: "Bamboo.Zookeeper.Auth", kind: "string", default: "", help: "ZooKeeper digest auth 'user:password'", secret: true },
+  { env: "BAMBOO_ZK_SESSION_TIMEOUT", file: "Bamboo.Zookeeper.SessionTimeout", kind: "duration", default: "10s", help: "ZooKeeper session timeout (2s-60s; the server may narrow it): how long a leader that died or was cut off keeps the lead" },
   { env: "BAMBOO_MARATHON_FANOUT", file: "Bamboo.Zookeeper.MarathonFanout", kind: "bool", default: "true", help: "with ZooKeeper, one appliance (elected) watches Marathon and publishes the apps there for the others; false: each watches Marathon itself" },
   { env: "HAPROXY_BIN", file: "HAProxy.Bin", kind: "string", default: "haproxy", help: "HAProxy executable (found on PATH)" },
   { env: "HAPROXY_TEMPLATE_PATH", file: "HAProxy.TemplatePath", kind: "string", default: "", help: "Handlebars template; empty: the embedded default" },

@@ -45,6 +45,6 @@ export function createStore(config: Config, paths: RuntimePaths, log: StoreLog, 
 
 /** The session keeper when ZooKeeper hosts are configured, else null (the file stores). */
 function zkKeeperFor(config: Config, log: StoreLog): ZkKeeper | null {
-  const { hosts, auth } = config.zookeeper;
-  return hosts.length > 0 ? new ZkKeeper({ hosts, auth, log }) : null;
+  const { hosts, auth, sessionTimeoutMs } = config.zookeeper;
+  return hosts.length > 0 ? new ZkKeeper({ hosts, auth, sessionTimeoutMs, log }) : null;
 }

@@ -68,6 +68,8 @@ describe("loadConfig", () => {
     [{ MARATHON_STREAM_TIMEOUT: "30" }, "MARATHON_STREAM_TIMEOUT='30': expected a duration"],
     [{ BAMBOO_ZK_PATH: "relative/path" }, "BAMBOO_ZK_PATH='relative/path': expected an absolute ZooKeeper path"],
     [{ BAMBOO_ZK_AUTH: "nopassword" }, "BAMBOO_ZK_AUTH: expected 'user:password'"],
+    [{ BAMBOO_ZK_SESSION_TIMEOUT: "500ms" }, "BAMBOO_ZK_SESSION_TIMEOUT=0.5s: expected 2s to 60s"],
+    [{ BAMBOO_ZK_SESSION_TIMEOUT: "5m" }, "BAMBOO_ZK_SESSION_TIMEOUT=300s: expected 2s to 60s"],
     [{ BAMBOO_API_USER: "a\nb" }, "BAMBOO_API_USER='a\nb': expected text without newlines"],
     [{ BAMBOO_API_READ_AUTH: "maybe" }, "BAMBOO_API_READ_AUTH='maybe': expected true or false"],
     [{ BAMBOO_VIEWER_USER: "admin" }, "BAMBOO_VIEWER_USER='admin' is also BAMBOO_API_USER: give the read-only viewer a name of its own"],

@@ -1,6 +1,6 @@
 import type { App } from "../marathon/types.ts";
-import { backoffDelay } from "../system/backoff.ts";
 import { errorMessage } from "../system/error-message.ts";
+import { SerialRetry } from "../system/serial-retry.ts";
 import { Histogram, type HistogramSnapshot } from "../system/histogram.ts";
 import type { StoreLog } from "../store/types.ts";
 import type { SessionUser, ZkKeeper } from "../store/zk-keeper.ts";
@@ -70,22 +70,32 @@ export class AppsFollower {
   #list: readonly App[] | null = null;
   #followed: FollowedApps | null = null;
   #lastError: string | null = null;
-  #reading = false;
-  #readAgain = false;
-  #failures = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #reads = new SerialRetry(
+    () => this.#readCurrent(),
+    (error, failures) => {
+      // A newer version is there to read: at once, a few times, before backing off.
+      if (error instanceof SupersededError && failures <= MAX_QUICK_REREADS) return "now";
+      this.#lastError = `reading the published apps under ${this.#options.path}: ${errorMessage(error)}; routing the apps of version ${this.#followed?.manifest.version ?? "none"} meanwhile`;
+      this.#options.log?.warn("could not read the published apps; trying again", { error: this.#lastError });
+      return "later";
+    },
+    { initialMs: 250, maxMs: MAX_RETRY_MS },
+  );
   /** The manifest's watch: one function, so re-arming it never stacks watches. */
-  readonly #manifestChanged = () => this.#requestRead();
+  readonly #manifestChanged = () => this.#reads.request();
 
   constructor(options: FollowerOptions, onChange: (followed: FollowedApps) => void) {
     this.#options = options;
     this.#onChange = onChange;
     this.#user = {
       probePath: options.path,
-      opened: () => (this.#session = null),
+      opened: () => {
+        this.#session = null;
+        this.#reads.cancel();
+      },
       connected: (session) => {
         this.#session = session;
-        this.#requestRead();
+        this.#reads.request();
       },
       disconnected: () => undefined,
       lost: (reason) => {
@@ -101,8 +111,7 @@ export class AppsFollower {
   }
 
   stop(): void {
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
+    this.#reads.cancel();
     this.#session = null;
     this.#detach?.();
     this.#detach = null;
@@ -152,42 +161,15 @@ export class AppsFollower {
     return this.#lag.snapshot();
   }
 
-  #requestRead(): void {
-    if (this.#reading) {
-      this.#readAgain = true;
-      return;
-    }
+  /** Reads what the current session shows; a failure of a session gone since is no failure. */
+  async #readCurrent(): Promise<void> {
     const session = this.#session;
-    if (session === null || this.#retryTimer !== null) return;
-    this.#reading = true;
-    this.#read(session)
-      .then(
-        () => {
-          this.#failures = 0;
-        },
-        (error: unknown) => {
-          if (session !== this.#session) return;
-          this.#failures += 1;
-          // A newer version is there to read: at once, a few times, before backing off.
-          if (error instanceof SupersededError && this.#failures <= MAX_QUICK_REREADS) {
-            this.#readAgain = true;
-            return;
-          }
-          this.#lastError = `reading the published apps under ${this.#options.path}: ${errorMessage(error)}; routing the apps of version ${this.#followed?.manifest.version ?? "none"} meanwhile`;
-          this.#options.log?.warn("could not read the published apps; trying again", { error: this.#lastError });
-          this.#retryTimer = setTimeout(() => {
-            this.#retryTimer = null;
-            this.#requestRead();
-          }, backoffDelay(this.#failures, { initialMs: 250, maxMs: MAX_RETRY_MS }));
-        },
-      )
-      .finally(() => {
-        this.#reading = false;
-        if (this.#readAgain) {
-          this.#readAgain = false;
-          this.#requestRead();
-        }
-      });
+    if (session === null) return;
+    try {
+      await this.#read(session);
+    } catch (error) {
+      if (session === this.#session) throw error;
+    }
   }
 
   async #read(session: ZkSession): Promise<void> {
@@ -195,7 +177,7 @@ export class AppsFollower {
     const body = await session.getData(path, this.#manifestChanged).catch(async (error: unknown) => {
       if (!(error instanceof ZkOpError && error.code === ZK_CODES.NO_NODE)) throw error;
       // Nothing published yet: the watch on its creation brings the first version.
-      if (await session.watchExists(path, this.#manifestChanged)) this.#readAgain = true;
+      if (await session.watchExists(path, this.#manifestChanged)) this.#reads.request();
       return null;
     });
     if (body === null || body.length === 0) return;

@@ -1,8 +1,8 @@
 import type { ACL } from "node-zookeeper-client";
 import type { App } from "../marathon/types.ts";
-import { backoffDelay } from "../system/backoff.ts";
 import { errorMessage } from "../system/error-message.ts";
 import { Histogram, type HistogramSnapshot } from "../system/histogram.ts";
+import { SerialRetry } from "../system/serial-retry.ts";
 import type { StoreLog } from "../store/types.ts";
 import { ensureBasePath } from "../store/zk-layout.ts";
 import type { ZkKeeper } from "../store/zk-keeper.ts";
@@ -73,9 +73,16 @@ export class AppsPublisher {
   readonly #latency = new Histogram();
   #published: Published | null = null;
   #waiting: Publication | null = null;
-  #running = false;
-  #failures = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #writes = new SerialRetry(
+    () => this.#writeWaiting(),
+    (error) => {
+      const lastError = `publishing the apps under ${this.#options.path}: ${errorMessage(error)}`;
+      this.#status = { ...this.#status, lastError };
+      this.#options.log?.warn("could not publish the apps; trying again", { error: lastError });
+      return "later";
+    },
+    { initialMs: 250, maxMs: MAX_RETRY_MS },
+  );
   #status: PublisherStatus = { version: 0, publishedAt: null, lastError: null };
 
   constructor(options: PublisherOptions) {
@@ -85,13 +92,12 @@ export class AppsPublisher {
   /** Publishes `publication` soon; what nothing changed in (the same apps and words) is not written again. */
   publish(publication: Publication): void {
     this.#waiting = publication;
-    this.#next();
+    this.#writes.request();
   }
 
   /** Stops publishing: leadership ended. What is in ZooKeeper stays for the next leader to start from. */
   stop(): void {
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
+    this.#writes.cancel();
     this.#waiting = null;
     this.#published = null;
   }
@@ -105,41 +111,25 @@ export class AppsPublisher {
     return this.#latency.snapshot();
   }
 
-  #next(): void {
-    if (this.#running || this.#retryTimer !== null || this.#waiting === null) return;
+  /** Writes the publication waiting, if any and if it says something new. */
+  async #writeWaiting(): Promise<void> {
     const session = this.#options.keeper.live;
-    if (session === null) return; // Published when the session is back (fanout.ts asks again).
     const publication = this.#waiting;
+    // Without a session it stays waiting: fanout.ts asks again, and a newer one replaces it.
+    if (session === null || publication === null) return;
     this.#waiting = null;
     if (this.#published?.session === session && sameWords(this.#published.of, publication)) return;
-    this.#running = true;
     const started = performance.now();
-    this.#write(session, publication)
-      .then(
-        (published) => {
-          this.#published = published;
-          this.#failures = 0;
-          this.#latency.observe((performance.now() - started) / 1000);
-          this.#status = { version: published.version, publishedAt: new Date().toISOString(), lastError: null };
-        },
-        (error: unknown) => {
-          this.#failures += 1;
-          // Written again from what ZooKeeper holds, not from what this leader thinks it wrote.
-          this.#published = null;
-          this.#waiting ??= publication;
-          const lastError = `publishing the apps under ${this.#options.path}: ${errorMessage(error)}`;
-          this.#status = { ...this.#status, lastError };
-          this.#options.log?.warn("could not publish the apps; trying again", { error: lastError });
-          this.#retryTimer = setTimeout(() => {
-            this.#retryTimer = null;
-            this.#next();
-          }, backoffDelay(this.#failures, { initialMs: 250, maxMs: MAX_RETRY_MS }));
-        },
-      )
-      .finally(() => {
-        this.#running = false;
-        this.#next();
-      });
+    try {
+      this.#published = await this.#write(session, publication);
+    } catch (error) {
+      // Written again from what ZooKeeper holds, not from what this leader thinks it wrote.
+      this.#published = null;
+      this.#waiting ??= publication;
+      throw error;
+    }
+    this.#latency.observe((performance.now() - started) / 1000);
+    this.#status = { version: this.#published.version, publishedAt: new Date().toISOString(), lastError: null };
   }
 
   async #write(session: ZkSession, publication: Publication): Promise<Published> {

@@ -1,6 +1,6 @@
 import type { ACL } from "node-zookeeper-client";
-import { backoffDelay } from "../system/backoff.ts";
 import { errorMessage } from "../system/error-message.ts";
+import { SerialRetry } from "../system/serial-retry.ts";
 import type { StoreLog } from "../store/types.ts";
 import { ensureBasePath } from "../store/zk-layout.ts";
 import type { SessionUser, ZkKeeper } from "../store/zk-keeper.ts";
@@ -52,12 +52,17 @@ export class LeaderElection {
   #role: ElectionRole = "candidate";
   #since = new Date().toISOString();
   #lastError: string | null = null;
-  #checking = false;
-  #checkAgain = false;
-  #failures = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #checks = new SerialRetry(
+    () => this.#check(),
+    (error) => {
+      this.#lastError = `leader election under ${this.#options.path}: ${errorMessage(error)}`;
+      this.#options.log?.warn("leader election step failed; trying again", { error: this.#lastError });
+      return "later";
+    },
+    { initialMs: 250, maxMs: MAX_RETRY_MS },
+  );
   /** The predecessor's watch, one function for the session so re-arming does not stack watches. */
-  readonly #predecessorGone = () => this.#requestCheck();
+  readonly #predecessorGone = () => this.#checks.request();
 
   constructor(options: ElectionOptions, onRole: (role: ElectionRole) => void) {
     this.#options = options;
@@ -68,11 +73,12 @@ export class LeaderElection {
         // A new session: the old one's node is gone with it (or soon will be).
         this.#session = null;
         this.#node = null;
+        this.#checks.cancel();
         this.#become("candidate");
       },
       connected: (session) => {
         this.#session = session;
-        this.#requestCheck();
+        this.#checks.request();
       },
       disconnected: () => {
         // Still in the election until the session expires: a leader keeps leading meanwhile.
@@ -92,7 +98,7 @@ export class LeaderElection {
 
   /** Leaves the election at once (removing its node, so the next candidate need not wait for a session timeout). */
   async close(): Promise<void> {
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#checks.cancel();
     const [session, node] = [this.#session, this.#node];
     this.#session = null;
     this.#node = null;
@@ -106,40 +112,20 @@ export class LeaderElection {
     return { role: this.#role, since: this.#since, node: this.#node, lastError: this.#lastError };
   }
 
-  #requestCheck(): void {
-    if (this.#checking) {
-      this.#checkAgain = true;
-      return;
-    }
+  /** One step of the election on the current session; a failure of a session gone since is no failure. */
+  async #check(): Promise<void> {
     const session = this.#session;
     if (session === null) return;
-    this.#checking = true;
-    this.#check(session)
-      .then(
-        () => {
-          this.#failures = 0;
-          this.#lastError = null;
-        },
-        (error: unknown) => {
-          if (session !== this.#session) return;
-          this.#failures += 1;
-          this.#lastError = `leader election under ${this.#options.path}: ${errorMessage(error)}`;
-          this.#options.log?.warn("leader election step failed; trying again", { error: this.#lastError });
-          const delay = backoffDelay(this.#failures, { initialMs: 250, maxMs: MAX_RETRY_MS });
-          this.#retryTimer = setTimeout(() => this.#requestCheck(), delay);
-        },
-      )
-      .finally(() => {
-        this.#checking = false;
-        if (this.#checkAgain) {
-          this.#checkAgain = false;
-          this.#requestCheck();
-        }
-      });
+    try {
+      await this.#step(session);
+      this.#lastError = null;
+    } catch (error) {
+      if (session === this.#session) throw error;
+    }
   }
 
   /** Enters the election if this session has not, then leads or watches the candidate just before. */
-  async #check(session: ZkSession): Promise<void> {
+  async #step(session: ZkSession): Promise<void> {
     const { path, acl, name, log } = this.#options;
     if (this.#node === null) {
       await ensureBasePath(session, path, acl, log);
@@ -155,7 +141,7 @@ export class LeaderElection {
     if (at < 0) {
       // Our node is gone though the session lives (removed by hand): enter again.
       this.#node = null;
-      this.#checkAgain = true;
+      this.#checks.request();
       return;
     }
     if (at === 0) {
@@ -165,7 +151,7 @@ export class LeaderElection {
     this.#become("follower");
     // Only the node before ours: when it goes, this appliance may be next.
     const before = await session.watchExists(`${path}/${candidates[at - 1]}`, this.#predecessorGone);
-    if (!before) this.#checkAgain = true;
+    if (!before) this.#checks.request();
   }
 
   #become(role: ElectionRole): void {

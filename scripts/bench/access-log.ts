@@ -16,16 +16,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
-import { fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+import { arg, fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 import { startLoad } from "./wrk.ts";
 
 const HOST = "shop.example";
 const LOAD = { connections: 20, threads: 1, delayMs: 0 } as const;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
-}
 
 const seconds = Number(arg("--seconds", "5"));
 const samples = Number(arg("--samples", "3"));

@@ -22,7 +22,7 @@ import { rawClient } from "../../test/store/raw-zk.ts";
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../../test/support/zookeeper.ts";
 import { probeUntilHit, watchFirstHit } from "./first-hit.ts";
-import { fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+import { arg, fmt, machineLine, percentile, printTable, restRequests, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 
 const APPS = 100;
 const PROBED_APPS = 20;
@@ -44,14 +44,8 @@ interface Figures {
   readonly cpuMsPerEvent: number;
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
-}
-
 const sizesOf = (text: string) => text.split(",").filter(Boolean).map(Number);
 const appId = (i: number) => `/fan/app${String(i).padStart(3, "0")}`;
-const restRequests = (sim: MarathonSim) => sim.requestLog.filter((r) => r.path !== "/v2/events").length;
 
 async function measure(zk: ZooKeeperServer, size: number, fanout: boolean, samples: number, run: number): Promise<Figures> {
   const sim = await MarathonSim.start({ heartbeatMs: 10_000 });

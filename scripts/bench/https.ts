@@ -17,17 +17,12 @@ import { TestPki } from "../../test/support/certs.ts";
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { presentedFingerprint } from "../../test/support/tls-probe.ts";
-import { fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+import { arg, fmt, machineLine, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 import { startLoad } from "./wrk.ts";
 
 const HOST = "shop.example";
 const LOAD = { connections: 20, threads: 1, delayMs: 0 } as const;
 const SERVED_TIMEOUT_MS = 5_000;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
-}
 
 async function rate(base: string, headers: Record<string, string>, seconds: number): Promise<{ perSecond: number; failed: number }> {
   const load = await startLoad({ ...LOAD, base, paths: ["/"], headers, maxSeconds: seconds + 30 });

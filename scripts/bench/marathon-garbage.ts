@@ -23,17 +23,12 @@ import { APPS_PATH } from "../../src/marathon/client.ts";
 import { HostileMarathon, streamedBody, wholeBody, type BodyMaker } from "../../test/support/marathon-hostile.ts";
 import { MarathonSim, type DeploySpec, type SimNetworking } from "../../test/support/marathon-sim.ts";
 import { memoryMiB, resetPeakRss } from "../../test/support/process-memory.ts";
-import { fmt, machineLine, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+import { arg, fmt, machineLine, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 
 const MB = 1000 * 1000;
 const MiB = 1024 * 1024;
 const TARGET_APPS = 20_000;
 const DEFAULT_LIMIT = 256 * MiB;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
-}
 
 interface SyncStatus {
   readonly marathon: { readonly sync: { readonly lastError: string | null } };

@@ -19,7 +19,7 @@
  */
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { probeUntilHit, watchFirstHit } from "./first-hit.ts";
-import { fmt, machineLine, memoryMiB, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+import { arg, fmt, machineLine, memoryMiB, percentile, printTable, restRequests, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 
 const PROBED_APPS = 50;
 const PROBED_INSTANCES = 2;
@@ -40,15 +40,7 @@ interface SizeFigures {
   readonly haproxyWorker: { rss: number; peak: number } | null;
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
-}
-
 const appId = (i: number) => `/scale/app${String(i).padStart(5, "0")}`;
-
-/** /v2 requests except the event stream itself: what bamboo asked of Marathon. */
-const restRequests = (sim: MarathonSim) => sim.requestLog.filter((r) => r.path !== "/v2/events").length;
 
 async function measureLatencies(sim: MarathonSim, bamboo: BenchBamboo, samples: number): Promise<{ latencies: number[]; unroutable: number }> {
   const latencies: number[] = [];

@@ -22,7 +22,7 @@
  * Every loop is bounded in count and time; prints PASS/FAIL per target and exits 0.
  */
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
-import { fmt, machineLine, memoryMiB, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo, type BenchService } from "./support.ts";
+import { arg, fmt, machineLine, memoryMiB, percentile, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo, type BenchService } from "./support.ts";
 import { startLoad } from "./wrk.ts";
 
 /** Keep-alive load as fast as it goes: few enough connections that the 2 cores are not swamped by wrk itself. */
@@ -52,11 +52,6 @@ interface WriteFigures {
 interface Memory {
   readonly bamboo: { rss: number; peak: number };
   readonly haproxyWorker: { rss: number; peak: number } | null;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
 }
 
 const appId = (i: number) => `/routing/app${String(i).padStart(5, "0")}`;

@@ -19,7 +19,7 @@
  */
 import { MarathonSim } from "../../test/support/marathon-sim.ts";
 import { runChurn } from "./churn-events.ts";
-import { fmt, machineLine, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
+import { arg, fmt, machineLine, printTable, startBamboo, until, verdict, waitReady, type BenchBamboo } from "./support.ts";
 import { startLoad, type LoadResult } from "./wrk.ts";
 
 const HEALTH_PATH = "/health";
@@ -27,11 +27,6 @@ const HEALTH_PATH = "/health";
 const TCP_CLIENTS = 20;
 /** A connection that has not greeted after this long counts as failed. */
 const TCP_TIMEOUT_MS = 5_000;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 
 interface Rate {
   readonly perSecond: number;

@@ -126,6 +126,17 @@ async function seedServices(dataDir: string, services: readonly BenchService[]):
   await writeFile(join(dataDir, "services.json"), JSON.stringify(body));
 }
 
+/** The value after `name` on the command line (`--apps 1000`), or `fallback`. */
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return (i >= 0 ? process.argv[i + 1] : undefined) ?? fallback;
+}
+
+/** The simulator's REST requests so far, the event streams apart: what the appliances asked of Marathon. */
+export function restRequests(sim: { readonly requestLog: readonly { readonly path: string }[] }): number {
+  return sim.requestLog.filter((request) => request.path !== "/v2/events").length;
+}
+
 /** Polls `probe` every `everyMs` until true; false once `timeoutMs` has passed. */
 export async function until(probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 20): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;

@@ -1,7 +1,7 @@
 import type { App } from "../marathon/types.ts";
 import { portHttpsSettingsOf, type HttpsSettings } from "./https-settings.ts";
 import { labelRuleOf, routedPortIndexes } from "./lb-labels.ts";
-import { portModeOf } from "./service-ports.ts";
+import { portEnabledOf, portModeOf } from "./service-ports.ts";
 
 /**
  * The ports after the first that marathon-lb's labels route on the shared HTTP frontend:
@@ -64,7 +64,7 @@ export function portRoutesOf(app: App): PortRoutesOfApp {
       notRouted(`port ${index} is served as TCP (${mode.modeFrom})`);
       continue;
     }
-    if ((app.labels[`HAPROXY_${index}_ENABLED`] ?? "").trim().toLowerCase() === "false") {
+    if (!portEnabledOf(app, index)) {
       notRouted(`HAPROXY_${index}_ENABLED is false`);
       continue;
     }

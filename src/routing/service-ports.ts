@@ -83,6 +83,11 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
+/** Whether port `index` of `app` is served at all (HAPROXY_{n}_ENABLED); a value that is neither true nor false is skipped (portPlansOf says so). */
+export function portEnabledOf(app: App, index: number): boolean {
+  return flagOf((app.labels[`HAPROXY_${index}_ENABLED`] ?? "").trim(), `HAPROXY_${index}_ENABLED`, true, []);
+}
+
 /** How port `index` of `app` is served, HTTP or TCP, and what decided it; a label that says neither is skipped (portPlansOf says so). */
 export function portModeOf(app: App, index: number): Pick<PortPlan, "mode" | "modeFrom"> {
   return modeOf(app, index, (app.labels[`HAPROXY_${index}_MODE`] ?? "").trim(), []);

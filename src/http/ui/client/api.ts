@@ -256,8 +256,8 @@ function appliedBy(response: Response): AppliedBy | null {
   return value === "runtime" || value === "reload" || value === "pending" ? value : null;
 }
 
-/** An app id in `/api/traffic/apps/<id>` and `/api/apps/<id>/ports`: `/group/app` → `group/app`, each segment escaped. */
-function appPath(id: string): string {
+/** An app id in `/api/traffic/apps/<id>`, `/api/apps/<id>/ports` and the app page's hash: `/group/app` → `group/app`, each segment escaped. */
+export function appPath(id: string): string {
   return id.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { appPath } from "./api.ts";
 
 /** The views reached from the header's tabs, and one app's page (`#/apps/<id>`). */
 export type View = "apps" | "app" | "test" | "state" | "certificates";
@@ -12,7 +13,7 @@ export interface HashView {
 
 /** The hash of an app's page: `/shop/api` → `#/apps/shop/api`, each segment escaped. */
 export function appHash(id: string): string {
-  return `#/apps/${id.replace(/^\//, "").split("/").map(encodeURIComponent).join("/")}`;
+  return `#/apps/${appPath(id)}`;
 }
 
 /** What a URL's hash opens; anything unknown opens the apps list. */

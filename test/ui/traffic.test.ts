@@ -57,6 +57,8 @@ describe("traffic in the apps view and on an app's page", () => {
       await page.waitForURL(/#\/apps\/shop$/);
       await waitForText(page, "#app-title", (t) => t === "/shop", "/shop's page");
       // The page starts at its heading, so a keyboard or screen reader user is told where they are.
+      // Focus moves in an effect, after the render that shows the title: wait for it, not for a paint.
+      await page.waitForFunction(() => document.activeElement?.id === "app-title", undefined, { timeout: 5_000 }).catch(() => undefined);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("app-title");
       const addresses = rig.sim.tasks("/shop").map((task) => `127.0.0.1:${task.port}`);
       await waitForText(page, ".chart-wide .legend", (t) => addresses.every((address) => t.includes(address)), "a legend entry per server");

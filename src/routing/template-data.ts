@@ -286,7 +286,11 @@ export class TemplateDataBuilder {
       readonly https: boolean;
       readonly ports: AppServicePorts;
       readonly routes: readonly PortRoute[];
-      readonly key: string;
+      /** Of its service, what a TemplateApp holds: the rule, where it came from, the HTTPS settings. */
+      readonly acl: string | null;
+      readonly origin: string;
+      readonly redirect: boolean;
+      readonly hsts: string;
       readonly result: TemplateApp;
     }
   >();
@@ -390,10 +394,11 @@ export class TemplateDataBuilder {
     if (known !== undefined && known.service === service && known.https === https && known.ports === ports && known.routes === routes) return known.result;
     // Of its service, a TemplateApp holds the rule and the HTTPS settings: equal ones keep it.
     const settings = httpsSettingsOf(app, service?.config);
-    const key = `${service?.acl ?? "\u0000"}\u0000${service?.origin ?? ""}\u0000${https && settings.redirect}\u0000${settings.hsts}`;
-    const result =
-      known?.key === key && known.ports === ports && known.routes === routes ? known.result : toTemplateApp(app, service, { redirect: https && settings.redirect, hsts: settings.hsts }, ports, routes, https);
-    this.#apps.set(app, { service, https, ports, routes, key, result });
+    const held = { acl: service?.acl ?? null, origin: service?.origin ?? "", redirect: https && settings.redirect, hsts: settings.hsts };
+    const same =
+      known !== undefined && known.acl === held.acl && known.origin === held.origin && known.redirect === held.redirect && known.hsts === held.hsts && known.ports === ports && known.routes === routes;
+    const result = same ? known.result : toTemplateApp(app, service, held, ports, routes, https);
+    this.#apps.set(app, { service, https, ports, routes, ...held, result });
     return result;
   }
 
@@ -480,7 +485,7 @@ export class TemplateDataBuilder {
               Entries: step.entries.map((entry) => {
                 const route = ordered[entry.route]!;
                 const app = apps[route.position]!;
-                return { Key: entry.key, Value: route.backend ?? `${app.EscapedId}-cluster`, Id: app.Id };
+                return { Key: entry.key, Value: route.backend ?? app.Ports[0]?.Backend ?? `${app.EscapedId}-cluster`, Id: app.Id };
               }),
             },
           ],
@@ -567,14 +572,15 @@ function toTemplateApp(
   const tasks = app.tasks.filter(isRoutable);
   const ruleSource = service === undefined || service.acl === "" ? "default" : service.origin === "labels" ? "labels" : "service";
   const portZero = ports.plans.ports[0];
+  const escaped = escapedId(app.id);
   return {
     Id: app.id,
-    EscapedId: escapedId(app.id),
+    EscapedId: escaped,
     MesosDnsId: mesosDnsId(app.id),
     SplitId: splitId(app.id),
     HealthCheckPath: clean(portZeroCheck?.path ?? ""),
     HealthCheckProtocol: portZeroCheck?.protocol ?? "",
-    HealthChecks: app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
+    HealthChecks: app.healthChecks.length === 0 ? NO_HEALTH_CHECKS : app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
     ReadinessCheckPath: clean(app.readinessCheckPath),
     ServicePort: app.ports[0]?.servicePort ?? 0,
     ServicePorts: app.ports.map((port) => port.servicePort),
@@ -583,7 +589,7 @@ function toTemplateApp(
     // The same objects as in AllTasks: 10,000 apps need not hold each routed task twice.
     Tasks: allTasks.filter((task, i) => isRoutable(app.tasks[i]!) && task.Port > 0),
     AllTasks: allTasks,
-    Ports: portsOf(app, tasks, ports, routes, httpsServed),
+    Ports: portsOf(app, escaped, tasks, ports, routes, httpsServed),
     Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
     HasService: ruleSource === "service",
     RuleSource: ruleSource,
@@ -596,10 +602,9 @@ function toTemplateApp(
   };
 }
 
-function portsOf(app: App, routable: readonly Task[], served: AppServicePorts, routes: readonly PortRoute[], httpsServed: boolean): TemplatePort[] {
+function portsOf(app: App, stem: string, routable: readonly Task[], served: AppServicePorts, routes: readonly PortRoute[], httpsServed: boolean): TemplatePort[] {
   const count = Math.max(app.ports.length, ...routable.map((task) => task.ports.length), 0);
   const ports: TemplatePort[] = [];
-  const stem = escapedId(app.id);
   for (let index = 0; index < count; index++) {
     const check = httpCheckFor(app.healthChecks, index);
     const plan = served.plans.ports[index];
@@ -617,7 +622,7 @@ function portsOf(app: App, routable: readonly Task[], served: AppServicePorts, r
       Mode: plan?.mode ?? (index === 0 ? "http" : "tcp"),
       ModeFrom: plan?.modeFrom ?? "",
       Backend: portBackendName(stem, index),
-      Binds: listened ? plan.addresses.map((address) => `${address}:${plan.port}`) : [],
+      Binds: listened && plan.addresses.length > 0 ? plan.addresses.map((address) => `${address}:${plan.port}`) : NO_BINDS,
       NotListened: plan === undefined ? "no service-port listeners" : (served.refused.get(index) ?? plan.notListened),
       Balance: plan?.balance ?? "",
       Sticky: plan?.sticky ?? false,
@@ -628,6 +633,10 @@ function portsOf(app: App, routable: readonly Task[], served: AppServicePorts, r
   }
   return ports;
 }
+
+/** Shared by every app without health checks and every port without listeners, most of them at scale. */
+const NO_HEALTH_CHECKS: readonly TemplateHealthCheck[] = Object.freeze([]);
+const NO_BINDS: readonly string[] = Object.freeze([]);
 
 /** Checks HAProxy runs itself on a port's servers: an HTTP request, or a TCP connect. */
 const CHECKED_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS", "TCP", "MESOS_TCP"]);

@@ -47,12 +47,16 @@ describe("dist/bamboo serve", () => {
     await sim?.stop();
   });
 
-  test("serves from the process it was started as, with the heap options set", async () => {
-    const bamboo = await startAppliance({ marathonUrl: sim.url });
+  test("serves from the process it was started as, with the heap options set and taken by JSC", async () => {
+    // JSC lists the options it took, with their defaults, when asked to.
+    const bamboo = await startAppliance({ marathonUrl: sim.url, env: { BUN_JSC_dumpOptions: "1" } });
     started.push(bamboo);
     await bamboo.waitReady();
     const env = environOf(bamboo.process.pid);
-    for (const [name, value] of Object.entries(HEAP_GROWTH_OPTIONS)) expect(env[name]).toBe(value);
+    for (const [name, value] of Object.entries(HEAP_GROWTH_OPTIONS)) {
+      expect(env[name]).toBe(value);
+      expect(bamboo.logs()).toMatch(new RegExp(`${name.replace("BUN_JSC_", "")}=${value.replace(".", "\\.")}\\b`));
+    }
     expect(env.MARATHON_ENDPOINT).toBe(sim.url);
     expect(bamboo.process.exitCode).toBeNull();
   });

@@ -2,26 +2,24 @@
  * How far JavaScriptCore lets bamboo's heap grow between collections, fixed before the engine
  * starts.
  *
- * JSC collects the young generation once what was allocated since the last collection reaches
- * a budget proportional to the heap: on a machine with 16 GB or more, up to twice what the
- * last full collection left. bamboo's heap is mostly what it keeps (apps, rules, the rendered
- * config: 78 MB at 10,000 apps), so that budget is tens of MB that get touched and stay
- * resident, and JSC sizes it from the machine's RAM, not from the container's memory limit.
- * Measured at 10,000 apps (scripts/bench/routing.ts): 190 MiB RSS by default, 165 MiB with
- * growth held to 30%; growth held to 20%-50% gave the same event→routable p99
- * (scripts/bench/marathon-scale.ts). Without the lower eden ratio every collection of a
- * budget under a third of the heap is a full one, and those cost the p99.
+ * On a machine with 16 GB of RAM or more, JSC lets the heap grow to three times what the last
+ * full collection left before collecting again, and it sizes that from the machine's RAM,
+ * not from the container's memory limit. bamboo's heap is mostly what it keeps (apps, rules,
+ * the rendered config: 75 MB at 10,000 apps), so the headroom is tens of MB that get touched
+ * and stay resident. Measured at 10,000 apps (scripts/bench/routing.ts, writes and memory;
+ * docs/benchmarks.md): JSC's default 183-184 MiB RSS, 198-200 MiB peak, rule write p99 72-95
+ * ms; growth to 2x 177-180 MiB, 186-191 MiB peak, p99 94 ms; growth to 1.3x 160-174 MiB but
+ * write p99 104-137 ms, over its 100 ms target: each collection costs milliseconds at that
+ * heap. Without the lower eden ratio a young generation under a third of the heap makes
+ * every collection a full one, which cost both memory and time.
  *
  * JSC reads these options once, from the environment. So `bamboo serve` re-executes itself
  * once with them set: the same executable, arguments and pid (PID 1 stays PID 1). An operator
- * who sets any of them decides them all.
+ * who sets either decides both.
  */
 export const HEAP_GROWTH_OPTIONS: Readonly<Record<string, string>> = {
-  // Machines with 16 GB of RAM or more: growth is 1 + this (2 by default).
-  BUN_JSC_heapGrowthMaxIncrease: "0.3",
-  // Smaller machines: growth by the heap's share of RAM (2 and 1.5 by default).
-  BUN_JSC_smallHeapGrowthFactor: "1.3",
-  BUN_JSC_mediumHeapGrowthFactor: "1.3",
+  // Growth is 1 + this on machines with 16 GB or more; smaller ones grow by at most 2 already.
+  BUN_JSC_heapGrowthMaxIncrease: "1",
   BUN_JSC_minEdenToOldGenerationRatio: "0.05",
 };
 

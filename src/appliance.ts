@@ -18,7 +18,7 @@ import { MarathonClient } from "./marathon/client.ts";
 import type { AppList } from "./marathon/types.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
-import { checkedPolicy, type AclPolicy } from "./routing/acl/index.ts";
+import { checkedPolicy, ruleParser, type AclPolicy, type RuleParser } from "./routing/acl/index.ts";
 import { compileOptionsOf } from "./compile/options.ts";
 import { isPlainKeyRule } from "./routing/route-maps.ts";
 import { createStores } from "./store/index.ts";
@@ -81,6 +81,8 @@ export class Appliance implements ApplianceView {
     readonly config: Config,
     readonly paths: RuntimePaths,
     readonly aclPolicy: AclPolicy,
+    /** One parse of each stored rule for every reader of the rules: the compile and the API. */
+    readonly parseRule: RuleParser,
     readonly store: Store,
     readonly certificateStore: CertificateStore,
     private readonly certificates: CertificateSources,
@@ -158,7 +160,8 @@ export class Appliance implements ApplianceView {
       reloadIntervalMs: config.haproxy.reloadIntervalMs,
       log,
     });
-    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), compile: compileOptionsOf(config), aclChecker, resolver: new HostResolver(), applier, log });
+    const parseRule = ruleParser();
+    const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), compile: { ...compileOptionsOf(config), parseRule }, aclChecker, resolver: new HostResolver(), applier, log });
     // One transport: the endpoint and leader the watcher or the client learns serve both.
     const transport = new MarathonTransport(config.marathon);
     const marathon = new MarathonClient(transport, { log });
@@ -233,7 +236,7 @@ export class Appliance implements ApplianceView {
             },
             log,
           });
-    const appliance = new Appliance(config, paths, checkedPolicy(config.bamboo.aclPolicy), store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, fanout, reconciler, runtime, log, version, () => listProblems);
+    const appliance = new Appliance(config, paths, checkedPolicy(config.bamboo.aclPolicy), parseRule, store, certificateStore, certificates, certificateDir, defaultCertificate, aclChecker, credentials, supervisor, applier, pipeline, watcher, fanout, reconciler, runtime, log, version, () => listProblems);
     return appliance;
   }
 

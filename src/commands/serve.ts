@@ -46,6 +46,7 @@ async function serve(config: Config, warnings: readonly string[], version: strin
       certificateStore: appliance.certificateStore,
       aclChecker: appliance.aclChecker,
       policy: appliance.aclPolicy,
+      parseRule: appliance.parseRule,
       credentials: appliance.credentials,
       view: appliance,
       overview: appliance.overview,

@@ -5,7 +5,7 @@ import { poolFdRatios } from "../haproxy/fd-ratios.ts";
 import { slotConfig, type SlottedConfig } from "../haproxy/slots.ts";
 import type { RenderConfig } from "../haproxy/template.ts";
 import type { App } from "../marathon/types.ts";
-import { memoByText, storedRuleKeyProblem } from "../routing/acl/index.ts";
+import { memoByText, ruleParser, storedRuleKeyProblem, type RuleParser } from "../routing/acl/index.ts";
 import { AppGroupSorter, SERVE_EVERY_APP, type GroupFilter } from "../routing/app-groups.ts";
 import { DEFAULT_POLICY, type AclPolicy } from "../routing/acl/index.ts";
 import { AppSettingsChecker } from "../routing/app-settings.ts";
@@ -88,6 +88,8 @@ export interface CompileOptions {
   readonly policy?: AclPolicy;
   /** Where apps' service ports listen (HAPROXY_SERVICE_BIND); no listeners when left out. */
   readonly servicePorts?: ServicePortOptions;
+  /** The appliance's rule parser, shared with the API's write checks (acl/memo.ts); one of its own when left out. */
+  readonly parseRule?: RuleParser;
 }
 
 export class Compiler {
@@ -95,7 +97,7 @@ export class Compiler {
   readonly #labels: LabelServices;
   readonly #addresses = new AgentAddresses();
   readonly #settingsChecker = new AppSettingsChecker();
-  readonly #templateData = new TemplateDataBuilder();
+  readonly #templateData: TemplateDataBuilder;
   readonly #instances = new SectionInstances();
   readonly #servicePorts: ServicePortPlanner | null;
   /** The template's input made from the last service-port plan, kept while the plan is. */
@@ -119,7 +121,9 @@ export class Compiler {
   ) {
     this.#groups = new AppGroupSorter(options.groups ?? SERVE_EVERY_APP);
     this.#servicePorts = options.servicePorts === undefined || !render.servesServicePorts ? null : new ServicePortPlanner(options.servicePorts, settings.MapDir);
-    this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY, this.#servicePorts !== null);
+    const parseRule = options.parseRule ?? ruleParser();
+    this.#labels = new LabelServices(options.policy ?? DEFAULT_POLICY, this.#servicePorts !== null, parseRule);
+    this.#templateData = new TemplateDataBuilder(parseRule);
   }
 
   compile(input: CompileInput): Compiled {

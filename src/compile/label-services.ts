@@ -1,5 +1,5 @@
 import type { App } from "../marathon/types.ts";
-import { checkAgainstPolicy, checkHijack, memoByText, parseAcl, subjectOf, type AclPolicy, type AclRule } from "../routing/acl/index.ts";
+import { checkAgainstPolicy, checkHijack, ruleParser, subjectOf, type AclPolicy, type AclRule, type ParseResult, type RuleParser } from "../routing/acl/index.ts";
 import { ignoredLabels, labelRuleOf } from "../routing/lb-labels.ts";
 import { portRouteRankId, portRoutesOf, type PortRoute } from "../routing/port-routes.ts";
 import { placementOf } from "../routing/route-maps.ts";
@@ -42,15 +42,16 @@ const NO_PORT_ROUTES: ReadonlyMap<string, readonly PortRoute[]> = new Map();
 export class LabelServices {
   #last: { readonly apps: readonly App[]; readonly services: readonly Service[]; readonly result: LabelledServices } | null = null;
   readonly #ofApp = new WeakMap<App, Labelled>();
-  readonly #parse = memoByText(parseAcl);
 
   /**
    * @param routesPorts - whether the template renders backends for ports after the first
    *   (one that serves service ports does); without them later ports cannot be routed.
+   * @param parse - the appliance's rule parser, shared with the other readers of the rules.
    */
   constructor(
     private readonly policy: AclPolicy,
     private readonly routesPorts: boolean,
+    private readonly parse: RuleParser = ruleParser(),
   ) {}
 
   merge(apps: readonly App[], services: readonly Service[]): LabelledServices {
@@ -104,7 +105,7 @@ export class LabelServices {
 
   /** Claims the keys of `acls` for `owner`, unless another owner has one: then that key and its owner. */
   #claim(claims: Map<string, string>, acls: readonly string[], owner: string): { readonly key: string; readonly owner: string } | null {
-    const keys = acls.flatMap((acl) => claimKeys(this.#parse(acl)));
+    const keys = acls.flatMap((acl) => claimKeys(this.parse(acl)));
     const taken = keys.find((key) => claims.has(key) && claims.get(key) !== owner);
     if (taken !== undefined) return { key: taken, owner: claims.get(taken)! };
     for (const key of keys) claims.set(key, owner);
@@ -164,13 +165,13 @@ export class LabelServices {
 
   /** Null when a map holds the rule's keys; otherwise why not. */
   #unmapped(acl: string): string | null {
-    const parsed = this.#parse(acl);
+    const parsed = this.parse(acl);
     return parsed.ok && placementOf(parsed.rule).map !== null ? null : "no map of the frontend can hold it";
   }
 
   /** Null when the rule may route as a rule written through the API may: it takes no one's traffic and the policy allows it. */
   #allowed(acl: string): string | null {
-    const parsed = this.#parse(acl);
+    const parsed = this.parse(acl);
     if (!parsed.ok) return parsed.message;
     const hijack = checkHijack(parsed.rule);
     if (!hijack.ok) return `it would take other apps' traffic: ${hijack.message}`;
@@ -183,14 +184,14 @@ export class LabelServices {
     const claims = new Map<string, string>();
     for (const service of services) {
       if (service.acl === "") continue;
-      for (const key of claimKeys(this.#parse(service.acl))) if (!claims.has(key)) claims.set(key, service.id);
+      for (const key of claimKeys(this.parse(service.acl))) if (!claims.has(key)) claims.set(key, service.id);
     }
     return claims;
   }
 }
 
 /** The keys a rule claims outright, in the forms label rules take; a rule of any other form claims none here. */
-function claimKeys(parsed: ReturnType<typeof parseAcl>): string[] {
+function claimKeys(parsed: ParseResult): string[] {
   if (!parsed.ok) return [];
   const rule: AclRule = parsed.rule;
   if (rule.converters.length > 0) return [];

@@ -1,5 +1,5 @@
 import type { AclChecker } from "../haproxy/acl-check.ts";
-import { memoByObject, type AclPolicy } from "../routing/acl/index.ts";
+import { memoByObject, type AclPolicy, type RuleParser } from "../routing/acl/index.ts";
 import { sanitizeAppId } from "../routing/app-id.ts";
 import { portRouteRankId } from "../routing/port-routes.ts";
 import { RequestTester } from "../routing/request-test.ts";
@@ -45,6 +45,8 @@ export interface HttpDeps {
   readonly certificateStore: Pick<CertificateStore, "get" | "put" | "delete">;
   readonly aclChecker: Pick<AclChecker, "check">;
   readonly policy: AclPolicy;
+  /** The appliance's rule parser (acl/memo.ts); the API's write checks get one of their own when left out. */
+  readonly parseRule?: RuleParser;
   readonly credentials: Credentials;
   readonly view: ApplianceView;
   readonly overview: OverviewFeed;
@@ -116,6 +118,7 @@ export function createRouter(deps: HttpDeps): Router {
     store: deps.store,
     aclChecker: deps.aclChecker,
     policy: deps.policy,
+    parseRule: deps.parseRule,
     // The apps HAProxy routes now by their default rule or the one their labels give.
     routedRules: () => routedRulesOf(view.readings().applied.data),
     applied: (id, acl) => whenApplied(view, runsService(id, acl)),

@@ -1,5 +1,5 @@
 import { isFinal, type AclChecker } from "../haproxy/acl-check.ts";
-import { memoByText, parseAcl, validateRule, type AclPolicy, type ParseResult } from "../routing/acl/index.ts";
+import { ruleParser, validateRule, type AclPolicy, type RuleParser } from "../routing/acl/index.ts";
 import { httpsSettingProblems } from "../routing/https-settings.ts";
 import { normaliseServiceId } from "../routing/ids.ts";
 import { makeService, type Service, type Store } from "../store/types.ts";
@@ -19,6 +19,8 @@ export interface ServicesApiDeps {
   readonly store: Store;
   readonly aclChecker: Pick<AclChecker, "check">;
   readonly policy: AclPolicy;
+  /** The appliance's rule parser, shared with the compile (acl/memo.ts); one of its own when left out. */
+  readonly parseRule?: RuleParser;
   /**
    * The rules of routed apps without a stored one (their default rule, or the one their
    * labels give), by id, and which come from labels: what a new rule may not claim either.
@@ -46,7 +48,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
   // Who may write is decided before any handler runs (access.ts).
   const { store } = deps;
   // Every write compares its rule with every stored one.
-  const parse = memoByText(parseAcl);
+  const parse = deps.parseRule ?? ruleParser();
 
   router.on("GET", "/api/services", () => {
     const byId: Record<string, ReturnType<typeof toWire>> = {};
@@ -90,7 +92,7 @@ export function mountServicesApi(router: Router, deps: ServicesApiDeps): void {
  * Everything a write must pass, in order: our parser, the hijack check, the policy and
  * other services' claims (validateRule), then HAProxy itself on the canonical text.
  */
-async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, parse: (text: string) => ParseResult, allowOverlap: boolean) {
+async function checkWrite(write: ServiceWrite, deps: ServicesApiDeps, parse: RuleParser, allowOverlap: boolean) {
   const settings = httpsSettingProblems(write.config);
   if (settings.length > 0) throw new HttpError(400, `${write.id}: ${settings.join("; ")}`);
   const others = new Map(deps.store.list().filter((service) => service.id !== write.id).map((service) => [service.id, service.acl]));

@@ -1,6 +1,6 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
 import { isSortedById, sameService, type Service } from "../store/types.ts";
-import { memoByObject, memoByText, orderByPrecedence, parseAcl, precedenceKey, reorderByPrecedence, type AclRule } from "./acl/index.ts";
+import { memoByObject, orderByPrecedence, precedenceKey, reorderByPrecedence, ruleParser, type AclRule, type RuleParser } from "./acl/index.ts";
 import type { NamedCertificate } from "../tls/certificate.ts";
 import { httpsSettingsOf } from "./https-settings.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
@@ -328,10 +328,11 @@ export class TemplateDataBuilder {
     steps: [],
     maps: [],
   };
-  /** Rules are ranked again whenever one changes. */
-  readonly #parse = memoByText(parseAcl);
   readonly #precedence = memoByObject(precedenceKey);
   readonly #placement = memoByObject(placementOf);
+
+  /** `parse`: rules are ranked again whenever one changes; the appliance shares its parser (acl/memo.ts). */
+  constructor(private readonly parse: RuleParser = ruleParser()) {}
 
   build(
     apps: readonly App[],
@@ -452,7 +453,7 @@ export class TemplateDataBuilder {
           for (const part of route.parts) readable.push({ id, rule: this.#parseReadable(part), position, port: route.index, backend });
         }
         if (!app.HttpRouted) return;
-        const parsed = this.#parse(app.Acl);
+        const parsed = this.parse(app.Acl);
         if (parsed.ok) readable.push({ id: app.Id, rule: parsed.rule, position, port: 0, backend: null });
         else rest.push({ rule: null, position, port: 0, backend: null });
       });
@@ -464,7 +465,7 @@ export class TemplateDataBuilder {
       const rest = last.unreadable.filter((entry) => !positions.has(entry.position));
       for (const position of changed) {
         if (!apps[position]!.HttpRouted) continue;
-        const parsed = this.#parse(apps[position]!.Acl);
+        const parsed = this.parse(apps[position]!.Acl);
         if (parsed.ok) added.push({ id: apps[position]!.Id, rule: parsed.rule, position, port: 0, backend: null });
         else rest.push({ rule: null, position, port: 0, backend: null });
       }
@@ -497,7 +498,7 @@ export class TemplateDataBuilder {
   }
 
   #parseReadable(acl: string): AclRule {
-    const parsed = this.#parse(acl);
+    const parsed = this.parse(acl);
     if (!parsed.ok) throw new Error(`a port route's rule does not parse: ${acl}`);
     return parsed.rule;
   }

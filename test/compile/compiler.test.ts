@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Compiler, type CompileInput, type OutsideAnswers } from "../../src/compile/compiler.ts";
+import { ruleParser } from "../../src/routing/acl/index.ts";
 import type { AclVerdict } from "../../src/haproxy/acl-check.ts";
 import { compileTemplate } from "../../src/haproxy/template.ts";
 import type { App } from "../../src/marathon/types.ts";
@@ -174,5 +175,23 @@ describe("Compiler: service ports", () => {
     });
     expect(compiled.data.Routes.map((route) => route.Id)).toEqual(["/shop"]);
     expect(compiled.problems).toEqual([{ id: "/cache", message: "rule hdr(host) -i cache.example not routed on the HTTP frontend: its port 0 is TCP (label HAPROXY_0_MODE)" }]);
+  });
+});
+
+describe("Compiler: the rule parser it is given", () => {
+  test("stored rules and label rules are read through the appliance's parser, which the API's checks share", () => {
+    const texts: string[] = [];
+    const shared = ruleParser();
+    const parseRule = (text: string) => {
+      texts.push(text);
+      return shared(text);
+    };
+    const withParser = new Compiler(compileTemplate("test", TEMPLATE), TEMPLATE_SETTINGS, { parseRule });
+    const services = [makeService("/a", "hdr(host) -i a.local")];
+    const answers: OutsideAnswers = { hosts: new Map(), rules: new Map([["hdr(host) -i a.local", { ok: true }]]) };
+    const labelled = web("/c", { labels: { HAPROXY_0_VHOST: "c.local" } });
+    const compiled = withParser.compile({ apps: [web("/a"), web("/b"), labelled], services, answers, previous: null });
+    expect(compiled.data.Routes.map((route) => route.Acl).sort()).toEqual(["hdr(host) -i a.local", "hdr(host) -i c.local", "path_beg -i /b"]);
+    expect([...new Set(texts)].sort()).toEqual(["hdr(host) -i a.local", "hdr(host) -i c.local", "path_beg -i /b"]);
   });
 });

@@ -10,7 +10,7 @@
 export { validateRule, type ValidateRuleInput, type ValidateRuleResult } from "./validate.ts";
 export { auditStoredRules, type AuditWarning } from "./audit.ts";
 export { parseAcl, type ParseResult } from "./parse.ts";
-export { memoByObject, memoByText } from "./memo.ts";
+export { memoByObject, memoByText, ruleParser, type RuleParser } from "./memo.ts";
 export { renderAcl } from "./render.ts";
 export { checkAgainstPolicy, checkedPolicy, DEFAULT_POLICY, parsePolicy, type AclPolicy, type PolicyGrant, type PolicyResult, type PolicyVerdict } from "./policy.ts";
 export { checkHijack, type HijackVerdict } from "./hijack.ts";

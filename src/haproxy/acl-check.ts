@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { errorMessage } from "../system/error-message.ts";
 import { validateConfig } from "./validate.ts";
 
-export type AclVerdict = { ok: true } | { ok: false; message: string };
+export type AclVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+/** Every accepted rule's verdict: one object, not one per rule (10,000 at 10,000 rules). */
+const ACCEPTED: AclVerdict = Object.freeze({ ok: true });
 
 /** A verdict about the rule itself; "HAProxy could not be run" says nothing about it and is asked again. */
 export function isFinal(verdict: AclVerdict): boolean {
@@ -49,8 +52,8 @@ export class AclChecker {
     const local = checkAclText(acl);
     if (!local.ok) return local;
     if (this.options.trusted?.(acl)) {
-      this.#settle(acl, { ok: true });
-      return { ok: true };
+      this.#settle(acl, ACCEPTED);
+      return ACCEPTED;
     }
     return undefined;
   }
@@ -107,7 +110,7 @@ export class AclChecker {
       const { text, firstAclLine } = aclBatchConfig(acls);
       await writeFile(file, text);
       const result = await validateConfig(this.haproxyBin, file);
-      if (result.ok) return acls.map(() => ({ ok: true }));
+      if (result.ok) return acls.map(() => ACCEPTED);
       if (result.message.startsWith("could not run")) return acls.map(() => ({ ok: false, message: result.message }));
       const byLine = new Map<number, string>();
       for (const alert of result.alerts) {
@@ -116,7 +119,7 @@ export class AclChecker {
       }
       return acls.map((_acl, index) => {
         const alert = byLine.get(firstAclLine + index);
-        return alert === undefined ? { ok: true } : { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(alert)}` };
+        return alert === undefined ? ACCEPTED : { ok: false, message: `HAProxy rejects the ACL: ${stripLocation(alert)}` };
       });
     } catch (error) {
       return acls.map(() => ({ ok: false, message: `could not run haproxy -c: ${errorMessage(error)}` }));
@@ -136,7 +139,7 @@ export function checkAclText(acl: string): AclVerdict {
     return { ok: false, message: `the ACL contains a control character (0x${code}) at position ${control.index}: an ACL is one line of text` };
   }
   if (acl.includes("#")) return { ok: false, message: "the ACL contains '#', which would turn the rest of the line into a comment" };
-  return { ok: true };
+  return ACCEPTED;
 }
 
 /** One `acl` line per rule, unused: HAProxy only warns about unused ACLs. */

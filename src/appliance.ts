@@ -15,7 +15,7 @@ import { trafficStream } from "./http/traffic-api.ts";
 import type { ApplianceView } from "./http/server.ts";
 import type { LoopReadings, ProcessReadings } from "./http/views.ts";
 import { MarathonClient } from "./marathon/client.ts";
-import type { AppList } from "./marathon/types.ts";
+import type { AppList, KnownApps } from "./marathon/types.ts";
 import { MarathonTransport } from "./marathon/transport.ts";
 import { MarathonWatcher } from "./marathon/watcher.ts";
 import { checkedPolicy, ruleParser, type AclPolicy, type RuleParser } from "./routing/acl/index.ts";
@@ -178,7 +178,7 @@ export class Appliance implements ApplianceView {
             name: applianceName(config),
             maxAppsBytes: config.marathon.maxResponseBytes,
             marathon: {
-              fetchApps: () => marathon.fetchApps(),
+              fetchApps: (known) => marathon.fetchApps(known),
               fetchApp: (id) => marathon.fetchApp(id),
               startWatching: () => watcher.start((change) => reconciler.notify(change)),
               stopWatching: () => watcher.stop(),
@@ -194,11 +194,11 @@ export class Appliance implements ApplianceView {
             log,
           })
         : null;
-    const source = fanout?.source ?? { fetchApps: () => marathon.fetchApps(), fetchApp: (id: string) => marathon.fetchApp(id), asksMarathon: () => true };
+    const source = fanout?.source ?? { fetchApps: (known?: KnownApps) => marathon.fetchApps(known), fetchApp: (id: string) => marathon.fetchApp(id), asksMarathon: () => true };
     const reconciler: Reconciler = new Reconciler({
       marathon: {
-        fetchApps: async () => {
-          const list = await source.fetchApps();
+        fetchApps: async (known) => {
+          const list = await source.fetchApps(known);
           if (source.asksMarathon()) rawListProblems = list.problems;
           const problems = list.problems.map((problem) => ({ id: problem.appId, message: `Marathon's entry: ${problem.message}` }));
           for (const problem of newProblems(listProblems, problems)) log.warn("marathon app left out", { ...problem });

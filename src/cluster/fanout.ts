@@ -1,5 +1,5 @@
 import type { ACL } from "node-zookeeper-client";
-import type { App, AppList } from "../marathon/types.ts";
+import type { App, AppList, KnownApps } from "../marathon/types.ts";
 import type { HistogramSnapshot } from "../system/histogram.ts";
 import type { Logger } from "../system/log.ts";
 import type { ZkKeeper } from "../store/zk-keeper.ts";
@@ -22,7 +22,7 @@ import type { LeaderMarathon } from "./published-apps.ts";
 
 /** Marathon as the leader uses it: the client, and the watcher it starts only while leading. */
 export interface LeaderMarathonAccess {
-  fetchApps(): Promise<AppList>;
+  fetchApps(known?: KnownApps): Promise<AppList>;
   fetchApp(id: string): Promise<App | null>;
   /** Starts following Marathon's events; every change goes to the reconciler. */
   startWatching(): void;
@@ -57,7 +57,8 @@ export interface FanoutOptions {
 
 /** The apps source the reconciler fetches from. */
 export interface AppsSource {
-  fetchApps(): Promise<AppList>;
+  /** `known`: the apps the caller holds (marathon/types.ts); a follower's apps are the published ones. */
+  fetchApps(known?: KnownApps): Promise<AppList>;
   fetchApp(id: string): Promise<App | null>;
   asksMarathon(): boolean;
 }
@@ -130,7 +131,7 @@ export class MarathonFanout {
 
   /** Marathon while leading; the apps last read from ZooKeeper otherwise. */
   readonly source: AppsSource = {
-    fetchApps: async () => (this.#role === "leader" ? this.#options.marathon.fetchApps() : this.#publishedList()),
+    fetchApps: async (known) => (this.#role === "leader" ? this.#options.marathon.fetchApps(known) : this.#publishedList()),
     fetchApp: async (id) => (this.#role === "leader" ? this.#options.marathon.fetchApp(id) : (this.#follower.app(id) ?? null)),
     asksMarathon: () => this.#role === "leader",
   };

@@ -8,7 +8,7 @@ import { TaskHealthMemory } from "./health-memory.ts";
 import { isObject } from "./json-read.ts";
 import { appListOf, appOfSingleAnswer, appsOfListAnswer, normaliseApp, type NormalisedApp } from "./normalise.ts";
 import type { MarathonTransport } from "./transport.ts";
-import type { App, AppList } from "./types.ts";
+import type { App, AppList, KnownApps } from "./types.ts";
 
 /** Embeds that give tasks (with health results), running deployments and readiness results in one answer. */
 export const APPS_PATH = "/v2/apps?embed=apps.tasks&embed=apps.deployments&embed=apps.readiness";
@@ -20,18 +20,13 @@ export interface MarathonClientDeps {
   readonly log?: Logger;
 }
 
+const NO_KNOWN_APPS: KnownApps = () => undefined;
+
 export class MarathonClient {
   readonly #transport: MarathonTransport;
   readonly #now: () => number;
   readonly #memory = new TaskHealthMemory();
   readonly #log: Logger | undefined;
-  /**
-   * The apps of the last full list, as normalised (before the health memory). An app Marathon
-   * answers the same again is this object, not a copy: the copy is garbage as soon as it is
-   * read instead of once the whole list is in. At 10,000 apps that is about 8 MB less memory
-   * held through every full fetch, and the caller's own identity check is instant.
-   */
-  #lastList: ReadonlyMap<string, App> = new Map();
 
   /** `transport` is shared with the watcher: an endpoint or leader either learns serves both. */
   constructor(transport: MarathonTransport, deps: MarathonClientDeps = {}) {
@@ -55,20 +50,19 @@ export class MarathonClient {
    * (5xx, no leader, timeout, not Marathon): the caller keeps its last known state, since an
    * empty list would remove every route.
    */
-  async fetchApps(): Promise<AppList> {
+  async fetchApps(known: KnownApps = NO_KNOWN_APPS): Promise<AppList> {
     // Apps are normalised as they arrive (answer-body.ts): the clock is read when the first one is in.
     let nowMs: number | null = null;
-    const last = this.#lastList;
+    // At 10,000 apps, handing back the held object keeps about 8 MB less alive through a full fetch.
     const element = (raw: unknown): NormalisedApp => {
       const one = normaliseApp(raw, (nowMs ??= this.#now()));
-      const known = one.app === null ? undefined : last.get(one.app.id);
-      return known !== undefined && Bun.deepEquals(known, one.app, true) ? { app: known, problems: one.problems } : one;
+      const held = one.app === null ? undefined : known(one.app.id);
+      return held !== undefined && Bun.deepEquals(held, one.app, true) ? { app: held, problems: one.problems } : one;
     };
     const answer = await this.#transport.json(APPS_PATH, { split: { key: "apps", element } });
     // The split leaves the list empty in the body: its shape still tells Marathon's answer from another.
     if (appsOfListAnswer(answer.body) === null) throw notMarathon(answer.url, "an 'apps' list");
     const list = appListOf(answer.elements);
-    this.#lastList = new Map(list.apps.map((app) => [app.id, app]));
     return { ...list, apps: this.#memory.applyAll(list.apps) };
   }
 

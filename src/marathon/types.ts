@@ -62,6 +62,13 @@ export interface App {
   readonly tasks: readonly Task[];
 }
 
+/**
+ * The apps a caller already holds, by id. A fetch hands back an app Marathon answered the same
+ * again as that object: unchanged apps keep their identity, which every later step compares
+ * first, and the copy read is garbage at once instead of after the whole list.
+ */
+export type KnownApps = (id: string) => App | undefined;
+
 /** Only these tasks receive traffic. */
 export function isRoutable(task: Task): boolean {
   return task.state === "TASK_RUNNING" && task.alive && task.ready;

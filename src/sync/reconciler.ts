@@ -1,5 +1,5 @@
 import type { ApplyOutcome } from "../haproxy/apply.ts";
-import type { App, MarathonChange } from "../marathon/types.ts";
+import type { App, KnownApps, MarathonChange } from "../marathon/types.ts";
 import type { Service } from "../store/types.ts";
 import type { NamedCertificate } from "../tls/certificate.ts";
 import { backoffDelay } from "../system/backoff.ts";
@@ -19,7 +19,8 @@ export interface Snapshot {
 export interface ReconcilerDeps {
   /** Where apps come from: Marathon, or the apps another appliance publishes (cluster/fanout.ts). */
   readonly marathon: {
-    fetchApps(): Promise<FullAppList>;
+    /** `known`: the apps the reconciler holds, handed back when Marathon answers them the same (marathon/types.ts). */
+    fetchApps(known?: KnownApps): Promise<FullAppList>;
     /** null: the app no longer exists. */
     fetchApp(id: string): Promise<App | null>;
     /** Whether a fetch is a request to Marathon (counted in the status); true when left out. */
@@ -284,7 +285,7 @@ export class Reconciler {
     try {
       if (full) {
         this.#count(1);
-        const list = await marathon.fetchApps();
+        const list = await marathon.fetchApps((id) => this.#apps.get(id));
         const next = mergeFullList(this.#apps, { apps: list.apps.map((app) => this.#known(app)), unreadable: list.unreadable });
         // A held list still lets rule changes through, against the last known apps.
         if (!this.#holdShrink(next)) {

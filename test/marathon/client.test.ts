@@ -105,17 +105,20 @@ describe("auth and redirects", () => {
 });
 
 describe("a full list fetched again", () => {
-  test("an app Marathon answers the same is the object of the last list; a changed one is new", async () => {
+  test("an app Marathon answers the same as one the caller holds is that object; a changed one is new", async () => {
     const s = await sim();
     await s.deployApp({ id: "/same", instances: 1 });
     await s.deployApp({ id: "/scaled", instances: 1 });
     const client = new MarathonClient(connection([s.url]));
     const first = (await client.fetchApps()).apps;
     await s.scale("/scaled", 2);
-    const second = (await client.fetchApps()).apps;
+    const held = new Map(first.map((app) => [app.id, app]));
+    const second = (await client.fetchApps((id) => held.get(id))).apps;
     expect(second[0]).toBe(first[0]!);
     expect(second[1]).not.toBe(first[1]!);
     expect(second[1]?.tasks).toHaveLength(2);
+    // Without held apps every app is read anew.
+    expect((await client.fetchApps()).apps[0]).not.toBe(first[0]!);
   });
 });
 

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { App, Task } from "../marathon/types.ts";
 import type { RoutingProblem } from "./problems.ts";
+import { AppMemo } from "../marathon/app-memo.ts";
 
 /** What DNS answered for an agent's host name: an address, or why there is none. */
 export interface HostAnswer {
@@ -56,7 +57,7 @@ export function agentHostNames(apps: readonly App[]): Set<string> {
  * that does not resolve costs only its own tasks.
  */
 export class AgentAddresses {
-  readonly #resolved = new WeakMap<App, { readonly app: App; readonly problems: readonly RoutingProblem[]; readonly key: string }>();
+  readonly #resolved = new AppMemo<{ readonly app: App; readonly problems: readonly RoutingProblem[]; readonly key: string }>();
   #last: { readonly apps: readonly App[]; readonly answers: ReadonlyMap<string, HostAnswer>; readonly result: AppsWithAddresses } | null = null;
 
   apply(apps: readonly App[], answers: ReadonlyMap<string, HostAnswer>): AppsWithAddresses {
@@ -70,6 +71,7 @@ export class AgentAddresses {
       problems.push(...own);
       return result;
     });
+    this.#resolved.keepOnly(apps);
     this.#last = { apps, answers, result: { apps: resolved, problems } };
     return this.#last.result;
   }

@@ -5,6 +5,7 @@ import { portRouteRankId, portRoutesOf, type PortRoute } from "../routing/port-r
 import { placementOf } from "../routing/route-maps.ts";
 import { makeService, type Service } from "../store/types.ts";
 import type { RoutingProblem } from "./problems.ts";
+import { AppMemo } from "../marathon/app-memo.ts";
 
 export interface LabelledServices {
   /** The stored services, and a service made from the labels of each app that has no stored rule. */
@@ -41,7 +42,7 @@ const NO_PORT_ROUTES: ReadonlyMap<string, readonly PortRoute[]> = new Map();
  */
 export class LabelServices {
   #last: { readonly apps: readonly App[]; readonly services: readonly Service[]; readonly result: LabelledServices } | null = null;
-  readonly #ofApp = new WeakMap<App, Labelled>();
+  readonly #ofApp = new AppMemo<Labelled>();
 
   /**
    * @param routesPorts - whether the template renders backends for ports after the first
@@ -57,6 +58,7 @@ export class LabelServices {
   merge(apps: readonly App[], services: readonly Service[]): LabelledServices {
     if (this.#last?.apps === apps && this.#last.services === services) return this.#last.result;
     const result = this.#merge(apps, services);
+    this.#ofApp.keepOnly(apps);
     this.#last = { apps, services, result };
     return result;
   }

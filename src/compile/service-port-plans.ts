@@ -2,6 +2,7 @@ import type { MapFile } from "../haproxy/map-files.ts";
 import type { App } from "../marathon/types.ts";
 import { assignServicePorts, portPlansOf, type AppPortPlans, type AppServicePorts, type PortAssignment, type PortMode, type ServiceBind } from "../routing/service-ports.ts";
 import type { RoutingProblem } from "./problems.ts";
+import { AppMemo } from "../marathon/app-memo.ts";
 
 /** What an installation decides about service ports. */
 export interface ServicePortOptions {
@@ -46,7 +47,7 @@ const NOTHING_REFUSED: ReadonlyMap<number, string> = new Map();
  * hand the template new objects for them (template-memo.ts reuses text by identity).
  */
 export class ServicePortPlanner {
-  readonly #plans = new WeakMap<App, AppPortPlans>();
+  readonly #plans = new AppMemo<AppPortPlans>();
   /** The last plan and what it was made from; its apps' entries are reused by id. */
   #last: LastPlan | null = null;
 
@@ -58,6 +59,7 @@ export class ServicePortPlanner {
   plan(apps: readonly App[], unbindable: ReadonlyMap<number, string>): ServicePortsPlan {
     const last = this.#last;
     const plans = apps.map((app) => this.#plansOf(app, last));
+    this.#plans.keepOnly(apps);
     if (last !== null && last.unbindable === unbindable && samePlans(plans, last.plans)) return last.result;
     const assignment = assignServicePorts(
       apps.map((app, i) => ({ id: app.id, plans: plans[i]! })),

@@ -1,4 +1,5 @@
 import type { App } from "../marathon/types.ts";
+import { AppMemo } from "../marathon/app-memo.ts";
 
 /**
  * Which apps one instance serves, so an edge pair and per-agent instances can share a
@@ -49,7 +50,7 @@ export interface GroupedApps {
  */
 export class AppGroupSorter {
   #last: { readonly apps: readonly App[]; readonly result: GroupedApps } | null = null;
-  readonly #served = new WeakMap<App, boolean>();
+  readonly #served = new AppMemo<boolean>();
 
   constructor(private readonly filter: GroupFilter) {}
 
@@ -70,6 +71,7 @@ export class AppGroupSorter {
       if (serves) served.push(app);
       else elsewhere.push(app.id);
     }
+    this.#served.keepOnly(apps);
     return { served: elsewhere.length === 0 ? apps : served, elsewhere };
   }
 }

@@ -1,6 +1,7 @@
 import type { App } from "../marathon/types.ts";
 import { appHttpsSettingProblems } from "./https-settings.ts";
 import { balanceOf, isPort } from "./service-ports.ts";
+import { AppMemo } from "../marathon/app-memo.ts";
 
 /** App env settings the default template turns into config, and the values each accepts. */
 const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
@@ -17,7 +18,7 @@ export interface CheckedApps {
  */
 export class AppSettingsChecker {
   /** Checked once per app object: a corrected copy made anew each time would look like a changed app downstream. */
-  readonly #checked = new WeakMap<App, { readonly app: App; readonly problems: CheckedApps["problems"] }>();
+  readonly #checked = new AppMemo<{ readonly app: App; readonly problems: CheckedApps["problems"] }>();
   /** The last list and its answer: a rule write checks the same apps again. */
   #last: { readonly apps: readonly App[]; readonly result: CheckedApps } | null = null;
 
@@ -29,6 +30,7 @@ export class AppSettingsChecker {
       problems.push(...result.problems);
       return result.app;
     });
+    this.#checked.keepOnly(apps);
     this.#last = { apps, result: { apps: checked, problems } };
     return this.#last.result;
   }

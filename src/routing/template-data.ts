@@ -7,6 +7,7 @@ import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 import { portRouteRankId, type PortRoute } from "./port-routes.ts";
 import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
 import { NO_SERVICE_PORTS, portBackendName, type AppServicePorts, type PortMode } from "./service-ports.ts";
+import { AppMemo } from "../marathon/app-memo.ts";
 
 /**
  * The data users' templates are written against: Bamboo's names and shapes
@@ -279,8 +280,7 @@ const HTTP_CHECK_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTP
  * after it is built, so sharing is safe.
  */
 export class TemplateDataBuilder {
-  readonly #apps = new WeakMap<
-    App,
+  readonly #apps = new AppMemo<
     {
       readonly service: Service | undefined;
       readonly https: boolean;
@@ -384,6 +384,7 @@ export class TemplateDataBuilder {
       }
       result = copy;
     }
+    this.#apps.keepOnly(apps);
     // Only a list that came sorted can be updated by index next time.
     this.#appsOf = { apps: ordered === apps ? apps : null, services: sorted, https, ports, portRoutes, result };
     return result;

@@ -36,7 +36,15 @@ const SAME_SCOPE_BLOCKS = new Set(["if", "unless"]);
 
 class NotMemoizable extends Error {}
 
-/** Which `each` blocks (by their `line:column`) may reuse an item's text, and what else keys it. */
+/**
+ * Which `each` blocks (by their `line:column`) may reuse an item's text, and what else keys it.
+ *
+ * An `each` inside a memoized one is not memoized itself. Its items (an app's ports, tasks,
+ * servers) are made anew with their app (routing/template-data.ts), so their texts are
+ * reused only when the outer item is rendered again unchanged, which is rare. At 10,000 apps
+ * keeping them cost 20,000 texts and two WeakMaps of 10,000 entries, which the engine visits
+ * at every young collection (marathon/app-memo.ts).
+ */
 export function memoizableEachBlocks(source: string): Map<string, MemoBlock> {
   const blocks = new Map<string, MemoBlock>();
   const ast = Handlebars.parse(source);
@@ -48,8 +56,10 @@ export function memoizableEachBlocks(source: string): Map<string, MemoBlock> {
       const frame = new Set<MemoBlock["frame"][number]>();
       readBody(block.program, 0, reads, frame);
       blocks.set(locKey(block.loc), { reads: dedupe(reads), frame: [...frame] });
+      return true;
     } catch (error) {
       if (!(error instanceof NotMemoizable)) throw error;
+      return false;
     }
   });
   return blocks;
@@ -134,10 +144,11 @@ function usesBlockParams(node: unknown): boolean {
   return Object.values(node).some((value) => (Array.isArray(value) ? value.some(usesBlockParams) : typeof value === "object" && usesBlockParams(value)));
 }
 
-function visitEachBlocks(node: unknown, visit: (block: hbs.AST.BlockStatement) => void): void {
+/** Visits `each` blocks outermost first; one `visit` answers true for is not looked into. */
+function visitEachBlocks(node: unknown, visit: (block: hbs.AST.BlockStatement) => boolean): void {
   if (node === null || typeof node !== "object") return;
   const candidate = node as Partial<hbs.AST.BlockStatement>;
-  if (candidate.type === "BlockStatement" && (candidate.path as Path | undefined)?.original === "each") visit(candidate as hbs.AST.BlockStatement);
+  if (candidate.type === "BlockStatement" && (candidate.path as Path | undefined)?.original === "each" && visit(candidate as hbs.AST.BlockStatement)) return;
   for (const value of Object.values(node)) {
     if (Array.isArray(value)) for (const item of value) visitEachBlocks(item, visit);
     else if (typeof value === "object") visitEachBlocks(value, visit);

@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     default:
       break;
   }
-  if (args.command === "serve") restartWithHeapGrowth();
+  const heapWarning = args.command === "serve" ? restartWithHeapGrowth() : null;
   try {
     const { config, warnings } = await readConfig(args, process.env);
     switch (args.command) {
@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       case "serve": {
         const { serveCommand } = await import("./commands/serve.ts");
-        return await serveCommand(config, warnings, { version: `${VERSION} (commit ${COMMIT})`, logFile: args.logFile });
+        return await serveCommand(config, heapWarning === null ? warnings : [...warnings, heapWarning], { version: `${VERSION} (commit ${COMMIT})`, logFile: args.logFile });
       }
     }
   } catch (error) {
@@ -71,15 +71,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Replaces this process (see heap-growth.ts); returns only when that is not needed or failed. */
-function restartWithHeapGrowth(): void {
+/**
+ * Replaces this process (see heap-growth.ts). Returns only when that is not needed (null) or
+ * failed: then the warning serve logs with the others at start, since it runs on regardless.
+ */
+function restartWithHeapGrowth(): string | null {
   const exec = heapGrowthExec(process.env, process.execPath, process.argv);
-  if (exec === null) return;
+  if (exec === null) return null;
   try {
     process.execve!(exec.file, [...exec.args], { ...exec.env });
   } catch (error) {
-    console.error(`bamboo: could not restart with a bounded heap growth (${errorMessage(error)}); running with JSC's default`);
+    return `could not restart with a bounded heap growth (${errorMessage(error)}): running with JavaScriptCore's default, which may take tens of MiB more at thousands of apps`;
   }
+  return null;
 }
 
 // Exit explicitly: timers left by an interrupted drain period must not keep the process alive.

@@ -144,7 +144,7 @@ function usesBlockParams(node: unknown): boolean {
   return Object.values(node).some((value) => (Array.isArray(value) ? value.some(usesBlockParams) : typeof value === "object" && usesBlockParams(value)));
 }
 
-/** Visits `each` blocks outermost first; one `visit` answers true for is not looked into. */
+/** Visits `each` blocks outermost first; inside a block `visit` answers true for, none is visited. */
 function visitEachBlocks(node: unknown, visit: (block: hbs.AST.BlockStatement) => boolean): void {
   if (node === null || typeof node !== "object") return;
   const candidate = node as Partial<hbs.AST.BlockStatement>;
@@ -203,9 +203,8 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
   const remembered = new Map<string, WeakMap<object, Remembered>>();
   // Per block, the last list it rendered and that list's texts.
   const lastLists = new Map<string, { readonly items: readonly unknown[]; readonly outer: readonly unknown[]; readonly pieces: readonly string[] }>();
+  // No memoized block runs inside another (memoizableEachBlocks), so every one hands its pieces out.
   let handedOut: (readonly string[])[] | null = null;
-  // Memoized bodies being rendered: an item's own text must be whole, so only depth 0 hands out.
-  let depth = 0;
   let renderedSinceCollect = 0;
   const rendered = (text: string): void => {
     renderedSinceCollect += text.length;
@@ -213,21 +212,14 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
     renderedSinceCollect = 0;
     edenGC();
   };
-  const body = (options: Handlebars.HelperOptions, item: unknown, data: unknown, index: number): string => {
-    depth++;
-    try {
-      return options.fn(item, { data, blockParams: [item, index] });
-    } finally {
-      depth--;
-    }
-  };
+  const body = (options: Handlebars.HelperOptions, item: unknown, data: unknown, index: number): string => options.fn(item, { data, blockParams: [item, index] });
 
   handlebars.registerHelper("each", function (this: unknown, items: unknown, options: Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation }) {
     const where = locKey(options?.loc);
     const block = blocks.get(where);
     if (!block || !Array.isArray(items) || items.length === 0) return builtin.call(this, items, options);
     const outer = block.reads.length === 0 ? NO_VALUES : block.reads.map((read) => lookup(read.from === "root" ? options.data?.root : this, read.parts));
-    const handOut = (pieces: readonly string[]): string => (handedOut === null || depth > 0 ? concat(pieces) : marker(handedOut.push(pieces) - 1));
+    const handOut = (pieces: readonly string[]): string => (handedOut === null ? concat(pieces) : marker(handedOut.push(pieces) - 1));
     const lastList = lastLists.get(where);
     if (lastList !== undefined && lastList.items === items && sameValues(lastList.outer, outer)) return handOut(lastList.pieces);
     let texts = remembered.get(where);

@@ -487,7 +487,7 @@ export class TemplateDataBuilder {
               Entries: step.entries.map((entry) => {
                 const route = ordered[entry.route]!;
                 const app = apps[route.position]!;
-                return { Key: entry.key, Value: route.backend ?? app.Ports[0]?.Backend ?? `${app.EscapedId}-cluster`, Id: app.Id };
+                return { Key: entry.key, Value: route.backend ?? app.Ports[0]?.Backend ?? portBackendName(app.EscapedId, 0), Id: app.Id };
               }),
             },
           ],

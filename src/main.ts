@@ -8,7 +8,7 @@ import { commandHelpText, helpText } from "./cli/help.ts";
 import { readConfig } from "./cli/read-config.ts";
 import { ConfigError } from "./config/load.ts";
 import { errorMessage } from "./system/error-message.ts";
-import { heapGrowthExec } from "./system/heap-growth.ts";
+import { engineOptionsExec } from "./system/engine-options.ts";
 
 /** Replaced by scripts/build.ts with the commit the executable was built from. */
 declare const BAMBOO_COMMIT: string | undefined;
@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
     default:
       break;
   }
-  const heapWarning = args.command === "serve" ? restartWithHeapGrowth() : null;
+  const engineWarning = args.command === "serve" ? restartWithEngineOptions() : null;
   try {
     const { config, warnings } = await readConfig(args, process.env);
     switch (args.command) {
@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       case "serve": {
         const { serveCommand } = await import("./commands/serve.ts");
-        return await serveCommand(config, heapWarning === null ? warnings : [...warnings, heapWarning], { version: `${VERSION} (commit ${COMMIT})`, logFile: args.logFile });
+        return await serveCommand(config, engineWarning === null ? warnings : [...warnings, engineWarning], { version: `${VERSION} (commit ${COMMIT})`, logFile: args.logFile });
       }
     }
   } catch (error) {
@@ -72,16 +72,16 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * Replaces this process (see heap-growth.ts). Returns only when that is not needed (null) or
+ * Replaces this process (see engine-options.ts). Returns only when that is not needed (null) or
  * failed: then the warning serve logs with the others at start, since it runs on regardless.
  */
-function restartWithHeapGrowth(): string | null {
-  const exec = heapGrowthExec(process.env, process.execPath, process.argv);
+function restartWithEngineOptions(): string | null {
+  const exec = engineOptionsExec(process.env, process.execPath, process.argv);
   if (exec === null) return null;
   try {
     process.execve!(exec.file, [...exec.args], { ...exec.env });
   } catch (error) {
-    return `could not restart with a bounded heap growth (${errorMessage(error)}): running with JavaScriptCore's default, which may take tens of MiB more at thousands of apps`;
+    return `could not restart with bamboo's engine options (${errorMessage(error)}): running with JavaScriptCore's defaults, which may take tens of MiB more at thousands of apps`;
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import { mapKeyProblem, parseAcl, precedenceKey, renderAcl, subjectOf, type AclRule } from "./acl/index.ts";
+import { mapKeyProblem, parseAcl, precedenceKey, renderAcl, subjectOf, type AclRule, type PrecedenceKey } from "./acl/index.ts";
 
 /**
  * Which rules the frontend can find with one map lookup instead of testing them one by one.
@@ -74,7 +74,7 @@ export function routeSteps(rules: readonly OrderedRule[], place: (rule: AclRule)
   const rest: number[] = [];
   const places = rules.map((entry) => (entry.rule === null ? null : place(entry.rule)));
   places.forEach((placement, index) => {
-    const rank = placement === null ? null : placement.rank;
+    const rank = placement === null ? null : placement.precedence.rank;
     if (rank === null || !MAPPED_RANKS.includes(rank)) rest.push(index);
     else {
       const indices = byRank.get(rank);
@@ -100,9 +100,9 @@ export function routeSteps(rules: readonly OrderedRule[], place: (rule: AclRule)
   return steps;
 }
 
-/** Where the frontend finds a rule: its rank (precedence.ts) and the map that serves it, null when none does. */
+/** Where the frontend finds a rule: its precedence (precedence.ts) and the map that serves it, null when none does. */
 export interface Placement {
-  readonly rank: number;
+  readonly precedence: PrecedenceKey;
   readonly map: MapSpec | null;
   /** The rule's keys in that map (lower-cased for a folded map); none without a map. */
   readonly keys: readonly string[];
@@ -113,9 +113,10 @@ export interface Placement {
  * which). Pure, so its answers can be kept by rule (template-data.ts does).
  */
 export function placementOf(rule: AclRule): Placement {
-  const map = MAPS.find((candidate) => fits(rule, candidate)) ?? null;
+  const precedence = precedenceKey(rule);
+  const map = MAPS.find((candidate) => fitsRanked(rule, precedence.rank, candidate)) ?? null;
   const keys = map === null ? [] : map.folded ? rule.patterns.map((pattern) => pattern.toLowerCase()) : rule.patterns;
-  return { rank: precedenceKey(rule).rank, map, keys };
+  return { precedence, map, keys };
 }
 
 /** A rank's rules cut into runs served by one map each (null: chain lines). */
@@ -133,8 +134,13 @@ function runsOf(rank: number, indices: readonly number[], places: readonly (Plac
 
 /** Whether a rule is exactly "the sample equals (or starts with) one of these keys" for this map. */
 export function fits(rule: AclRule, map: MapSpec): boolean {
+  return fitsRanked(rule, precedenceKey(rule).rank, map);
+}
+
+/** {@link fits} for a rule whose rank is known: placing a rule tries every map. */
+function fitsRanked(rule: AclRule, rank: number, map: MapSpec): boolean {
   if (rule.converters.length > 0 || rule.occurrence !== null || rule.patterns.length === 0) return false;
-  if (precedenceKey(rule).rank !== map.rank) return false;
+  if (rank !== map.rank) return false;
   const method = map.converter === "map_str" ? "str" : "beg";
   if (rule.method !== method) return false;
   // The chain places a rule of several prefixes by its shortest; a prefix map would place each by its own length.

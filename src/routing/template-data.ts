@@ -1,6 +1,6 @@
 import { isRoutable, type App, type HealthCheck, type Task } from "../marathon/types.ts";
 import { isSortedById, sameService, type Service } from "../store/types.ts";
-import { memoByObject, orderByPrecedence, precedenceKey, reorderByPrecedence, ruleParser, type AclRule, type RuleParser } from "./acl/index.ts";
+import { memoByObject, orderByPrecedence, reorderByPrecedence, ruleParser, type AclRule, type PrecedenceKey, type RuleParser } from "./acl/index.ts";
 import type { NamedCertificate } from "../tls/certificate.ts";
 import { httpsSettingsOf } from "./https-settings.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
@@ -328,8 +328,9 @@ export class TemplateDataBuilder {
     steps: [],
     maps: [],
   };
-  readonly #precedence = memoByObject(precedenceKey);
+  // One memo for both: each WeakMap entry is visited at every young collection (app-memo.ts).
   readonly #placement = memoByObject(placementOf);
+  readonly #precedence = (rule: AclRule): PrecedenceKey => this.#placement(rule).precedence;
 
   /** `parse`: rules are ranked again whenever one changes; the appliance shares its parser (acl/memo.ts). */
   constructor(private readonly parse: RuleParser = ruleParser()) {}

@@ -115,8 +115,15 @@ export interface Placement {
 export function placementOf(rule: AclRule): Placement {
   const precedence = precedenceKey(rule);
   const map = MAPS.find((candidate) => fitsRanked(rule, precedence.rank, candidate)) ?? null;
-  const keys = map === null ? [] : map.folded ? rule.patterns.map((pattern) => pattern.toLowerCase()) : rule.patterns;
-  return { precedence, map, keys };
+  return { precedence, map, keys: map === null ? NO_KEYS : map.folded ? lowerCased(rule.patterns) : rule.patterns };
+}
+
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** The patterns lower-cased: the same array when they are already, as host names nearly always are (placements are kept by the thousand). */
+function lowerCased(patterns: readonly string[]): readonly string[] {
+  const lowered = patterns.map((pattern) => pattern.toLowerCase());
+  return lowered.every((key, i) => key === patterns[i]) ? patterns : lowered;
 }
 
 /** A rank's rules cut into runs served by one map each (null: chain lines). */

@@ -5,7 +5,7 @@ import type { NamedCertificate } from "../tls/certificate.ts";
 import { httpsSettingsOf } from "./https-settings.ts";
 import { escapedId, mesosDnsId, splitId } from "./ids.ts";
 import { portRouteRankId, type PortRoute } from "./port-routes.ts";
-import { placementOf, routeSteps, type RouteStep } from "./route-maps.ts";
+import { placementOf, routeSteps } from "./route-maps.ts";
 import { NO_SERVICE_PORTS, portBackendName, type AppServicePorts, type PortMode } from "./service-ports.ts";
 import { AppMemo } from "../marathon/app-memo.ts";
 
@@ -494,7 +494,8 @@ export class TemplateDataBuilder {
           ],
     );
     // Chains hold apps' own rules only: every port route is a map key.
-    const chainSteps = steps.map((step) => (step.kind === "map" ? step : { kind: step.kind, routes: step.routes.map((index) => ordered[index]!.position) }));
+    // A map step's entries are in `maps` now; kept, they would be an object per rule for nothing.
+    const chainSteps = steps.map((step): OrderStep => (step.kind === "map" ? MAP_STEP : { kind: step.kind, routes: step.routes.map((index) => ordered[index]!.position) }));
     this.#order = { apps, portRoutes, mapDir, ranked, unreadable, positions: ordered.filter(isAppRule).map((entry) => entry.position), steps: chainSteps, maps };
     return this.#order;
   }
@@ -535,10 +536,14 @@ interface RoutingOrder {
   readonly unreadable: readonly UnreadableApp[];
   /** Positions in the id-sorted apps of their own rules, most specific first (`Routes`). */
   readonly positions: readonly number[];
-  /** The frontend's steps; a chain's are positions in the id-sorted apps. */
-  readonly steps: readonly RouteStep[];
+  /** The frontend's steps, the maps' in the order of `maps`; a chain's are positions in the id-sorted apps. */
+  readonly steps: readonly OrderStep[];
   readonly maps: readonly TemplateMap[];
 }
+
+type OrderStep = { readonly kind: "map" } | { readonly kind: "chain"; readonly routes: readonly number[] };
+
+const MAP_STEP: OrderStep = Object.freeze({ kind: "map" });
 
 const NO_PORT_ROUTES: ReadonlyMap<string, readonly PortRoute[]> = new Map();
 const NO_ROUTES_OF_APP: readonly PortRoute[] = [];

@@ -139,7 +139,7 @@ function parseCriterion(word: Word): Step<Criterion> {
   const [, keyword, args, convText] = match;
   const { spec, method } = resolved;
 
-  const converters = convText ? convText.slice(1).split(",") : [];
+  const converters = convText ? convText.slice(1).split(",") : NO_CONVERTERS;
   if (converters.length > 0 && method !== null) {
     return { ok: false, message: `converters cannot follow the derived keyword '${keyword}' at position ${word.position}; write '${spec.name}(...),${converters.join(",")} -m ${method}'` };
   }
@@ -165,8 +165,15 @@ function parseCriterion(word: Word): Step<Criterion> {
   }
   return {
     ok: true,
-    value: { spec, derivedMethod: method, name: name!.toLowerCase(), occurrence: occurrence === undefined ? null : Number(occurrence), converters: converters as Converter[] },
+    value: { spec, derivedMethod: method, name: sharedName(name!.toLowerCase()), occurrence: occurrence === undefined ? null : Number(occurrence), converters: converters as Converter[] },
   };
+}
+
+/** Parsed rules are kept by the thousand (acl/memo.ts): nearly all convert nothing, and most name the host header. */
+const NO_CONVERTERS: readonly string[] = Object.freeze([]);
+
+function sharedName(name: string): string {
+  return name === "host" ? "host" : name;
 }
 
 /** `path_beg` → path with "beg"; `req.hdr` → hdr with no fixed method; unknown → null. */

@@ -594,8 +594,8 @@ function toTemplateApp(
     ServicePorts: app.ports.map((port) => port.servicePort),
     Env: cleanMap(app.env),
     Labels: cleanMap(app.labels),
-    // The same objects as in AllTasks: 10,000 apps need not hold each routed task twice.
-    Tasks: allTasks.filter((task, i) => isRoutable(app.tasks[i]!) && task.Port > 0),
+    // The same objects as in AllTasks, and the same list when every task routes: 10,000 apps need not hold each routed task twice.
+    Tasks: routedTasks(app.tasks, allTasks),
     AllTasks: allTasks,
     Ports: portsOf(app, escaped, tasks, ports, routes, httpsServed),
     Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
@@ -640,6 +640,11 @@ function portsOf(app: App, stem: string, routable: readonly Task[], served: AppS
     });
   }
   return ports;
+}
+
+function routedTasks(tasks: readonly Task[], allTasks: readonly TemplateTask[]): readonly TemplateTask[] {
+  const routed = allTasks.filter((task, i) => isRoutable(tasks[i]!) && task.Port > 0);
+  return routed.length === allTasks.length ? allTasks : routed;
 }
 
 /** Shared by every app without health checks and every port without listeners, most of them at scale. */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { parseAcl } from "../../src/routing/acl/parse.ts";
 import { renderAcl } from "../../src/routing/acl/render.ts";
 import { tokenise } from "../../src/routing/acl/tokenise.ts";
@@ -100,5 +101,17 @@ describe("tokenise follows HAProxy's quoting", () => {
   ])("%s", (_name, input, words) => {
     const result = tokenise(input);
     expect(result.ok && result.words.map((word) => word.text)).toEqual(words);
+  });
+
+  // Text without quotes or escapes takes a shorter path; an empty quoted part at the end of its
+  // last word changes no word but sends it down the character-by-character one.
+  test("text without quotes or escapes splits as the quoting rules would", () => {
+    const plain = fc.string({ unit: fc.constantFrom(..."ab-_./:()|,  !?=*%09AZ"), maxLength: 40 }).filter((text) => /[^ ]$/.test(text));
+    fc.assert(
+      fc.property(plain, (text) => {
+        expect(tokenise(text)).toEqual(tokenise(`${text}''`));
+      }),
+      { numRuns: 500, seed: 16 },
+    );
   });
 });

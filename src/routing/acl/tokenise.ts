@@ -24,6 +24,9 @@ export type TokeniseResult = { ok: true; words: readonly Word[] } | { ok: false;
 export function tokenise(input: string): TokeniseResult {
   const refused = refuseCharacters(input);
   if (refused) return { ok: false, message: refused };
+  // Nearly every rule quotes and escapes nothing: its words are the runs between spaces. Built a
+  // character at a time, 10,000 rules made 25 MB of garbage at start (issue 16).
+  if (!QUOTE_OR_ESCAPE.test(input)) return { ok: true, words: plainWords(input) };
 
   const words: Word[] = [];
   let current = "";
@@ -72,10 +75,20 @@ export function tokenise(input: string): TokeniseResult {
   return { ok: true, words };
 }
 
+const QUOTE_OR_ESCAPE = /['"\\]/;
+
+function plainWords(input: string): Word[] {
+  const words: Word[] = [];
+  for (const text of input.split(" ")) if (text !== "") words.push({ text, position: words.length + 1 });
+  return words;
+}
+
 /** Characters refused wherever they appear, quoted or not, with the reason. */
 function refuseCharacters(input: string): string | null {
   for (let i = 0; i < input.length; i++) {
     const code = input.charCodeAt(i);
+    // Printable and harmless, as nearly all are: no message is built for them.
+    if (code >= 0x20 && code <= 0x7e && code !== 0x23 && code !== 0x7b && code !== 0x7d) continue;
     const at = `at character ${i + 1}`;
     if (code < 0x20 || code === 0x7f) {
       const hex = code.toString(16).padStart(2, "0");

@@ -139,7 +139,9 @@ export class Appliance implements ApplianceView {
     // HAProxy loads it from its own directory (0700, files 0600), with the certificates the loop writes there.
     await mkdir(paths.haproxyCertDir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(paths.defaultCertificate, defaultCertificate.info.pem, { durable: false, mode: 0o600 });
-    const aclChecker = new AclChecker(config.haproxy.bin, { trusted: isPlainKeyRule });
+    // One parse of each stored rule for the checker's trust, the compile and the API (acl/memo.ts).
+    const parseRule = ruleParser();
+    const aclChecker = new AclChecker(config.haproxy.bin, { trusted: (acl) => isPlainKeyRule(acl, parseRule) });
     const supervisor = new HAProxySupervisor({
       stdout: relayOf(accessLogRelay(config, log)),
       bin: config.haproxy.bin,
@@ -160,7 +162,6 @@ export class Appliance implements ApplianceView {
       reloadIntervalMs: config.haproxy.reloadIntervalMs,
       log,
     });
-    const parseRule = ruleParser();
     const pipeline = new RoutingPipeline({ render, settings: templateSettings(config, paths), compile: { ...compileOptionsOf(config), parseRule }, aclChecker, resolver: new HostResolver(), applier, log });
     // One transport: the endpoint and leader the watcher or the client learns serve both.
     const transport = new MarathonTransport(config.marathon);

@@ -1,4 +1,4 @@
-import { mapKeyProblem, parseAcl, precedenceKey, renderAcl, subjectOf, type AclRule, type PrecedenceKey } from "./acl/index.ts";
+import { mapKeyProblem, parseAcl, precedenceKey, renderAcl, subjectOf, type AclRule, type PrecedenceKey, type RuleParser } from "./acl/index.ts";
 
 /**
  * Which rules the frontend can find with one map lookup instead of testing them one by one.
@@ -165,10 +165,11 @@ const INERT_PATTERN = /^[A-Za-z0-9._~:/?&=+,;@!*%-]+$/;
  * Whether `acl` is the canonical text (render.ts) of a rule a map serves, every pattern in
  * inert characters: a rule bamboo reads completely, which HAProxy accepts whatever the keys
  * (test/haproxy/plain-key-rules.test.ts checks random ones against the binary). Asking
- * HAProxy about one costs a rule write a `haproxy -c` run, ~50 ms.
+ * HAProxy about one costs a rule write a `haproxy -c` run, ~50 ms. `parse`: the appliance's
+ * shared parser, so the rules read at start are parsed once for this and the compile.
  */
-export function isPlainKeyRule(acl: string): boolean {
-  const parsed = parseAcl(acl);
+export function isPlainKeyRule(acl: string, parse: RuleParser = parseAcl): boolean {
+  const parsed = parse(acl);
   if (!parsed.ok || renderAcl(parsed.rule) !== acl) return false;
   return parsed.rule.patterns.every((pattern) => INERT_PATTERN.test(pattern) && !pattern.startsWith("-")) && MAPS.some((map) => fits(parsed.rule, map));
 }

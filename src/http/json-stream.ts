@@ -1,7 +1,11 @@
 import { edenGC } from "bun:jsc";
 
-/** Bytes gathered before a chunk is handed to the connection. */
-const CHUNK_CHARS = 64 * 1024;
+/**
+ * Bytes gathered before a chunk is handed to the connection. Whatever chunk is in flight when
+ * a collection comes outlives the young generation and waits for a full one: streaming 27 MB
+ * of JSON raised RSS by 17-19 MiB with 64 KB chunks, 13-15 with 16 KB, and took no longer.
+ */
+const CHUNK_CHARS = 16 * 1024;
 
 /**
  * Every item's text, the chunks and their bytes are garbage as soon as they are sent, and the

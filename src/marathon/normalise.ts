@@ -16,6 +16,7 @@ import {
 } from "./json-read.ts";
 import { portLayoutOf, taskAddressOf, type PortLayout } from "./networking.ts";
 import type { App, AppList, HealthCheck, NormaliseProblem, Task } from "./types.ts";
+import { NONE } from "../system/none.ts";
 
 /**
  * The apps array of a `GET /v2/apps` answer (`{"apps": [...]}`), or null when the body is not
@@ -93,12 +94,10 @@ export function normaliseApp(raw: unknown, nowMs: number): NormalisedApp {
 }
 
 /** Shared by every app without health checks, most of them: one empty list instead of one each. */
-const NO_HEALTH_CHECKS: readonly HealthCheck[] = Object.freeze([]);
-
 function readApp(raw: JsonObject, id: string, nowMs: number): NormalisedApp {
   const layout = portLayoutOf(raw);
   const declaredChecks = optArray(raw, "healthChecks", "app");
-  const healthChecks = declaredChecks.length === 0 ? NO_HEALTH_CHECKS : declaredChecks.map((hc, i) => readHealthCheck(hc, `app.healthChecks[${i}]`));
+  const healthChecks = declaredChecks.length === 0 ? NONE : declaredChecks.map((hc, i) => readHealthCheck(hc, `app.healthChecks[${i}]`));
   const readiness = readinessContextOf(raw);
   const problems: NormaliseProblem[] = [];
   const tasks: Task[] = [];

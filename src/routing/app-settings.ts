@@ -2,6 +2,7 @@ import type { App } from "../marathon/types.ts";
 import { appHttpsSettingProblems } from "./https-settings.ts";
 import { balanceOf, isPort } from "./service-ports.ts";
 import { AppMemo } from "../marathon/app-memo.ts";
+import { orNone } from "../system/none.ts";
 
 /** App env settings the default template turns into config, and the values each accepts. */
 const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
@@ -65,8 +66,6 @@ function withValidSettings(app: App): { readonly app: App; readonly problems: Ch
     for (const message of balanceProblems) problems.push({ id: app.id, message });
   }
   const checked = env === null && labels === null ? app : { ...app, ...(env ? { env } : {}), ...(labels ? { labels } : {}) };
-  // Kept per app (10,000 at scale), and nearly every one has nothing to say.
-  return { app: checked, problems: problems.length === 0 ? NO_PROBLEMS : problems };
+  // Kept per app, and nearly every one has nothing to say.
+  return { app: checked, problems: orNone(problems) };
 }
-
-const NO_PROBLEMS: CheckedApps["problems"] = Object.freeze([]);

@@ -1,4 +1,5 @@
 import { mapKeyProblem } from "./acl/index.ts";
+import { orNone } from "../system/none.ts";
 
 /**
  * marathon-lb's labels, as far as bamboo routes by them: `HAPROXY_{n}_VHOST` (comma-separated
@@ -80,8 +81,6 @@ export function routedPortIndexes(labels: Readonly<Record<string, string>>): num
 /** marathon-lb labels bamboo does not act on, in name order: said per app, so nobody relies on them unknowingly. */
 export function ignoredLabels(labels: Readonly<Record<string, string>>): readonly string[] {
   const ignored = Object.keys(labels).filter((name) => name.startsWith("HAPROXY_") && !UNDERSTOOD.has(name) && !UNDERSTOOD_PER_PORT.test(name));
-  // Kept per app by the label rules (compile/label-services.ts): one empty list for the thousands without.
-  return ignored.length === 0 ? NO_LABELS : ignored.sort();
+  // Kept per app by the label rules (compile/label-services.ts).
+  return orNone(ignored.sort());
 }
-
-const NO_LABELS: readonly string[] = Object.freeze([]);

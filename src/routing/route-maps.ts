@@ -1,4 +1,5 @@
 import { mapKeyProblem, parseAcl, precedenceKey, renderAcl, subjectOf, type AclRule, type PrecedenceKey, type RuleParser } from "./acl/index.ts";
+import { NONE } from "../system/none.ts";
 
 /**
  * Which rules the frontend can find with one map lookup instead of testing them one by one.
@@ -115,10 +116,8 @@ export interface Placement {
 export function placementOf(rule: AclRule): Placement {
   const precedence = precedenceKey(rule);
   const map = MAPS.find((candidate) => fitsRanked(rule, precedence.rank, candidate)) ?? null;
-  return { precedence, map, keys: map === null ? NO_KEYS : map.folded ? lowerCased(rule.patterns) : rule.patterns };
+  return { precedence, map, keys: map === null ? NONE : map.folded ? lowerCased(rule.patterns) : rule.patterns };
 }
-
-const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** The patterns lower-cased: the same array when they are already, as host names nearly always are (placements are kept by the thousand). */
 function lowerCased(patterns: readonly string[]): readonly string[] {

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { App } from "../marathon/types.ts";
 import { escapedId } from "./ids.ts";
 import { BALANCE_ALGORITHMS } from "./lb-labels.ts";
+import { NONE, orNone } from "../system/none.ts";
 
 /**
  * Which of an app's ports get a listener on their service port, in which mode, on which
@@ -74,15 +75,12 @@ export function portPlansOf(app: App, bind: ServiceBind): AppPortPlans {
     if (udpOnly && number > 0 && enabled && !bind.off) problems.push(`port ${index} (service port ${number}) is ${port.protocol}: not served, HAProxy proxies TCP only`);
     const notListened =
       number === 0 ? "no service port" : !enabled ? `HAPROXY_${index}_ENABLED is false` : udpOnly ? `${port.protocol} only: HAProxy proxies TCP` : bind.off ? "HAPROXY_SERVICE_BIND is off" : "";
-    return { index, port: number, ...mode, addresses: notListened === "" && !bind.off ? addressesOf(label("BIND_ADDR"), index, bind, problems) : NO_ADDRESSES, notListened, enabled, balance, sticky };
+    return { index, port: number, ...mode, addresses: notListened === "" && !bind.off ? addressesOf(label("BIND_ADDR"), index, bind, problems) : NONE, notListened, enabled, balance, sticky };
   });
   const tcpListener = isPort(app.env.BAMBOO_TCP_PORT ?? "") ? Number(app.env.BAMBOO_TCP_PORT) : null;
   // 10,000 apps have nothing to say: one shared empty list instead of 10,000.
-  return { ports, tcpListener, problems: problems.length === 0 ? NO_PROBLEMS : problems };
+  return { ports, tcpListener, problems: orNone(problems) };
 }
-
-const NO_PROBLEMS: readonly string[] = Object.freeze([]);
-const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 
 /** Whether port `index` of `app` is served at all (HAPROXY_{n}_ENABLED); a value that is neither true nor false is skipped (portPlansOf says so). */
 export function portEnabledOf(app: App, index: number): boolean {

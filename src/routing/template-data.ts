@@ -8,6 +8,7 @@ import { portRouteRankId, type PortRoute } from "./port-routes.ts";
 import { placementOf, routeSteps } from "./route-maps.ts";
 import { NO_SERVICE_PORTS, portBackendName, type AppServicePorts, type PortMode } from "./service-ports.ts";
 import { AppMemo } from "../marathon/app-memo.ts";
+import { NONE } from "../system/none.ts";
 
 /**
  * The data users' templates are written against: Bamboo's names and shapes
@@ -588,7 +589,7 @@ function toTemplateApp(
     SplitId: splitId(app.id),
     HealthCheckPath: clean(portZeroCheck?.path ?? ""),
     HealthCheckProtocol: portZeroCheck?.protocol ?? "",
-    HealthChecks: app.healthChecks.length === 0 ? NO_HEALTH_CHECKS : app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
+    HealthChecks: app.healthChecks.length === 0 ? NONE : app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
     ReadinessCheckPath: clean(app.readinessCheckPath),
     ServicePort: app.ports[0]?.servicePort ?? 0,
     ServicePorts: app.ports.map((port) => port.servicePort),
@@ -630,7 +631,7 @@ function portsOf(app: App, stem: string, routable: readonly Task[], served: AppS
       Mode: plan?.mode ?? (index === 0 ? "http" : "tcp"),
       ModeFrom: plan?.modeFrom ?? "",
       Backend: portBackendName(stem, index),
-      Binds: listened && plan.addresses.length > 0 ? plan.addresses.map((address) => `${address}:${plan.port}`) : NO_BINDS,
+      Binds: listened && plan.addresses.length > 0 ? plan.addresses.map((address) => `${address}:${plan.port}`) : NONE,
       NotListened: plan === undefined ? "no service-port listeners" : (served.refused.get(index) ?? plan.notListened),
       Balance: plan?.balance ?? "",
       Sticky: plan?.sticky ?? false,
@@ -646,10 +647,6 @@ function routedTasks(tasks: readonly Task[], allTasks: readonly TemplateTask[]):
   const routed = allTasks.filter((task, i) => isRoutable(tasks[i]!) && task.Port > 0);
   return routed.length === allTasks.length ? allTasks : routed;
 }
-
-/** Shared by every app without health checks and every port without listeners, most of them at scale. */
-const NO_HEALTH_CHECKS: readonly TemplateHealthCheck[] = Object.freeze([]);
-const NO_BINDS: readonly string[] = Object.freeze([]);
 
 /** Checks HAProxy runs itself on a port's servers: an HTTP request, or a TCP connect. */
 const CHECKED_PROTOCOLS = new Set(["HTTP", "HTTPS", "MESOS_HTTP", "MESOS_HTTPS", "TCP", "MESOS_TCP"]);

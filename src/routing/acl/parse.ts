@@ -169,7 +169,10 @@ function parseCriterion(word: Word): Step<Criterion> {
   };
 }
 
-/** Parsed rules are kept by the thousand (acl/memo.ts): nearly all convert nothing, and most name the host header. */
+/**
+ * Parsed rules are kept by the thousand (acl/memo.ts): nearly all convert nothing, and most
+ * name the host header. (system/none.ts's list is not imported: acl/ imports only itself.)
+ */
 const NO_CONVERTERS: readonly string[] = Object.freeze([]);
 
 function sharedName(name: string): string {

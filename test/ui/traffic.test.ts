@@ -61,7 +61,8 @@ describe("traffic in the apps view and on an app's page", () => {
       await page.waitForFunction(() => document.activeElement?.id === "app-title", undefined, { timeout: 5_000 }).catch(() => undefined);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("app-title");
       const addresses = rig.sim.tasks("/shop").map((task) => `127.0.0.1:${task.port}`);
-      await waitForText(page, ".chart-wide .legend", (t) => addresses.every((address) => t.includes(address)), "a legend entry per server");
+      // Drawn from the page's own read of the sampled traffic: as slow under load as the rows' rates.
+      await waitForText(page, ".chart-wide .legend", (t) => addresses.every((address) => t.includes(address)), "a legend entry per server", TRAFFIC_DEADLINE_MS);
       for (const address of addresses) {
         const line = page.locator(`.chart-wide path[data-line$="@${address}"]`);
         await waitFor(page, `.chart-wide path[data-line$="@${address}"]`, (d) => highestPoint(d) < CHART_HEIGHT - 1, `${address}'s line rising`);

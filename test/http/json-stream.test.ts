@@ -2,18 +2,31 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { jsonPieces, jsonStreamResponse } from "../../src/http/json-stream.ts";
 
+function allPieces(value: unknown, depth: number): string[] {
+  const next = jsonPieces(value, depth);
+  const pieces: string[] = [];
+  for (let piece = next(); piece !== undefined; piece = next()) pieces.push(piece);
+  return pieces;
+}
+
 test("the pieces are JSON.stringify's text, at every depth", () => {
   fc.assert(
     fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 4 }), (value, depth) => {
-      expect([...jsonPieces(value, depth)].join("")).toBe(JSON.stringify(value));
+      expect(allPieces(value, depth).join("")).toBe(JSON.stringify(value));
     }),
     { numRuns: 500, seed: 16 },
   );
 });
 
+test("down to the depth each item is a piece of its own; below it, one JSON.stringify", () => {
+  expect(allPieces({ a: [1, { b: 2 }], c: "x" }, 2)).toEqual(["{", '"a":[', "1", ',{"b":2}', "]", ',"c":"x"', "}"]);
+  expect(allPieces([], 2)).toEqual(["[", "]"]);
+  expect(allPieces({ a: 1 }, 0)).toEqual(['{"a":1}']);
+});
+
 test("undefined, functions and Dates are written as JSON.stringify writes them", () => {
   const value = { a: undefined, b: [undefined, () => 1, 2], c: new Date(0), d: { e: undefined, f: "x" } };
-  expect([...jsonPieces(value, 3)].join("")).toBe(JSON.stringify(value));
+  expect(allPieces(value, 3).join("")).toBe(JSON.stringify(value));
 });
 
 test("a large answer streams in chunks and reads back whole", async () => {

@@ -1,7 +1,7 @@
 import { createConnection } from "node:net";
 import { SocketError } from "./errors.ts";
 
-/** Options of {@link sendOverUnixSocket}. */
+/** Options of {@link sendOverUnixSocket} and {@link streamOverUnixSocket}. */
 export interface UnixSocketOptions {
   /** Whole exchange deadline: connect, send and read until HAProxy closes. */
   readonly timeoutMs?: number;
@@ -11,38 +11,69 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 
 /**
  * Sends one request over a UNIX stream socket and returns everything read until the peer
- * closes. The write side is half-closed right after sending: HAProxy 2.6's master CLI keeps
- * a non-interactive connection open until the client shuts its side (seen on 2.6.12), so
- * without the half-close the read would only end on timeout.
+ * closes; see {@link streamOverUnixSocket}.
  *
  * @throws SocketError when the socket cannot be reached or the exchange exceeds the deadline.
  */
-export function sendOverUnixSocket(
+export async function sendOverUnixSocket(socketPath: string, request: string, options: UnixSocketOptions = {}): Promise<string> {
+  const parts: string[] = [];
+  await streamOverUnixSocket(socketPath, request, (text) => void parts.push(text), options);
+  return parts.join("");
+}
+
+/**
+ * Sends one request over a UNIX stream socket and hands the reply to `onText` as it arrives,
+ * decoded, until the peer closes: a reply of megabytes (`show stat` at 10,000 backends) is
+ * read without holding it whole. While the promise `onText` returns is pending, reading
+ * waits. The write side is half-closed right after sending: HAProxy 2.6's master CLI keeps
+ * a non-interactive connection open until the client shuts its side (seen on 2.6.12), so
+ * without the half-close the read would only end on timeout.
+ *
+ * @throws SocketError when the socket cannot be reached or the exchange exceeds the deadline;
+ *   whatever `onText` throws, as it threw it (the rest of the reply is then not read).
+ */
+export function streamOverUnixSocket(
   socketPath: string,
   request: string,
+  onText: (text: string) => void | Promise<void>,
   options: UnixSocketOptions = {},
-): Promise<string> {
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const decoder = new TextDecoder();
     let settled = false;
+    let ending = false;
+    /** The reply read so far has been handed over once this settles. */
+    let handed: Promise<void> = Promise.resolve();
     const socket = createConnection({ path: socketPath, allowHalfOpen: true });
-    const finish = (error?: SocketError): void => {
+    const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      if (error) reject(error);
-      else resolve(Buffer.concat(chunks).toString("utf8"));
+      if (error === undefined) resolve();
+      else reject(error);
     };
-    const timer = setTimeout(
-      () => finish(new SocketError(socketPath, `no complete reply within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const hand = (text: string): void => {
+      if (text === "" || settled) return;
+      handed = handed.then(() => (settled ? undefined : onText(text)));
+      socket.pause();
+      handed.then(
+        () => void (settled || ending || socket.resume()),
+        (error: unknown) => finish(error),
+      );
+    };
+    const end = (): void => {
+      if (ending) return;
+      ending = true;
+      hand(decoder.decode());
+      handed.then(() => finish(), (error: unknown) => finish(error));
+    };
+    const timer = setTimeout(() => finish(new SocketError(socketPath, `no complete reply within ${timeoutMs} ms`)), timeoutMs);
     socket.on("connect", () => socket.end(request.endsWith("\n") ? request : `${request}\n`));
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.on("end", () => finish());
-    socket.on("close", () => finish());
+    socket.on("data", (chunk: Buffer) => hand(decoder.decode(chunk, { stream: true })));
+    socket.on("end", end);
+    socket.on("close", end);
     socket.on("error", (cause: Error) => finish(new SocketError(socketPath, cause.message, { cause })));
   });
 }

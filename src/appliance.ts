@@ -104,7 +104,7 @@ export class Appliance implements ApplianceView {
     this.traffic = new TrafficSampler(
       { intervalMs: config.bamboo.trafficIntervalMs ?? 0, windowMs: TRAFFIC_WINDOW_MS, serverSplitLimit: TRAFFIC_SERVER_SPLIT_APPS },
       {
-        ask: (command) => runtime.send(command),
+        readStat: (command, onRow) => runtime.readStat(command, onRow),
         askEach: (commands) => runtime.sendBatch(commands),
         running: () => supervisor.isRunning(),
         generation: () => supervisor.state().workerPid ?? 0,

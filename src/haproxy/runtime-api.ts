@@ -1,5 +1,6 @@
 import { RuntimeApiError } from "./errors.ts";
-import { sendOverUnixSocket } from "./unix-socket.ts";
+import { StatRowReader, type StatRow } from "./stat-csv.ts";
+import { sendOverUnixSocket, streamOverUnixSocket } from "./unix-socket.ts";
 
 /** Administrative state a server slot can be put in at run time. */
 export type ServerAdminState = "ready" | "drain" | "maint";
@@ -55,6 +56,18 @@ export class RuntimeApi {
     const reply = await sendOverUnixSocket(this.socketPath, command, { timeoutMs: this.timeoutMs });
     if (isErrorReply(reply)) throw new RuntimeApiError({ command, reply });
     return reply;
+  }
+
+  /**
+   * Sends a `show stat` command and hands each row of the reply to `onRow` as it arrives, the
+   * reading taking turns with other work: at 10,000 backends the reply is 2.4 MB.
+   * @throws StatCsvError when HAProxy answers with anything but its CSV (an error reply).
+   */
+  async readStat(command: string, onRow: (row: StatRow) => void): Promise<void> {
+    assertSingleCommand(command);
+    const reader = new StatRowReader(onRow);
+    await streamOverUnixSocket(this.socketPath, command, (text) => reader.read(text), { timeoutMs: this.timeoutMs });
+    reader.end();
   }
 
   /**

@@ -11,3 +11,13 @@ export function flatString(text: string): string {
 }
 
 const FLAT = /^/;
+
+/**
+ * A copy of a short string cut from a longer one. JSC keeps such a slice as a view of the
+ * string it was cut from, and reading it whole does not change that: a backend's name kept
+ * as a map key from a 64 KB piece of HAProxy's answer keeps the whole piece alive. Only a
+ * string built again from its characters stands alone. For short strings: it copies them.
+ */
+export function detachedString(text: string): string {
+  return text.split("").join("");
+}

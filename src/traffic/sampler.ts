@@ -1,7 +1,8 @@
-import { forEachStatRow, parseStatCsv, type StatRow } from "../haproxy/stat-csv.ts";
+import { parseStatCsv, type StatRow } from "../haproxy/stat-csv.ts";
 import type { TrafficPoint, TrafficSample, TrafficSampling } from "../http/ui/api-types.ts";
 import { escapedId, ownerOfName } from "../routing/ids.ts";
 import { errorMessage } from "../system/error-message.ts";
+import { detachedString } from "../system/flat-string.ts";
 import type { Logger } from "../system/log.ts";
 import { countSince, deltaOf, pointOf, sumPoints, type Counters } from "./rates.ts";
 import { TrafficWindow, type ServerPoint } from "./window.ts";
@@ -15,8 +16,11 @@ export interface TrafficSamplerSettings {
 }
 
 export interface TrafficSamplerDeps {
-  /** One runtime API command's answer; rejects when HAProxy cannot be asked. */
-  readonly ask: (command: string) => Promise<string>;
+  /**
+   * Each row of one `show stat` command's answer, as it is read (the backends' answer is 2.4 MB
+   * at 10,000 apps); rejects when HAProxy cannot be asked or answers with anything but its CSV.
+   */
+  readonly readStat: (command: string, onRow: (row: StatRow) => void) => Promise<void>;
   /** Several commands in as few connections as possible, one answer each. */
   readonly askEach: (commands: readonly string[]) => Promise<string[]>;
   /** Whether a HAProxy worker runs to be asked. */
@@ -142,7 +146,11 @@ export class TrafficSampler {
 
   async #read(): Promise<void> {
     const generation = this.deps.generation();
-    const frontends = sumRequests(await parseStatCsv(await this.deps.ask("show stat -1 1 -1")));
+    // What every frontend counted: requests in HTTP mode, connections in TCP mode.
+    let frontends = 0;
+    await this.deps.readStat("show stat -1 1 -1", (row) => {
+      if (row.kind === "frontend") frontends += row.requests;
+    });
     const at = this.#now();
     const previous = this.#previous;
     const sameWorker = previous !== null && previous.generation === generation;
@@ -151,12 +159,12 @@ export class TrafficSampler {
       this.#record(at, new Map(), idleSplit(previous.servers));
       return;
     }
-    // Each backend's counts are updated in place: at 10,000 backends a sample then leaves no garbage but the answer.
+    // Each backend's counts are updated in place: at 10,000 backends a sample then leaves no garbage but the answer's pieces.
     const counts = sameWorker ? previous.backends : new Map<string, BackendCounts>();
     const first = previous === null;
     const seconds = first ? 0 : (at - previous.at) / 1000;
     const byApp = new Map<string, { points: TrafficPoint[]; proxies: string[] }>();
-    await forEachStatRow(await this.deps.ask("show stat -1 2 -1"), (row) => {
+    await this.deps.readStat("show stat -1 2 -1", (row) => {
       if (row.kind !== "backend") return;
       const was = counts.get(row.proxy);
       const requests = countSince(was?.requests, row.requests);
@@ -164,7 +172,10 @@ export class TrafficSampler {
       if (was) {
         was.requests = row.requests;
         was.errors = row.errors;
-      } else counts.set(row.proxy, { requests: row.requests, errors: row.errors });
+      } else {
+        // A name kept as a key is copied: as read, it is part of a piece of the answer and would keep all of it.
+        counts.set(detachedString(row.proxy), { requests: row.requests, errors: row.errors });
+      }
       // The first reading only sets where counting starts: HAProxy's counts so far are not a rate.
       if (first || (requests === 0 && errors === 0)) return;
       const app = this.#ownerOf(row.proxy);
@@ -246,7 +257,7 @@ export class TrafficSampler {
       for (const app of this.#totals.keys()) if (!known.has(app)) this.#totals.delete(app);
     }
     let owner = this.#owners.byProxy.get(proxy);
-    if (owner === undefined) this.#owners.byProxy.set(proxy, (owner = ownerOfName(this.#owners.byEscapedId, proxy) ?? null));
+    if (owner === undefined) this.#owners.byProxy.set(detachedString(proxy), (owner = ownerOfName(this.#owners.byEscapedId, proxy) ?? null));
     return owner;
   }
 
@@ -288,11 +299,4 @@ function idleSplit(servers: ReadonlyMap<string, ServerReading>): Map<string, Ser
     split.set(server.app, points);
   }
   return split;
-}
-
-/** What every frontend counted: requests in HTTP mode, connections in TCP mode. */
-function sumRequests(rows: readonly StatRow[]): number {
-  let sum = 0;
-  for (const row of rows) if (row.kind === "frontend") sum += row.requests;
-  return sum;
 }

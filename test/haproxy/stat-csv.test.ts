@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { parseStatCsv, StatCsvError } from "../../src/haproxy/stat-csv.ts";
+import fc from "fast-check";
+import { parseStatCsv, StatCsvError, StatRowReader, type StatRow } from "../../src/haproxy/stat-csv.ts";
 import { TimeSlice } from "../../src/system/time-slice.ts";
 
 const fixture = (name: string) => Bun.file(new URL(`../fixtures/${name}`, import.meta.url)).text();
@@ -53,5 +54,30 @@ test("a long answer gives way whenever its time slice is spent, and loses nothin
   const rows = await parseStatCsv(`# pxname,svname,stot,type\n${lines.join("\n")}\n`, new TimeSlice(0, async () => void pauses++));
   expect(rows).toHaveLength(1_000);
   expect(rows[999]).toMatchObject({ proxy: "b999", requests: 999 });
-  expect(pauses).toBe(1_000);
+  // One turn given per line read, the header's too.
+  expect(pauses).toBe(1_001);
+});
+
+test("an answer read in the pieces it arrives in gives the rows it gives whole, wherever it is cut", async () => {
+  const text = await fixture("haproxy/show-stat-2.6.csv");
+  const whole = await parseStatCsv(text);
+  await fc.assert(
+    fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: text.length - 1 }), { maxLength: 12 }), async (cuts) => {
+      const rows: StatRow[] = [];
+      const reader = new StatRowReader((row) => void rows.push(row));
+      let from = 0;
+      for (const cut of [...cuts.sort((a, b) => a - b), text.length]) {
+        await reader.read(text.slice(from, cut));
+        from = cut;
+      }
+      reader.end();
+      expect(rows).toEqual(whole);
+    }),
+    { numRuns: 200, seed: 16 },
+  );
+});
+
+test("an error reply is refused at its first line, before the rest arrives", async () => {
+  const reader = new StatRowReader(() => {});
+  await expect(reader.read("Unknown command. Please enter one of the following commands only :\n  help")).rejects.toThrow(StatCsvError);
 });

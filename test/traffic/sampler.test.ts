@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { TrafficSample } from "../../src/http/ui/api-types.ts";
+import { parseStatCsv } from "../../src/haproxy/stat-csv.ts";
 import { TrafficSampler, type TrafficSamplerDeps } from "../../src/traffic/sampler.ts";
 
 /** A `show stat` answer in HAProxy 2.6's column order, with only the columns the sampler reads filled. */
@@ -17,7 +18,9 @@ function sampler(haproxy: ReturnType<typeof fakeHAProxy>, clock: { now: number }
   return new TrafficSampler(
     { intervalMs: 1000, windowMs: 10_000, serverSplitLimit: 1 },
     {
-      ask,
+      readStat: async (command, onRow) => {
+        for (const row of await parseStatCsv(answer(haproxy, command))) onRow(row);
+      },
       askEach: async (commands) => Promise.all(commands.map(ask)),
       running: () => true,
       generation: () => haproxy.generation,
@@ -124,9 +127,9 @@ describe("TrafficSampler", () => {
     const warnings: string[] = [];
     let broken = true;
     const traffic = sampler(haproxy, { now: 0 }, {
-      ask: async (command) => {
+      readStat: async (command, onRow) => {
         if (broken) throw new Error("connect ECONNREFUSED");
-        return answer(haproxy, command);
+        for (const row of await parseStatCsv(answer(haproxy, command))) onRow(row);
       },
       log: { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} } as never,
     });
@@ -146,9 +149,9 @@ describe("TrafficSampler", () => {
     const haproxy = fakeHAProxy();
     const traffic = sampler(haproxy, { now: 0 }, {
       running: () => running,
-      ask: async (command) => {
+      readStat: async (command, onRow) => {
         if (broken) throw new Error("connect ECONNREFUSED");
-        return answer(haproxy, command);
+        for (const row of await parseStatCsv(answer(haproxy, command))) onRow(row);
       },
       log: { debug() {}, info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error() {} } as never,
     });

@@ -1,35 +1,45 @@
 import type { App } from "./types.ts";
 
 /**
- * Values worked out from an app, kept while its object is the current one for its id: an app
- * Marathon changed is a new object and gets a value of its own.
+ * An app Marathon changed is a new object: this many old objects may wait for
+ * {@link AppMemo.keepOnly} before it looks for them, so that a task event among 10,000 apps
+ * does not build a set of all of them each time.
+ */
+const STALE_OBJECTS_KEPT = 64;
+
+/**
+ * Values worked out from an app, kept while its object is a current one: an app Marathon
+ * changed is a new object and gets a value of its own.
  *
  * A WeakMap keyed by the object did this without bookkeeping, but JavaScriptCore visits every
  * entry of every WeakMap at every young-generation collection: 10,000 entries add about
  * 0.6 ms to each (measured in isolation: ten such maps made a collection 6-7 ms instead of
- * 0.8). A Map by id costs a collection nothing; what is no longer listed is forgotten by
- * {@link AppMemo.keepOnly}.
+ * 0.8). A Map costs a collection nothing, and keyed by the object it needs no entry object
+ * beside the value (a Map by id needed one to tell the object apart: 1.3 MB for the four
+ * memos of 10,000 apps). What is no longer listed is let go by {@link AppMemo.keepOnly}.
  */
 export class AppMemo<V> {
-  readonly #byId = new Map<string, { readonly app: App; readonly value: V }>();
+  readonly #byApp = new Map<App, V>();
 
   get(app: App): V | undefined {
-    const entry = this.#byId.get(app.id);
-    return entry !== undefined && entry.app === app ? entry.value : undefined;
+    return this.#byApp.get(app);
   }
 
   set(app: App, value: V): void {
-    this.#byId.set(app.id, { app, value });
+    this.#byApp.set(app, value);
   }
 
-  /** Forgets every app `current` (the whole list, after its values were looked up) does not hold. */
+  /**
+   * Lets go of the objects `current` (the whole list, after its values were looked up and
+   * set) does not hold, once there are {@link STALE_OBJECTS_KEPT} of them.
+   */
   keepOnly(current: readonly App[]): void {
-    if (this.#byId.size <= current.length) return;
-    const ids = new Set(current.map((app) => app.id));
-    for (const id of this.#byId.keys()) if (!ids.has(id)) this.#byId.delete(id);
+    if (this.#byApp.size < current.length + STALE_OBJECTS_KEPT) return;
+    const listed = new Set(current);
+    for (const app of this.#byApp.keys()) if (!listed.has(app)) this.#byApp.delete(app);
   }
 
   get size(): number {
-    return this.#byId.size;
+    return this.#byApp.size;
   }
 }

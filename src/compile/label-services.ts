@@ -6,6 +6,7 @@ import { placementOf } from "../routing/route-maps.ts";
 import { makeService, type Service } from "../store/types.ts";
 import type { RoutingProblem } from "./problems.ts";
 import { AppMemo } from "../marathon/app-memo.ts";
+import { NONE } from "../system/none.ts";
 
 export interface LabelledServices {
   /** The stored services, and a service made from the labels of each app that has no stored rule. */
@@ -26,6 +27,9 @@ interface Labelled {
 }
 
 const NO_PORT_ROUTES: ReadonlyMap<string, readonly PortRoute[]> = new Map();
+
+/** What the labels of nearly every app give: one object for all of them, not one kept per app. */
+const NOTHING_LABELLED: Labelled = Object.freeze({ service: null, problem: null, ignored: NONE, portRoutes: NONE, portProblems: NONE });
 
 /**
  * Rules from marathon-lb's labels (routing/lb-labels.ts) become services of their apps, so
@@ -134,7 +138,7 @@ export class LabelServices {
     const rule = labelRuleOf(app.labels);
     const ignored = ignoredLabels(app.labels);
     const ports = this.#portRoutes(app);
-    if (rule === null) known = { service: null, problem: null, ignored, ...ports };
+    if (rule === null) known = ignored.length === 0 && ports.portRoutes.length === 0 && ports.portProblems.length === 0 ? NOTHING_LABELLED : { service: null, problem: null, ignored, ...ports };
     else if (!rule.ok) known = { service: null, problem: rule.message, ignored, ...ports };
     else {
       const verdict = this.#allowed(rule.acl);

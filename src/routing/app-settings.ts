@@ -2,7 +2,6 @@ import type { App } from "../marathon/types.ts";
 import { appHttpsSettingProblems } from "./https-settings.ts";
 import { balanceOf, isPort } from "./service-ports.ts";
 import { AppMemo } from "../marathon/app-memo.ts";
-import { orNone } from "../system/none.ts";
 
 /** App env settings the default template turns into config, and the values each accepts. */
 const PORT_SETTINGS = ["BAMBOO_TCP_PORT"] as const;
@@ -18,8 +17,11 @@ export interface CheckedApps {
  * apart from remembering its answers.
  */
 export class AppSettingsChecker {
-  /** Checked once per app object: a corrected copy made anew each time would look like a changed app downstream. */
-  readonly #checked = new AppMemo<{ readonly app: App; readonly problems: CheckedApps["problems"] }>();
+  /**
+   * Checked once per app object: a corrected copy made anew each time would look like a changed
+   * app downstream. Null for an app with nothing to say, nearly every one: nothing kept for it.
+   */
+  readonly #checked = new AppMemo<Checked | null>();
   /** The last list and its answer: a rule write checks the same apps again. */
   #last: { readonly apps: readonly App[]; readonly result: CheckedApps } | null = null;
 
@@ -28,6 +30,7 @@ export class AppSettingsChecker {
     const problems: { id: string; message: string }[] = [];
     const checked = apps.map((app) => {
       const result = this.#checkedApp(app);
+      if (result === null) return app;
       problems.push(...result.problems);
       return result.app;
     });
@@ -36,16 +39,22 @@ export class AppSettingsChecker {
     return this.#last.result;
   }
 
-  #checkedApp(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {
+  #checkedApp(app: App): Checked | null {
     const known = this.#checked.get(app);
-    if (known) return known;
-    const result = withValidSettings(app);
+    if (known !== undefined) return known;
+    const checked = withValidSettings(app);
+    const result = checked.app === app && checked.problems.length === 0 ? null : checked;
     this.#checked.set(app, result);
     return result;
   }
 }
 
-function withValidSettings(app: App): { readonly app: App; readonly problems: CheckedApps["problems"] } {
+interface Checked {
+  readonly app: App;
+  readonly problems: CheckedApps["problems"];
+}
+
+function withValidSettings(app: App): Checked {
   const problems: { id: string; message: string }[] = [];
   let env: Record<string, string> | null = null;
   for (const name of PORT_SETTINGS) {
@@ -66,6 +75,5 @@ function withValidSettings(app: App): { readonly app: App; readonly problems: Ch
     for (const message of balanceProblems) problems.push({ id: app.id, message });
   }
   const checked = env === null && labels === null ? app : { ...app, ...(env ? { env } : {}), ...(labels ? { labels } : {}) };
-  // Kept per app, and nearly every one has nothing to say.
-  return { app: checked, problems: orNone(problems) };
+  return { app: checked, problems };
 }

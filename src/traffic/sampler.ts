@@ -1,6 +1,6 @@
 import { parseStatCsv, type StatRow } from "../haproxy/stat-csv.ts";
 import type { TrafficPoint, TrafficSample, TrafficSampling } from "../http/ui/api-types.ts";
-import { escapedId, ownerOfName } from "../routing/ids.ts";
+import { ownerOfName } from "../routing/ids.ts";
 import { errorMessage } from "../system/error-message.ts";
 import { detachedString } from "../system/flat-string.ts";
 import type { Logger } from "../system/log.ts";
@@ -27,8 +27,8 @@ export interface TrafficSamplerDeps {
   readonly running: () => boolean;
   /** Changes whenever HAProxy's worker is replaced (a reload or restart), whose counters start at zero. */
   readonly generation: () => number;
-  /** The apps HAProxy runs; the same array while they are the same. */
-  readonly apps: () => readonly { readonly Id: string }[];
+  /** The apps HAProxy runs, with the escaped ids their sections are named after; the same array while they are the same. */
+  readonly apps: () => readonly { readonly Id: string; readonly EscapedId: string }[];
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -251,7 +251,8 @@ export class TrafficSampler {
   #ownerOf(proxy: string): string | null {
     const apps = this.deps.apps();
     if (this.#owners?.apps !== apps) {
-      this.#owners = { apps, byEscapedId: new Map(apps.map((app) => [escapedId(app.Id), app.Id])), byProxy: new Map() };
+      // The apps' own escaped ids: made again, they would be 10,000 more strings at 10,000 apps.
+      this.#owners = { apps, byEscapedId: new Map(apps.map((app) => [app.EscapedId, app.Id])), byProxy: new Map() };
       // An app gone from Marathon no longer has counts to report.
       const known = new Set(apps.map((app) => app.Id));
       for (const app of this.#totals.keys()) if (!known.has(app)) this.#totals.delete(app);

@@ -41,7 +41,7 @@ function answer(haproxy: ReturnType<typeof fakeHAProxy>, command: string): strin
   throw new Error(`unexpected command ${command}`);
 }
 
-const APPS = [{ Id: "/shop" }, { Id: "/shop/api" }, { Id: "/web" }];
+const APPS = [{ Id: "/shop", EscapedId: "::shop" }, { Id: "/shop/api", EscapedId: "::shop::api" }, { Id: "/web", EscapedId: "::web" }];
 
 describe("TrafficSampler", () => {
   test("the first reading sets where counting starts; later ones give rates per app by backend name", async () => {

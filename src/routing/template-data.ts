@@ -582,6 +582,7 @@ function toTemplateApp(
   const ruleSource = service === undefined || service.acl === "" ? "default" : service.origin === "labels" ? "labels" : "service";
   const portZero = ports.plans.ports[0];
   const escaped = escapedId(app.id);
+  const routed = routedTasks(app.tasks, allTasks);
   return {
     Id: app.id,
     EscapedId: escaped,
@@ -596,9 +597,9 @@ function toTemplateApp(
     Env: cleanMap(app.env),
     Labels: cleanMap(app.labels),
     // The same objects as in AllTasks, and the same list when every task routes: 10,000 apps need not hold each routed task twice.
-    Tasks: routedTasks(app.tasks, allTasks),
+    Tasks: routed,
     AllTasks: allTasks,
-    Ports: portsOf(app, escaped, tasks, ports, routes, httpsServed),
+    Ports: portsOf(app, escaped, tasks, routed, ports, routes, httpsServed),
     Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
     HasService: ruleSource === "service",
     RuleSource: ruleSource,
@@ -611,7 +612,15 @@ function toTemplateApp(
   };
 }
 
-function portsOf(app: App, stem: string, routable: readonly Task[], served: AppServicePorts, routes: readonly PortRoute[], httpsServed: boolean): TemplatePort[] {
+function portsOf(
+  app: App,
+  stem: string,
+  routable: readonly Task[],
+  routed: readonly TemplateTask[],
+  served: AppServicePorts,
+  routes: readonly PortRoute[],
+  httpsServed: boolean,
+): TemplatePort[] {
   const count = Math.max(app.ports.length, ...routable.map((task) => task.ports.length), 0);
   const ports: TemplatePort[] = [];
   for (let index = 0; index < count; index++) {
@@ -625,9 +634,11 @@ function portsOf(app: App, stem: string, routable: readonly Task[], served: AppS
       HealthCheckPath: clean(check?.path ?? ""),
       HealthCheckProtocol: check?.protocol ?? "",
       Checked: app.healthChecks.some((candidate) => candidate.port === null && candidate.portIndex === index && CHECKED_PROTOCOLS.has(candidate.protocol)),
-      Servers: routable
-        .filter((task) => (task.ports[index] ?? 0) > 0)
-        .map((task) => ({ Id: task.id, Host: task.host, Port: task.ports[index]! })),
+      // Port 0's servers are the app's routed tasks (their Port is port 0's): 10,000 apps need not hold each twice.
+      Servers:
+        index === 0
+          ? routed
+          : routable.filter((task) => (task.ports[index] ?? 0) > 0).map((task) => ({ Id: clean(task.id), Host: clean(task.host), Port: task.ports[index]! })),
       Mode: plan?.mode ?? (index === 0 ? "http" : "tcp"),
       ModeFrom: plan?.modeFrom ?? "",
       Backend: portBackendName(stem, index),

@@ -66,9 +66,11 @@ describe("toTemplateData", () => {
     const tasks = [task({ id: "a", host: "h1", ports: [31001, 31002] }), task({ id: "b", host: "h2", ports: [32001, 32002], alive: false })];
     const [only] = toTemplateData([app({ id: "/app", ports: servicePorts(10001, 10002), tasks })], [], SETTINGS).Apps;
     expect(only!.Ports).toEqual([
-      { ...UNLISTENED_PORT, Index: 0, ServicePort: 10001, Mode: "http", Backend: "::app-cluster", Servers: [{ Id: "a", Host: "h1", Port: 31001 }] },
+      { ...UNLISTENED_PORT, Index: 0, ServicePort: 10001, Mode: "http", Backend: "::app-cluster", Servers: [expect.objectContaining({ Id: "a", Host: "h1", Port: 31001 })] },
       { ...UNLISTENED_PORT, Index: 1, ServicePort: 10002, Mode: "tcp", Backend: "::app-cluster-port1", Servers: [{ Id: "a", Host: "h1", Port: 31002 }] },
     ]);
+    // Port 0's servers are the routed tasks themselves, not copies.
+    expect(only!.Ports[0]!.Servers).toBe(only!.Tasks);
   });
 });
 

@@ -65,11 +65,18 @@ export interface StoreLog {
 }
 
 /** Bamboo's services: `config.Acl` and `acl` are the same rule. */
-export function makeService(id: string, acl: string, config: Record<string, string> = {}): Service {
+export function makeService(id: string, acl: string, config: Readonly<Record<string, string>> = {}): Service {
+  // Nearly every service has no config but its rule: a literal of one field is half the size of a copy of {}.
+  if (isEmpty(config)) return { id, acl, config: acl === "" ? {} : { Acl: acl } };
   const merged: Record<string, string> = { ...config };
   if (acl !== "") merged.Acl = acl;
   else delete merged.Acl;
   return { id, acl, config: merged };
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** Whether services (or apps) are in strictly ascending id order, as the stores keep them. */

@@ -90,7 +90,7 @@ function bodyLines(body: string | null): string[] {
 }
 
 /** Reads a section's lines: server lines of proxy sections parsed, the rest verbatim. */
-export function parseSection(raw: RawSection): Section {
+export function parseSection(raw: Pick<RawSection, "header" | "body">): Section {
   const proxy = PROXY_SECTIONS.has(firstWord(raw.header));
   return { header: raw.header, lines: bodyLines(raw.body).map((line) => (proxy ? (parseServerLine(line) ?? line) : line)) };
 }

@@ -10,7 +10,7 @@ import {
   setServerStateCommand,
   shutdownSessionsCommand,
 } from "./runtime-api.ts";
-import { sameStructure, slotName, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
+import { sameStructure, slotName, structureOf, type BackendSlots, type Endpoint, type SlottedConfig, type SlottedSection } from "./slots.ts";
 
 /** One runtime API command with what it is for, so a failure can be reported precisely. */
 export type RuntimeCommand =
@@ -77,7 +77,7 @@ function changedSlots(running: SlottedConfig, next: SlottedConfig): [string, Bac
 
 /** A section that proxies TCP: `mode tcp` among its directives (the default template's defaults are HTTP). */
 function isTcpSection(section: SlottedSection): boolean {
-  return /(^|\n)mode tcp(\n|$)/.test(section.structure);
+  return /(^|\n)mode tcp(\n|$)/.test(structureOf(section));
 }
 
 /**
@@ -199,10 +199,15 @@ function isIpAddress(host: string): boolean {
 
 /** Names the sections whose directives changed, for the reload's log line and status. */
 function describeStructureChange(before: readonly SlottedSection[], after: readonly SlottedSection[]): string[] {
+  // A section both configs share stands for itself: working out 10,000 structures twice for a reload's reasons is wasted.
+  const kept = new Set(before);
+  const shared = new Map<SlottedSection, string>();
+  for (const section of after) if (kept.has(section)) shared.set(section, `\u0000${shared.size}`);
   const structures = (sections: readonly SlottedSection[]) => {
     const byHeader = new Map<string, string>();
     for (const section of sections) {
-      if (section.structure !== "") byHeader.set(section.header, [byHeader.get(section.header), section.structure].filter(Boolean).join("\n"));
+      const structure = shared.get(section) ?? structureOf(section);
+      if (structure !== "") byHeader.set(section.header, [byHeader.get(section.header), structure].filter(Boolean).join("\n"));
     }
     return byHeader;
   };

@@ -176,20 +176,10 @@ const NO_VALUES: readonly unknown[] = [];
  */
 const COLLECT_EVERY_RENDERED = 64 * 1024;
 
-/** An item's text, with the frame values it was rendered with when its block reads any. */
 interface Remembered {
+  readonly outer: readonly unknown[];
   readonly frame: readonly unknown[];
   readonly text: string;
-}
-
-/**
- * A block's item texts, all rendered with the same outer values: when those change, every
- * item renders again anyway. A block that reads no frame values keeps the text alone, not an
- * object around it: 10,000 apps in two blocks made 20,000 of them.
- */
-interface BlockTexts {
-  readonly outer: readonly unknown[];
-  readonly texts: WeakMap<object, Remembered | string>;
 }
 
 /** Renders a template as pieces: see {@link registerMemoizingEach}. */
@@ -211,7 +201,7 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
   const blocks = memoizableEachBlocks(source);
   const builtin = handlebars.helpers.each!;
   // Per block, per item: texts live exactly as long as the items they were rendered from.
-  const remembered = new Map<string, BlockTexts>();
+  const remembered = new Map<string, WeakMap<object, Remembered>>();
   // Per block, the last list it rendered and that list's texts.
   const lastLists = new Map<string, { readonly items: readonly unknown[]; readonly outer: readonly unknown[]; readonly pieces: readonly string[] }>();
   // No memoized block runs inside another (memoizableEachBlocks), so every one hands its pieces out.
@@ -233,9 +223,8 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
     const handOut = (pieces: readonly string[]): string => (handedOut === null ? concat(pieces) : marker(handedOut.push(pieces) - 1));
     const lastList = lastLists.get(where);
     if (lastList !== undefined && lastList.items === items && sameValues(lastList.outer, outer)) return handOut(lastList.pieces);
-    let known = remembered.get(where);
-    if (!known || !sameValues(known.outer, outer)) remembered.set(where, (known = { outer, texts: new WeakMap() }));
-    const { texts } = known;
+    let texts = remembered.get(where);
+    if (!texts) remembered.set(where, (texts = new WeakMap()));
     const data = options.data ? Handlebars.createFrame(options.data) : undefined;
     const pieces: string[] = [];
     for (let index = 0; index < items.length; index++) {
@@ -253,13 +242,13 @@ export function registerMemoizingEach(handlebars: typeof Handlebars, source: str
         continue;
       }
       const frame = block.frame.length === 0 ? NO_VALUES : block.frame.map((name) => frameValue(name, index, items.length));
-      const last = texts.get(item);
-      if (typeof last === "string" || (last !== undefined && sameValues(last.frame, frame))) {
-        pieces.push(typeof last === "string" ? last : last.text);
+      const known = texts.get(item);
+      if (known && sameValues(known.outer, outer) && sameValues(known.frame, frame)) {
+        pieces.push(known.text);
         continue;
       }
       const fresh = flatString(body(options, item, data, index));
-      texts.set(item, frame === NO_VALUES ? fresh : { frame, text: fresh });
+      texts.set(item, { outer, frame, text: fresh });
       pieces.push(fresh);
       rendered(fresh);
     }

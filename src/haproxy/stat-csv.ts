@@ -72,14 +72,22 @@ export class StatRowReader {
     private readonly slice = new TimeSlice(),
   ) {}
 
-  /** Reads the lines `text` completes. @throws StatCsvError when the first line is not the header. */
-  async read(text: string): Promise<void> {
-    const lines = this.#rest + text;
-    let start = 0;
-    for (let end = lines.indexOf("\n"); end >= 0; end = lines.indexOf("\n", start)) {
+  /**
+   * Reads the lines `text` completes; a promise only when the time slice ran out on the way,
+   * and then the next piece waits for it. @throws StatCsvError when the first line is not the header.
+   */
+  read(text: string): Promise<void> | void {
+    return this.#readFrom(this.#rest + text, 0);
+  }
+
+  #readFrom(lines: string, start: number): Promise<void> | void {
+    for (let end = lines.indexOf("\n", start); end >= 0; end = lines.indexOf("\n", start)) {
       this.#line(lines, start, end);
       start = end + 1;
-      if (this.slice.due()) await this.slice.pause();
+      if (this.slice.due()) {
+        const from = start;
+        return this.slice.pause().then(() => this.#readFrom(lines, from));
+      }
     }
     this.#rest = lines.slice(start);
   }

@@ -24,8 +24,9 @@ export async function sendOverUnixSocket(socketPath: string, request: string, op
 /**
  * Sends one request over a UNIX stream socket and hands the reply to `onText` as it arrives,
  * decoded, until the peer closes: a reply of megabytes (`show stat` at 10,000 backends) is
- * read without holding it whole. While the promise `onText` returns is pending, reading
- * waits. The write side is half-closed right after sending: HAProxy 2.6's master CLI keeps
+ * read without holding it whole. When `onText` returns a promise, reading waits for it; a
+ * piece taken at once costs no pause (under load each pause and resume was a turn of the
+ * event loop, which made a sample look costlier than it was). The write side is half-closed right after sending: HAProxy 2.6's master CLI keeps
  * a non-interactive connection open until the client shuts its side (seen on 2.6.12), so
  * without the half-close the read would only end on timeout.
  *
@@ -43,8 +44,8 @@ export function streamOverUnixSocket(
     const decoder = new TextDecoder();
     let settled = false;
     let ending = false;
-    /** The reply read so far has been handed over once this settles. */
-    let handed: Promise<void> = Promise.resolve();
+    /** The reader's work on what was handed over so far, while it has some: reading waits for it. */
+    let pending: Promise<void> | null = null;
     const socket = createConnection({ path: socketPath, allowHalfOpen: true });
     const finish = (error?: unknown): void => {
       if (settled) return;
@@ -56,10 +57,26 @@ export function streamOverUnixSocket(
     };
     const hand = (text: string): void => {
       if (text === "" || settled) return;
-      handed = handed.then(() => (settled ? undefined : onText(text)));
+      if (pending === null) {
+        let result: void | Promise<void>;
+        try {
+          result = onText(text);
+        } catch (error) {
+          finish(error);
+          return;
+        }
+        // Taken at once, as nearly every piece is: reading goes on without a pause.
+        if (result === undefined) return;
+        pending = result;
+      } else pending = pending.then(() => (settled ? undefined : onText(text)));
       socket.pause();
-      handed.then(
-        () => void (settled || ending || socket.resume()),
+      const waited = pending;
+      waited.then(
+        () => {
+          if (pending !== waited) return;
+          pending = null;
+          if (!settled && !ending) socket.resume();
+        },
         (error: unknown) => finish(error),
       );
     };
@@ -67,7 +84,10 @@ export function streamOverUnixSocket(
       if (ending) return;
       ending = true;
       hand(decoder.decode());
-      handed.then(() => finish(), (error: unknown) => finish(error));
+      (pending ?? Promise.resolve()).then(
+        () => finish(),
+        (error: unknown) => finish(error),
+      );
     };
     const timer = setTimeout(() => finish(new SocketError(socketPath, `no complete reply within ${timeoutMs} ms`)), timeoutMs);
     socket.on("connect", () => socket.end(request.endsWith("\n") ? request : `${request}\n`));

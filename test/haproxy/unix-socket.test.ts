@@ -74,3 +74,21 @@ test("a socket nobody listens on is a SocketError naming it", async () => {
   expect(error).toBeInstanceOf(SocketError);
   expect(String((error as Error).message)).toContain(join(dir, "absent"));
 });
+
+test("a reader that takes each piece at once is handed the whole reply", async () => {
+  const path = await peer(() => BIG, 5_000);
+  const parts: string[] = [];
+  await streamOverUnixSocket(path, "show stat", (text) => void parts.push(text));
+  expect(parts.join("")).toBe(BIG);
+});
+
+test("a reader that waits only now and then is handed the whole reply in order", async () => {
+  const path = await peer(() => BIG, 3_000);
+  const parts: string[] = [];
+  let calls = 0;
+  await streamOverUnixSocket(path, "show stat", (text) => {
+    parts.push(text);
+    return ++calls % 3 === 0 ? Bun.sleep(1) : undefined;
+  });
+  expect(parts.join("")).toBe(BIG);
+});

@@ -93,10 +93,10 @@ export function normaliseApp(raw: unknown, nowMs: number): NormalisedApp {
   }
 }
 
-/** Shared by every app without health checks, most of them: one empty list instead of one each. */
 function readApp(raw: JsonObject, id: string, nowMs: number): NormalisedApp {
   const layout = portLayoutOf(raw);
   const declaredChecks = optArray(raw, "healthChecks", "app");
+  // Most apps have none: one shared empty list instead of one each.
   const healthChecks = declaredChecks.length === 0 ? NONE : declaredChecks.map((hc, i) => readHealthCheck(hc, `app.healthChecks[${i}]`));
   const readiness = readinessContextOf(raw);
   const problems: NormaliseProblem[] = [];

@@ -115,7 +115,7 @@ export interface Placement {
  */
 export function placementOf(rule: AclRule): Placement {
   const precedence = precedenceKey(rule);
-  const map = MAPS.find((candidate) => fitsRanked(rule, precedence.rank, candidate)) ?? null;
+  const map = MAPS.find((candidate) => fits(rule, precedence.rank, candidate)) ?? null;
   return { precedence, map, keys: map === null ? NONE : map.folded ? lowerCased(rule.patterns) : rule.patterns };
 }
 
@@ -138,13 +138,11 @@ function runsOf(rank: number, indices: readonly number[], places: readonly (Plac
   return runs;
 }
 
-/** Whether a rule is exactly "the sample equals (or starts with) one of these keys" for this map. */
-export function fits(rule: AclRule, map: MapSpec): boolean {
-  return fitsRanked(rule, precedenceKey(rule).rank, map);
-}
-
-/** {@link fits} for a rule whose rank is known: placing a rule tries every map. */
-function fitsRanked(rule: AclRule, rank: number, map: MapSpec): boolean {
+/**
+ * Whether a rule of this rank (precedence.ts) is exactly "the sample equals (or starts with)
+ * one of these keys" for this map. The rank comes in computed: placing a rule tries every map.
+ */
+function fits(rule: AclRule, rank: number, map: MapSpec): boolean {
   if (rule.converters.length > 0 || rule.occurrence !== null || rule.patterns.length === 0) return false;
   if (rank !== map.rank) return false;
   const method = map.converter === "map_str" ? "str" : "beg";
@@ -170,7 +168,7 @@ const INERT_PATTERN = /^[A-Za-z0-9._~:/?&=+,;@!*%-]+$/;
 export function isPlainKeyRule(acl: string, parse: RuleParser = parseAcl): boolean {
   const parsed = parse(acl);
   if (!parsed.ok || renderAcl(parsed.rule) !== acl) return false;
-  return parsed.rule.patterns.every((pattern) => INERT_PATTERN.test(pattern) && !pattern.startsWith("-")) && MAPS.some((map) => fits(parsed.rule, map));
+  return parsed.rule.patterns.every((pattern) => INERT_PATTERN.test(pattern) && !pattern.startsWith("-")) && placementOf(parsed.rule).map !== null;
 }
 
 function entriesOf(indices: readonly number[], places: readonly (Placement | null)[]): MapEntry[] {

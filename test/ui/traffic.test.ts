@@ -47,7 +47,7 @@ describe("traffic in the apps view and on an app's page", () => {
       await waitFor(page, 'tr[data-app-id="/shop"] svg.sparkline path.line-requests', (d) => highestPoint(d) < SPARKLINE_HEIGHT - 1, "/shop's sparkline rising above zero");
       // The text alternative and the totals say the same in words.
       expect(await appRow(page, "/shop").locator("svg.sparkline").getAttribute("aria-label")).toMatch(/^Requests per second, last \d+ (min|s): now [\d.]+, peak/);
-      await waitForText(page, ".traffic-totals .chart-now", (t) => rateOf(t) > 0, "the total requests per second above zero");
+      await waitForText(page, ".traffic-totals .chart-now", (t) => rateOf(t) > 0, "the total requests per second above zero", TRAFFIC_DEADLINE_MS);
       // /blog got nothing: no chart, only its zero.
       expect(await appRow(page, "/blog").locator("svg").count()).toBe(0);
       expect(await appRow(page, "/blog").locator(".traffic-text").textContent()).toBe("0 req/s · 0 5xx/s");
@@ -72,7 +72,7 @@ describe("traffic in the apps view and on an app's page", () => {
       expect(await page.locator(".chart svg[role=img]").first().getAttribute("aria-label")).toContain("now");
       // Read again after samples, never two reads at once however fast they come.
       const started = reads.started;
-      await waitForText(page, "#app-title", () => reads.started > started + 1, "two more reads of /shop's traffic after samples");
+      await waitForText(page, "#app-title", () => reads.started > started + 1, "two more reads of /shop's traffic after samples", TRAFFIC_DEADLINE_MS);
       expect(reads.mostAtOnce).toBe(1);
       expect(await page.locator("figcaption").allTextContents()).toContainEqual(expect.stringContaining("Mean response time (HAProxy's last 1,024 requests)"));
 

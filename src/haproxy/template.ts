@@ -1,5 +1,5 @@
 import Handlebars from "handlebars";
-import type { TemplateData } from "../routing/template-data.ts";
+import { COMPUTED_TEMPLATE_APP_FIELDS, type TemplateData } from "../routing/template-data.ts";
 import { registerMemoizingEach, type RenderPieces } from "./template-memo.ts";
 import defaultTemplatePath from "../../templates/haproxy.cfg.hbs" with { type: "file" };
 import { errorMessage } from "../system/error-message.ts";
@@ -49,7 +49,7 @@ export function compileTemplate(name: string, source: string): RenderConfig {
     inPieces = registerMemoizingEach(handlebars, source);
     template = handlebars.compile(source, { noEscape: true, strict: false });
     // Compile eagerly so syntax errors surface at start, not at the first render.
-    template(EMPTY_DATA);
+    template(EMPTY_DATA, READ_COMPUTED_FIELDS);
   } catch (error) {
     throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
   }
@@ -61,11 +61,14 @@ export function compileTemplate(name: string, source: string): RenderConfig {
       throw new TemplateError(`template ${name}: ${messageOf(error)}`, { cause: error });
     }
   };
-  return Object.assign((data: TemplateData) => guarded(() => template(data)), {
-    pieces: (data: TemplateData) => guarded(() => inPieces(() => template(data))),
+  return Object.assign((data: TemplateData) => guarded(() => template(data, READ_COMPUTED_FIELDS)), {
+    pieces: (data: TemplateData) => guarded(() => inPieces(() => template(data, READ_COMPUTED_FIELDS))),
     servesServicePorts: /\bServicePorts\b|\bBinds\b/.test(source),
   });
 }
+
+/** Lets templates read the fields a TemplateApp makes when read (template-data.ts), and no other inherited property. */
+const READ_COMPUTED_FIELDS: Handlebars.RuntimeOptions = { allowedProtoProperties: Object.fromEntries(COMPUTED_TEMPLATE_APP_FIELDS.map((field) => [field, true])) };
 
 const EMPTY_DATA: TemplateData = {
   Apps: [],

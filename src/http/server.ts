@@ -3,7 +3,7 @@ import { memoByObject, type AclPolicy, type RuleParser } from "../routing/acl/in
 import { sanitizeAppId } from "../routing/app-id.ts";
 import { portRouteRankId } from "../routing/port-routes.ts";
 import { RequestTester } from "../routing/request-test.ts";
-import type { TemplateData } from "../routing/template-data.ts";
+import { laterRoutedPorts, type TemplateData } from "../routing/template-data.ts";
 import type { CertificateStore } from "../store/certificates.ts";
 import type { Store } from "../store/types.ts";
 import type { Logger } from "../system/log.ts";
@@ -105,8 +105,7 @@ export function createRouter(deps: HttpDeps): Router {
     const rules = new Map(routed.map((app) => [app.Id, app.Acl]));
     const fromLabels = new Set(routed.filter((app) => app.RuleSource === "labels").map((app) => app.Id));
     for (const app of data.Apps) {
-      for (const port of app.Ports) {
-        if (port.Acl === "") continue;
+      for (const port of laterRoutedPorts(app)) {
         const name = portRouteRankId({ id: app.Id, index: port.Index });
         rules.set(name, port.Acl);
         fromLabels.add(name);

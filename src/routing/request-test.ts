@@ -1,6 +1,6 @@
 import { compareByPrecedence, matchesValue, orderByPrecedence, parseAcl, subjectOf, type AclRule } from "./acl/index.ts";
 import { portRouteRankId } from "./port-routes.ts";
-import type { TemplateApp, TemplateData, TemplatePort } from "./template-data.ts";
+import { laterRoutedPorts, type TemplateApp, type TemplateData, type TemplatePort } from "./template-data.ts";
 
 /** A request as the tester describes it. */
 export interface TestRequest {
@@ -92,8 +92,7 @@ type ParsedAcl = ReturnType<typeof parseAcl>;
 function portRouteRulesOf(data: TemplateData, parse: (acl: string) => ParsedAcl): PortRouteRule[] {
   const rules: PortRouteRule[] = [];
   for (const app of data.Apps) {
-    for (const port of app.Ports) {
-      if (port.Acl === "") continue;
+    for (const port of laterRoutedPorts(app)) {
       const parsed = parse(port.Acl);
       if (!parsed.ok) continue;
       const rankId = portRouteRankId({ id: app.Id, index: port.Index });

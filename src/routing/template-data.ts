@@ -401,7 +401,7 @@ export class TemplateDataBuilder {
     const held = { acl: service?.acl ?? null, origin: service?.origin ?? "", redirect: https && settings.redirect, hsts: settings.hsts };
     const same =
       known !== undefined && known.acl === held.acl && known.origin === held.origin && known.redirect === held.redirect && known.hsts === held.hsts && known.ports === ports && known.routes === routes;
-    const result = same ? known.result : toTemplateApp(app, service, held, ports, routes, https);
+    const result = same ? known.result : new LazyTemplateApp(app, service, held, ports, routes, https);
     this.#apps.set(app, { service, https, ports, routes, ...held, result });
     return result;
   }
@@ -489,7 +489,7 @@ export class TemplateDataBuilder {
               Entries: step.entries.map((entry) => {
                 const route = ordered[entry.route]!;
                 const app = apps[route.position]!;
-                return { Key: entry.key, Value: route.backend ?? app.Ports[0]?.Backend ?? portBackendName(app.EscapedId, 0), Id: app.Id };
+                return { Key: entry.key, Value: route.backend ?? portBackendName(app.EscapedId, 0), Id: app.Id };
               }),
             },
           ],
@@ -568,59 +568,145 @@ export function certificatePath(dir: string, certificate: NamedCertificate): str
   return `${dir}/${certificate.source}-${certificate.name}-${hosts}.pem`;
 }
 
-function toTemplateApp(
-  app: App,
-  service: Service | undefined,
-  https: { readonly redirect: boolean; readonly hsts: string },
-  ports: AppServicePorts,
-  routes: readonly PortRoute[],
-  httpsServed: boolean,
-): TemplateApp {
-  const portZeroCheck = httpCheckFor(app.healthChecks, 0);
-  const allTasks = app.tasks.map(toTemplateTask);
-  const tasks = app.tasks.filter(isRoutable);
-  const ruleSource = service === undefined || service.acl === "" ? "default" : service.origin === "labels" ? "labels" : "service";
-  const portZero = ports.plans.ports[0];
-  const escaped = escapedId(app.id);
-  const routed = routedTasks(app.tasks, allTasks);
-  return {
-    Id: app.id,
-    EscapedId: escaped,
-    MesosDnsId: mesosDnsId(app.id),
-    SplitId: splitId(app.id),
-    HealthCheckPath: clean(portZeroCheck?.path ?? ""),
-    HealthCheckProtocol: portZeroCheck?.protocol ?? "",
-    HealthChecks: app.healthChecks.length === 0 ? NONE : app.healthChecks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex })),
-    ReadinessCheckPath: clean(app.readinessCheckPath),
-    ServicePort: app.ports[0]?.servicePort ?? 0,
-    ServicePorts: app.ports.map((port) => port.servicePort),
-    Env: cleanMap(app.env),
-    Labels: cleanMap(app.labels),
-    // The same objects as in AllTasks, and the same list when every task routes: 10,000 apps need not hold each routed task twice.
-    Tasks: routed,
-    AllTasks: allTasks,
-    Ports: portsOf(app, escaped, tasks, routed, ports, routes, httpsServed),
-    Acl: clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl),
-    HasService: ruleSource === "service",
-    RuleSource: ruleSource,
-    Balance: (app.labels.HAPROXY_0_BALANCE ?? "").trim().toLowerCase(),
-    Mode: portZero?.mode ?? "http",
-    HttpRouted: portZero === undefined || (portZero.mode === "http" && portZero.enabled),
-    Sticky: portZero?.sticky ?? false,
-    RedirectToHttps: https.redirect,
-    Hsts: https.hsts,
-  };
+/**
+ * A TemplateApp. The fields the default template and bamboo's hot paths read are made with it;
+ * the rest are made each time they are read, from the app and the compile's plans it keeps:
+ * at 10,000 apps, keeping every app's `Ports`, `SplitId`, `AllTasks` and `ServicePorts` cost
+ * about 6 MB that nothing read after the first render, and bamboo's memory peak must stay
+ * under 150 MiB there (issue 16). A read field is not kept: `Ports` made twice are equal,
+ * not the same objects. Handlebars reads only own properties unless told
+ * ({@link COMPUTED_TEMPLATE_APP_FIELDS}); `toJSON` gives every field, in the documented order.
+ */
+class LazyTemplateApp implements TemplateApp {
+  readonly Id: string;
+  readonly EscapedId: string;
+  readonly HealthCheckPath: string;
+  readonly HealthCheckProtocol: string;
+  readonly Env: Readonly<Record<string, string>>;
+  readonly Labels: Readonly<Record<string, string>>;
+  readonly Tasks: readonly TemplateTask[];
+  readonly Acl: string;
+  readonly HasService: boolean;
+  readonly RuleSource: "service" | "labels" | "default";
+  readonly Balance: string;
+  readonly Mode: PortMode;
+  readonly HttpRouted: boolean;
+  readonly Sticky: boolean;
+  readonly RedirectToHttps: boolean;
+  readonly Hsts: string;
+  readonly #app: App;
+  readonly #ports: AppServicePorts;
+  readonly #routes: readonly PortRoute[];
+  readonly #httpsServed: boolean;
+
+  constructor(app: App, service: Service | undefined, https: { readonly redirect: boolean; readonly hsts: string }, ports: AppServicePorts, routes: readonly PortRoute[], httpsServed: boolean) {
+    const portZeroCheck = httpCheckFor(app.healthChecks, 0);
+    const ruleSource = service === undefined || service.acl === "" ? "default" : service.origin === "labels" ? "labels" : "service";
+    const portZero = ports.plans.ports[0];
+    this.Id = app.id;
+    this.EscapedId = escapedId(app.id);
+    this.HealthCheckPath = clean(portZeroCheck?.path ?? "");
+    this.HealthCheckProtocol = portZeroCheck?.protocol ?? "";
+    this.Env = cleanMap(app.env);
+    this.Labels = cleanMap(app.labels);
+    this.Tasks = routedTasks(app.tasks);
+    this.Acl = clean(ruleSource === "default" ? `path_beg -i ${app.id}` : service!.acl);
+    this.HasService = ruleSource === "service";
+    this.RuleSource = ruleSource;
+    this.Balance = (app.labels.HAPROXY_0_BALANCE ?? "").trim().toLowerCase();
+    this.Mode = portZero?.mode ?? "http";
+    this.HttpRouted = portZero === undefined || (portZero.mode === "http" && portZero.enabled);
+    this.Sticky = portZero?.sticky ?? false;
+    this.RedirectToHttps = https.redirect;
+    this.Hsts = https.hsts;
+    this.#app = app;
+    this.#ports = ports;
+    this.#routes = routes;
+    this.#httpsServed = httpsServed;
+  }
+
+  get MesosDnsId(): string {
+    return mesosDnsId(this.#app.id);
+  }
+
+  get SplitId(): readonly string[] {
+    return splitId(this.#app.id);
+  }
+
+  get HealthChecks(): readonly TemplateHealthCheck[] {
+    const checks = this.#app.healthChecks;
+    return checks.length === 0 ? NONE : checks.map((check) => ({ Protocol: clean(check.protocol), Path: clean(check.path), PortIndex: check.portIndex }));
+  }
+
+  get ReadinessCheckPath(): string {
+    return clean(this.#app.readinessCheckPath);
+  }
+
+  get ServicePort(): number {
+    return this.#app.ports[0]?.servicePort ?? 0;
+  }
+
+  get ServicePorts(): readonly number[] {
+    return this.#app.ports.map((port) => port.servicePort);
+  }
+
+  get AllTasks(): readonly TemplateTask[] {
+    // Nearly every app: every task routes, and the routed list is the whole list.
+    return this.Tasks.length === this.#app.tasks.length ? this.Tasks : this.#app.tasks.map(toTemplateTask);
+  }
+
+  get Ports(): readonly TemplatePort[] {
+    return portsOf(this.#app, this.EscapedId, this.Tasks, this.#ports, this.#routes, this.#httpsServed);
+  }
+
+  /** Whether a port after the first is routed by its labels: without making the ports. */
+  static hasLaterPortRoutes(app: TemplateApp): boolean {
+    return #routes in app ? (app as LazyTemplateApp).#routes.length > 0 : app.Ports.some((port) => port.Acl !== "");
+  }
+
+  toJSON(): TemplateApp {
+    return {
+      Id: this.Id,
+      EscapedId: this.EscapedId,
+      MesosDnsId: this.MesosDnsId,
+      SplitId: this.SplitId,
+      HealthCheckPath: this.HealthCheckPath,
+      HealthCheckProtocol: this.HealthCheckProtocol,
+      HealthChecks: this.HealthChecks,
+      ReadinessCheckPath: this.ReadinessCheckPath,
+      ServicePort: this.ServicePort,
+      ServicePorts: this.ServicePorts,
+      Env: this.Env,
+      Labels: this.Labels,
+      Tasks: this.Tasks,
+      AllTasks: this.AllTasks,
+      Ports: this.Ports,
+      Acl: this.Acl,
+      HasService: this.HasService,
+      RuleSource: this.RuleSource,
+      Balance: this.Balance,
+      Mode: this.Mode,
+      HttpRouted: this.HttpRouted,
+      Sticky: this.Sticky,
+      RedirectToHttps: this.RedirectToHttps,
+      Hsts: this.Hsts,
+    };
+  }
 }
 
-function portsOf(
-  app: App,
-  stem: string,
-  routable: readonly Task[],
-  routed: readonly TemplateTask[],
-  served: AppServicePorts,
-  routes: readonly PortRoute[],
-  httpsServed: boolean,
-): TemplatePort[] {
+/**
+ * The TemplateApp fields made when read: a template's Handlebars must be allowed to read them
+ * (`allowedProtoProperties`), since they are not the object's own properties.
+ */
+export const COMPUTED_TEMPLATE_APP_FIELDS: readonly string[] = ["MesosDnsId", "SplitId", "HealthChecks", "ReadinessCheckPath", "ServicePort", "ServicePorts", "AllTasks", "Ports"];
+
+/** An app's ports after the first that its labels route (`Ports[n].Acl`); none, without making its ports, for nearly every app. */
+export function laterRoutedPorts(app: TemplateApp): readonly TemplatePort[] {
+  return LazyTemplateApp.hasLaterPortRoutes(app) ? app.Ports.filter((port) => port.Acl !== "") : NONE;
+}
+
+function portsOf(app: App, stem: string, routed: readonly TemplateTask[], served: AppServicePorts, routes: readonly PortRoute[], httpsServed: boolean): TemplatePort[] {
+  const routable = app.tasks.filter(isRoutable);
   const count = Math.max(app.ports.length, ...routable.map((task) => task.ports.length), 0);
   const ports: TemplatePort[] = [];
   for (let index = 0; index < count; index++) {
@@ -654,9 +740,9 @@ function portsOf(
   return ports;
 }
 
-function routedTasks(tasks: readonly Task[], allTasks: readonly TemplateTask[]): readonly TemplateTask[] {
-  const routed = allTasks.filter((task, i) => isRoutable(tasks[i]!) && task.Port > 0);
-  return routed.length === allTasks.length ? allTasks : routed;
+/** The tasks that may receive traffic on port 0: routable, with a port. */
+function routedTasks(tasks: readonly Task[]): readonly TemplateTask[] {
+  return tasks.filter((task) => isRoutable(task) && (task.ports[0] ?? 0) > 0).map(toTemplateTask);
 }
 
 /** Checks HAProxy runs itself on a port's servers: an HTTP request, or a TCP connect. */

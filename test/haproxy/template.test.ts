@@ -89,6 +89,27 @@ describe("templates", () => {
     expect(render("{{#each Apps}}{{Env.NOTE}}{{/each}}", data)).toBe("a     stats enable");
   });
 
+  // These fields are made when read, not kept (routing/template-data.ts): Handlebars must be let read them.
+  test.each([
+    ["MesosDnsId", "{{#each Apps}}{{MesosDnsId}} {{/each}}", "proxy-db ghost secure web-shop "],
+    ["SplitId", "{{#each Apps}}{{#each SplitId}}[{{this}}]{{/each}} {{/each}}", "[][db][proxy] [][ghost] [][secure] [][shop][web] "],
+    ["HealthChecks", "{{#each Apps}}{{#each HealthChecks}}{{Protocol}} {{Path}} {{PortIndex}};{{/each}}{{/each}}", "HTTP /health 0;HTTPS /ok 0;"],
+    ["ServicePort", "{{#each Apps}}{{ServicePort}} {{/each}}", "10000 10000 10000 10000 "],
+    ["ServicePorts", "{{#each Apps}}{{#each ServicePorts}}{{this}}{{/each}} {{/each}}", "10000 10000 10000 10000 "],
+    ["AllTasks", "{{#each Apps}}{{#each AllTasks}}{{Id}}{{#unless Alive}} (failing){{/unless}} {{/each}}{{/each}}", "proxy.1 (failing) ghost.1 ghost.2 s.1 web.1 "],
+    ["Ports", "{{#each Apps}}{{#each Ports}}{{Backend}}:{{#each Servers}}{{Port}}{{/each}} {{/each}}{{/each}}", "::db::proxy-cluster: ::ghost-cluster:3100131002 ::secure-cluster:443 ::shop::web-cluster:31003 "],
+  ])("a template reads %s", (_field, source, expected) => {
+    expect(render(source)).toBe(expected);
+  });
+
+  test("a template reads ReadinessCheckPath", () => {
+    expect(render("{{#each Apps}}[{{ReadinessCheckPath}}]{{/each}}", toTemplateData([app({ id: "/r", readinessCheckPath: "/ready" })], [], SETTINGS))).toBe("[/ready]");
+  });
+
+  test("a template reads no other inherited property of an app", () => {
+    expect(render("{{#each Apps}}[{{toJSON}}{{constructor}}{{__proto__}}]{{/each}}")).toBe("[][][][]");
+  });
+
   test("a template that does not compile is refused with its name", () => {
     expect(() => compileTemplate("broken.hbs", "{{#each Apps}}")).toThrow(TemplateError);
     expect(() => compileTemplate("broken.hbs", "{{#each Apps}}")).toThrow(/broken\.hbs/);

@@ -9,6 +9,12 @@ import { app, httpHealthCheck, servicePorts, task } from "./builders.ts";
 
 const SETTINGS = { HttpBind: ":80" } as HAProxyTemplateSettings;
 
+/** TemplateApp's fields as the README documents them, in order: what `/api/state` shows of an app. */
+const TEMPLATE_APP_FIELDS = [
+  "Id", "EscapedId", "MesosDnsId", "SplitId", "HealthCheckPath", "HealthCheckProtocol", "HealthChecks", "ReadinessCheckPath", "ServicePort", "ServicePorts", "Env", "Labels",
+  "Tasks", "AllTasks", "Ports", "Acl", "HasService", "RuleSource", "Balance", "Mode", "HttpRouted", "Sticky", "RedirectToHttps", "Hsts",
+];
+
 describe("toTemplateData", () => {
   test("apps are sorted by id and carry Bamboo's derived ids", () => {
     const data = toTemplateData([app({ id: "/nested/group/app" }), app({ id: "/a" })], [], SETTINGS);
@@ -17,6 +23,23 @@ describe("toTemplateData", () => {
     expect(nested.EscapedId).toBe("::nested::group::app");
     expect(nested.MesosDnsId).toBe("app-group-nested");
     expect(nested.SplitId).toEqual(["", "nested", "group", "app"]);
+  });
+
+  test("an app's JSON has every field, the ones made when read too, in the documented order", () => {
+    const data = toTemplateData(
+      [app({ id: "/shop/web", ports: servicePorts(10000, 10001), healthChecks: [httpHealthCheck({ path: "/health" })], tasks: [task({ id: "a", ports: [31000, 31001] }), task({ id: "b", alive: false })] })],
+      [],
+      SETTINGS,
+    );
+    const only = data.Apps[0]!;
+    const json = JSON.parse(JSON.stringify(only)) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(TEMPLATE_APP_FIELDS);
+    for (const field of TEMPLATE_APP_FIELDS) expect(json[field]).toEqual(JSON.parse(JSON.stringify(only[field as keyof typeof only])));
+    expect(json.SplitId).toEqual(["", "shop", "web"]);
+    expect(json.ServicePorts).toEqual([10000, 10001]);
+    expect((json.AllTasks as unknown[]).length).toBe(2);
+    expect((json.Tasks as unknown[]).length).toBe(1);
+    expect((json.Ports as { Backend: string }[]).map((port) => port.Backend)).toEqual(["::shop::web-cluster", "::shop::web-cluster-port1"]);
   });
 
   test("an app without a service falls back to the default path rule", () => {

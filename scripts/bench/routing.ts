@@ -13,8 +13,11 @@
  *  - with --suffix, suffix-routed: every app has `hdr_end(host) -i .app-<i>.example`, which no
  *    map serves: the chain's cost, for deciding whether host suffixes need lookups too.
  * In each, wrk sends keep-alive requests to the app HAProxy's frontend tests last (the last
- * of the running config's Routes), --samples times, and the median rate is compared with the
- * same run at 1 app.
+ * of the running config's Routes), --samples times. Each sample is paired with one of the
+ * same length just before it against a reference appliance that runs all along with 1 app
+ * routed the same way; the ratio is the median of the pairs' ratios. This VM's rates drift by
+ * a fifth and more between minutes, which a 1-app run at the start compared with 10,000 apps
+ * ten minutes later took for the routing's cost.
  * At the largest size, on the host-routed run: the RSS of bamboo and of HAProxy's worker, then
  * up to --writes rule writes through the API, one at a time, each moving one app to a new
  * host; write → routable is the time from sending the write to the first request for the new
@@ -38,8 +41,20 @@ interface RateFigure {
   readonly apps: number;
   readonly routing: Routing;
   readonly target: string;
+  /** Medians of the samples: of this size's appliance, and of the 1-app reference's paired samples. */
   readonly requestsPerSecond: number;
+  readonly referencePerSecond: number;
+  /** Each sample's rate over its reference sample's, in order, and their median. */
+  readonly ratios: readonly number[];
+  readonly ratio: number;
   readonly failed: number;
+}
+
+/** An appliance and the request that reaches the route its frontend tests last. */
+interface LoadTarget {
+  readonly bamboo: BenchBamboo;
+  readonly path: string;
+  readonly headers: Record<string, string>;
 }
 
 interface WriteFigures {
@@ -77,22 +92,44 @@ async function routes(bamboo: BenchBamboo, path: string, headers: Record<string,
   return fetch(`${bamboo.http}${path}`, { headers }).then((r) => r.status === 200, () => false);
 }
 
-/** The median of `samples` wrk runs: one run's rate moves by up to a third on this VM. */
-async function measureRate(bamboo: BenchBamboo, apps: number, routing: Routing, seconds: number, samples: number): Promise<RateFigure> {
+/** Waits until the route the frontend tests last answers, and says how to reach it. */
+async function loadTarget(bamboo: BenchBamboo): Promise<LoadTarget> {
   const route = await lastRoute(bamboo);
   const { path, headers } = requestFor(route);
   if (!(await until(() => routes(bamboo, path, headers), 60_000, 200))) throw new Error(`${route.id} not routed; see ${bamboo.logPath}`);
-  const rates: number[] = [];
+  return { bamboo, path, headers };
+}
+
+async function sampleRate(target: LoadTarget, seconds: number): Promise<{ rate: number; failed: number }> {
+  const load = await startLoad({ ...LOAD, base: target.bamboo.http, paths: [target.path], headers: target.headers, maxSeconds: seconds + 30 });
+  await Bun.sleep(seconds * 1000);
+  const result = await load.stop();
+  return { rate: result.requests / result.seconds, failed: result.failed };
+}
+
+/** `samples` wrk runs, each just after one against the 1-app reference: medians and the median ratio. */
+async function measureRate(bamboo: BenchBamboo, reference: LoadTarget, apps: number, routing: Routing, seconds: number, samples: number): Promise<RateFigure> {
+  const target = await loadTarget(bamboo);
+  const [rates, referenceRates, ratios]: number[][] = [[], [], []];
   let failed = 0;
   for (let sample = 0; sample < samples; sample++) {
-    const load = await startLoad({ ...LOAD, base: bamboo.http, paths: [path], headers, maxSeconds: seconds + 30 });
-    await Bun.sleep(seconds * 1000);
-    const result = await load.stop();
-    rates.push(result.requests / result.seconds);
-    failed += result.failed;
+    const before = await sampleRate(reference, seconds);
+    const measured = await sampleRate(target, seconds);
+    rates.push(measured.rate);
+    referenceRates.push(before.rate);
+    ratios.push(measured.rate / before.rate);
+    failed += measured.failed + before.failed;
   }
-  const target = headers.Host ? `Host ${headers.Host}` : path;
-  return { apps, routing, target, requestsPerSecond: percentile(rates, 50), failed };
+  return {
+    apps,
+    routing,
+    target: target.headers.Host ? `Host ${target.headers.Host}` : target.path,
+    requestsPerSecond: percentile(rates, 50),
+    referencePerSecond: percentile(referenceRates, 50),
+    ratios,
+    ratio: percentile(ratios, 50),
+    failed,
+  };
 }
 
 /** Moves apps to new hosts one write at a time; each write is timed until the app's task answers for the new host. */
@@ -141,7 +178,36 @@ async function logTail(bamboo: BenchBamboo, lines: number): Promise<string> {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-async function measureSize(apps: number, seconds: number, samples: number, writes: number, largest: boolean, routings: readonly Routing[]): Promise<SizeFigures> {
+/** Each app's rule: none when path-routed, then every app is routed by its default `path_beg -i /<id>`. */
+function servicesFor(routing: Routing, apps: number): BenchService[] {
+  return routing === "path" ? [] : Array.from({ length: apps }, (_, i) => ({ id: appId(i), acl: routing === "host" ? `hdr(host) -i ${hostOf(i)}` : `hdr_end(host) -i .${hostOf(i)}` }));
+}
+
+/** The 1-app appliances every size's samples are paired with, one per routing, on one simulator. */
+async function startReferences(routings: readonly Routing[]): Promise<{ targets: Map<Routing, LoadTarget>; stop: () => Promise<void> }> {
+  const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
+  const started: BenchBamboo[] = [];
+  const targets = new Map<Routing, LoadTarget>();
+  const stop = async () => {
+    for (const bamboo of started) await bamboo.stop();
+    await sim.stop();
+  };
+  try {
+    await sim.deployApp({ id: appId(0), instances: 1 });
+    for (const routing of routings) {
+      const bamboo = await startBamboo(sim.url, {}, servicesFor(routing, 1));
+      started.push(bamboo);
+      await waitReady(bamboo, 60_000);
+      targets.set(routing, await loadTarget(bamboo));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { targets, stop };
+}
+
+async function measureSize(apps: number, seconds: number, samples: number, writes: number, largest: boolean, references: ReadonlyMap<Routing, LoadTarget>): Promise<SizeFigures> {
   const sim = await MarathonSim.start({ heartbeatMs: 10_000 });
   const rates: RateFigure[] = [];
   let writeFigures: WriteFigures | null = null;
@@ -149,12 +215,11 @@ async function measureSize(apps: number, seconds: number, samples: number, write
   const failures: string[] = [];
   try {
     for (let i = 0; i < apps; i++) await sim.deployApp({ id: appId(i), instances: 1 });
-    for (const routing of routings) {
-      const services: BenchService[] = routing === "path" ? [] : Array.from({ length: apps }, (_, i) => ({ id: appId(i), acl: routing === "host" ? `hdr(host) -i ${hostOf(i)}` : `hdr_end(host) -i .${hostOf(i)}` }));
-      const bamboo = await startBamboo(sim.url, {}, services);
+    for (const [routing, reference] of references) {
+      const bamboo = await startBamboo(sim.url, {}, servicesFor(routing, apps));
       try {
         await waitReady(bamboo, 300_000);
-        rates.push(await measureRate(bamboo, apps, routing, seconds, samples));
+        rates.push(await measureRate(bamboo, reference, apps, routing, seconds, samples));
         if (largest && routing === "host") {
           const workerPid = (await bamboo.status()).haproxy.workerPid;
           memory = { bamboo: await memoryMiB(bamboo.pid), haproxyWorker: workerPid ? await memoryMiB(workerPid).catch(() => null) : null };
@@ -183,23 +248,34 @@ async function main(): Promise<void> {
   let writeFigures: WriteFigures | null = null;
   let memory: Memory | null = null;
   const failures: string[] = [];
-  for (const apps of sizes) {
-    console.log(`… ${apps} apps`);
-    const figures = await measureSize(apps, seconds, samples, writes, apps === largest, process.argv.includes("--suffix") ? ["path", "host", "suffix"] : ["path", "host"]);
-    rates.push(...figures.rates);
-    writeFigures ??= figures.writes;
-    memory ??= figures.memory;
-    failures.push(...figures.failures);
+  const references = await startReferences(process.argv.includes("--suffix") ? ["path", "host", "suffix"] : ["path", "host"]);
+  try {
+    for (const apps of sizes) {
+      console.log(`… ${apps} apps`);
+      const figures = await measureSize(apps, seconds, samples, writes, apps === largest, references.targets);
+      rates.push(...figures.rates);
+      writeFigures ??= figures.writes;
+      memory ??= figures.memory;
+      failures.push(...figures.failures);
+    }
+  } finally {
+    await references.stop();
   }
 
-  const base = (routing: Routing) => rates.find((r) => r.routing === routing && r.apps === sizes[0]);
   printTable(
-    `Keep-alive req/s to the app the frontend tests last (wrk ${LOAD.connections} connections, median of ${samples} samples of ${seconds} s), as a ratio to ${sizes[0]} app(s)`,
-    ["apps", "routing", "request", "req/s", "failed", "ratio", "target ≥ 0.9"],
-    rates.map((r) => {
-      const ratio = r.requestsPerSecond / (base(r.routing)?.requestsPerSecond ?? NaN);
-      return [String(r.apps), r.routing, r.target, fmt(r.requestsPerSecond, 0), String(r.failed), fmt(ratio, 2), verdict(ratio >= 0.9)];
-    }),
+    `Keep-alive req/s to the app the frontend tests last (wrk ${LOAD.connections} connections, ${samples} samples of ${seconds} s, each just after one to a 1-app appliance routed the same way): medians, and the median of the pairs' ratios`,
+    ["apps", "routing", "request", "req/s", "1 app req/s", "failed", "pairs' ratios", "ratio", "target ≥ 0.9"],
+    rates.map((r) => [
+      String(r.apps),
+      r.routing,
+      r.target,
+      fmt(r.requestsPerSecond, 0),
+      fmt(r.referencePerSecond, 0),
+      String(r.failed),
+      r.ratios.map((ratio) => fmt(ratio, 2)).join(" "),
+      fmt(r.ratio, 2),
+      verdict(r.ratio >= 0.9),
+    ]),
   );
   if (writeFigures) {
     const w = writeFigures;

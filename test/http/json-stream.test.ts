@@ -29,6 +29,21 @@ test("undefined, functions and Dates are written as JSON.stringify writes them",
   expect(allPieces(value, 3).join("")).toBe(JSON.stringify(value));
 });
 
+test("an object's toJSON is what is written, walked to the depth like any value", () => {
+  class Computed {
+    constructor(readonly id: string) {}
+    get derived(): string[] {
+      return this.id.split("/");
+    }
+    toJSON() {
+      return { id: this.id, derived: this.derived, nested: { at: new Date(0) } };
+    }
+  }
+  const value = { Apps: [new Computed("/a/b"), new Computed("/c")], Routes: [new Computed("/c")] };
+  for (const depth of [0, 1, 2, 3, 4]) expect(allPieces(value, depth).join("")).toBe(JSON.stringify(value));
+  expect(allPieces(value, 3)).toContain(',"derived":["","a","b"]');
+});
+
 test("a large answer streams in chunks and reads back whole", async () => {
   const value = { Apps: Array.from({ length: 5_000 }, (_, i) => ({ Id: `/app-${i}`, Env: { A: "x".repeat(40) } })) };
   const response = jsonStreamResponse(value);

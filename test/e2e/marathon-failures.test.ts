@@ -52,6 +52,8 @@ describe("the appliance when Marathon misbehaves", () => {
 
   test("a stalled stream is noticed and reopened", async () => {
     const watcher = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { reconnects: number; streamConnected: boolean } }).marathon;
+    // The test before dropped the stream: its reopening must not be taken for this one's.
+    await eventually("the stream open", async () => (await watcher()).streamConnected, 15_000);
     const before = (await watcher()).reconnects;
     sim.stallStreams();
     await eventually("the silent stream replaced", async () => {
@@ -66,11 +68,16 @@ describe("the appliance when Marathon misbehaves", () => {
     await eventually("settled", routesLive);
     const before = sim.requests("/v2/apps") + sim.requests("/v2/apps/web");
     const received = async () => ((await (await fetch(`${bamboo.api}/api/status`, { headers: bamboo.reader })).json()) as { marathon: { eventsReceived: number } }).marathon.eventsReceived;
-    const receivedBefore = await received();
     const [taskId] = live();
-    for (let i = 0; i < 1000; i++) {
-      sim.emit("status_update_event", { appId: "/web", taskId, taskStatus: "TASK_RUNNING", host: "127.0.0.1", ports: [1] });
-    }
+    const emitOne = () => sim.emit("status_update_event", { appId: "/web", taskId, taskStatus: "TASK_RUNNING", host: "127.0.0.1", ports: [1] });
+    // Events sent down a stream that is being replaced are lost: the storm starts once one arrives.
+    const receivedAtStart = await received();
+    await eventually("the stream delivering events", async () => {
+      emitOne();
+      return (await received()) > receivedAtStart;
+    }, 15_000);
+    const receivedBefore = await received();
+    for (let i = 0; i < 1000; i++) emitOne();
     await eventually("events consumed", async () => (await received()) >= receivedBefore + 1000, 10_000);
     const after = sim.requests("/v2/apps") + sim.requests("/v2/apps/web");
     // A few per coalescing window plus the periodic 1 s resyncs, never one per event.

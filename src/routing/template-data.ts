@@ -572,7 +572,7 @@ export function certificatePath(dir: string, certificate: NamedCertificate): str
  * A TemplateApp. The fields the default template and bamboo's hot paths read are made with it;
  * the rest are made each time they are read, from the app and the compile's plans it keeps:
  * at 10,000 apps, keeping every app's `Ports`, `SplitId`, `AllTasks` and `ServicePorts` cost
- * about 6 MB that nothing read after the first render, and bamboo's memory peak must stay
+ * about 5 MB that nothing read after the first render, and bamboo's memory peak must stay
  * under 150 MiB there (issue 16). A read field is not kept: `Ports` made twice are equal,
  * not the same objects. Handlebars reads only own properties unless told
  * ({@link COMPUTED_TEMPLATE_APP_FIELDS}); `toJSON` gives every field, in the documented order.

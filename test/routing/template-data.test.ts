@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { AppSettingsChecker } from "../../src/routing/app-settings.ts";
 import type { App } from "../../src/marathon/types.ts";
 import type { PortRoute } from "../../src/routing/port-routes.ts";
-import { NO_SERVICE_PORT_LISTENERS, TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
+import { laterRoutedPorts, NO_SERVICE_PORT_LISTENERS, TemplateDataBuilder, toTemplateData, type HAProxyTemplateSettings, type TemplateData } from "../../src/routing/template-data.ts";
 import { makeService } from "../../src/store/types.ts";
 import { app, httpHealthCheck, servicePorts, task } from "./builders.ts";
 
@@ -189,6 +189,29 @@ describe("TemplateDataBuilder", () => {
     expect(byHost.Routes.map((route) => route.Id)).toEqual(["/b", "/a"]);
     const byPaths = builder.build(apps, [makeService("/a", "path_beg -i /a/longer")], SETTINGS);
     expect(byPaths.Routes.map((route) => route.Id)).toEqual(["/a", "/b"]);
+  });
+});
+
+describe("laterRoutedPorts", () => {
+  const apps = [
+    app({ id: "/plain", ports: servicePorts(10000, 10001), tasks: [task({ id: "p.1", ports: [31000, 31001] })] }),
+    app({ id: "/shop", ports: servicePorts(10002, 10003, 10004), tasks: [task({ id: "s.1", ports: [31002, 31003, 31004] })] }),
+  ];
+  const data = new TemplateDataBuilder().build(apps, [], SETTINGS, [], NO_SERVICE_PORT_LISTENERS, new Map([["/shop", [portRoute("/shop", 2, "hdr(host) -i admin.example")]]]));
+  const [plain, shop] = data.Apps;
+
+  test("an app's later ports its labels route, with their rule: what Ports says", () => {
+    expect(laterRoutedPorts(shop!).map((port) => [port.Index, port.Acl, port.Backend])).toEqual([[2, "hdr(host) -i admin.example", "::shop-cluster-port2"]]);
+    expect(laterRoutedPorts(shop!)).toEqual(shop!.Ports.filter((port) => port.Acl !== ""));
+  });
+
+  test("none for an app without such routes", () => {
+    expect(laterRoutedPorts(plain!)).toEqual([]);
+  });
+
+  test("an app object bamboo did not build is answered from its Ports", () => {
+    const other = Object.create(plain!, { Ports: { get: () => shop!.Ports } });
+    expect(laterRoutedPorts(other).map((port) => port.Index)).toEqual([2]);
   });
 });
 

@@ -26,8 +26,10 @@ export async function sendOverUnixSocket(socketPath: string, request: string, op
  * decoded, until the peer closes: a reply of megabytes (`show stat` at 10,000 backends) is
  * read without holding it whole. When `onText` returns a promise, reading waits for it; a
  * piece taken at once costs no pause (under load each pause and resume was a turn of the
- * event loop, which made a sample look costlier than it was). The write side is half-closed right after sending: HAProxy 2.6's master CLI keeps
- * a non-interactive connection open until the client shuts its side (seen on 2.6.12), so
+ * event loop, which made a sample look costlier than it was).
+ *
+ * The write side is half-closed right after sending: HAProxy 2.6's master CLI keeps a
+ * non-interactive connection open until the client shuts its side (seen on 2.6.12), so
  * without the half-close the read would only end on timeout.
  *
  * @throws SocketError when the socket cannot be reached or the exchange exceeds the deadline;

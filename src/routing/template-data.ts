@@ -661,7 +661,7 @@ class LazyTemplateApp implements TemplateApp {
 
   /** Whether a port after the first is routed by its labels: without making the ports. */
   static hasLaterPortRoutes(app: TemplateApp): boolean {
-    return #routes in app ? (app as LazyTemplateApp).#routes.length > 0 : app.Ports.some((port) => port.Acl !== "");
+    return #routes in app ? app.#routes.length > 0 : app.Ports.some((port) => port.Acl !== "");
   }
 
   toJSON(): TemplateApp {
@@ -695,10 +695,12 @@ class LazyTemplateApp implements TemplateApp {
 }
 
 /**
- * The TemplateApp fields made when read: a template's Handlebars must be allowed to read them
- * (`allowedProtoProperties`), since they are not the object's own properties.
+ * The TemplateApp fields made when read, the class's getters: a template's Handlebars must be
+ * allowed to read them (`allowedProtoProperties`), since they are not the object's own properties.
  */
-export const COMPUTED_TEMPLATE_APP_FIELDS: readonly string[] = ["MesosDnsId", "SplitId", "HealthChecks", "ReadinessCheckPath", "ServicePort", "ServicePorts", "AllTasks", "Ports"];
+export const COMPUTED_TEMPLATE_APP_FIELDS: readonly string[] = Object.entries(Object.getOwnPropertyDescriptors(LazyTemplateApp.prototype))
+  .filter(([, descriptor]) => descriptor.get !== undefined)
+  .map(([name]) => name);
 
 /** An app's ports after the first that its labels route (`Ports[n].Acl`); none, without making its ports, for nearly every app. */
 export function laterRoutedPorts(app: TemplateApp): readonly TemplatePort[] {
